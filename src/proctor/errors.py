@@ -1,0 +1,61 @@
+"""The exception tree of proctor.
+
+Every error a user can cause ends in one clear line; infrastructure failures are kept apart
+from model failures so a broken environment is never scored against the model::
+
+    ProctorError
+    ├── SpecError              a task file is malformed (names file, field, problem)
+    ├── ConfigError            a setting, option or models file is wrong
+    ├── RepoError              a repository or commit cannot be had
+    │   └── PatchError         a patch does not apply
+    ├── EnvironmentBuildError  the task's Python environment cannot be built
+    ├── SandboxError           the sandbox itself failed (not the code inside it)
+    └── GradingError           the test run produced no trustworthy verdict
+"""
+
+from __future__ import annotations
+
+
+class ProctorError(Exception):
+    """Base of every error proctor raises on purpose."""
+
+
+class SpecError(ProctorError):
+    """A task spec is malformed.
+
+    Args:
+        path: the file the spec came from (or a label such as ``<swebench:ID>``).
+        field: dotted path to the offending field, empty when the whole file is wrong.
+        problem: what is wrong, in one line.
+    """
+
+    def __init__(self, path: str, field: str, problem: str) -> None:
+        self.path = path
+        self.field = field
+        self.problem = problem
+        where = f"{path}: {field}" if field else path
+        super().__init__(f"{where}: {problem}")
+
+
+class ConfigError(ProctorError):
+    """A setting, CLI option or configuration file is wrong."""
+
+
+class RepoError(ProctorError):
+    """A repository, mirror or commit cannot be had."""
+
+
+class PatchError(RepoError):
+    """A patch does not apply to the tree it was meant for."""
+
+
+class EnvironmentBuildError(ProctorError):
+    """The task's Python environment could not be built (an infrastructure failure)."""
+
+
+class SandboxError(ProctorError):
+    """The sandbox could not run a command at all (not a failure of the command itself)."""
+
+
+class GradingError(ProctorError):
+    """The hidden-test run gave no verdict that can be trusted."""

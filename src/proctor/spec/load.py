@@ -1,0 +1,107 @@
+"""Load and validate task files: one clear error per malformed file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from proctor.errors import SpecError
+from proctor.spec.models import Task
+
+
+def _first_error(path: str, exc: ValidationError) -> SpecError:
+    err = exc.errors()[0]
+    field = ".".join(str(p) for p in err["loc"])
+    msg = err["msg"].removeprefix("Value error, ")
+    return SpecError(path, field, msg)
+
+
+def parse_task(data: object, source: str) -> Task:
+    """Validate already-parsed data as a :class:`Task`.
+
+    Raises:
+        SpecError: naming ``source``, the first bad field and the problem.
+    """
+    if not isinstance(data, dict):
+        raise SpecError(source, "", "expected a mapping of fields at the top level")
+    try:
+        return Task.model_validate(data)
+    except ValidationError as exc:
+        raise _first_error(source, exc) from None
+
+
+def load_task(path: Path) -> Task:
+    """Read one YAML task file.
+
+    Raises:
+        SpecError: the file cannot be read, is not YAML, or does not validate.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SpecError(str(path), "", f"cannot read: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise SpecError(str(path), "", f"not valid YAML{where}") from None
+    return parse_task(data, str(path))
+
+
+def task_files(path: Path) -> list[Path]:
+    """The task files of a suite folder (recursively), or the single file given."""
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise SpecError(str(path), "", "no such file or folder")
+    return sorted(p for p in path.rglob("*") if p.suffix in {".yaml", ".yml"})
+
+
+def iter_suite(path: Path) -> Iterator[tuple[Path, Task | SpecError]]:
+    """Every task file under ``path`` with its task or the error it raised."""
+    for file in task_files(path):
+        try:
+            yield file, load_task(file)
+        except SpecError as exc:
+            yield file, exc
+
+
+def load_suite(path: Path) -> list[Task]:
+    """All tasks under ``path``; the first malformed file raises.
+
+    Raises:
+        SpecError: a file is malformed, or two files share a task id.
+    """
+    tasks: list[Task] = []
+    seen: dict[str, Path] = {}
+    for file, result in iter_suite(path):
+        if isinstance(result, SpecError):
+            raise result
+        if result.id in seen:
+            raise SpecError(str(file), "id", f"{result.id!r} is also used by {seen[result.id]}")
+        seen[result.id] = file
+        tasks.append(result)
+    return tasks
+
+
+def dump_task(task: Task) -> str:
+    """YAML text of a task, field order as in the model, long strings as blocks."""
+    data = task.model_dump(mode="json", exclude_none=True)
+    return yaml.dump(data, Dumper=_BlockDumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+class _BlockDumper(yaml.SafeDumper):
+    pass
+
+
+def _str_presenter(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if "\n" in value:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+_BlockDumper.add_representer(str, _str_presenter)

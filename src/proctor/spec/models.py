@@ -1,0 +1,166 @@
+"""Task specs: frozen pydantic models, one task per YAML file.
+
+A spec is immutable and content-hashed: :meth:`Environment.key` is the cache key of the
+Python environment it builds, shared by every task with the same repository and settings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SCHEMA_VERSION = 1
+
+_SHA = re.compile(r"^[0-9a-f]{7,40}$")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Reference(_Frozen):
+    """The reference solution: a commit of the repository, or a unified diff."""
+
+    commit: str | None = Field(None, description="Commit whose change (from base) is the fix.")
+    patch: str | None = Field(None, description="Unified diff of the fix against base.")
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Reference:
+        if (self.commit is None) == (self.patch is None):
+            raise ValueError("give exactly one of 'commit' or 'patch'")
+        if self.commit is not None and not _SHA.match(self.commit):
+            raise ValueError(f"commit {self.commit!r} is not a hex sha")
+        return self
+
+
+class HiddenTests(_Frozen):
+    """The tests the model never sees, and which of their ids decide the verdict."""
+
+    files: list[str] = Field(
+        default_factory=list,
+        description="Test files whose content is taken from the reference commit.",
+    )
+    patch: str | None = Field(None, description="Unified diff that adds or changes the tests.")
+    fail_to_pass: list[str] = Field(
+        description="Test ids (pytest node ids) that fail at base and must pass after the fix."
+    )
+    pass_to_pass: list[str] = Field(
+        default_factory=list, description="Test ids that pass at base and must keep passing."
+    )
+
+    @model_validator(mode="after")
+    def _source(self) -> HiddenTests:
+        if not self.files and self.patch is None:
+            raise ValueError("give 'files' or 'patch'")
+        if not self.fail_to_pass:
+            raise ValueError("fail_to_pass must name at least one test")
+        return self
+
+
+class Environment(_Frozen):
+    """How to build the task's Python environment and run its tests.
+
+    The venv holds the dependencies only and is shared by every task with the same key; the
+    checkout itself is put on ``PYTHONPATH`` so one venv serves many commits.
+    """
+
+    python: str = Field("3.11", description="Python version for the venv, e.g. '3.11'.")
+    packages: list[str] = Field(
+        default_factory=list, description="Requirements installed into the venv with uv."
+    )
+    pythonpath: list[str] = Field(
+        default_factory=lambda: ["."],
+        description="Checkout folders put on PYTHONPATH (e.g. 'src' for a src layout).",
+    )
+    setup: list[list[str]] = Field(
+        default_factory=list,
+        description="Commands (argv) run in the checkout, in the sandbox, before the tests.",
+    )
+    test_cmd: list[str] = Field(
+        default_factory=lambda: ["python", "-m", "pytest"],
+        description="argv prefix that runs the tests; test ids are appended.",
+    )
+    env: dict[str, str] = Field(
+        default_factory=dict, description="Extra environment variables for setup and tests."
+    )
+
+    @field_validator("python")
+    @classmethod
+    def _python(cls, v: str) -> str:
+        if not re.match(r"^3\.\d+(\.\d+)?$", v):
+            raise ValueError(f"{v!r} is not a Python version like '3.11'")
+        return v
+
+    def key(self, repo: str) -> str:
+        """Content hash of everything that shapes the venv (its cache key)."""
+        payload = json.dumps(
+            {"repo": repo, "python": self.python, "packages": sorted(self.packages)},
+            sort_keys=True,
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+class LintSettings(_Frozen):
+    """Optional lint settings when the repository has no configuration of its own."""
+
+    select: list[str] = Field(default_factory=list, description="ruff rule codes to select.")
+    ignore: list[str] = Field(default_factory=list, description="ruff rule codes to ignore.")
+    line_length: int | None = Field(None, description="Maximum line length.")
+
+
+class Task(_Frozen):
+    """One repo-level task: a repository pinned at a commit, a problem, and hidden tests."""
+
+    schema_version: Literal[1] = Field(1, description="Version of this format.")
+    id: str = Field(description="Unique task id, e.g. 'sqlparse-0042'.")
+    repo: str = Field(description="https://github.com/OWNER/NAME, a local path, or file:// URL.")
+    base_commit: str = Field(description="Commit the model starts from.")
+    created_at: datetime = Field(description="When the fix was made (for contamination cuts).")
+    problem_statement: str = Field(description="The issue, as a reporter would write it.")
+    reference: Reference
+    hidden_tests: HiddenTests
+    environment: Environment = Field(default_factory=Environment)  # type: ignore[arg-type]
+    lint: LintSettings | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not _ID.match(v):
+            raise ValueError(f"{v!r}: use letters, digits, '.', '_' and '-' only")
+        return v
+
+    @field_validator("base_commit")
+    @classmethod
+    def _sha(cls, v: str) -> str:
+        if not _SHA.match(v):
+            raise ValueError(f"{v!r} is not a hex sha")
+        return v
+
+    @field_validator("problem_statement")
+    @classmethod
+    def _statement(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("must not be empty")
+        return v
+
+    @model_validator(mode="after")
+    def _files_need_commit(self) -> Task:
+        if self.hidden_tests.files and self.reference.commit is None:
+            raise ValueError("hidden_tests.files needs reference.commit to read them from")
+        return self
+
+    @property
+    def env_key(self) -> str:
+        """Cache key of this task's environment."""
+        return self.environment.key(self.repo)
+
+    @property
+    def test_ids(self) -> list[str]:
+        """FAIL_TO_PASS then PASS_TO_PASS, without duplicates."""
+        return list(dict.fromkeys([*self.hidden_tests.fail_to_pass, *self.hidden_tests.pass_to_pass]))
