@@ -1,0 +1,80 @@
+"""`proctor tasks ...`: validate task files, print the schema, import SWE-bench."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from proctor.cli.common import console, fail
+from proctor.errors import SpecError
+from proctor.spec import Task, dump_task, iter_suite
+from proctor.spec.swebench import convert_instance, load_repo_config, read_instances
+
+app = typer.Typer(help="Work with task specs.", no_args_is_help=True)
+
+
+@app.command("validate")
+def validate(path: Path = typer.Argument(..., help="A task file or a suite folder.")) -> None:
+    """Check every task file; print a table; exit non-zero if any is malformed."""
+    table = Table("file", "task", "repo", "F2P", "P2P", "status")
+    bad: list[SpecError] = []
+    seen: dict[str, Path] = {}
+    try:
+        entries = list(iter_suite(path))
+    except SpecError as exc:
+        raise fail(str(exc)) from None
+    for file, result in entries:
+        if isinstance(result, Task) and result.id in seen:
+            result = SpecError(str(file), "id", f"{result.id!r} is also used by {seen[result.id]}")
+        if isinstance(result, SpecError):
+            bad.append(result)
+            table.add_row(str(file), "", "", "", "", "[red]invalid[/]")
+            continue
+        seen[result.id] = file
+        ht = result.hidden_tests
+        repo = result.repo.removeprefix("https://github.com/")
+        row = (str(file), result.id, repo, str(len(ht.fail_to_pass)), str(len(ht.pass_to_pass)))
+        table.add_row(*row, "[green]ok[/]")
+    console.print(table)
+    for exc in bad:
+        console.print(f"[red]{exc}[/]", highlight=False, soft_wrap=True)
+    if not entries:
+        raise fail(f"{path}: no task files (*.yaml) found")
+    if bad:
+        raise typer.Exit(1)
+    console.print(f"{len(entries)} task file(s) valid")
+
+
+@app.command("schema")
+def schema() -> None:
+    """Print the JSON Schema of a task file."""
+    typer.echo(json.dumps(Task.model_json_schema(), indent=2))
+
+
+@app.command("import-swebench")
+def import_swebench(
+    file: Path = typer.Argument(..., help="SWE-bench instances, JSON or JSONL."),
+    out: Path = typer.Option(Path("tasks/swebench"), "--out", help="Suite folder to write."),
+    repo_config: Path | None = typer.Option(
+        None, "--repo-config", help="YAML: owner/name -> environment fields."
+    ),
+    python: str = typer.Option("3.11", help="Python version when the config has none."),
+    package: list[str] = typer.Option([], "--package", help="Requirement for the venv (repeat)."),
+    pythonpath: list[str] = typer.Option([], "--pythonpath", help="Checkout folder on PYTHONPATH."),
+) -> None:
+    """Convert SWE-bench instances into task files, one per instance."""
+    defaults: dict[str, object] = {"python": python, "packages": package}
+    if pythonpath:
+        defaults["pythonpath"] = pythonpath
+    try:
+        config = load_repo_config(repo_config)
+        tasks = [convert_instance(i, lbl, config, defaults) for lbl, i in read_instances(file)]
+    except SpecError as exc:
+        raise fail(str(exc)) from None
+    out.mkdir(parents=True, exist_ok=True)
+    for task in tasks:
+        (out / f"{task.id}.yaml").write_text(dump_task(task), encoding="utf-8")
+    console.print(f"wrote {len(tasks)} task(s) to {out}")

@@ -1,0 +1,46 @@
+"""The Model seam: something that changes a checkout to solve a problem.
+
+A model sees a :class:`Problem` (the statement and a sealed checkout), never the task spec,
+the hidden tests or the repository's later history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What a model is given."""
+
+    task_id: str
+    repo: str
+    statement: str
+    checkout: Path
+    """Sealed checkout at the base commit; the model edits it in place."""
+    workdir: Path
+    """A folder of the attempt where the model may keep its own records."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    """How a model's attempt ended (the change itself is read off the checkout)."""
+
+    status: str = "submitted"
+    """``submitted``, ``patch-failed`` (its edits did not apply), ``cannot-fix`` or ``error``."""
+    message: str = ""
+    confidence: float | None = None
+    usage: dict[str, float] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Model(Protocol):
+    """Changes a checkout to solve a problem."""
+
+    name: str
+
+    def solve(self, problem: Problem) -> Submission:
+        """Edit ``problem.checkout``; never raise for what the model answered."""
+        ...

@@ -1,0 +1,71 @@
+"""Summaries of a run: counts per outcome and terminal tables."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.table import Table
+
+from proctor.run.results import AttemptResult, Outcome
+
+_STYLE = {
+    Outcome.RESOLVED: "green",
+    Outcome.UNRESOLVED: "yellow",
+    Outcome.PATCH_FAILED: "magenta",
+    Outcome.ENVIRONMENT_ERROR: "red",
+    Outcome.TIMEOUT: "red",
+}
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Counts of one model's results."""
+
+    model: str
+    total: int
+    outcomes: dict[str, int]
+
+    @property
+    def resolved(self) -> int:
+        """Tasks resolved."""
+        return self.outcomes.get(Outcome.RESOLVED.value, 0)
+
+    @property
+    def resolved_pct(self) -> float:
+        """Resolved share in percent (0 for an empty run)."""
+        return 100.0 * self.resolved / self.total if self.total else 0.0
+
+
+def summarize(results: Sequence[AttemptResult]) -> Summary:
+    """Count outcomes of a run."""
+    counts = Counter(r.outcome.value for r in results)
+    model = results[0].model if results else ""
+    return Summary(model, len(results), {o.value: counts.get(o.value, 0) for o in Outcome})
+
+
+def results_table(results: Sequence[AttemptResult]) -> Table:
+    """One row per task: outcome, F2P and P2P passed, time."""
+    table = Table("task", "outcome", "F2P", "P2P", "seconds", "note", title="attempts")
+    for r in results:
+        style = _STYLE[r.outcome]
+        note = (r.message or "; ".join(r.notes))[:70]
+        table.add_row(
+            r.task_id,
+            f"[{style}]{r.outcome.value}[/]",
+            f"{r.f2p_passed}/{r.f2p_total}",
+            f"{r.p2p_passed}/{r.p2p_total}",
+            f"{r.durations.get('total', 0.0):.1f}",
+            note,
+        )
+    return table
+
+
+def summary_table(summary: Summary) -> Table:
+    """Totals per outcome with the resolved rate."""
+    table = Table("model", "tasks", "resolved", *[o.value for o in Outcome if o.value != "resolved"])
+    others = [str(summary.outcomes[o.value]) for o in Outcome if o is not Outcome.RESOLVED]
+    rate = f"{summary.resolved} ({summary.resolved_pct:.0f}%)"
+    table.add_row(summary.model, str(summary.total), rate, *others)
+    return table

@@ -1,0 +1,175 @@
+"""One attempt: sealed checkout -> model -> hidden-test grading -> one recorded outcome."""
+
+from __future__ import annotations
+
+import shutil
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from proctor.errors import EnvironmentBuildError, PatchError, ProctorError
+from proctor.grade.hidden import judge, prepare_for_grading, pytest_argv
+from proctor.model import Model, Problem, Submission
+from proctor.repo import diff_from_base, sealed_checkout
+from proctor.run.references import References
+from proctor.run.results import AttemptResult, Outcome
+from proctor.sandbox import LocalSandbox, Mounts, PythonEnv, build_env
+from proctor.sandbox.base import ExecResult, Limits, Sandbox
+from proctor.settings import Settings
+from proctor.spec import Task
+
+
+@dataclass
+class _Clock:
+    marks: dict[str, float] = field(default_factory=dict)
+    start: float = field(default_factory=time.monotonic)
+
+    def lap(self, name: str, since: float) -> float:
+        now = time.monotonic()
+        self.marks[name] = round(now - since, 3)
+        return now
+
+
+class _Abort(Exception):
+    """Ends an attempt early with the given outcome."""
+
+    def __init__(self, outcome: Outcome, message: str, fields: dict[str, object]) -> None:
+        super().__init__(message)
+        self.outcome = outcome
+        self.fields = fields
+
+
+SandboxFactory = Callable[[Mounts, Limits, str], Sandbox]
+
+
+def _default_sandbox(mounts: Mounts, limits: Limits, backend: str) -> Sandbox:
+    return LocalSandbox(mounts, limits, backend=backend)
+
+
+@dataclass
+class AttemptContext:
+    """Everything an attempt needs besides the task."""
+
+    model: Model
+    references: References
+    settings: Settings
+    make_sandbox: SandboxFactory = _default_sandbox
+    keep_checkout: bool = False
+
+
+def run_attempt(task: Task, ctx: AttemptContext, attempt_dir: Path) -> AttemptResult:
+    """Run one attempt to exactly one outcome; never raises for a task-level failure."""
+    if attempt_dir.exists():
+        shutil.rmtree(attempt_dir)  # an unfinished earlier try: start it over
+    attempt_dir.mkdir(parents=True)
+    started = datetime.now(timezone.utc)
+    clock = _Clock()
+    fields: dict[str, object] = {}
+    try:
+        fields = _attempt(task, ctx, attempt_dir, clock)
+    except _Abort as exc:
+        fields = {**exc.fields, "outcome": exc.outcome, "message": str(exc)}
+    except ProctorError as exc:  # infrastructure: repository, environment, sandbox
+        fields = {"outcome": Outcome.ENVIRONMENT_ERROR, "message": str(exc)}
+    except Exception as exc:  # a bug of ours must not end the run; keep the trace
+        (attempt_dir / "error.log").write_text(traceback.format_exc(), encoding="utf-8")
+        fields = {"outcome": Outcome.ENVIRONMENT_ERROR, "message": f"internal error: {exc!r}"}
+    finally:
+        if not ctx.keep_checkout:
+            shutil.rmtree(attempt_dir / "checkout", ignore_errors=True)
+            shutil.rmtree(attempt_dir / "scratch", ignore_errors=True)
+    clock.marks["total"] = round(time.monotonic() - clock.start, 3)
+    outcome = fields.pop("outcome")
+    return AttemptResult(
+        task_id=task.id,
+        model=ctx.model.name,
+        outcome=outcome,  # type: ignore[arg-type]
+        resolved=outcome is Outcome.RESOLVED,
+        durations=clock.marks,
+        started_at=started,
+        finished_at=datetime.now(timezone.utc),
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+def _attempt(task: Task, ctx: AttemptContext, adir: Path, clock: _Clock) -> dict[str, object]:
+    t = clock.start
+    source = ctx.references.source(task.id)
+    checkout = sealed_checkout(source.git_dir, task.base_commit, adir / "checkout")
+    t = clock.lap("checkout", t)
+    env = build_env(task.environment, task.repo, ctx.settings.envs_dir, log=adir / "env.log")
+    t = clock.lap("environment", t)
+    workdir = adir / "model"
+    workdir.mkdir()
+    problem = Problem(task.id, task.repo, task.problem_statement, checkout, workdir)
+    submission = _solve(ctx.model, problem)
+    (adir / "model.patch").write_text(diff_from_base(checkout), encoding="utf-8")
+    t = clock.lap("model", t)
+    base: dict[str, object] = {"model_status": submission.status}
+    if submission.confidence is not None:
+        base["confidence"] = submission.confidence
+    if submission.status == "patch-failed":
+        raise _Abort(Outcome.PATCH_FAILED, submission.message, base)
+    try:
+        restored = prepare_for_grading(checkout, task, source.test_patch)
+    except PatchError as exc:
+        raise EnvironmentBuildError(f"{task.id}: {exc}") from None
+    scratch = adir / "scratch"
+    scratch.mkdir()
+    sandbox = _sandbox(ctx, env, checkout, scratch)
+    run_env = {**env.env_vars(checkout, task.environment.pythonpath), **task.environment.env}
+    run_env |= {"HOME": str(scratch), "TMPDIR": "/tmp"}
+    _setup(task, sandbox, checkout, run_env, adir)
+    junit = scratch / "junit.xml"
+    argv = pytest_argv(task, junit, ctx.settings.per_test_timeout_s)
+    res = sandbox.exec(argv, cwd=checkout, timeout=ctx.settings.test_timeout_s, env=run_env)
+    clock.lap("tests", t)
+    _write_log(adir / "tests.log", res)
+    xml = junit.read_text(errors="replace") if junit.is_file() else None
+    if xml is not None:
+        (adir / "junit.xml").write_text(xml, encoding="utf-8")
+    fields = base | {"sandbox": sandbox.name, "restored": restored}
+    if res.timed_out:
+        raise _Abort(Outcome.TIMEOUT, f"tests ran past {ctx.settings.test_timeout_s:.0f}s", fields)
+    verdict = judge(task, xml, res.returncode)
+    statuses = {**verdict.pass_to_pass, **verdict.fail_to_pass}
+    return fields | {
+        "outcome": Outcome.RESOLVED if verdict.resolved else Outcome.UNRESOLVED,
+        "f2p_passed": verdict.f2p_passed,
+        "f2p_total": len(verdict.fail_to_pass),
+        "p2p_passed": verdict.p2p_passed,
+        "p2p_total": len(verdict.pass_to_pass),
+        "tests": {k: v.value for k, v in statuses.items()},
+        "notes": verdict.notes,
+        "message": submission.message,
+    }
+
+
+def _solve(model: Model, problem: Problem) -> Submission:
+    try:
+        return model.solve(problem)
+    except ProctorError as exc:
+        return Submission("error", str(exc))
+
+
+def _sandbox(ctx: AttemptContext, env: PythonEnv, checkout: Path, scratch: Path) -> Sandbox:
+    mounts = Mounts(writable=(checkout, scratch), readonly=env.readonly_paths())
+    limits = Limits(memory_mb=ctx.settings.memory_mb)
+    return ctx.make_sandbox(mounts, limits, ctx.settings.sandbox)
+
+
+def _setup(task: Task, sandbox: Sandbox, checkout: Path, env: dict[str, str], adir: Path) -> None:
+    for i, argv in enumerate(task.environment.setup):
+        res = sandbox.exec(argv, cwd=checkout, timeout=600, env=env)
+        _write_log(adir / f"setup-{i}.log", res)
+        if not res.ok:
+            raise EnvironmentBuildError(f"setup command {argv} failed ({res.returncode})")
+
+
+def _write_log(path: Path, res: ExecResult) -> None:
+    head = f"$ {' '.join(res.argv)}\n# exit {res.returncode} in {res.duration_s:.2f}s"
+    head += " (timed out)" if res.timed_out else ""
+    path.write_text(f"{head}\n{res.stdout}\n--- stderr ---\n{res.stderr}", encoding="utf-8")

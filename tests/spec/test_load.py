@@ -1,0 +1,97 @@
+from pathlib import Path
+
+import pytest
+import yaml
+
+from proctor.errors import SpecError
+from proctor.spec import Task, dump_task, load_suite, load_task
+
+SHA = "a" * 40
+GOOD = {
+    "id": "demo-1",
+    "repo": "https://github.com/example/demo",
+    "base_commit": SHA,
+    "created_at": "2024-05-01T12:00:00Z",
+    "problem_statement": "Calling f(2) returns 5 but should return 4.",
+    "reference": {"commit": "b" * 40},
+    "hidden_tests": {"files": ["tests/test_f.py"], "fail_to_pass": ["tests/test_f.py::test_two"]},
+}
+
+
+def write(tmp_path: Path, data: object, name: str = "t.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data) if not isinstance(data, str) else data)
+    return path
+
+
+def test_good_task_loads_with_defaults(tmp_path: Path) -> None:
+    task = load_task(write(tmp_path, GOOD))
+    assert task.environment.test_cmd == ["python", "-m", "pytest"]
+    assert task.test_ids == ["tests/test_f.py::test_two"]
+    assert len(task.env_key) == 16
+
+
+def test_round_trip_through_yaml(tmp_path: Path) -> None:
+    task = load_task(write(tmp_path, GOOD))
+    again = load_task(write(tmp_path, dump_task(task), "again.yaml"))
+    assert again == task
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "problem"),
+    [
+        ({"base_commit": "main"}, "base_commit", "not a hex sha"),
+        ({"id": "has space"}, "id", "letters, digits"),
+        ({"problem_statement": "  "}, "problem_statement", "must not be empty"),
+        ({"reference": {"commit": SHA, "patch": "x"}}, "reference", "exactly one"),
+        ({"hidden_tests": {"files": ["t.py"], "fail_to_pass": []}}, "hidden_tests", "at least one"),
+        ({"environment": {"python": "three"}}, "environment.python", "not a Python version"),
+        ({"surprise": 1}, "surprise", "Extra inputs"),
+        ({"created_at": "yesterday"}, "created_at", "datetime"),
+    ],
+)
+def test_bad_field_gives_one_line_naming_file_and_field(
+    tmp_path: Path, change: dict[str, object], field: str, problem: str
+) -> None:
+    path = write(tmp_path, {**GOOD, **change})
+    with pytest.raises(SpecError) as info:
+        load_task(path)
+    msg = str(info.value)
+    assert "\n" not in msg
+    assert msg.startswith(f"{path}: {field}")
+    assert problem in msg
+
+
+def test_missing_field(tmp_path: Path) -> None:
+    data = dict(GOOD)
+    del data["hidden_tests"]
+    with pytest.raises(SpecError, match=r"hidden_tests: Field required"):
+        load_task(write(tmp_path, data))
+
+
+def test_files_need_reference_commit(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match="needs reference.commit"):
+        load_task(write(tmp_path, {**GOOD, "reference": {"patch": "diff"}}))
+
+
+@pytest.mark.parametrize("text", ["id: [unclosed", "- just\n- a list\n", ""])
+def test_not_a_mapping_or_not_yaml(tmp_path: Path, text: str) -> None:
+    with pytest.raises(SpecError) as info:
+        load_task(write(tmp_path, text))
+    assert str(tmp_path) in str(info.value)
+
+
+def test_suite_rejects_duplicate_ids(tmp_path: Path) -> None:
+    write(tmp_path, GOOD, "a.yaml")
+    write(tmp_path, GOOD, "b.yaml")
+    with pytest.raises(SpecError, match="also used by"):
+        load_suite(tmp_path)
+
+
+def test_env_key_ignores_package_order_but_not_content() -> None:
+    t = Task.model_validate(GOOD)
+    a = t.environment.model_copy(update={"packages": ["x", "y"]})
+    b = t.environment.model_copy(update={"packages": ["y", "x"]})
+    c = t.environment.model_copy(update={"packages": ["x"]})
+    assert a.key(t.repo) == b.key(t.repo) != c.key(t.repo)
+    assert a.key(t.repo) != a.key("https://github.com/other/repo")
