@@ -1,0 +1,376 @@
+"""Per-repository Python environments: one venv per :meth:`Environment.key`, built with uv.
+
+A venv holds a task's dependencies only (the checkout goes on ``PYTHONPATH``), so it is
+shared by every task, attempt and run with the same key. It lives at ``envs_dir/<key>`` and
+counts as built only once its marker file, :data:`MARKER`, is there: the marker is written
+last, so a folder without one is a half-built venv and is deleted and built again.
+
+A venv embeds its absolute path (script shebangs, ``activate``), so it is built in place at
+its final path rather than in a temporary folder renamed afterwards; a ``fcntl.flock`` on
+``envs_dir/<key>.lock`` keeps two processes from building the same key at once (the second
+waits, then reuses the first one's venv). Builds run outside the sandbox, since they need the
+package index; the interpreter is never downloaded (``--python-preference only-system``).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from uv import find_uv_bin
+
+from proctor.errors import EnvironmentBuildError
+from proctor.spec.models import Environment
+
+MARKER = "proctor-env.json"
+"""File written into a venv once it is complete; a venv without it is never used."""
+
+ALWAYS_INSTALLED = ("pytest", "pytest-timeout")
+"""Requirements added to every environment unless its spec already names them."""
+
+_SYSTEM_ROOTS = tuple(Path(p) for p in ("/usr", "/lib", "/lib64", "/etc", "/bin", "/sbin"))
+_SECRET = re.compile(r"KEY|TOKEN|SECRET|PASSWORD", re.IGNORECASE)
+# Variables that would make uv pick or run an interpreter other than the one asked for.
+_UNSET_FOR_UV = ("VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONHOME", "PYTHONPATH", "PYTHONSTARTUP")
+_REQ_NAME = re.compile(r"^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)")
+_DECORATION = " \t\u00d7\u2502\u2570\u2500\u25b6"  # uv's fancy-report box drawing
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_TIMEOUT_S = {"uv version": 60.0, "venv": 300.0, "install": 1800.0, "check": 120.0}
+# Run by the new venv's interpreter: proves pytest imports, and says where the base lives.
+_PROBE = (
+    "import json, os, sys, pytest, pytest_timeout; print(json.dumps({"
+    "'version': '.'.join(map(str, sys.version_info[:3])), "
+    "'prefixes': [sys.base_prefix, sys.base_exec_prefix, "
+    "os.path.dirname(os.path.dirname(os.path.realpath(sys.executable)))]}))"
+)
+
+
+@dataclass(frozen=True)
+class PythonEnv:
+    """A built venv, ready to run a checkout's tests."""
+
+    key: str
+    """The environment's content hash (:meth:`Environment.key`)."""
+    path: Path
+    """The venv folder, ``envs_dir/<key>``, symlinks resolved."""
+    python: Path
+    """The venv's interpreter; run it as ``python -m ...``, never through bin/ scripts."""
+    bin_dir: Path
+    """The venv's ``bin`` folder."""
+    base_prefix: Path
+    """Prefix of the base interpreter (parent of pyvenv.cfg's ``home``, symlinks resolved)."""
+    extra_paths: tuple[Path, ...] = ()
+    """Other folders the interpreter needs to start (stdlib or shared libraries elsewhere)."""
+
+    def readonly_paths(self) -> tuple[Path, ...]:
+        """Folders a sandbox must show (read-only) besides /usr, /lib and /etc.
+
+        These are the venv, the base interpreter's prefix and any other folder found at build
+        time that the interpreter loads from; nested duplicates are dropped.
+        """
+        return _outermost((self.path, self.base_prefix, *self.extra_paths))
+
+    def env_vars(self, checkout: Path, pythonpath: Sequence[str]) -> dict[str, str]:
+        """Environment variables that run ``checkout``'s code with this venv.
+
+        Args:
+            checkout: the checkout's folder, as the sandboxed command will see it.
+            pythonpath: checkout-relative folders put on ``PYTHONPATH`` ('.' is the checkout).
+
+        Returns:
+            ``PATH`` (venv bin first), ``VIRTUAL_ENV``, ``PYTHONPATH`` (omitted when
+            ``pythonpath`` is empty), ``PYTHONDONTWRITEBYTECODE=1`` and ``PYTHONHASHSEED=0``.
+
+        Raises:
+            ValueError: an entry of ``pythonpath`` is absolute or leads out of the checkout.
+        """
+        root = os.path.normpath(checkout.absolute())
+        entries = []
+        for rel in pythonpath:
+            full = os.path.normpath(os.path.join(root, rel))
+            if os.path.isabs(rel) or not (full == root or full.startswith(root + os.sep)):
+                raise ValueError(f"pythonpath entry {rel!r} is not a folder inside the checkout")
+            entries.append(full)
+        env = {
+            "PATH": os.pathsep.join([str(self.bin_dir), "/usr/local/bin", "/usr/bin", "/bin"]),
+            "VIRTUAL_ENV": str(self.path),
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONHASHSEED": "0",
+        }
+        if entries:
+            env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(entries))
+        return env
+
+
+def env_status(env: Environment, repo: str, envs_dir: Path) -> PythonEnv | None:
+    """The environment's venv if it is completely built, else None; changes nothing."""
+    key = env.key(repo)
+    return _load(envs_dir.expanduser().resolve() / key, key)
+
+
+def build_env(env: Environment, repo: str, envs_dir: Path, *, log: Path | None = None) -> PythonEnv:
+    """Build (or reuse) the venv for ``env`` at ``envs_dir/<key>``.
+
+    Installs ``env.packages`` plus pytest and pytest-timeout (unless named already) with uv,
+    into an interpreter found on this machine (never downloaded). Safe to call from several
+    processes at once: one builds, the others wait and reuse its venv.
+
+    Args:
+        env: the task's environment spec.
+        repo: the task's repository (part of the key).
+        envs_dir: folder holding one venv per key (``Settings.envs_dir``).
+        log: file to append every build command and its full output to; untouched when the
+            venv is reused.
+
+    Returns:
+        The built venv.
+
+    Raises:
+        EnvironmentBuildError: uv is missing, the Python version is not installed, a package
+            cannot be resolved or fetched, or the new venv cannot import pytest. The message is
+            one line naming the key, the step and uv's last meaningful error line; the
+            half-built folder has been removed. Also raised, before building, for a package
+            entry that starts with '-' (uv would take it for an option).
+    """
+    envs_dir = envs_dir.expanduser().resolve()
+    key = env.key(repo)
+    venv = envs_dir / key
+    for package in env.packages:
+        if package.lstrip().startswith("-"):  # would be read by uv as an option
+            raise EnvironmentBuildError(
+                f"environment {key}: package {package!r} is an option, not a requirement"
+            )
+    ready = _load(venv, key)
+    if ready is not None:
+        return ready
+    envs_dir.mkdir(parents=True, exist_ok=True)
+    with _locked(envs_dir / f"{key}.lock"):
+        ready = _load(venv, key)
+        if ready is not None:
+            return ready
+        _build(env, repo, key, venv, log)
+    built = _load(venv, key)
+    if built is None:  # the marker was just written; only a concurrent deletion gets here
+        raise EnvironmentBuildError(f"environment {key}: built venv vanished from {venv}")
+    return built
+
+
+def _build(env: Environment, repo: str, key: str, venv: Path, log: Path | None) -> None:
+    """Build the venv in place and write its marker last; remove it again on any failure."""
+    transcript: list[str] = []
+    started = time.monotonic()
+    shutil.rmtree(venv, ignore_errors=True)  # a half-built venv from a crashed build
+    try:
+        uv = _uv_bin(key)
+        environ = _uv_environ()
+
+        def run(step: str, argv: list[str]) -> str:
+            return _run(key, step, argv, environ, venv.parent, transcript, log)
+
+        uv_version = run("uv version", [uv, "--version"]).strip()
+        run(
+            "venv",
+            [uv, "venv", "--python", env.python, "--python-preference", "only-system", str(venv)],
+        )
+        python = venv / "bin" / "python"
+        install = [uv, "pip", "install", "--python", str(python), "--compile-bytecode"]
+        run("install", [*install, *with_test_tools(env.packages)])
+        probe = json.loads(run("check", [str(python), "-I", "-c", _PROBE]))
+        extra = _extra_paths(venv, python, [Path(p) for p in probe["prefixes"]])
+        _write_marker(
+            venv,
+            {
+                "key": key,
+                "spec": {"repo": repo, "python": env.python, "packages": list(env.packages)},
+                "python_version": probe["version"],
+                "uv_version": uv_version,
+                "build_seconds": round(time.monotonic() - started, 3),
+                "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "extra_paths": [str(p) for p in extra],
+            },
+        )
+    except BaseException:
+        shutil.rmtree(venv, ignore_errors=True)
+        raise
+    finally:
+        if log is not None:
+            log.parent.mkdir(parents=True, exist_ok=True)
+            with log.open("a", encoding="utf-8") as fh:
+                fh.write("".join(transcript))
+
+
+def with_test_tools(packages: Sequence[str]) -> list[str]:
+    """``packages`` plus those of :data:`ALWAYS_INSTALLED` it does not name (any specifier)."""
+    named = {_req_name(p) for p in packages}
+    return [*packages, *(t for t in ALWAYS_INSTALLED if _req_name(t) not in named)]
+
+
+def _req_name(requirement: str) -> str:
+    """The normalised project name of a requirement string ('' for URLs and paths)."""
+    m = _REQ_NAME.match(requirement)
+    return re.sub(r"[-_.]+", "-", m.group(1)).lower() if m else ""
+
+
+def _run(
+    key: str,
+    step: str,
+    argv: list[str],
+    environ: Mapping[str, str],
+    cwd: Path,
+    transcript: list[str],
+    log: Path | None,
+) -> str:
+    """Run one build step, record it, and return its stdout; raise on failure."""
+    timeout = _TIMEOUT_S[step]
+    transcript.append(f"$ {' '.join(argv)}\n")
+    try:
+        proc = subprocess.run(
+            argv, cwd=cwd, env=dict(environ), capture_output=True, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        transcript.append(f"[timed out after {timeout:g}s]\n")
+        detail = f"timed out after {timeout:g}s"
+    except OSError as exc:
+        transcript.append(f"[could not start: {exc}]\n")
+        detail = f"could not start {argv[0]}: {exc.strerror or exc}"
+    else:
+        transcript.append(f"{proc.stdout}{proc.stderr}[exit {proc.returncode}]\n")
+        if proc.returncode == 0:
+            return proc.stdout
+        detail = _last_error(proc.stderr or proc.stdout) or f"exit status {proc.returncode}"
+    where = f" (log: {log})" if log is not None else ""
+    raise EnvironmentBuildError(f"environment {key}: step '{step}' failed: {detail}{where}")
+
+
+def _last_error(output: str) -> str:
+    """uv's last meaningful error line, joined with its deepest cause, on one line."""
+    lines = [_ANSI.sub("", ln).strip(_DECORATION) for ln in output.splitlines()]
+    lines = [ln for ln in lines if ln and not ln.startswith("hint:") and set(ln) != {"^"}]
+    errors = [i for i, ln in enumerate(lines) if ln.startswith("error:")]
+    if not errors:
+        return lines[-1] if lines else ""
+    first = errors[-1]
+    message = lines[first].removeprefix("error:").strip()
+    causes = [ln for ln in lines[first + 1 :] if ln.startswith("cause:")]
+    if causes:
+        message = f"{message}: {causes[-1].removeprefix('cause:').strip()}"
+    return message
+
+
+def _uv_bin(key: str) -> str:
+    """uv's executable: the one shipped with the ``uv`` package, else the one on PATH."""
+    try:
+        return str(find_uv_bin())
+    except FileNotFoundError:
+        found = shutil.which("uv")
+        if found is None:
+            raise EnvironmentBuildError(
+                f"environment {key}: step 'uv' failed: uv not found"
+            ) from None
+        return found
+
+
+def _uv_environ() -> dict[str, str]:
+    """The caller's environment minus secrets, told never to download an interpreter.
+
+    pyenv's Python 3 folders are appended to PATH so its interpreters are found even where
+    pyenv is not on PATH (Python 2 ones would make uv's search fail).
+    """
+    environ = {
+        k: v for k, v in os.environ.items() if not _SECRET.search(k) and k not in _UNSET_FOR_UV
+    }
+    pyenv = Path(environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
+    extra = sorted(str(p / "bin") for p in pyenv.glob("3.*") if (p / "bin").is_dir())
+    environ["PATH"] = os.pathsep.join([p for p in [environ.get("PATH", "")] if p] + extra)
+    environ.update(UV_PYTHON_DOWNLOADS="never", UV_NO_PROGRESS="1", NO_COLOR="1")
+    return environ
+
+
+def _load(venv: Path, key: str) -> PythonEnv | None:
+    """The venv at ``venv`` if its marker says it is complete and its interpreter exists."""
+    try:
+        marker = json.loads((venv / MARKER).read_text(encoding="utf-8"))
+        cfg = (venv / "pyvenv.cfg").read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return None
+    base_prefix = _base_prefix(cfg)
+    python = venv / "bin" / "python"
+    if not isinstance(marker, dict) or marker.get("key") != key or base_prefix is None:
+        return None
+    if not python.exists():  # the base interpreter has gone: the venv is stale
+        return None
+    return PythonEnv(
+        key=key,
+        path=venv,
+        python=python,
+        bin_dir=venv / "bin",
+        base_prefix=base_prefix,
+        extra_paths=tuple(Path(p) for p in marker.get("extra_paths", [])),
+    )
+
+
+def _base_prefix(pyvenv_cfg: str) -> Path | None:
+    """The parent of pyvenv.cfg's ``home`` (the base interpreter's bin), symlinks resolved."""
+    for line in pyvenv_cfg.splitlines():
+        name, _, value = line.partition("=")
+        if name.strip() == "home" and value.strip():
+            return Path(value.strip()).resolve().parent
+    return None
+
+
+def _extra_paths(venv: Path, python: Path, prefixes: list[Path]) -> tuple[Path, ...]:
+    """Folders outside the system roots, the venv and its base that the interpreter needs."""
+    base = _base_prefix((venv / "pyvenv.cfg").read_text(encoding="utf-8"))
+    candidates = [p.resolve() for p in prefixes] + _shared_library_dirs(python.resolve())
+    covered = [venv, *([base] if base else []), *_SYSTEM_ROOTS]
+    return tuple(p for p in _outermost(candidates) if not _under(p, covered))
+
+
+def _shared_library_dirs(binary: Path) -> list[Path]:
+    """Folders of the shared libraries ``binary`` loads, as ldd reports them."""
+    ldd = shutil.which("ldd")
+    if ldd is None:
+        return []
+    try:
+        out = subprocess.run([ldd, str(binary)], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    found = re.findall(r"(?:=>\s*|^\s*)(/\S+)\s+\(0x", out, flags=re.MULTILINE)
+    return [Path(p).resolve().parent for p in found]
+
+
+def _outermost(paths: Sequence[Path]) -> tuple[Path, ...]:
+    """``paths`` in order, without duplicates and without those inside another one."""
+    unique = list(dict.fromkeys(paths))
+    return tuple(p for p in unique if not _under(p, [q for q in unique if q != p]))
+
+
+def _under(path: Path, roots: Sequence[Path]) -> bool:
+    return any(path == r or r in path.parents for r in roots)
+
+
+def _write_marker(venv: Path, data: dict[str, object]) -> None:
+    tmp = venv / f".{MARKER}.tmp"
+    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, venv / MARKER)
+
+
+@contextmanager
+def _locked(lock_path: Path) -> Iterator[None]:
+    """Hold an exclusive flock on ``lock_path`` (kept on disk: unlinking it would race)."""
+    with lock_path.open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
