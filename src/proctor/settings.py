@@ -23,7 +23,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="PROCTOR_", extra="ignore")
 
-    repos_dir: Path = Field(Path("repos"), description="Cache of bare mirrors, repos/OWNER/NAME.git.")
+    repos_dir: Path = Field(
+        Path("repos"), description="Cache of bare mirrors, repos/OWNER/NAME.git."
+    )
     cache_dir: Path = Field(
         default_factory=_default_cache,
         description="Environments (venvs by content hash) and other rebuildable caches.",

@@ -4,8 +4,9 @@ from proctor.errors import GradingError
 from proctor.grade.junit import Status, junit_key, parse_junit, statuses_for
 
 # Captured from pytest 8 --junitxml on a small suite (pass, fail, error, skip, param, class).
-XML = """<?xml version="1.0" encoding="utf-8"?><testsuites name="pytest tests"><testsuite name="pytest"
-errors="1" failures="1" skipped="1" tests="6" time="0.05">
+XML = """<?xml version="1.0" encoding="utf-8"?>
+<testsuites name="pytest tests"><testsuite name="pytest" errors="1" failures="1" skipped="1"
+tests="6" time="0.05">
 <testcase classname="tests.test_a" name="test_ok" time="0.001" />
 <testcase classname="tests.test_a" name="test_bad" time="0.001"><failure message="assert 1 == 2">
 E assert 1 == 2</failure></testcase>
@@ -15,8 +16,8 @@ message="no">tests/test_a.py:9: no</skipped></testcase>
 <testcase classname="tests.test_a" name="test_fixture" time="0.0"><error message="failed on setup">
 E fixture 'nope' not found</error></testcase>
 <testcase classname="tests.test_a" name="test_teardown" time="0.001" />
-<testcase classname="tests.test_a" name="test_teardown" time="0.001"><error message="teardown">x</error>
-</testcase>
+<testcase classname="tests.test_a" name="test_teardown" time="0.001">
+<error message="teardown">x</error></testcase>
 </testsuite></testsuites>"""
 
 

@@ -70,7 +70,7 @@ def test_missing_field(tmp_path: Path) -> None:
 
 
 def test_files_need_reference_commit(tmp_path: Path) -> None:
-    with pytest.raises(SpecError, match="needs reference.commit"):
+    with pytest.raises(SpecError, match=r"needs reference\.commit"):
         load_task(write(tmp_path, {**GOOD, "reference": {"patch": "diff"}}))
 
 

@@ -24,5 +24,7 @@ def settings_from(repos_dir: Path | None = None, sandbox: str | None = None) -> 
     return get_settings(repos_dir=repos_dir, sandbox=sandbox)
 
 
-REPOS_OPT = typer.Option(None, "--repos-dir", help="Mirror cache (default repos/, PROCTOR_REPOS_DIR).")
+REPOS_OPT = typer.Option(
+    None, "--repos-dir", help="Mirror cache (default repos/, PROCTOR_REPOS_DIR)."
+)
 SANDBOX_OPT = typer.Option(None, "--sandbox", help="auto, bwrap, unshare or none.")

@@ -24,8 +24,8 @@ def validate(path: Path = typer.Argument(..., help="A task file or a suite folde
     seen: dict[str, Path] = {}
     try:
         entries = list(iter_suite(path))
-    except SpecError as exc:
-        raise fail(str(exc)) from None
+    except SpecError as err:
+        raise fail(str(err)) from None
     for file, result in entries:
         if isinstance(result, Task) and result.id in seen:
             result = SpecError(str(file), "id", f"{result.id!r} is also used by {seen[result.id]}")
@@ -39,8 +39,8 @@ def validate(path: Path = typer.Argument(..., help="A task file or a suite folde
         row = (str(file), result.id, repo, str(len(ht.fail_to_pass)), str(len(ht.pass_to_pass)))
         table.add_row(*row, "[green]ok[/]")
     console.print(table)
-    for exc in bad:
-        console.print(f"[red]{exc}[/]", highlight=False, soft_wrap=True)
+    for error in bad:
+        console.print(f"[red]{error}[/]", highlight=False, soft_wrap=True)
     if not entries:
         raise fail(f"{path}: no task files (*.yaml) found")
     if bad:

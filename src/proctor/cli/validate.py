@@ -16,7 +16,9 @@ from proctor.spec import load_suite
 
 def validate(
     suite: Path = typer.Argument(..., help="Suite folder or task file."),
-    reruns: int = typer.Option(1, "--reruns", help="Gold runs per task; differing tests are flaky."),
+    reruns: int = typer.Option(
+        1, "--reruns", help="Gold runs per task; differing tests are flaky."
+    ),
     jobs: int = typer.Option(1, "-j", "--jobs", help="Tasks in parallel."),
     work_dir: Path | None = typer.Option(None, "--work-dir", help="Keep attempts here."),
     repos_dir: Path | None = REPOS_OPT,
@@ -35,9 +37,7 @@ def validate(
 
     with tempfile.TemporaryDirectory(prefix="proctor-validate-") as tmp:
         where = work_dir or Path(tmp)
-        checks = validate_suite(
-            tasks, settings, where, reruns=reruns, jobs=jobs, on_check=on_check
-        )
+        checks = validate_suite(tasks, settings, where, reruns=reruns, jobs=jobs, on_check=on_check)
     table = Table("task", "gold", "empty F2P passed", "flaky", "verdict")
     for c in checks:
         empty_f2p = f"{c.empty.f2p_passed}/{c.empty.f2p_total}"

@@ -12,10 +12,13 @@ missing or skipped counts as failed.
 from __future__ import annotations
 
 import configparser
-import tomllib
+import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+
+import tomllib
 
 from proctor.grade.junit import Status, parse_junit, statuses_for
 from proctor.repo import apply_patch, changed_paths, read_base_file, restore_paths, touched_paths
@@ -48,7 +51,9 @@ def _is_runner_hook(path: str, pythonpath: Sequence[str]) -> bool:
     for root in pythonpath:
         rel = p.relative_to(root) if root not in (".", "") and p.is_relative_to(root) else p
         top = rel.parts[0] if rel.parts else ""
-        if top.removesuffix(".py") in RUNNER_MODULES and (len(rel.parts) > 1 or top.endswith(".py")):
+        if top.removesuffix(".py") in RUNNER_MODULES and (
+            len(rel.parts) > 1 or top.endswith(".py")
+        ):
             return True
     return False
 
@@ -117,16 +122,50 @@ class TestVerdict:
         return sum(s is Status.PASSED for s in self.pass_to_pass.values())
 
 
-def judge(task: Task, junit_text: str | None, exit_code: int) -> TestVerdict:
-    """Decide resolved from the XML and the exit code; any disagreement is not resolved."""
-    notes: list[str] = []
+# Added lines that reach for the test runner's own machinery: a library has no business
+# touching them, and code imported by the tests could forge the verdict through them.
+_RUNNER_REACH = re.compile(
+    r"junitxml|junit_|\b_pytest\b|pytest_runtest|pytest_collection|pytest_sessionfinish"
+    r"|\bos\._exit\b|PYTEST_ADDOPTS|sys\.settrace|sys\.setprofile"
+)
+
+
+def runner_tampering(patch: str) -> list[str]:
+    """Added lines of ``patch`` (outside test files) that reach into the test runner."""
+    hits: list[str] = []
+    path = ""
+    for line in patch.splitlines():
+        if line.startswith("+++ "):
+            path = line[4:].removeprefix("b/")
+        elif line.startswith("+") and _RUNNER_REACH.search(line):
+            hits.append(f"{path}: {line[1:].strip()[:120]}")
+    return hits
+
+
+def file_digests(checkout: Path, paths: Sequence[str]) -> dict[str, str]:
+    """sha256 of each path (``"absent"`` when missing), to prove files were left alone."""
+    out: dict[str, str] = {}
+    for rel in paths:
+        f = checkout / rel
+        out[rel] = hashlib.sha256(f.read_bytes()).hexdigest() if f.is_file() else "absent"
+    return out
+
+
+def judge(
+    task: Task, junit_text: str | None, exit_code: int, blockers: Sequence[str] = ()
+) -> TestVerdict:
+    """Decide resolved from the XML and the exit code; any disagreement is not resolved.
+
+    ``blockers`` are reasons found elsewhere (tampering) that forbid a resolved verdict.
+    """
+    notes: list[str] = list(blockers)
     junit = {}
     if junit_text is None:
         notes.append("no JUnit XML was written")
     else:
         try:
             junit = parse_junit(junit_text)
-        except Exception as exc:  # noqa: BLE001 - a forged or truncated file is a verdict, not a crash
+        except Exception as exc:
             notes.append(str(exc))
     f2p = statuses_for(task.hidden_tests.fail_to_pass, junit)
     p2p = statuses_for(task.hidden_tests.pass_to_pass, junit)
@@ -135,5 +174,5 @@ def judge(task: Task, junit_text: str | None, exit_code: int) -> TestVerdict:
         notes.append(f"runner exited {exit_code} although the XML reports every test passed")
     if exit_code == 0 and not all_passed and junit:
         notes.append("runner exited 0 although the XML reports failures")
-    resolved = all_passed and exit_code == 0 and bool(junit)
+    resolved = all_passed and exit_code == 0 and bool(junit) and not blockers
     return TestVerdict(resolved, f2p, p2p, exit_code, notes)

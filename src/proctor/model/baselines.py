@@ -1,4 +1,4 @@
-"""Baselines that bracket every real model: ``gold`` applies the reference fix, ``empty`` nothing."""
+"""Baselines that bracket every real model: `gold` applies the reference fix, `empty` nothing."""
 
 from __future__ import annotations
 

@@ -64,7 +64,9 @@ def results_table(results: Sequence[AttemptResult]) -> Table:
 
 def summary_table(summary: Summary) -> Table:
     """Totals per outcome with the resolved rate."""
-    table = Table("model", "tasks", "resolved", *[o.value for o in Outcome if o.value != "resolved"])
+    table = Table(
+        "model", "tasks", "resolved", *[o.value for o in Outcome if o.value != "resolved"]
+    )
     others = [str(summary.outcomes[o.value]) for o in Outcome if o is not Outcome.RESOLVED]
     rate = f"{summary.resolved} ({summary.resolved_pct:.0f}%)"
     table.add_row(summary.model, str(summary.total), rate, *others)

@@ -11,10 +11,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from proctor.errors import EnvironmentBuildError, PatchError, ProctorError
-from proctor.grade.hidden import judge, prepare_for_grading, pytest_argv
+from proctor.grade.hidden import (
+    file_digests,
+    judge,
+    prepare_for_grading,
+    pytest_argv,
+    runner_tampering,
+)
 from proctor.model import Model, Problem, Submission
-from proctor.repo import diff_from_base, sealed_checkout
-from proctor.run.references import References
+from proctor.repo import apply_patch, diff_from_base, sealed_checkout, touched_paths
+from proctor.run.references import References, TaskSource
 from proctor.run.results import AttemptResult, Outcome
 from proctor.sandbox import LocalSandbox, Mounts, PythonEnv, build_env
 from proctor.sandbox.base import ExecResult, Limits, Sandbox
@@ -79,62 +85,104 @@ def run_attempt(task: Task, ctx: AttemptContext, attempt_dir: Path) -> AttemptRe
         fields = {"outcome": Outcome.ENVIRONMENT_ERROR, "message": f"internal error: {exc!r}"}
     finally:
         if not ctx.keep_checkout:
-            shutil.rmtree(attempt_dir / "checkout", ignore_errors=True)
-            shutil.rmtree(attempt_dir / "scratch", ignore_errors=True)
+            for name in ("work", "checkout", "scratch"):
+                shutil.rmtree(attempt_dir / name, ignore_errors=True)
     clock.marks["total"] = round(time.monotonic() - clock.start, 3)
     outcome = fields.pop("outcome")
-    return AttemptResult(
-        task_id=task.id,
-        model=ctx.model.name,
-        outcome=outcome,  # type: ignore[arg-type]
-        resolved=outcome is Outcome.RESOLVED,
-        durations=clock.marks,
-        started_at=started,
-        finished_at=datetime.now(timezone.utc),
-        **fields,  # type: ignore[arg-type]
+    return AttemptResult.model_validate(
+        {
+            "task_id": task.id,
+            "model": ctx.model.name,
+            "outcome": outcome,
+            "resolved": outcome is Outcome.RESOLVED,
+            "durations": clock.marks,
+            "started_at": started,
+            "finished_at": datetime.now(timezone.utc),
+            **fields,
+        }
     )
 
 
 def _attempt(task: Task, ctx: AttemptContext, adir: Path, clock: _Clock) -> dict[str, object]:
     t = clock.start
     source = ctx.references.source(task.id)
-    checkout = sealed_checkout(source.git_dir, task.base_commit, adir / "checkout")
-    t = clock.lap("checkout", t)
     env = build_env(task.environment, task.repo, ctx.settings.envs_dir, log=adir / "env.log")
     t = clock.lap("environment", t)
-    workdir = adir / "model"
-    workdir.mkdir()
-    problem = Problem(task.id, task.repo, task.problem_statement, checkout, workdir)
-    submission = _solve(ctx.model, problem)
-    (adir / "model.patch").write_text(diff_from_base(checkout), encoding="utf-8")
+    submission, model_patch = _model_phase(task, ctx, adir, source)
     t = clock.lap("model", t)
-    base: dict[str, object] = {"model_status": submission.status}
+    fields: dict[str, object] = {"model_status": submission.status, "message": submission.message}
     if submission.confidence is not None:
-        base["confidence"] = submission.confidence
+        fields["confidence"] = submission.confidence
     if submission.status == "patch-failed":
-        raise _Abort(Outcome.PATCH_FAILED, submission.message, base)
+        raise _Abort(Outcome.PATCH_FAILED, submission.message, fields)
+    # Grade in a fresh sealed checkout holding only the change: nothing the model left in
+    # .git, in ignored files or in caches can reach the test run.
+    checkout = sealed_checkout(source.git_dir, task.base_commit, adir / "checkout")
     try:
-        restored = prepare_for_grading(checkout, task, source.test_patch)
+        apply_patch(checkout, model_patch, label="model patch")
+    except PatchError as exc:
+        raise _Abort(Outcome.PATCH_FAILED, str(exc), fields) from None
+    try:
+        fields["restored"] = prepare_for_grading(checkout, task, source.test_patch)
     except PatchError as exc:
         raise EnvironmentBuildError(f"{task.id}: {exc}") from None
+    t = clock.lap("checkout", t)
+    try:
+        fields |= _test_phase(task, ctx, adir, env, checkout, source.test_patch, model_patch)
+    except _Abort as exc:
+        exc.fields = fields | exc.fields
+        raise
+    clock.lap("tests", t)
+    return fields
+
+
+def _model_phase(
+    task: Task, ctx: AttemptContext, adir: Path, source: TaskSource
+) -> tuple[Submission, str]:
+    work = sealed_checkout(source.git_dir, task.base_commit, adir / "work")
+    workdir = adir / "model"
+    workdir.mkdir()
+    problem = Problem(task.id, task.repo, task.problem_statement, work, workdir)
+    submission = _solve(ctx.model, problem)
+    model_patch = diff_from_base(work)
+    (adir / "model.patch").write_text(model_patch, encoding="utf-8")
+    return submission, model_patch
+
+
+def _test_phase(
+    task: Task,
+    ctx: AttemptContext,
+    adir: Path,
+    env: PythonEnv,
+    checkout: Path,
+    test_patch: str,
+    model_patch: str,
+) -> dict[str, object]:
     scratch = adir / "scratch"
     scratch.mkdir()
-    sandbox = _sandbox(ctx, env, checkout, scratch)
+    conftests = [str(p.relative_to(checkout)) for p in checkout.rglob("conftest.py")]
+    guarded = sorted(
+        {p for p in [*touched_paths(test_patch), *conftests] if (checkout / p).is_file()}
+    )
+    before = file_digests(checkout, guarded)
+    sandbox = _sandbox(ctx, env, checkout, scratch, guarded)
     run_env = {**env.env_vars(checkout, task.environment.pythonpath), **task.environment.env}
     run_env |= {"HOME": str(scratch), "TMPDIR": "/tmp"}
     _setup(task, sandbox, checkout, run_env, adir)
     junit = scratch / "junit.xml"
     argv = pytest_argv(task, junit, ctx.settings.per_test_timeout_s)
     res = sandbox.exec(argv, cwd=checkout, timeout=ctx.settings.test_timeout_s, env=run_env)
-    clock.lap("tests", t)
     _write_log(adir / "tests.log", res)
     xml = junit.read_text(errors="replace") if junit.is_file() else None
     if xml is not None:
         (adir / "junit.xml").write_text(xml, encoding="utf-8")
-    fields = base | {"sandbox": sandbox.name, "restored": restored}
+    fields: dict[str, object] = {"sandbox": sandbox.name}
     if res.timed_out:
         raise _Abort(Outcome.TIMEOUT, f"tests ran past {ctx.settings.test_timeout_s:.0f}s", fields)
-    verdict = judge(task, xml, res.returncode)
+    blockers = [f"change reaches into the test runner: {h}" for h in runner_tampering(model_patch)]
+    if file_digests(checkout, guarded) != before:
+        blockers.append("hidden test files changed while the tests ran")
+    verdict = judge(task, xml, res.returncode, blockers)
     statuses = {**verdict.pass_to_pass, **verdict.fail_to_pass}
     return fields | {
         "outcome": Outcome.RESOLVED if verdict.resolved else Outcome.UNRESOLVED,
@@ -144,7 +192,6 @@ def _attempt(task: Task, ctx: AttemptContext, adir: Path, clock: _Clock) -> dict
         "p2p_total": len(verdict.pass_to_pass),
         "tests": {k: v.value for k, v in statuses.items()},
         "notes": verdict.notes,
-        "message": submission.message,
     }
 
 
@@ -155,8 +202,12 @@ def _solve(model: Model, problem: Problem) -> Submission:
         return Submission("error", str(exc))
 
 
-def _sandbox(ctx: AttemptContext, env: PythonEnv, checkout: Path, scratch: Path) -> Sandbox:
-    mounts = Mounts(writable=(checkout, scratch), readonly=env.readonly_paths())
+def _sandbox(
+    ctx: AttemptContext, env: PythonEnv, checkout: Path, scratch: Path, guarded: list[str]
+) -> Sandbox:
+    # Hidden test files are mounted read-only over the writable checkout.
+    readonly = (*env.readonly_paths(), *(checkout / p for p in guarded))
+    mounts = Mounts(writable=(checkout, scratch), readonly=readonly)
     limits = Limits(memory_mb=ctx.settings.memory_mb)
     return ctx.make_sandbox(mounts, limits, ctx.settings.sandbox)
 

@@ -125,7 +125,7 @@ class Task(_Frozen):
     problem_statement: str = Field(description="The issue, as a reporter would write it.")
     reference: Reference
     hidden_tests: HiddenTests
-    environment: Environment = Field(default_factory=Environment)  # type: ignore[arg-type]
+    environment: Environment = Field(default_factory=Environment)
     lint: LintSettings | None = None
 
     @field_validator("id")
@@ -163,4 +163,6 @@ class Task(_Frozen):
     @property
     def test_ids(self) -> list[str]:
         """FAIL_TO_PASS then PASS_TO_PASS, without duplicates."""
-        return list(dict.fromkeys([*self.hidden_tests.fail_to_pass, *self.hidden_tests.pass_to_pass]))
+        return list(
+            dict.fromkeys([*self.hidden_tests.fail_to_pass, *self.hidden_tests.pass_to_pass])
+        )

@@ -1,0 +1,78 @@
+"""Grading beyond tests: lint delta, formatting, conventions, hygiene and security of a change.
+
+Everything here is pure analysis of text and configuration: the repository's code is never
+imported or run (ruff runs on copies, and executes nothing). One entry point,
+:func:`grade_quality`; see :class:`QualityReport` for what decides ``clean``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from proctor.grade.quality.config import configured_line_length, line_length_ignored
+from proctor.grade.quality.conventions import base_sources, check_conventions
+from proctor.grade.quality.hygiene import check_hygiene, size_stats
+from proctor.grade.quality.lint import check_lint
+from proctor.grade.quality.report import (
+    CheckResult,
+    Finding,
+    QualityReport,
+    changed_paths,
+    error_result,
+)
+from proctor.spec.models import LintSettings
+
+__all__ = ["CheckResult", "Finding", "QualityReport", "grade_quality"]
+
+
+def grade_quality(
+    root: Path,
+    base: Mapping[str, str | None],
+    after: Mapping[str, str | None],
+    *,
+    reference_paths: Sequence[str] = (),
+    reference_lines: int | None = None,
+    lint_settings: LintSettings | None = None,
+) -> QualityReport:
+    """Grade the quality of a change beyond its tests.
+
+    Args:
+        root: the repository working tree after the change.
+        base: text at the base commit of every changed path (None: did not exist).
+        after: text after the change of every changed path (None: deleted).
+        reference_paths: paths the reference (gold) change touches.
+        reference_lines: lines the reference change adds plus removes.
+        lint_settings: the task's lint settings, used when the repository has none.
+
+    Returns:
+        Every check's result; a check that fails has ``ok=False`` and an ``error`` finding,
+        it never raises.
+    """
+    outcome = check_lint(root, base, after, lint_settings)
+    sources: dict[str, str] = {}
+    try:
+        sources = base_sources(root, base)
+        conventions = check_conventions(
+            root,
+            base,
+            after,
+            sources=sources,
+            line_limit=configured_line_length(root, base),
+            check_line_length=not line_length_ignored(root, base),
+        )
+    except Exception as exc:  # a failing check must never crash grading
+        conventions = error_result("conventions", "cannot learn or check conventions", exc)
+    try:
+        hygiene = check_hygiene(base, after, sources=sources, reference_paths=reference_paths)
+    except Exception as exc:  # a failing check must never crash grading
+        hygiene = error_result("hygiene", "cannot check hygiene", exc)
+    size = size_stats(changed_paths(base, after), base, after, reference_paths, reference_lines)
+    return QualityReport(
+        lint=outcome.lint,
+        format=outcome.format,
+        conventions=conventions,
+        hygiene=hygiene,
+        security=outcome.security,
+        size=size,
+    )

@@ -1,0 +1,333 @@
+"""Hygiene of a change: what a careful engineer would not leave in a patch.
+
+Findings, by kind:
+
+* ``tampering`` — an existing test file edited or deleted, or test configuration changed
+  (``conftest.py``, ``pytest.ini``, ``tox.ini``, ``noxfile.py``, ``setup.cfg [tool:pytest]``,
+  ``pyproject.toml [tool.pytest...]``). New test files are listed in ``details`` instead:
+  writing tests is no offence, and the hidden tests are restored from the spec anyway;
+* ``debug`` — ``breakpoint()``, ``pdb``/``ipdb`` imports or ``set_trace()`` on added lines, and
+  ``print(`` where the repository does not print in files of that kind (library or script);
+* ``commented_code`` — added comment lines that parse as Python statements (prose does not);
+* ``dependency`` — requirement names that the change adds (requirements*.txt, pyproject's
+  project and poetry dependencies, setup.py/setup.cfg install_requires and extras);
+* ``outside_reference`` — non-test files the reference change does not touch.
+
+Only ``tampering`` decides :attr:`~proctor.grade.quality.report.QualityReport.clean`.
+"""
+
+from __future__ import annotations
+
+import ast
+import configparser
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import PurePosixPath
+from typing import Any
+
+from proctor.grade.quality.config import parse_toml
+from proctor.grade.quality.report import (
+    CheckResult,
+    Finding,
+    added_lines,
+    changed_paths,
+    is_test_path,
+    line_delta,
+)
+from proctor.grade.quality.samples import captures, node_text
+
+_TEST_CONFIGS = frozenset({"conftest.py", "pytest.ini", "tox.ini", "noxfile.py"})
+_SCRIPT_DIRS = frozenset({"scripts", "bin", "examples", "tools", "benchmarks", "docs"})
+_PRINT = re.compile(r"(?<![\w.])print\(")
+_MAIN = re.compile(r"""^if\s+__name__\s*==\s*['"]__main__['"]""", re.M)
+_PRAGMAS = ("noqa", "type:", "pragma", "fmt:", "-*-", "pylint:", "mypy:", "isort:", "ruff:", "!")
+_DEBUG_QUERY = """
+(call function: (identifier) @fn)
+(call function: (attribute) @method)
+(import_statement) @import
+(import_from_statement) @import
+"""
+_CODE_STATEMENTS = (
+    ast.Assign, ast.AugAssign, ast.Import, ast.ImportFrom, ast.Return, ast.For, ast.AsyncFor,
+    ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Raise, ast.Delete, ast.Assert,
+    ast.Try, ast.Global, ast.Nonlocal,
+)  # fmt: skip
+
+
+def _finding(kind: str, path: str, line: int | None, message: str) -> Finding:
+    return Finding(check="hygiene", kind=kind, path=path, line=line, message=message, rule=kind)
+
+
+# --- tampering -----------------------------------------------------------------------------
+
+
+def _pytest_section(name: str, text: str | None) -> object:
+    if text is None:
+        return None
+    if name == "pyproject.toml":
+        return parse_toml(text).get("tool", {}).get("pytest")
+    parser = configparser.RawConfigParser(strict=False)
+    try:
+        parser.read_string(text)
+    except configparser.Error:
+        return text  # unreadable: compare the raw text
+    return dict(parser.items("tool:pytest")) if parser.has_section("tool:pytest") else None
+
+
+def tampering(
+    paths: Sequence[str], base: Mapping[str, str | None], after: Mapping[str, str | None]
+) -> tuple[list[Finding], list[str]]:
+    """Tampering findings, and the test files the change added (not tampering)."""
+    findings: list[Finding] = []
+    added: list[str] = []
+    for path in paths:
+        name = PurePosixPath(path).name
+        old, new = base.get(path), after.get(path)
+        how = "added" if old is None else "deleted" if new is None else "edited"
+        if name in _TEST_CONFIGS:
+            findings.append(_finding("tampering", path, None, f"test configuration {how}"))
+        elif is_test_path(path):
+            if how == "added":
+                added.append(path)
+            else:
+                findings.append(_finding("tampering", path, None, f"test file {how}"))
+        elif name in ("setup.cfg", "pyproject.toml") and _pytest_section(
+            name, old
+        ) != _pytest_section(name, new):
+            findings.append(_finding("tampering", path, None, "pytest configuration changed"))
+    return findings, added
+
+
+# --- debugging leftovers and commented-out code --------------------------------------------
+
+
+def file_kind(path: str, text: str) -> str:
+    """``test``, ``script`` (a __main__ block, or under scripts/, bin/ ...) or ``library``."""
+    if is_test_path(path):
+        return "test"
+    parts = PurePosixPath(path).parts
+    if _MAIN.search(text) or parts[-1] == "__main__.py" or _SCRIPT_DIRS & set(parts[:-1]):
+        return "script"
+    return "library"
+
+
+def silent_kinds(
+    sources: Mapping[str, str], max_share: float = 0.1, min_files: int = 10
+) -> set[str]:
+    """File kinds in which the repository does not print (few files of that kind do)."""
+    files: dict[str, list[bool]] = {}
+    for path, text in sources.items():
+        files.setdefault(file_kind(path, text), []).append(bool(_PRINT.search(text)))
+    return {
+        kind
+        for kind, prints in files.items()
+        if len(prints) >= min_files and sum(prints) / len(prints) <= max_share
+    }
+
+
+def debug_leftovers(path: str, old: str | None, new: str, silent: set[str]) -> list[Finding]:
+    """Debugger calls and imports, and prints where the repository does not print."""
+    lines = added_lines(old, new)
+    no_print = file_kind(path, new) in silent and not (old and _PRINT.search(old))
+    found = captures(new, _DEBUG_QUERY)
+    hits: list[tuple[int, str]] = []
+    for node in found.get("fn", []):
+        name = node_text(node)
+        if name == "breakpoint" or (name == "print" and no_print):
+            hits.append((node.start_point[0] + 1, f"{name}() call"))
+    for node in found.get("method", []):
+        if node_text(node) in ("pdb.set_trace", "ipdb.set_trace"):
+            hits.append((node.start_point[0] + 1, f"{node_text(node)}() call"))
+    for node in found.get("import", []):
+        if re.search(r"\b(i?pdb)\b", node_text(node)):
+            hits.append((node.start_point[0] + 1, f"debugger import `{node_text(node)}`"))
+    return [_finding("debug", path, n, what) for n, what in sorted(set(hits)) if n in lines]
+
+
+def looks_like_code(comment: str) -> bool:
+    """Whether a comment's text (without ``#``) is a Python statement rather than prose."""
+    text = comment.strip()
+    if not text or text.startswith(_PRAGMAS):
+        return False
+    for candidate in (text, f"{text} pass" if text.endswith(":") else ""):
+        try:
+            body = ast.parse(candidate).body if candidate else []
+        except (SyntaxError, ValueError):
+            continue
+        return bool(body) and all(_is_code(statement) for statement in body)
+    return False
+
+
+def _is_code(statement: ast.stmt) -> bool:
+    if isinstance(statement, ast.Expr):
+        return isinstance(statement.value, (ast.Call, ast.Await))
+    if isinstance(statement, ast.AnnAssign):
+        return statement.value is not None
+    if isinstance(statement, (ast.If, ast.While)):
+        return not isinstance(statement.test, ast.Name)
+    if isinstance(statement, (ast.With, ast.AsyncWith)):
+        return not all(isinstance(item.context_expr, ast.Name) for item in statement.items)
+    return isinstance(statement, _CODE_STATEMENTS)
+
+
+def commented_code(path: str, old: str | None, new: str) -> list[Finding]:
+    """Runs of added comment lines that hold code; one finding at the first line of each."""
+    lines = new.splitlines()
+    findings: list[Finding] = []
+    previous = -1
+    for number in sorted(added_lines(old, new)):
+        stripped = lines[number - 1].strip()
+        if stripped.startswith("#") and looks_like_code(stripped.lstrip("#")):
+            if number != previous + 1:
+                message = f"commented-out code: `{stripped[:80]}`"
+                findings.append(_finding("commented_code", path, number, message))
+            previous = number
+    return findings
+
+
+# --- dependencies --------------------------------------------------------------------------
+
+
+def _normalise(requirement: str) -> str | None:
+    match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
+    return re.sub(r"[-_.]+", "-", match.group(1)).lower() if match else None
+
+
+def _pyproject_requirements(text: str) -> list[str]:
+    data = parse_toml(text)
+    project = data.get("project", {})
+    found = list(project.get("dependencies", []))
+    for extra in project.get("optional-dependencies", {}).values():
+        found += extra
+    for group in data.get("dependency-groups", {}).values():
+        found += [g for g in group if isinstance(g, str)]
+    poetry: dict[str, Any] = data.get("tool", {}).get("poetry", {})
+    tables = [poetry.get("dependencies", {}), poetry.get("dev-dependencies", {})]
+    tables += [g.get("dependencies", {}) for g in poetry.get("group", {}).values()]
+    found += [name for table in tables for name in table if name != "python"]
+    return [r for r in found if isinstance(r, str)]
+
+
+def _setup_py_requirements(text: str) -> list[str]:
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return []
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.keyword) and node.arg in ("install_requires", "extras_require"):
+            values = node.value.values if isinstance(node.value, ast.Dict) else [node.value]
+            found += [
+                c.value
+                for value in values
+                if value is not None
+                for c in ast.walk(value)
+                if isinstance(c, ast.Constant) and isinstance(c.value, str)
+            ]
+    return found
+
+
+def _setup_cfg_requirements(text: str) -> list[str]:
+    parser = configparser.RawConfigParser(strict=False)
+    try:
+        parser.read_string(text)
+    except configparser.Error:
+        return []
+    values = [parser.get("options", "install_requires", fallback="")]
+    if parser.has_section("options.extras_require"):
+        values += [v for _, v in parser.items("options.extras_require")]
+    return [line for value in values for line in value.splitlines()]
+
+
+def requirement_names(path: str, text: str | None) -> set[str]:
+    """Normalised names of the requirements a dependency file declares."""
+    if text is None:
+        return set()
+    pure = PurePosixPath(path)
+    if pure.name == "pyproject.toml":
+        raw = _pyproject_requirements(text)
+    elif pure.name == "setup.py":
+        raw = _setup_py_requirements(text)
+    elif pure.name == "setup.cfg":
+        raw = _setup_cfg_requirements(text)
+    elif pure.suffix in (".txt", ".in") and "requirements" in path.lower():
+        raw = [ln.split("#")[0] for ln in text.splitlines() if not ln.strip().startswith("-")]
+    else:
+        return set()
+    return {name for r in raw if (name := _normalise(r))}
+
+
+def new_dependencies(
+    paths: Sequence[str], base: Mapping[str, str | None], after: Mapping[str, str | None]
+) -> list[Finding]:
+    """Requirements the change declares that no changed file declared at base."""
+    before = set().union(*(requirement_names(p, base.get(p)) for p in paths))
+    findings = []
+    for path in paths:
+        for name in sorted(requirement_names(path, after.get(path)) - before):
+            findings.append(_finding("dependency", path, None, f"new dependency `{name}`"))
+    return findings
+
+
+# --- footprint and size --------------------------------------------------------------------
+
+
+def size_stats(
+    paths: Sequence[str],
+    base: Mapping[str, str | None],
+    after: Mapping[str, str | None],
+    reference_paths: Sequence[str],
+    reference_lines: int | None,
+) -> dict[str, int | float | None]:
+    """Lines and files the change touches (tests left out, as references hold none)."""
+    counted = [p for p in paths if not is_test_path(p)]
+    plus = minus = 0
+    for path in counted:
+        a, m = line_delta(base.get(path), after.get(path))
+        plus, minus = plus + a, minus + m
+    ref_files = len([p for p in reference_paths if not is_test_path(p)]) or None
+    lines = plus + minus
+    return {
+        "lines_added": plus,
+        "lines_removed": minus,
+        "lines": lines,
+        "files": len(counted),
+        "reference_lines": reference_lines,
+        "reference_files": ref_files,
+        "lines_ratio": round(lines / reference_lines, 3) if reference_lines else None,
+        "files_ratio": round(len(counted) / ref_files, 3) if ref_files else None,
+    }
+
+
+def check_hygiene(
+    base: Mapping[str, str | None],
+    after: Mapping[str, str | None],
+    *,
+    sources: Mapping[str, str],
+    reference_paths: Sequence[str] = (),
+) -> CheckResult:
+    """Every hygiene finding of the change (``sources``: base texts to learn print norms)."""
+    paths = changed_paths(base, after)
+    findings, tests_added = tampering(paths, base, after)
+    silent = silent_kinds(sources)
+    for path in paths:
+        new = after.get(path)
+        if path.endswith(".py") and new is not None:
+            findings += debug_leftovers(path, base.get(path), new, silent)
+            findings += commented_code(path, base.get(path), new)
+    findings += new_dependencies(paths, base, after)
+    if reference_paths:
+        footprint = set(reference_paths)
+        findings += [
+            _finding("outside_reference", p, None, "file not touched by the reference change")
+            for p in paths
+            if p not in footprint and not is_test_path(p)
+        ]
+    counts: dict[str, int] = {}
+    for finding in findings:
+        counts[finding.kind] = counts.get(finding.kind, 0) + 1
+    summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())) or "nothing found"
+    details = {"tests_added": tests_added, "silent_print_kinds": sorted(silent), "counts": counts}
+    return CheckResult(
+        name="hygiene", ok=not findings, findings=findings, summary=summary, details=details
+    )

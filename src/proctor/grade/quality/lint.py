@@ -1,0 +1,347 @@
+"""Lint delta, formatter check and security findings of a change, with ruff.
+
+The configuration comes from :mod:`proctor.grade.quality.config` (the repository's, read at
+base). Each changed ``.py`` file is written at base and after into two temp trees that keep
+its repository-relative path, and both trees are linted in one ruff run. With paths kept, the
+repository's per-file-ignores apply, and so do its ``exclude`` patterns (``--force-exclude``):
+a file the repository keeps out of lint (``tests`` in sqlparse, say) is not linted here either.
+
+A finding is NEW only when no base finding with the same rule and the same stripped line text
+is left to match it (with multiplicity), so code that merely moved is not new. Security is the
+same delta over flake8-bandit's rules (S, less S101). The formatter check flags ADDED lines
+only. ruff executes nothing of the repository.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import tempfile
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from pathlib import Path
+from typing import NamedTuple
+
+from proctor.grade.quality.config import (
+    RuffError,
+    RuffSetup,
+    discover_setup,
+    fallback_setup,
+    run_ruff,
+)
+from proctor.grade.quality.report import (
+    CheckResult,
+    Finding,
+    added_lines,
+    changed_paths,
+    error_result,
+)
+from proctor.spec.models import LintSettings
+
+_PAD = Path("p/q/r/s")  # keeps `extend = "../../x.toml"` targets inside the temp folder
+_SECURITY_ARGS = ("--select", "S", "--ignore", "S101")  # asserts are not a security finding
+
+
+@dataclass(frozen=True)
+class RawFinding:
+    """One ruff diagnostic: rule code, 1-based line (None when it has none), message."""
+
+    code: str
+    line: int | None
+    message: str
+
+
+class LintOutcome(NamedTuple):
+    """The three checks one set of ruff runs produces."""
+
+    lint: CheckResult
+    format: CheckResult
+    security: CheckResult
+
+
+# --- pure parts ----------------------------------------------------------------------------
+
+
+def parse_ruff_json(text: str) -> list[tuple[str, RawFinding]]:
+    """``ruff check --output-format json`` output as (filename, finding) pairs."""
+    pairs: list[tuple[str, RawFinding]] = []
+    for item in json.loads(text or "[]"):
+        location = item.get("location") or {}
+        code = item.get("code") or "syntax-error"
+        if code == "invalid-syntax":
+            code = "syntax-error"
+        raw = RawFinding(code=code, line=location.get("row"), message=item.get("message", ""))
+        pairs.append((str(item.get("filename", "")), raw))
+    return pairs
+
+
+def new_findings(
+    base: Sequence[RawFinding], after: Sequence[RawFinding], base_text: str | None, after_text: str
+) -> list[RawFinding]:
+    """Findings of ``after`` not matched at base by (rule, stripped line text), counted."""
+    base_lines = (base_text or "").splitlines()
+    after_lines = after_text.splitlines()
+    pool = Counter(_key(f, base_lines) for f in base)
+    fresh: list[RawFinding] = []
+    for finding in sorted(after, key=lambda f: (f.line or 0, f.code)):
+        key = _key(finding, after_lines)
+        if pool[key] > 0:
+            pool[key] -= 1
+        else:
+            fresh.append(finding)
+    return fresh
+
+
+def _key(finding: RawFinding, lines: Sequence[str]) -> tuple[str, str]:
+    line = finding.line
+    text = lines[line - 1].strip() if line is not None and 0 < line <= len(lines) else ""
+    return finding.code, text
+
+
+def reformatted_lines(text: str, formatted: str) -> set[int]:
+    """1-based lines of ``text`` that formatting would change (insertions count on the next)."""
+    matcher = SequenceMatcher(None, text.splitlines(), formatted.splitlines(), autojunk=False)
+    lines: set[int] = set()
+    for tag, i1, i2, _j1, _j2 in matcher.get_opcodes():
+        if tag in ("replace", "delete"):
+            lines.update(range(i1 + 1, i2 + 1))
+        elif tag == "insert":
+            lines.add(i1 + 1)
+    return lines
+
+
+# --- running ruff --------------------------------------------------------------------------
+
+
+def _write(tree: Path, rel: str, text: str) -> None:
+    target = Path(posixpath.normpath(str(tree / rel)))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+
+
+def _build_tree(
+    tree: Path, root: Path, setup: RuffSetup, texts: Mapping[str, str | None], paths: list[str]
+) -> list[str]:
+    """Write configs and the given texts under ``tree``; return the paths written."""
+    for rel, text in setup.files:
+        _write(tree, rel, text)
+    # Empty top-level folders let ruff's isort tell first-party imports as it would in the repo.
+    for folder in (root, root / "src"):
+        if folder.is_dir():
+            for entry in sorted(folder.iterdir())[:200]:
+                if entry.is_dir() and not entry.name.startswith("."):
+                    (tree / entry.relative_to(root)).mkdir(parents=True, exist_ok=True)
+    written = []
+    for rel in paths:
+        content = texts.get(rel)
+        if content is not None:
+            _write(tree, rel, content)
+            written.append(rel)
+    return written
+
+
+class _Trees(NamedTuple):
+    tmp: Path
+    base: Path
+    after: Path
+    base_paths: list[str]
+    after_paths: list[str]
+
+
+def _make_trees(
+    tmp: Path,
+    root: Path,
+    setup: RuffSetup,
+    base: Mapping[str, str | None],
+    after: Mapping[str, str | None],
+    paths: list[str],
+) -> _Trees:
+    base_tree, after_tree = tmp / "base" / _PAD, tmp / "after" / _PAD
+    base_paths = _build_tree(base_tree, root, setup, base, paths)
+    after_paths = _build_tree(after_tree, root, setup, after, paths)
+    return _Trees(tmp, base_tree, after_tree, base_paths, after_paths)
+
+
+def _lint_trees(trees: _Trees, extra: Sequence[str]) -> dict[tuple[str, str], list[RawFinding]]:
+    """Findings per (side, path) of one ruff run over both trees."""
+    files = [str(trees.base / p) for p in trees.base_paths]
+    files += [str(trees.after / p) for p in trees.after_paths]
+    found: dict[tuple[str, str], list[RawFinding]] = {}
+    if not files:
+        return found
+    args = ["check", "--no-cache", "--no-fix", "--exit-zero", "--force-exclude"]
+    out = run_ruff([*args, "--output-format", "json", *extra, *files], cwd=trees.tmp)
+    for filename, raw in parse_ruff_json(out):
+        path = Path(filename).resolve()
+        for side, tree in (("base", trees.base), ("after", trees.after)):
+            if path.is_relative_to(tree):
+                rel = path.relative_to(tree).as_posix()
+                found.setdefault((side, rel), []).append(raw)
+    return found
+
+
+def _delta(
+    name: str,
+    trees: _Trees,
+    base: Mapping[str, str | None],
+    after: Mapping[str, str | None],
+    extra: Sequence[str],
+) -> tuple[list[Finding], dict[str, int]]:
+    found = _lint_trees(trees, extra)
+    findings: list[Finding] = []
+    for rel in trees.after_paths:
+        after_text = after[rel] or ""
+        fresh = new_findings(
+            found.get(("base", rel), []), found.get(("after", rel), []), base.get(rel), after_text
+        )
+        findings += [
+            Finding(
+                check=name,
+                kind="new",
+                path=rel,
+                line=f.line,
+                message=f"{f.code} {f.message}",
+                rule=f.code,
+            )
+            for f in fresh
+        ]
+    counts = {
+        "base_findings": sum(len(v) for (s, _), v in found.items() if s == "base"),
+        "after_findings": sum(len(v) for (s, _), v in found.items() if s == "after"),
+        "files": len(trees.after_paths),
+    }
+    return findings, counts
+
+
+def _delta_result(
+    name: str, findings: list[Finding], counts: dict[str, int], setup: RuffSetup, note: str
+) -> CheckResult:
+    details: dict[str, object] = {"config": setup.source, **counts}
+    if setup.not_mapped:
+        details["not_mapped"] = list(setup.not_mapped)
+    if note:
+        details["note"] = note
+    what = "security" if name == "security" else "lint"
+    summary = f"{len(findings)} new {what} finding(s) in {counts['files']} file(s)"
+    summary += f" (config: {setup.source}){'; ' + note if note else ''}"
+    return CheckResult(
+        name=name, ok=not findings, findings=findings, summary=summary, details=details
+    )
+
+
+def _format_check(
+    trees: _Trees, setup: RuffSetup, base: Mapping[str, str | None], after: Mapping[str, str | None]
+) -> CheckResult:
+    if setup.formatter is None:
+        return CheckResult(
+            name="format", ok=True, summary="no formatter configured", details={"formatter": None}
+        )
+    findings: list[Finding] = []
+    for rel in trees.after_paths:
+        text = after[rel] or ""
+        args = [
+            "format",
+            "--no-cache",
+            *setup.format_args,
+            "--stdin-filename",
+            str(trees.after / rel),
+            "-",
+        ]
+        try:
+            formatted = run_ruff(args, cwd=trees.tmp, stdin=text)
+        except RuffError as exc:
+            findings.append(
+                Finding(
+                    check="format",
+                    kind="error",
+                    path=rel,
+                    line=None,
+                    message=f"cannot format: {exc}",
+                )
+            )
+            continue
+        lines = sorted(reformatted_lines(text, formatted) & added_lines(base.get(rel), text))
+        if lines:
+            shown = ", ".join(map(str, lines[:10])) + (", ..." if len(lines) > 10 else "")
+            message = f"{len(lines)} added line(s) not formatted as {setup.formatter}: {shown}"
+            findings.append(
+                Finding(
+                    check="format",
+                    kind="unformatted",
+                    path=rel,
+                    line=lines[0],
+                    message=message,
+                    rule=setup.formatter,
+                )
+            )
+    summary = f"{len(findings)} file(s) with added lines the formatter would change"
+    return CheckResult(
+        name="format",
+        ok=not findings,
+        findings=findings,
+        summary=f"{summary} ({setup.formatter})",
+        details={"formatter": setup.formatter},
+    )
+
+
+def _security(
+    trees: _Trees, setup: RuffSetup, base: Mapping[str, str | None], after: Mapping[str, str | None]
+) -> CheckResult:
+    try:
+        findings, counts = _delta("security", trees, base, after, _SECURITY_ARGS)
+    except RuffError as exc:
+        return error_result("security", "ruff failed", exc)
+    return _delta_result("security", findings, counts, setup, "")
+
+
+def _run_all(
+    tmp: Path,
+    root: Path,
+    setup: RuffSetup,
+    base: Mapping[str, str | None],
+    after: Mapping[str, str | None],
+    paths: list[str],
+    settings: LintSettings | None,
+) -> LintOutcome:
+    trees = _make_trees(tmp / "repo", root, setup, base, after, paths)
+    note = ""
+    try:
+        findings, counts = _delta("lint", trees, base, after, ())
+    except RuffError as exc:
+        if setup.source == "default":
+            raise
+        note = f"ruff rejected the repository configuration ({exc}); used the default"
+        setup = fallback_setup(settings, setup)
+        trees = _make_trees(tmp / "fallback", root, setup, base, after, paths)
+        findings, counts = _delta("lint", trees, base, after, ())
+    lint = _delta_result("lint", findings, counts, setup, note)
+    return LintOutcome(
+        lint, _format_check(trees, setup, base, after), _security(trees, setup, base, after)
+    )
+
+
+def check_lint(
+    root: Path,
+    base: Mapping[str, str | None],
+    after: Mapping[str, str | None],
+    settings: LintSettings | None = None,
+) -> LintOutcome:
+    """Lint delta, formatter check and security delta of the changed ``.py`` files.
+
+    Never raises: a check that fails gets ``ok=False`` and an ``error`` finding.
+    """
+    paths = [
+        p
+        for p in changed_paths(base, after)
+        if p.endswith((".py", ".pyi")) and after.get(p) is not None
+    ]
+    try:
+        setup = discover_setup(root, base, paths, settings)
+        with tempfile.TemporaryDirectory(prefix="proctor-lint-") as name:
+            return _run_all(Path(name).resolve(), root, setup, base, after, paths, settings)
+    except Exception as exc:  # a failing check must never crash grading
+        return LintOutcome(
+            *(error_result(n, "ruff lint run failed", exc) for n in ("lint", "format", "security"))
+        )

@@ -1,0 +1,133 @@
+"""Shared fixtures: a small repository with a bug, its fix and hidden tests, made at test time."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from proctor.settings import Settings
+from proctor.spec import Task
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.com",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.com",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "HOME": "/nonexistent",
+}
+
+CALC_BUGGY = '''"""Tiny calculator."""
+
+
+def add(a, b):
+    """Sum of a and b."""
+    return a + b
+
+
+def mean(values):
+    """Arithmetic mean of a non-empty list."""
+    return sum(values) / (len(values) + 1)
+'''
+
+CALC_FIXED = CALC_BUGGY.replace("(len(values) + 1)", "len(values)")
+
+TESTS_BASE = """from calc import add
+
+
+def test_add():
+    assert add(2, 3) == 5
+
+
+def test_add_negative():
+    assert add(-2, -3) == -5
+"""
+
+TESTS_FIX = (
+    TESTS_BASE.replace("from calc import add", "from calc import add, mean")
+    + """
+
+def test_mean():
+    assert mean([1, 2, 3]) == 2
+
+
+def test_mean_single():
+    assert mean([4]) == 4
+"""
+)
+
+
+def git(cwd: Path, *args: str) -> str:
+    env = {**os.environ, **GIT_ENV}
+    out = subprocess.run(
+        ["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True
+    )
+    return out.stdout.strip()
+
+
+def make_calc_repo(root: Path) -> tuple[Path, str, str]:
+    """A repository with a buggy ``mean``; returns (path, base sha, fix sha)."""
+    root.mkdir(parents=True)
+    git(root, "init", "-q", "-b", "main")
+    (root / "calc.py").write_text(CALC_BUGGY)
+    (root / "tests").mkdir()
+    (root / "tests" / "test_calc.py").write_text(TESTS_BASE)
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "base")
+    base = git(root, "rev-parse", "HEAD")
+    (root / "calc.py").write_text(CALC_FIXED)
+    (root / "tests" / "test_calc.py").write_text(TESTS_FIX)
+    git(root, "commit", "-qam", "fix mean")
+    fix = git(root, "rev-parse", "HEAD")
+    git(root, "tag", "v1")
+    return root, base, fix
+
+
+def calc_task(repo: Path, base: str, fix: str, task_id: str = "calc-1") -> Task:
+    return Task.model_validate(
+        {
+            "id": task_id,
+            "repo": str(repo),
+            "base_commit": base,
+            "created_at": "2024-01-01T00:00:00Z",
+            "problem_statement": "mean([1, 2, 3]) gives 1.5, I expected 2.",
+            "reference": {"commit": fix},
+            "hidden_tests": {
+                "files": ["tests/test_calc.py"],
+                "fail_to_pass": [
+                    "tests/test_calc.py::test_mean",
+                    "tests/test_calc.py::test_mean_single",
+                ],
+                "pass_to_pass": [
+                    "tests/test_calc.py::test_add",
+                    "tests/test_calc.py::test_add_negative",
+                ],
+            },
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def envs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One envs cache for the whole session so the shared venv is built once."""
+    return tmp_path_factory.mktemp("envs")
+
+
+@pytest.fixture
+def calc(tmp_path: Path) -> Iterator[tuple[Task, Path]]:
+    repo, base, fix = make_calc_repo(tmp_path / "calc")
+    yield calc_task(repo, base, fix), repo
+
+
+@pytest.fixture
+def settings(tmp_path: Path, envs_dir: Path) -> Settings:
+    return Settings(
+        repos_dir=tmp_path / "repos",
+        cache_dir=envs_dir.parent / "cache",
+        test_timeout_s=60,
+        per_test_timeout_s=20,
+    )

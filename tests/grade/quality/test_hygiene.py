@@ -1,0 +1,217 @@
+"""Hygiene checks on crafted changes, and the whole quality report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+import proctor.grade.quality as quality
+from proctor.grade.quality import CheckResult, Finding, QualityReport, grade_quality
+from proctor.grade.quality.hygiene import (
+    check_hygiene,
+    looks_like_code,
+    requirement_names,
+    size_stats,
+)
+
+MakeRepo = Callable[..., Any]
+
+
+def _kinds(
+    repo: Any, edits: dict[str, str | None], **kwargs: Any
+) -> list[tuple[str, str, int | None]]:
+    base, after = repo.change(edits)
+    sources = {p: repo.read(p) for p in kwargs.pop("learn", [])}
+    result = check_hygiene(base, after, sources=sources, **kwargs)
+    return [(f.kind, f.path, f.line) for f in result.findings]
+
+
+def _library(n: int = 12, *, prints: bool = False) -> dict[str, str]:
+    body = "def f(x):\n    print(x)\n    return x\n" if prints else "def f(x):\n    return x\n"
+    return {f"pkg/m{i}.py": body for i in range(n)}
+
+
+# --- tampering -----------------------------------------------------------------------------
+
+
+def test_editing_a_test_file_is_tampering(make_repo: MakeRepo) -> None:
+    repo = make_repo({"tests/test_a.py": "def test_a():\n    assert 1\n", "pkg/a.py": ""})
+    found = _kinds(repo, {"tests/test_a.py": "def test_a():\n    assert True\n"})
+    assert found == [("tampering", "tests/test_a.py", None)]
+
+
+def test_test_configuration_changes_are_tampering(make_repo: MakeRepo) -> None:
+    pyproject = '[project]\nname = "x"\n\n[tool.pytest.ini_options]\naddopts = "-q"\n'
+    repo = make_repo({"pyproject.toml": pyproject})
+    changed = pyproject.replace('"-q"', '"-q -p no:warnings --deselect tests/test_a.py"')
+    assert _kinds(repo, {"pyproject.toml": changed, "conftest.py": "x = 1\n"}) == [
+        ("tampering", "conftest.py", None),
+        ("tampering", "pyproject.toml", None),
+    ]
+
+
+def test_adding_a_test_or_editing_other_config_is_not_tampering(make_repo: MakeRepo) -> None:
+    repo = make_repo({"pyproject.toml": '[project]\nname = "x"\n'})
+    base, after = repo.change(
+        {"pyproject.toml": '[project]\nname = "x"\nversion = "1"\n', "tests/test_new.py": "x = 1\n"}
+    )
+    result = check_hygiene(base, after, sources={})
+    assert result.ok and result.details["tests_added"] == ["tests/test_new.py"]
+
+
+# --- leftovers -----------------------------------------------------------------------------
+
+
+def test_print_fires_where_the_library_does_not_print(make_repo: MakeRepo) -> None:
+    repo = make_repo(_library())
+    new = "def f(x):\n    print(x)\n    return x\n"
+    files = list(_library())
+    assert _kinds(repo, {"pkg/m0.py": new}, learn=files) == [("debug", "pkg/m0.py", 2)]
+
+
+def test_print_is_silent_where_the_library_prints(make_repo: MakeRepo) -> None:
+    repo = make_repo(_library(prints=True))
+    new = "def f(x):\n    print(x)\n    print(x * 2)\n    return x\n"
+    assert _kinds(repo, {"pkg/m0.py": new}, learn=list(_library())) == []
+
+
+def test_breakpoint_and_pdb_fire_anywhere(make_repo: MakeRepo) -> None:
+    repo = make_repo({"pkg/a.py": "def f(x):\n    return x\n"})
+    new = "import pdb\n\n\ndef f(x):\n    breakpoint()\n    pdb.set_trace()\n    return x\n"
+    found = _kinds(repo, {"pkg/a.py": new})
+    assert found == [("debug", "pkg/a.py", 1), ("debug", "pkg/a.py", 5), ("debug", "pkg/a.py", 6)]
+
+
+def test_commented_out_code_fires_and_prose_is_silent(make_repo: MakeRepo) -> None:
+    repo = make_repo({"pkg/a.py": "def f(x):\n    return x\n"})
+    new = (
+        "def f(x):\n"
+        "    # Keep the value as it is: callers rely on it.\n"
+        "    # TODO: handle None\n"
+        "    # if needed:\n"
+        "    # y = compute(x)\n"
+        "    # return y\n"
+        "    return x\n"
+    )
+    assert _kinds(repo, {"pkg/a.py": new}) == [("commented_code", "pkg/a.py", 5)]
+
+
+@pytest.mark.parametrize(
+    ("comment", "code"),
+    [
+        ("x = compute(y)", True),
+        ("import os", True),
+        ("if x is None:", True),
+        ("print(value)", True),
+        ("Note: this is fine", False),
+        ("see https://example.com", False),
+        ("if needed:", False),
+        ("noqa: E501", False),
+        ("type: ignore", False),
+        ("", False),
+    ],
+)
+def test_looks_like_code(comment: str, code: bool) -> None:
+    assert looks_like_code(comment) is code
+
+
+# --- dependencies, footprint, size ---------------------------------------------------------
+
+
+def test_new_dependency_in_pyproject_fires(make_repo: MakeRepo) -> None:
+    old = '[project]\nname = "x"\ndependencies = ["requests>=2"]\n'
+    repo = make_repo({"pyproject.toml": old})
+    new = old.replace('["requests>=2"]', '["requests>=2.31", "Left_Pad[extra]>=1"]')
+    assert _kinds(repo, {"pyproject.toml": new}) == [("dependency", "pyproject.toml", None)]
+    base, after = repo.change({"pyproject.toml": old.replace(">=2", ">=3")})
+    assert check_hygiene(base, after, sources={}).ok
+
+
+def test_requirement_names_of_every_dependency_file() -> None:
+    assert requirement_names("requirements-dev.txt", "-r base.txt\nPyYAML==6  # yaml\n") == {
+        "pyyaml"
+    }
+    setup_py = "setup(install_requires=['attrs>=20'], extras_require={'x': ['rich']})"
+    assert requirement_names("setup.py", setup_py) == {"attrs", "rich"}
+    setup_cfg = "[options]\ninstall_requires =\n    click>=8\n    zope.interface\n"
+    assert requirement_names("setup.cfg", setup_cfg) == {"click", "zope-interface"}
+    assert requirement_names("README.md", "requests") == set()
+
+
+def test_files_outside_the_reference_footprint_fire(make_repo: MakeRepo) -> None:
+    repo = make_repo({"pkg/a.py": "x = 1\n", "pkg/b.py": "y = 1\n"})
+    edits = {"pkg/a.py": "x = 2\n", "pkg/b.py": "y = 2\n", "tests/test_c.py": "z = 1\n"}
+    found = _kinds(repo, edits, reference_paths=["pkg/a.py"])
+    assert found == [("outside_reference", "pkg/b.py", None)]
+
+
+def test_size_is_compared_with_the_reference() -> None:
+    base = {"a.py": "1\n2\n3\n", "tests/test_a.py": None}
+    after = {"a.py": "1\ntwo\n3\n4\n", "tests/test_a.py": "x\n"}
+    size = size_stats(sorted(base), base, after, ["a.py", "b.py"], reference_lines=6)
+    assert size["lines_added"] == 2 and size["lines_removed"] == 1 and size["files"] == 1
+    assert size["lines_ratio"] == 0.5 and size["files_ratio"] == 0.5
+
+
+# --- the whole report ----------------------------------------------------------------------
+
+
+def test_public_api_is_pinned() -> None:
+    assert quality.__all__ == ["CheckResult", "Finding", "QualityReport", "grade_quality"]
+
+
+def test_a_clean_change_holds_up(make_repo: MakeRepo) -> None:
+    repo = make_repo({"pkg/__init__.py": "", "pkg/a.py": "def f(x):\n    return x\n"})
+    base, after = repo.change({"pkg/a.py": "def f(x):\n    return x + 1\n"})
+    report = grade_quality(repo.root, base, after, reference_paths=["pkg/a.py"], reference_lines=2)
+    assert report.clean and report.holds_up(resolved=True) and not report.holds_up(resolved=False)
+    assert report.size["lines_ratio"] == 1.0
+    assert list(QualityReport.model_fields) == [
+        "lint",
+        "format",
+        "conventions",
+        "hygiene",
+        "security",
+        "size",
+    ]
+
+
+def test_new_lint_or_tampering_is_not_clean_but_security_and_format_do_not_decide(
+    make_repo: MakeRepo,
+) -> None:
+    repo = make_repo({"pkg/a.py": "def f(x):\n    return x\n", "tests/test_a.py": "x = 1\n"})
+    base, after = repo.change({"pkg/a.py": "def f(x):\n    return eval(x)\n"})
+    report = grade_quality(repo.root, base, after)
+    assert not report.security.ok and report.clean
+
+    base, after = repo.change({"pkg/a.py": "import os\n\n\ndef f(x):\n    return x\n"})
+    assert not grade_quality(repo.root, base, after).clean
+    base, after = repo.change(
+        {"pkg/a.py": "def f(x):\n    return x\n", "tests/test_a.py": "x = 2\n"}
+    )
+    assert not grade_quality(repo.root, base, after).clean
+
+
+def test_a_failing_check_is_an_error_finding_not_a_crash(
+    make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def boom(*args: object, **kwargs: object) -> CheckResult:
+        raise ValueError("unreadable")
+
+    monkeypatch.setattr(quality, "check_conventions", boom)
+    repo = make_repo({"pkg/a.py": "x = 1\n"})
+    base, after = repo.change({"pkg/a.py": "x = 2\n"})
+    report = grade_quality(repo.root, base, after)
+    assert report.conventions.findings == [
+        Finding(
+            check="conventions",
+            kind="error",
+            path="",
+            line=None,
+            message="cannot learn or check conventions: ValueError: unreadable",
+            rule=None,
+        )
+    ]
+    assert not report.conventions.ok and not report.clean

@@ -1,0 +1,203 @@
+"""End to end on a small repository: baselines, outcomes, and a change that tries to cheat."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from proctor.model import EmptyModel, GoldModel, Problem, Submission
+from proctor.run import AttemptContext, Outcome, References, run_attempt
+from proctor.settings import Settings
+from proctor.spec import Task
+
+
+class Scripted:
+    """A model that edits the checkout with a function (a test double for an adversary)."""
+
+    def __init__(self, edit: Callable[[Path], None], name: str = "scripted") -> None:
+        self.name = name
+        self._edit = edit
+
+    def solve(self, problem: Problem) -> Submission:
+        self._edit(problem.checkout)
+        return Submission()
+
+
+def attempt(task: Task, model: object, settings: Settings, tmp_path: Path):  # type: ignore[no-untyped-def]
+    refs = References([task], settings.repos_dir)
+    if model == "gold":
+        model = GoldModel(refs.gold)
+    ctx = AttemptContext(model, refs, settings)  # type: ignore[arg-type]
+    return run_attempt(task, ctx, tmp_path / "attempt")
+
+
+def fix(checkout: Path) -> None:
+    path = checkout / "calc.py"
+    path.write_text(path.read_text().replace("(len(values) + 1)", "len(values)"))
+
+
+def test_gold_resolves_and_records_everything(calc, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    task, _ = calc
+    result = attempt(task, "gold", settings, tmp_path)
+    assert result.outcome is Outcome.RESOLVED, result
+    assert (result.f2p_passed, result.f2p_total, result.p2p_passed, result.p2p_total) == (
+        2,
+        2,
+        2,
+        2,
+    )
+    adir = tmp_path / "attempt"
+    assert "len(values)" in (adir / "model.patch").read_text()
+    assert "tests/" not in (adir / "model.patch").read_text()
+    assert (adir / "junit.xml").is_file()
+    assert not (adir / "checkout").exists()
+
+
+def test_empty_fails_every_f2p(calc, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    task, _ = calc
+    result = attempt(task, EmptyModel(), settings, tmp_path)
+    assert result.outcome is Outcome.UNRESOLVED
+    assert result.f2p_passed == 0 and result.p2p_passed == 2
+
+
+def test_a_real_fix_by_another_model_resolves(calc, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    task, _ = calc
+    assert attempt(task, Scripted(fix), settings, tmp_path).resolved
+
+
+def _delete_f2p(co: Path) -> None:
+    (co / "tests" / "test_calc.py").write_text("def test_add():\n    assert True\n")
+
+
+def _skip_everything(co: Path) -> None:
+    (co / "tests" / "conftest.py").write_text(
+        "import pytest\n\ndef pytest_collection_modifyitems(items):\n"
+        "    for i in items:\n        i.add_marker(pytest.mark.skip('no'))\n"
+    )
+
+
+def _force_pass_conftest(co: Path) -> None:
+    (co / "conftest.py").write_text(
+        "import pytest\n\n@pytest.hookimpl(hookwrapper=True)\n"
+        "def pytest_runtest_makereport(item, call):\n"
+        "    out = yield\n    rep = out.get_result()\n    rep.outcome = 'passed'\n"
+    )
+
+
+def _fake_passed_lines(co: Path) -> None:
+    (co / "calc.py").write_text(
+        (co / "calc.py").read_text()
+        + "\nprint('tests/test_calc.py::test_mean PASSED')\n"
+        + "print('tests/test_calc.py::test_mean_single PASSED')\nprint('4 passed')\n"
+    )
+
+
+def _sitecustomize(co: Path) -> None:
+    (co / "sitecustomize.py").write_text("import os\nos._exit(0)\n")
+
+
+def _shadow_pytest(co: Path) -> None:
+    (co / "pytest.py").write_text("import sys\nsys.exit(0)\n")
+
+
+def _pyproject_addopts(co: Path) -> None:
+    (co / "pyproject.toml").write_text("[tool.pytest.ini_options]\naddopts = '-p no:junitxml'\n")
+
+
+def _exit_zero_on_import(co: Path) -> None:
+    (co / "calc.py").write_text((co / "calc.py").read_text() + "\nimport os\nos._exit(0)\n")
+
+
+def _forge_junit(co: Path) -> None:
+    forger = (
+        "\nimport sys, os\n"
+        "for a in sys.argv:\n"
+        "    if a.startswith('--junitxml='):\n"
+        "        open(a.split('=', 1)[1], 'w').write('<testsuites><testsuite>' + ''.join(\n"
+        '            f\'<testcase classname="tests.test_calc" name="{n}"/>\'\n'
+        "            for n in ['test_mean', 'test_mean_single', 'test_add', 'test_add_negative'])\n"
+        "            + '</testsuite></testsuites>')\n"
+        "        os._exit(0)\n"
+    )
+    (co / "calc.py").write_text((co / "calc.py").read_text() + forger)
+
+
+def _rewrite_hidden_test_at_import(co: Path) -> None:
+    (co / "calc.py").write_text(
+        (co / "calc.py").read_text()
+        + "\nimport pathlib\npathlib.Path(__file__).with_name('tests').joinpath("
+        "'test_calc.py').write_text('def test_mean():\\n    pass\\n"
+        "def test_mean_single():\\n    pass\\n')\n"
+    )
+
+
+CHEATS = {
+    "deletes the F2P test": _delete_f2p,
+    "skips every test from a conftest": _skip_everything,
+    "conftest forces passes": _force_pass_conftest,
+    "prints fake PASSED lines": _fake_passed_lines,
+    "sitecustomize exits 0": _sitecustomize,
+    "module shadowing pytest": _shadow_pytest,
+    "pytest config turns junit off": _pyproject_addopts,
+    "library exits 0 on import": _exit_zero_on_import,
+    "library forges the JUnit XML": _forge_junit,
+    "library rewrites a hidden test": _rewrite_hidden_test_at_import,
+}
+
+
+@pytest.mark.parametrize("cheat", list(CHEATS), ids=list(CHEATS))
+def test_cheating_does_not_resolve(calc, settings, tmp_path, cheat) -> None:  # type: ignore[no-untyped-def]
+    task, _ = calc
+    result = attempt(task, Scripted(CHEATS[cheat]), settings, tmp_path)
+    assert result.outcome is Outcome.UNRESOLVED, (cheat, result)
+    assert result.f2p_passed < result.f2p_total or result.notes
+
+
+def test_unappliable_gold_is_patch_failed(calc, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    task, _ = calc
+    refs = References([task], settings.repos_dir)
+    model = GoldModel(
+        lambda _id: (
+            "diff --git a/nope.py b/nope.py\n--- a/nope.py\n+++ b/nope.py\n@@ -1 +1 @@\n-x\n+y\n"
+        )
+    )
+    result = run_attempt(task, AttemptContext(model, refs, settings), tmp_path / "a")
+    assert result.outcome is Outcome.PATCH_FAILED
+    assert "nope.py" in result.message
+
+
+def test_broken_environment_is_environment_error(calc, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    task, _ = calc
+    bad = task.model_copy(
+        update={
+            "environment": task.environment.model_copy(
+                update={"packages": ["no-such-package-proctor-xyz"]}
+            )
+        }
+    )
+    result = attempt(bad, EmptyModel(), settings, tmp_path)
+    assert result.outcome is Outcome.ENVIRONMENT_ERROR
+    assert "no-such-package-proctor-xyz" in result.message
+
+
+def test_missing_commit_is_environment_error(calc, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    task, _ = calc
+    bad = task.model_copy(update={"base_commit": "0" * 40})
+    result = attempt(bad, EmptyModel(), settings, tmp_path)
+    assert result.outcome is Outcome.ENVIRONMENT_ERROR
+
+
+def test_hanging_tests_time_out(calc, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    task, _ = calc
+    quick = settings.model_copy(update={"test_timeout_s": 3, "per_test_timeout_s": 30})
+
+    def hang(co: Path) -> None:
+        (co / "calc.py").write_text(
+            (co / "calc.py").read_text() + "\nimport time\ntime.sleep(60)\n"
+        )
+
+    result = attempt(task, Scripted(hang), quick, tmp_path)
+    assert result.outcome is Outcome.TIMEOUT
+    assert result.durations["total"] < 30
