@@ -10,7 +10,9 @@ from model failures so a broken environment is never scored against the model::
     │   └── PatchError         a patch does not apply
     ├── EnvironmentBuildError  the task's Python environment cannot be built
     ├── SandboxError           the sandbox itself failed (not the code inside it)
-    └── GradingError           the test run produced no trustworthy verdict
+    ├── GradingError           the test run produced no trustworthy verdict
+    └── ModelError             the model's API failed past its retries, or a budget ran out
+        └── BudgetExceeded     tokens, dollars or wall time for the task are spent
 """
 
 from __future__ import annotations
@@ -59,3 +61,11 @@ class SandboxError(ProctorError):
 
 class GradingError(ProctorError):
     """The hidden-test run gave no verdict that can be trusted."""
+
+
+class ModelError(ProctorError):
+    """The model could not be reached or answered, past retries (recorded, never a crash)."""
+
+
+class BudgetExceeded(ModelError):
+    """The per-task budget (tokens, dollars or wall time) is spent."""

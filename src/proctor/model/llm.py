@@ -1,0 +1,59 @@
+"""The chat seam: one call to a language model, with usage and cost.
+
+Agents (``proctor.agent``) turn a :class:`ChatModel` into a :class:`~proctor.model.Model`
+that edits a repository; the HumanEval track uses it directly. Implementations: the OpenAI-
+compatible adapter (any server the ``openai`` client reaches) and a replay fake for tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+Message = Mapping[str, Any]
+"""An OpenAI chat message: {"role": ..., "content": ..., optional "tool_calls"/"tool_call_id"}."""
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """A call the model asked for (native tool call, or parsed out of its text)."""
+
+    id: str
+    name: str
+    arguments: str
+    """JSON text, exactly as the model produced it (it may be malformed)."""
+
+
+@dataclass(frozen=True)
+class ChatResponse:
+    """One answer of the model."""
+
+    content: str
+    tool_calls: tuple[ToolCall, ...] = ()
+    finish_reason: str = "stop"
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    latency_s: float = 0.0
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
+@runtime_checkable
+class ChatModel(Protocol):
+    """Answers a conversation; raises :class:`~proctor.errors.ModelError` when it cannot."""
+
+    name: str
+    context_window: int
+
+    def complete(
+        self,
+        messages: Sequence[Message],
+        *,
+        tools: Sequence[Mapping[str, Any]] | None = None,
+        tool_choice: str | Mapping[str, Any] | None = None,
+        max_tokens: int | None = None,
+        temperature: float = 0.0,
+    ) -> ChatResponse:
+        """One completion (retries and budget are the implementation's business)."""
+        ...

@@ -1,0 +1,1 @@
+"""Context retrieval: which code of the repository a model gets to see."""
