@@ -6,9 +6,16 @@ the hidden tests or the repository's later history.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
+
+from proctor.sandbox.base import ExecResult
+
+Exec = Callable[[Sequence[str], float], ExecResult]
+"""Runs an argv (with a timeout in seconds) in the checkout, inside the task's sandbox and
+environment: ``python -m pytest tests/test_x.py`` works. Never sees the hidden tests."""
 
 
 @dataclass(frozen=True)
@@ -22,6 +29,8 @@ class Problem:
     """Sealed checkout at the base commit; the model edits it in place."""
     workdir: Path
     """A folder of the attempt where the model may keep its own records."""
+    exec: Exec | None = None
+    """Run commands in the checkout (sandboxed); None where no environment is available."""
 
 
 @dataclass(frozen=True)

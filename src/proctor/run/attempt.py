@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -85,7 +85,7 @@ def run_attempt(task: Task, ctx: AttemptContext, attempt_dir: Path) -> AttemptRe
         fields = {"outcome": Outcome.ENVIRONMENT_ERROR, "message": f"internal error: {exc!r}"}
     finally:
         if not ctx.keep_checkout:
-            for name in ("work", "checkout", "scratch"):
+            for name in ("work", "checkout", "scratch", "model-scratch"):
                 shutil.rmtree(attempt_dir / name, ignore_errors=True)
     clock.marks["total"] = round(time.monotonic() - clock.start, 3)
     outcome = fields.pop("outcome")
@@ -108,7 +108,7 @@ def _attempt(task: Task, ctx: AttemptContext, adir: Path, clock: _Clock) -> dict
     source = ctx.references.source(task.id)
     env = build_env(task.environment, task.repo, ctx.settings.envs_dir, log=adir / "env.log")
     t = clock.lap("environment", t)
-    submission, model_patch = _model_phase(task, ctx, adir, source)
+    submission, model_patch = _model_phase(task, ctx, adir, source, env)
     t = clock.lap("model", t)
     fields: dict[str, object] = {"model_status": submission.status, "message": submission.message}
     if submission.confidence is not None:
@@ -137,12 +137,20 @@ def _attempt(task: Task, ctx: AttemptContext, adir: Path, clock: _Clock) -> dict
 
 
 def _model_phase(
-    task: Task, ctx: AttemptContext, adir: Path, source: TaskSource
+    task: Task, ctx: AttemptContext, adir: Path, source: TaskSource, env: PythonEnv
 ) -> tuple[Submission, str]:
     work = sealed_checkout(source.git_dir, task.base_commit, adir / "work")
     workdir = adir / "model"
     workdir.mkdir()
-    problem = Problem(task.id, task.repo, task.problem_statement, work, workdir)
+    scratch = adir / "model-scratch"
+    scratch.mkdir()
+    sandbox = _sandbox(ctx, env, work, scratch, [])
+    run_env = _run_env(task, env, work, scratch)
+
+    def run(argv: Sequence[str], timeout: float) -> ExecResult:
+        return sandbox.exec(argv, cwd=work, timeout=timeout, env=run_env)
+
+    problem = Problem(task.id, task.repo, task.problem_statement, work, workdir, run)
     submission = _solve(ctx.model, problem)
     model_patch = diff_from_base(work)
     (adir / "model.patch").write_text(model_patch, encoding="utf-8")
@@ -166,8 +174,7 @@ def _test_phase(
     )
     before = file_digests(checkout, guarded)
     sandbox = _sandbox(ctx, env, checkout, scratch, guarded)
-    run_env = {**env.env_vars(checkout, task.environment.pythonpath), **task.environment.env}
-    run_env |= {"HOME": str(scratch), "TMPDIR": "/tmp"}
+    run_env = _run_env(task, env, checkout, scratch)
     _setup(task, sandbox, checkout, run_env, adir)
     junit = scratch / "junit.xml"
     argv = pytest_argv(task, junit, ctx.settings.per_test_timeout_s)
@@ -210,6 +217,11 @@ def _sandbox(
     mounts = Mounts(writable=(checkout, scratch), readonly=readonly)
     limits = Limits(memory_mb=ctx.settings.memory_mb)
     return ctx.make_sandbox(mounts, limits, ctx.settings.sandbox)
+
+
+def _run_env(task: Task, env: PythonEnv, checkout: Path, scratch: Path) -> dict[str, str]:
+    run_env = {**env.env_vars(checkout, task.environment.pythonpath), **task.environment.env}
+    return run_env | {"HOME": str(scratch), "TMPDIR": "/tmp"}
 
 
 def _setup(task: Task, sandbox: Sandbox, checkout: Path, env: dict[str, str], adir: Path) -> None:
