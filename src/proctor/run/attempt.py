@@ -68,6 +68,7 @@ class AttemptContext:
 
 def run_attempt(task: Task, ctx: AttemptContext, attempt_dir: Path) -> AttemptResult:
     """Run one attempt to exactly one outcome; never raises for a task-level failure."""
+    attempt_dir = attempt_dir.resolve()  # the sandbox and pytest run elsewhere
     if attempt_dir.exists():
         shutil.rmtree(attempt_dir)  # an unfinished earlier try: start it over
     attempt_dir.mkdir(parents=True)

@@ -30,14 +30,16 @@ def read_instances(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise SpecError(str(path), "", f"cannot read: {exc.strerror}") from None
-    try:
-        data = json.loads(text)
-        items = data if isinstance(data, list) else [data]
-        for i, item in enumerate(items):
-            yield f"{path}[{i}]", item
-        return
-    except json.JSONDecodeError:
-        pass
+    if path.suffix != ".jsonl":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            pass
+        else:
+            items = data if isinstance(data, list) else [data]
+            for i, item in enumerate(items):
+                yield f"{path}[{i}]", item
+            return
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue

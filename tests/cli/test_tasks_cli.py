@@ -1,0 +1,76 @@
+"""`proctor tasks validate | schema | import-swebench`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+from typer.testing import CliRunner
+
+from proctor.cli.app import app
+from proctor.spec import load_suite
+
+runner = CliRunner()
+SHIPPED = Path(__file__).parents[2] / "tasks" / "core"
+
+
+def test_shipped_suite_validates() -> None:
+    res = runner.invoke(app, ["tasks", "validate", str(SHIPPED)], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert "13 task file(s) valid" in res.output
+
+
+def test_shipped_suite_spans_three_repositories() -> None:
+    tasks = load_suite(SHIPPED)
+    assert len(tasks) >= 10
+    assert len({t.repo for t in tasks}) >= 3
+
+
+def test_bad_file_is_named_with_field_and_exit_code(tmp_path: Path) -> None:
+    good = yaml.safe_load((SHIPPED / "sqlparse-5ca50a2.yaml").read_text())
+    (tmp_path / "good.yaml").write_text(yaml.safe_dump(good))
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump({**good, "id": "b", "base_commit": "zz"}))
+    res = runner.invoke(app, ["tasks", "validate", str(tmp_path)], env={"COLUMNS": "300"})
+    assert res.exit_code == 1
+    assert f"{tmp_path / 'bad.yaml'}: base_commit: 'zz' is not a hex sha" in res.output
+
+
+def test_schema_is_json_schema() -> None:
+    res = runner.invoke(app, ["tasks", "schema"])
+    schema = json.loads(res.output)
+    assert schema["title"] == "Task"
+    assert "hidden_tests" in schema["properties"]
+
+
+def test_import_swebench_writes_loadable_tasks(tmp_path: Path) -> None:
+    inst = {
+        "instance_id": "octo__widgets-1",
+        "repo": "octo/widgets",
+        "base_commit": "a" * 40,
+        "patch": "diff --git a/w.py b/w.py\n",
+        "test_patch": "diff --git a/t/test_w.py b/t/test_w.py\n",
+        "FAIL_TO_PASS": '["t/test_w.py::test_x"]',
+        "PASS_TO_PASS": "[]",
+        "problem_statement": "Widgets break.\nSecond line.",
+        "created_at": "2023-01-01T00:00:00Z",
+    }
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps(inst) + "\n")
+    out = tmp_path / "suite"
+    res = runner.invoke(
+        app, ["tasks", "import-swebench", str(src), "--out", str(out), "--package", "attrs"]
+    )
+    assert res.exit_code == 0, res.output
+    (task,) = load_suite(out)
+    assert task.id == "octo__widgets-1"
+    assert task.environment.packages == ["attrs"]
+    assert task.problem_statement == "Widgets break.\nSecond line."
+
+
+def test_import_swebench_bad_input_is_one_line(tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"instance_id": "x"}\n')
+    res = runner.invoke(app, ["tasks", "import-swebench", str(src), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 1
+    assert "in.jsonl:1: repo: missing" in res.output
