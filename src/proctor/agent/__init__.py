@@ -1,1 +1,58 @@
 """How a model edits a repository: one-shot edit blocks or a tool-using loop."""
+
+from typing import Any
+
+from proctor.agent.answer import Verdict, parse_verdict
+from proctor.agent.edits import (
+    Applied,
+    EditBlock,
+    apply_block,
+    apply_blocks,
+    parse_edit_blocks,
+    safe_path,
+)
+from proctor.agent.errors import EditNotApplied, MalformedAnswer, UnsafePath
+from proctor.agent.oneshot import OneShotAgent, render_context
+from proctor.agent.tools import ToolAgent
+from proctor.agent.toolset import TOOL_SCHEMAS, parse_text_tool_calls
+from proctor.errors import ConfigError
+from proctor.model.base import Model
+from proctor.model.llm import ChatModel
+from proctor.retrieval.base import Retriever
+
+AGENTS = ("oneshot", "tools")
+
+
+def build_agent(kind: str, llm: ChatModel, retriever: Retriever | None, **options: Any) -> Model:
+    """The agent ``kind`` (``oneshot`` or ``tools``) around ``llm``; ``options`` go to it.
+
+    Raises:
+        ConfigError: no agent has that kind.
+    """
+    if kind == "oneshot":
+        return OneShotAgent(llm, retriever, **options)
+    if kind == "tools":
+        return ToolAgent(llm, retriever, **options)
+    raise ConfigError(f"unknown agent {kind!r} (known: {', '.join(AGENTS)})")
+
+
+__all__ = [
+    "AGENTS",
+    "TOOL_SCHEMAS",
+    "Applied",
+    "EditBlock",
+    "EditNotApplied",
+    "MalformedAnswer",
+    "OneShotAgent",
+    "ToolAgent",
+    "UnsafePath",
+    "Verdict",
+    "apply_block",
+    "apply_blocks",
+    "build_agent",
+    "parse_edit_blocks",
+    "parse_text_tool_calls",
+    "parse_verdict",
+    "render_context",
+    "safe_path",
+]

@@ -1,0 +1,151 @@
+"""One-shot agent: one prompt with the issue and retrieved code, one answer of edit blocks.
+
+Blocks that do not apply are sent back once with the reason. The blocks that did apply are
+kept (the retry only has to correct the failed ones, against the files as they are now); a
+retry that repeats an applied block is recognised as ``already-applied``. If blocks still fail
+after the retry, the submission is ``patch-failed`` and the blocks that did apply stay in the
+checkout (the run layer does not grade a ``patch-failed`` attempt).
+
+A ``CANNOT FIX`` answer wins over any edit blocks next to it: nothing is applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from proctor.agent.answer import Verdict, parse_verdict, verdict_submission
+from proctor.agent.edits import Applied, apply_blocks, parse_edit_blocks
+from proctor.agent.errors import EditNotApplied, MalformedAnswer, Stop
+from proctor.agent.transcript import Transcript, prompt
+from proctor.errors import BudgetExceeded, ProctorError
+from proctor.model.base import Problem, Submission
+from proctor.model.llm import ChatModel
+from proctor.retrieval.base import Context, Retriever
+
+Renderer = Callable[[Context], str]
+"""Turns a retrieved :class:`Context` into prompt text."""
+
+
+def render_context(ctx: Context) -> str:
+    """The repo map, then each chunk under its path and line range, in a fenced block."""
+    parts: list[str] = []
+    if ctx.repo_map.strip():
+        parts.append(f"## Repository map\n\n```\n{ctx.repo_map.strip()}\n```")
+    for chunk in ctx.chunks:
+        title = f"{chunk.path} (lines {chunk.start_line}-{chunk.end_line}"
+        title += f", {chunk.kind} {chunk.name})" if chunk.name else ")"
+        parts.append(f"## {title}\n\n```python\n{chunk.text.rstrip()}\n```")
+    return "\n\n".join(parts) if parts else "(no code was retrieved)"
+
+
+def retrieved(
+    retriever: Retriever | None, problem: Problem, budget_tokens: int, renderer: Renderer
+) -> str:
+    """The rendered context for ``problem``, or a note that there is none."""
+    if retriever is None:
+        return "(no code was retrieved: find the files from the issue)"
+    return renderer(retriever.retrieve(problem.statement, problem.checkout, budget_tokens))
+
+
+class OneShotAgent:
+    """A :class:`~proctor.model.Model` that answers once with search/replace edit blocks.
+
+    Args:
+        llm: the chat model that writes the answer.
+        retriever: chooses the code shown in the prompt; None shows none.
+        budget_tokens: token budget of the retrieved context.
+        name: the model's name in results; ``<llm>+oneshot`` by default.
+        renderer: turns the retrieved context into prompt text.
+        max_tokens: cap on the answer's length (the server's default when None).
+    """
+
+    def __init__(
+        self,
+        llm: ChatModel,
+        retriever: Retriever | None,
+        *,
+        budget_tokens: int = 6000,
+        name: str | None = None,
+        renderer: Renderer = render_context,
+        max_tokens: int | None = None,
+    ) -> None:
+        self.llm = llm
+        self.retriever = retriever
+        self.budget_tokens = budget_tokens
+        self.name = name or f"{llm.name}+oneshot"
+        self.renderer = renderer
+        self.max_tokens = max_tokens
+
+    def solve(self, problem: Problem) -> Submission:
+        """Ask once, apply the edit blocks, retry failed blocks once; never raises.
+
+        The conversation is saved to ``problem.workdir / "conversation.json"``.
+        """
+        record = Transcript(self.name, self.llm.name, problem.task_id)
+        try:
+            submission = self._solve(problem, record)
+        except MalformedAnswer as exc:
+            cut = record.steps and record.steps[-1].get("finish_reason") == "length"
+            submission = Submission("malformed", f"{exc}{' (answer cut off)' if cut else ''}")
+        except Stop as exc:
+            submission = exc.submission
+        except BudgetExceeded as exc:
+            submission = Submission("limit", str(exc))
+        except ProctorError as exc:
+            submission = Submission("error", str(exc))
+        record.submission = replace(submission, usage=dict(record.usage))
+        record.save(problem.workdir / "conversation.json")
+        return record.submission
+
+    def _solve(self, problem: Problem, record: Transcript) -> Submission:
+        context = retrieved(self.retriever, problem, self.budget_tokens, self.renderer)
+        record.say("system", prompt("oneshot_system.md", edit_format=prompt("edit_format.md")))
+        record.say("user", prompt("oneshot_user.md", statement=problem.statement, context=context))
+        verdict, applied, failed = self._round(problem, record)
+        if failed:
+            record.say("user", retry_prompt(applied, failed))
+            try:
+                retry, again, failed = self._round(problem, record)
+            except MalformedAnswer as exc:
+                raise Stop(Submission("patch-failed", f"retry unreadable: {exc}")) from None
+            applied += again
+            confidence = retry.confidence if retry.confidence is not None else verdict.confidence
+            verdict = Verdict(confidence, retry.cannot_fix)
+        if failed:
+            reasons = "; ".join(f"{f} ({f.kind})" for f in failed)
+            return Submission("patch-failed", reasons, verdict.confidence)
+        return verdict_submission(verdict, describe(applied))
+
+    def _round(
+        self, problem: Problem, record: Transcript
+    ) -> tuple[Verdict, list[Applied], list[EditNotApplied]]:
+        """Ask, then apply the answer's blocks.
+
+        Raises:
+            Stop: the model cannot fix the issue (nothing is applied).
+            MalformedAnswer: the answer has no readable edit blocks.
+        """
+        response = record.ask(self.llm, max_tokens=self.max_tokens)
+        verdict = parse_verdict(response.content)
+        if verdict.cannot_fix is not None:
+            raise Stop(verdict_submission(verdict))
+        applied, failed = apply_blocks(problem.checkout, parse_edit_blocks(response.content))
+        record.note(applied=[a.__dict__ for a in applied], failed=[str(f) for f in failed])
+        return verdict, applied, failed
+
+
+def retry_prompt(applied: Sequence[Applied], failed: Sequence[EditNotApplied]) -> str:
+    """The message that sends failed blocks back, with reasons and the closest lines."""
+    failures = "\n\n".join(
+        f"- {f.path}: {f.reason}" + (f"\n{f.hint}" if f.hint else "") for f in failed
+    )
+    done = f"These blocks applied and are in the files now: {describe(applied)}.\n"
+    return prompt("oneshot_retry.md", failures=failures, applied=done if applied else "")
+
+
+def describe(applied: Sequence[Applied]) -> str:
+    """``a.py (exact), b.py (fuzzy 93%)``."""
+    return ", ".join(
+        f"{a.path} ({a.how}{f' {a.score:.0%}' if a.how == 'fuzzy' else ''})" for a in applied
+    )

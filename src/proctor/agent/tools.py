@@ -1,0 +1,133 @@
+"""Tool-using agent: the model explores and edits the checkout through tool calls until it submits.
+
+The loop is :meth:`ToolAgent._loop`. What the model gets wrong (bad arguments, an unknown tool,
+a reply without a tool call) goes back to it as text (:class:`~proctor.agent.errors.Feedback`);
+``submit`` and the limits end the loop (:class:`~proctor.agent.errors.Stop`). Edits made before
+a limit stay in the checkout and are graded.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import replace
+
+from proctor.agent.answer import parse_verdict, verdict_submission
+from proctor.agent.errors import LimitReached, MalformedAnswer, Stop, Submitted
+from proctor.agent.oneshot import Renderer, render_context, retrieved
+from proctor.agent.toolset import TOOL_NAMES, TOOL_SCHEMAS, Toolbox, parse_text_tool_calls
+from proctor.agent.transcript import Transcript, prompt
+from proctor.errors import BudgetExceeded, ProctorError
+from proctor.model.base import Problem, Submission
+from proctor.model.llm import ChatModel, ChatResponse, ToolCall
+from proctor.retrieval.base import Retriever
+
+
+class ToolAgent:
+    """A :class:`~proctor.model.Model` that works through tool calls (see :mod:`.toolset`).
+
+    Args:
+        llm: the chat model; native tool calls are used, calls written as text are read too.
+        retriever: chooses the context of the first prompt (a repo map); None gives none.
+        max_steps: most model calls; the attempt ends with status ``limit`` past it.
+        max_seconds: most wall time; the attempt ends with status ``limit`` past it.
+        name: the model's name in results; ``<llm>+tools`` by default.
+        budget_tokens: token budget of the retrieved context.
+        renderer: turns the retrieved context into prompt text.
+        test_timeout_s: wall-clock limit of one ``run_tests`` call.
+        clock: seconds, monotonic (a test seam).
+    """
+
+    def __init__(
+        self,
+        llm: ChatModel,
+        retriever: Retriever | None,
+        *,
+        max_steps: int = 30,
+        max_seconds: float = 900,
+        name: str | None = None,
+        budget_tokens: int = 2000,
+        renderer: Renderer = render_context,
+        test_timeout_s: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.llm = llm
+        self.retriever = retriever
+        self.max_steps = max_steps
+        self.max_seconds = max_seconds
+        self.name = name or f"{llm.name}+tools"
+        self.budget_tokens = budget_tokens
+        self.renderer = renderer
+        self.test_timeout_s = test_timeout_s
+        self.clock = clock
+
+    def solve(self, problem: Problem) -> Submission:
+        """Run the loop until the model submits or a limit is reached; never raises.
+
+        The trajectory is saved to ``problem.workdir / "trajectory.json"`` after every step.
+        """
+        record = Transcript(self.name, self.llm.name, problem.task_id)
+        try:
+            submission = self._loop(problem, record)
+        except BudgetExceeded as exc:
+            submission = Submission("limit", str(exc))
+        except ProctorError as exc:
+            submission = Submission("error", str(exc))
+        record.submission = replace(submission, usage=dict(record.usage))
+        record.save(problem.workdir / "trajectory.json")
+        return record.submission
+
+    def _loop(self, problem: Problem, record: Transcript) -> Submission:
+        toolbox = Toolbox(problem, test_timeout_s=self.test_timeout_s)
+        started = self.clock()
+        context = retrieved(self.retriever, problem, self.budget_tokens, self.renderer)
+        record.say("system", prompt("tools_system.md", max_steps=str(self.max_steps)))
+        record.say("user", prompt("tools_user.md", statement=problem.statement, context=context))
+        while True:
+            try:
+                self._check_limits(record, started)
+                self._step(record, toolbox)
+            except MalformedAnswer as exc:
+                record.say("user", str(exc))
+            except Stop as exc:
+                return exc.submission
+            finally:
+                record.save(problem.workdir / "trajectory.json")
+
+    def _step(self, record: Transcript, toolbox: Toolbox) -> None:
+        """One model call and the tool calls it makes (raises to talk back or to stop)."""
+        response = record.ask(self.llm, tools=TOOL_SCHEMAS)
+        calls, native = self._calls(response)
+        for call in calls:
+            started = time.monotonic()
+            try:
+                result = toolbox.run(call)
+            except Submitted as exc:
+                record.tool_result(call, exc.submission.status, 0.0, native=native)
+                raise
+            record.tool_result(call, result, time.monotonic() - started, native=native)
+
+    def _calls(self, response: ChatResponse) -> tuple[list[ToolCall], bool]:
+        """The calls of a reply and whether they were native.
+
+        Raises:
+            Submitted: no call, but a CONFIDENCE or CANNOT FIX line: taken as ``submit``.
+            MalformedAnswer: no call at all; the message says how to make one.
+        """
+        if response.tool_calls:
+            return list(response.tool_calls), True
+        calls = parse_text_tool_calls(response.content)
+        if calls:
+            return calls, False
+        verdict = parse_verdict(response.content)
+        if verdict.given:
+            raise Submitted(verdict_submission(verdict, "submitted in text"))
+        raise MalformedAnswer(prompt("tools_format_error.md", tools=", ".join(TOOL_NAMES)))
+
+    def _check_limits(self, record: Transcript, started: float) -> None:
+        calls = int(record.usage.get("calls", 0))
+        if calls >= self.max_steps:
+            raise LimitReached(f"step limit reached: {calls} of {self.max_steps} steps")
+        elapsed = self.clock() - started
+        if elapsed >= self.max_seconds:
+            raise LimitReached(f"time limit reached: {elapsed:.0f}s of {self.max_seconds:.0f}s")

@@ -1,0 +1,144 @@
+"""The record of a conversation (messages, timings, usage) and the prompt templates.
+
+Templates live in ``proctor/agent/prompts/`` and use :class:`string.Template` placeholders
+(``$statement``), so code with braces in it needs no escaping.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+from string import Template
+from typing import Any
+
+from proctor.model.base import Submission
+from proctor.model.llm import ChatModel, ChatResponse, ToolCall
+
+
+def prompt(name: str, **values: str) -> str:
+    """The template ``prompts/<name>`` filled with ``values``.
+
+    Raises:
+        KeyError: the template names a placeholder that ``values`` lacks.
+    """
+    text = resources.files("proctor.agent").joinpath("prompts", name).read_text("utf-8")
+    return Template(text).substitute(values).strip() + "\n"
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write ``data`` as JSON so that readers see the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(data, out, indent=1, ensure_ascii=False, default=str)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def assistant_message(response: ChatResponse) -> dict[str, Any]:
+    """The model's reply as it goes back into the conversation."""
+    message: dict[str, Any] = {"role": "assistant", "content": response.content}
+    if response.tool_calls:
+        message["tool_calls"] = [
+            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+            for c in response.tool_calls
+        ]
+    return message
+
+
+@dataclass
+class Transcript:
+    """Messages sent and received, with a step log and the usage summed over calls."""
+
+    agent: str
+    model: str
+    task_id: str
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    usage: dict[str, float] = field(default_factory=dict)
+    started_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat())
+    submission: Submission | None = None
+
+    def say(self, role: str, content: str) -> None:
+        """Append a system or user message."""
+        self.messages.append({"role": role, "content": content})
+
+    def ask(
+        self,
+        llm: ChatModel,
+        *,
+        tools: Sequence[Mapping[str, Any]] | None = None,
+        max_tokens: int | None = None,
+    ) -> ChatResponse:
+        """One model call on the conversation so far; opens a new step in the log.
+
+        Raises:
+            ModelError: the model could not answer (BudgetExceeded when the budget is spent).
+        """
+        started = time.monotonic()
+        response = llm.complete(self.messages, tools=tools, max_tokens=max_tokens)
+        seconds = time.monotonic() - started
+        self.messages.append(assistant_message(response))
+        self.steps.append(
+            {
+                "step": len(self.steps) + 1,
+                "model_s": round(seconds, 3),
+                "finish_reason": response.finish_reason,
+                "prompt_tokens": response.prompt_tokens,
+                "completion_tokens": response.completion_tokens,
+                "tools": [],
+            }
+        )
+        for key, value in (
+            ("calls", 1),
+            ("prompt_tokens", response.prompt_tokens),
+            ("completion_tokens", response.completion_tokens),
+            ("cost_usd", response.cost_usd),
+            ("latency_s", seconds),
+        ):
+            self.usage[key] = self.usage.get(key, 0) + value
+        return response
+
+    def tool_result(self, call: ToolCall, result: str, seconds: float, *, native: bool) -> None:
+        """Append a tool's result: a ``tool`` message, or a user message for text calls."""
+        if native:
+            self.messages.append({"role": "tool", "tool_call_id": call.id, "content": result})
+        else:
+            self.say("user", f"Result of {call.name}:\n{result}")
+        if self.steps:
+            self.steps[-1]["tools"].append(
+                {"name": call.name, "arguments": call.arguments, "seconds": round(seconds, 3)}
+            )
+
+    def note(self, **fields: Any) -> None:
+        """Add fields to the current step (or to a first step of its own)."""
+        if not self.steps:
+            self.steps.append({"step": 0, "tools": []})
+        self.steps[-1].update(fields)
+
+    def save(self, path: Path) -> None:
+        """Write the whole record to ``path`` (atomically)."""
+        write_json_atomic(
+            path,
+            {
+                "agent": self.agent,
+                "model": self.model,
+                "task_id": self.task_id,
+                "started_at": self.started_at,
+                "saved_at": datetime.now(timezone.utc).isoformat(),
+                "submission": asdict(self.submission) if self.submission else None,
+                "usage": self.usage,
+                "steps": self.steps,
+                "messages": self.messages,
+            },
+        )

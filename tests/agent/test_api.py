@@ -1,0 +1,42 @@
+"""The public API of proctor.agent and the agent factory."""
+
+from __future__ import annotations
+
+import pytest
+
+import proctor.agent
+from proctor.agent import OneShotAgent, ToolAgent, build_agent
+from proctor.errors import ConfigError
+
+
+def test_all_is_pinned() -> None:
+    assert sorted(proctor.agent.__all__) == [
+        "AGENTS",
+        "Applied",
+        "EditBlock",
+        "EditNotApplied",
+        "MalformedAnswer",
+        "OneShotAgent",
+        "TOOL_SCHEMAS",
+        "ToolAgent",
+        "UnsafePath",
+        "Verdict",
+        "apply_block",
+        "apply_blocks",
+        "build_agent",
+        "parse_edit_blocks",
+        "parse_text_tool_calls",
+        "parse_verdict",
+        "render_context",
+        "safe_path",
+    ]
+
+
+def test_build_agent(script, retriever) -> None:  # type: ignore[no-untyped-def]
+    llm = script([])
+    oneshot = build_agent("oneshot", llm, retriever, budget_tokens=100)
+    assert isinstance(oneshot, OneShotAgent) and oneshot.budget_tokens == 100
+    tools = build_agent("tools", llm, None, max_steps=5, name="t")
+    assert isinstance(tools, ToolAgent) and (tools.max_steps, tools.name) == (5, "t")
+    with pytest.raises(ConfigError, match="unknown agent 'react'"):
+        build_agent("react", llm, None)

@@ -1,0 +1,165 @@
+"""The one-shot agent with a scripted chat model: every way an answer can end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from proctor.agent import OneShotAgent, render_context
+from proctor.errors import BudgetExceeded, ModelError
+from proctor.model.base import Model, Problem
+from proctor.model.llm import ChatResponse
+from proctor.retrieval.base import Context
+
+FIX = """The divisor is off by one.
+
+calc.py
+```python
+<<<<<<< SEARCH
+    return sum(values) / (len(values) + 1)
+=======
+    return sum(values) / len(values)
+>>>>>>> REPLACE
+```
+
+CONFIDENCE: 0.8
+"""
+
+BAD = """calc.py
+```python
+<<<<<<< SEARCH
+def add(a, b):
+=======
+def add(a: float, b: float) -> float:
+>>>>>>> REPLACE
+```
+
+calc.py
+```python
+<<<<<<< SEARCH
+    total = sum(values)
+    return total / (count + 1)
+=======
+    return sum(values) / len(values)
+>>>>>>> REPLACE
+```
+CONFIDENCE: 0.6
+"""
+
+
+def _saved(problem: Problem) -> dict:  # type: ignore[type-arg]
+    return json.loads((problem.workdir / "conversation.json").read_text())
+
+
+def test_success(script, retriever, problem: Problem) -> None:  # type: ignore[no-untyped-def]
+    llm = script([FIX])
+    agent = OneShotAgent(llm, retriever, budget_tokens=1234)
+    assert isinstance(agent, Model)
+    assert agent.name == "fake+oneshot"
+    sub = agent.solve(problem)
+    assert (sub.status, sub.confidence) == ("submitted", 0.8)
+    assert "calc.py (exact)" in sub.message
+    assert sub.usage["calls"] == 1 and sub.usage["prompt_tokens"] == 100
+    assert "return sum(values) / len(values)\n" in (problem.checkout / "calc.py").read_text()
+    assert retriever.asked == [(problem.statement, problem.checkout, 1234)]
+    [sent] = llm.seen
+    assert sent[0]["role"] == "system" and "<<<<<<< SEARCH" in sent[0]["content"]
+    assert problem.statement in sent[1]["content"]
+    assert "def mean(values):" in sent[1]["content"]  # the retrieved chunk
+    assert "def add(a, b)" in sent[1]["content"]  # the repo map
+    saved = _saved(problem)
+    assert saved["submission"]["status"] == "submitted"
+    assert [m["role"] for m in saved["messages"]] == ["system", "user", "assistant"]
+    assert saved["steps"][0]["applied"][0]["how"] == "exact"
+
+
+def test_malformed(script, retriever, problem: Problem) -> None:  # type: ignore[no-untyped-def]
+    before = (problem.checkout / "calc.py").read_text()
+    sub = OneShotAgent(script(["Just divide by len(values).\nCONFIDENCE: 0.9"]), None).solve(
+        problem
+    )
+    assert sub.status == "malformed"
+    assert "no edit blocks" in sub.message
+    assert (problem.checkout / "calc.py").read_text() == before
+    assert _saved(problem)["submission"]["status"] == "malformed"
+
+
+def test_cut_off_answer_is_malformed(script, problem: Problem) -> None:  # type: ignore[no-untyped-def]
+    cut = ChatResponse(FIX.split("=======")[0], finish_reason="length")
+    sub = OneShotAgent(script([cut]), None).solve(problem)
+    assert sub.status == "malformed"
+    assert "unterminated" in sub.message and sub.message.endswith("(answer cut off)")
+
+
+def test_bad_block_fixed_on_retry(script, retriever, problem: Problem) -> None:  # type: ignore[no-untyped-def]
+    llm = script([BAD, FIX.replace("0.8", "0.7")])
+    sub = OneShotAgent(llm, retriever).solve(problem)
+    assert (sub.status, sub.confidence) == ("submitted", 0.7)
+    text = (problem.checkout / "calc.py").read_text()
+    assert "def add(a: float, b: float) -> float:" in text  # the first answer's good block stayed
+    assert "return sum(values) / len(values)\n" in text
+    retry = llm.seen[1][-1]
+    assert retry["role"] == "user"
+    assert "SEARCH text not found" in retry["content"]
+    assert "calc.py (exact)" in retry["content"]  # it is told what already applied
+    assert sub.usage["calls"] == 2
+
+
+def test_retry_repeating_applied_blocks_is_fine(script, retriever, problem: Problem) -> None:  # type: ignore[no-untyped-def]
+    fixed = BAD.split("calc.py\n", 2)[1]  # the good block again
+    llm = script([BAD, "calc.py\n" + fixed + "\n" + FIX])
+    sub = OneShotAgent(llm, retriever).solve(problem)
+    assert sub.status == "submitted"
+    assert "already-applied" in sub.message
+
+
+def test_still_bad_is_patch_failed(script, retriever, problem: Problem) -> None:  # type: ignore[no-untyped-def]
+    still = BAD.split("calc.py\n", 2)[2]
+    sub = OneShotAgent(script([BAD, "calc.py\n" + still]), retriever).solve(problem)
+    assert sub.status == "patch-failed"
+    assert "not-found" in sub.message and sub.confidence == 0.6
+    assert _saved(problem)["submission"]["status"] == "patch-failed"
+
+
+def test_unreadable_retry_is_patch_failed(script, retriever, problem: Problem) -> None:  # type: ignore[no-untyped-def]
+    sub = OneShotAgent(script([BAD, "Sorry, I am not sure."]), retriever).solve(problem)
+    assert sub.status == "patch-failed"
+    assert "retry unreadable" in sub.message
+
+
+def test_cannot_fix(script, retriever, problem: Problem) -> None:  # type: ignore[no-untyped-def]
+    before = (problem.checkout / "calc.py").read_text()
+    answer = FIX.replace("CONFIDENCE: 0.8", "CANNOT FIX: needs the C extension")
+    sub = OneShotAgent(script([answer]), retriever).solve(problem)
+    assert (sub.status, sub.message) == ("cannot-fix", "needs the C extension")
+    assert (problem.checkout / "calc.py").read_text() == before  # CANNOT FIX wins: nothing applied
+
+
+def test_model_errors_are_recorded(script, retriever, problem: Problem) -> None:  # type: ignore[no-untyped-def]
+    sub = OneShotAgent(script([ModelError("server said 500")]), retriever).solve(problem)
+    assert (sub.status, sub.message) == ("error", "server said 500")
+    assert _saved(problem)["submission"]["message"] == "server said 500"
+    sub = OneShotAgent(script([BAD, BudgetExceeded("token budget spent")]), retriever).solve(
+        problem
+    )
+    assert (sub.status, sub.message) == ("limit", "token budget spent")
+
+
+def test_renderer_can_be_swapped(script, retriever, problem: Problem) -> None:  # type: ignore[no-untyped-def]
+    llm = script([FIX])
+    OneShotAgent(llm, retriever, renderer=lambda ctx: "CUSTOM CONTEXT", name="x").solve(problem)
+    assert "CUSTOM CONTEXT" in llm.seen[0][1]["content"]
+
+
+def test_render_context(retriever) -> None:  # type: ignore[no-untyped-def]
+    text = render_context(retriever.ctx)
+    assert text.index("Repository map") < text.index("calc.py (lines 10-12, function mean)")
+    assert render_context(Context(())) == "(no code was retrieved)"
+
+
+def test_conversation_folder_is_made(script, retriever, problem: Problem, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    deep = Problem(
+        problem.task_id, problem.repo, problem.statement, problem.checkout, tmp_path / "a" / "b"
+    )
+    OneShotAgent(script([FIX]), None).solve(deep)
+    assert (tmp_path / "a" / "b" / "conversation.json").is_file()
