@@ -201,3 +201,33 @@ def test_hanging_tests_time_out(calc, settings, tmp_path) -> None:  # type: igno
     result = attempt(task, Scripted(hang), quick, tmp_path)
     assert result.outcome is Outcome.TIMEOUT
     assert result.durations["total"] < 30
+
+
+class Says:
+    """A model that changes nothing and ends with a given status."""
+
+    name = "says"
+
+    def __init__(self, status: str) -> None:
+        self.status = status
+
+    def solve(self, problem: Problem) -> Submission:
+        return Submission(self.status, f"{self.status} happened")
+
+
+@pytest.mark.parametrize(
+    ("status", "outcome"),
+    [
+        ("malformed", Outcome.PATCH_FAILED),
+        ("patch-failed", Outcome.PATCH_FAILED),
+        ("error", Outcome.ENVIRONMENT_ERROR),
+        ("cannot-fix", Outcome.UNRESOLVED),
+        ("limit", Outcome.UNRESOLVED),
+    ],
+)
+def test_model_status_maps_to_one_outcome(calc, settings, tmp_path, status, outcome) -> None:  # type: ignore[no-untyped-def]
+    task, _ = calc
+    result = attempt(task, Says(status), settings, tmp_path)
+    assert result.outcome is outcome
+    assert result.model_status == status
+    assert status in result.message

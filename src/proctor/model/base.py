@@ -38,7 +38,10 @@ class Submission:
     """How a model's attempt ended (the change itself is read off the checkout)."""
 
     status: str = "submitted"
-    """``submitted``, ``patch-failed`` (its edits did not apply), ``cannot-fix`` or ``error``."""
+    """``submitted``; ``patch-failed`` (its edits did not apply) or ``malformed`` (no edits could
+    be read) — both end as outcome patch-failed; ``cannot-fix`` (graded as it stands);
+    ``limit`` (steps, time or budget ran out; graded as it stands); ``error`` (the model's API
+    failed past retries — an infrastructure failure, outcome environment-error)."""
     message: str = ""
     confidence: float | None = None
     usage: dict[str, float] = field(default_factory=dict)

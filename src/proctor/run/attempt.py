@@ -48,6 +48,9 @@ class _Abort(Exception):
         self.fields = fields
 
 
+NOT_APPLIED = frozenset({"patch-failed", "malformed"})
+"""Submission statuses whose edits never reached the checkout as intended."""
+
 SandboxFactory = Callable[[Mounts, Limits, str], Sandbox]
 
 
@@ -114,8 +117,10 @@ def _attempt(task: Task, ctx: AttemptContext, adir: Path, clock: _Clock) -> dict
     fields: dict[str, object] = {"model_status": submission.status, "message": submission.message}
     if submission.confidence is not None:
         fields["confidence"] = submission.confidence
-    if submission.status == "patch-failed":
+    if submission.status in NOT_APPLIED:
         raise _Abort(Outcome.PATCH_FAILED, submission.message, fields)
+    if submission.status == "error":  # the model's API failed past retries: infrastructure
+        raise _Abort(Outcome.ENVIRONMENT_ERROR, f"model error: {submission.message}", fields)
     # Grade in a fresh sealed checkout holding only the change: nothing the model left in
     # .git, in ignored files or in caches can reach the test run.
     checkout = sealed_checkout(source.git_dir, task.base_commit, adir / "checkout")
