@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from proctor.cli import env, run, tasks, validate
+from proctor.cli import env, retrieve, run, tasks, validate
 
 app = typer.Typer(
     help="Measure how useful a code model is in real engineering work.",
@@ -15,6 +15,7 @@ app.add_typer(tasks.app, name="tasks")
 app.add_typer(env.app, name="env")
 app.command("run")(run.run)
 app.command("validate")(validate.validate)
+app.command("retrieve")(retrieve.retrieve)
 
 
 def main() -> None:

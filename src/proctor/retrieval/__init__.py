@@ -1,1 +1,58 @@
-"""Context retrieval: which code of the repository a model gets to see."""
+"""Context retrieval: which code of the repository a model gets to see.
+
+A :class:`Retriever` turns a problem statement and a checkout into a :class:`Context`
+within a token budget; :func:`render_context` is the text every agent shows for it, and
+:func:`gold_targets` with :func:`function_recall` / :func:`file_recall` measure how much of
+the code a reference change touches the context holds.
+"""
+
+from proctor.retrieval.base import Chunk, Context, Retriever
+from proctor.retrieval.bm25 import ChunkBM25Retriever, FileBM25Retriever, tokenize
+from proctor.retrieval.hybrid import HybridRetriever, HybridSettings, Ranking, rank_chunks
+from proctor.retrieval.mentions import Mentions, extract_mentions
+from proctor.retrieval.parse import Definition, ParseCache, ParsedFile, parse_repo, parse_source
+from proctor.retrieval.recall import (
+    Recall,
+    Target,
+    file_recall,
+    function_recall,
+    gold_targets,
+    read_base_sources,
+)
+from proctor.retrieval.registry import RETRIEVERS, get_retriever
+from proctor.retrieval.render import render_context
+from proctor.retrieval.repomap import RepoMap, build_repo_map, pagerank
+from proctor.retrieval.tokens import estimate_tokens
+
+__all__ = [
+    "RETRIEVERS",
+    "Chunk",
+    "ChunkBM25Retriever",
+    "Context",
+    "Definition",
+    "FileBM25Retriever",
+    "HybridRetriever",
+    "HybridSettings",
+    "Mentions",
+    "ParseCache",
+    "ParsedFile",
+    "Ranking",
+    "Recall",
+    "RepoMap",
+    "Retriever",
+    "Target",
+    "build_repo_map",
+    "estimate_tokens",
+    "extract_mentions",
+    "file_recall",
+    "function_recall",
+    "get_retriever",
+    "gold_targets",
+    "pagerank",
+    "parse_repo",
+    "parse_source",
+    "rank_chunks",
+    "read_base_sources",
+    "render_context",
+    "tokenize",
+]

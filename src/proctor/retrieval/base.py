@@ -19,7 +19,7 @@ class Chunk:
     """1-based, inclusive."""
     text: str
     kind: str
-    """``function``, ``class``, ``module`` (top-level code) or ``map`` (a repo-map outline)."""
+    """``function``, ``class``, ``module`` (top-level code), ``file`` (a whole file) or ``map``."""
     name: str = ""
     """Qualified name for functions and classes, e.g. ``Cache.get``."""
     score: float = 0.0

@@ -1,0 +1,114 @@
+"""`proctor retrieve`: show the context a retriever gives a task, and what of the fix it holds."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import typer
+
+from proctor.cli.common import REPOS_OPT, fail, settings_from
+from proctor.errors import ProctorError
+from proctor.repo import ensure_source, reference_patches, sealed_checkout
+from proctor.retrieval import (
+    RETRIEVERS,
+    Context,
+    Recall,
+    Target,
+    file_recall,
+    function_recall,
+    get_retriever,
+    gold_targets,
+    read_base_sources,
+    render_context,
+)
+from proctor.spec import Task, load_suite
+
+TOP_K = 5
+
+
+def _find(tasks: list[Task], task_id: str, suite: Path) -> Task:
+    for task in tasks:
+        if task.id == task_id:
+            return task
+    raise fail(f"{suite}: no task with id {task_id!r}")
+
+
+def _localize(
+    task: Task, retriever: str, budget: int, repos_dir: Path | None
+) -> tuple[Context, list[Target]]:
+    """The context for ``task`` at its base, and the targets of its gold patch.
+
+    Raises:
+        ProctorError: the retriever is unknown, or the repository, a commit or the
+            reference cannot be had.
+    """
+    chosen = get_retriever(retriever)
+    source = ensure_source(task.repo, settings_from(repos_dir).repos_dir)
+    gold, _ = reference_patches(source, task)
+    with tempfile.TemporaryDirectory(prefix="proctor-retrieve-") as tmp:
+        checkout = sealed_checkout(source, task.base_commit, Path(tmp) / "checkout")
+        context = chosen.retrieve(task.problem_statement, checkout, budget)
+        targets = gold_targets(gold, read_base_sources(gold, checkout))
+    return context, targets
+
+
+def _recall_json(recall: Recall) -> dict[str, object]:
+    return {"found": list(recall.found), "missed": list(recall.missed), "value": recall.value}
+
+
+def _summary(recalls: dict[str, Recall]) -> str:
+    parts = [f"{label} {len(r.found)}/{r.total}" for label, r in recalls.items()]
+    lines = ["-- localization of the gold patch: " + ", ".join(parts)]
+    everything = recalls["functions in context"]
+    lines += [f"   found   {name}" for name in everything.found]
+    lines += [f"   missed  {name}" for name in everything.missed]
+    return "\n".join(lines)
+
+
+def retrieve(
+    task_id: str = typer.Option(..., "--task", help="Id of the task."),
+    suite: Path = typer.Option(Path("tasks/core"), "--suite", help="Suite folder or task file."),
+    budget: int = typer.Option(8000, "--budget", min=1, help="Token budget of the context."),
+    retriever: str = typer.Option(
+        "hybrid", "--retriever", help=f"One of: {', '.join(sorted(RETRIEVERS))}."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead."),
+    repos_dir: Path | None = REPOS_OPT,
+) -> None:
+    """Print the context a model would see for a task, then how much of the fix it holds."""
+    try:
+        task = _find(load_suite(suite), task_id, suite)
+        context, targets = _localize(task, retriever, budget, repos_dir)
+    except ProctorError as exc:
+        raise fail(str(exc)) from None
+    recalls = {
+        "files": file_recall(targets, context.chunks),
+        "functions in context": function_recall(targets, context.chunks),
+        f"functions in top {TOP_K} chunks": function_recall(targets, context.chunks, TOP_K),
+    }
+    text = render_context(context)
+    if as_json:
+        payload = {
+            "task": task.id,
+            "retriever": retriever,
+            "budget": budget,
+            "tokens": context.tokens,
+            "text": text,
+            "chunks": [
+                {
+                    k: getattr(c, k)
+                    for k in ("path", "start_line", "end_line", "kind", "name", "score")
+                }
+                for c in context.chunks
+            ],
+            "recall": {label: _recall_json(r) for label, r in recalls.items()},
+        }
+        typer.echo(json.dumps(payload, indent=2))
+        return
+    typer.echo(text, nl=False)
+    typer.echo(
+        f"\n-- {retriever}: {len(context.chunks)} chunks, ~{context.tokens} of {budget} tokens"
+    )
+    typer.echo(_summary(recalls))

@@ -1,0 +1,54 @@
+"""The public API of proctor.retrieval."""
+
+from __future__ import annotations
+
+import pytest
+
+import proctor.retrieval as retrieval
+from proctor.errors import ConfigError
+
+
+def test_all_is_pinned() -> None:
+    assert retrieval.__all__ == [
+        "RETRIEVERS",
+        "Chunk",
+        "ChunkBM25Retriever",
+        "Context",
+        "Definition",
+        "FileBM25Retriever",
+        "HybridRetriever",
+        "HybridSettings",
+        "Mentions",
+        "ParseCache",
+        "ParsedFile",
+        "Ranking",
+        "Recall",
+        "RepoMap",
+        "Retriever",
+        "Target",
+        "build_repo_map",
+        "estimate_tokens",
+        "extract_mentions",
+        "file_recall",
+        "function_recall",
+        "get_retriever",
+        "gold_targets",
+        "pagerank",
+        "parse_repo",
+        "parse_source",
+        "rank_chunks",
+        "read_base_sources",
+        "render_context",
+        "tokenize",
+    ]
+    assert all(hasattr(retrieval, name) for name in retrieval.__all__)
+
+
+def test_retrievers_by_name() -> None:
+    for name in ("hybrid", "bm25", "bm25-files"):
+        retriever = retrieval.get_retriever(name)
+        assert retriever.name == name and isinstance(retriever, retrieval.Retriever)
+    with pytest.raises(
+        ConfigError, match="unknown retriever 'nope' \\(known: bm25, bm25-files, hybrid\\)"
+    ):
+        retrieval.get_retriever("nope")
