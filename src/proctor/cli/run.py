@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import typer
@@ -9,15 +10,23 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from proctor.cli.common import REPOS_OPT, SANDBOX_OPT, console, fail, settings_from
 from proctor.errors import ProctorError
-from proctor.model import resolve_model
 from proctor.report import results_table, summarize, summary_table
 from proctor.run import AttemptContext, AttemptResult, References, run_suite
-from proctor.spec import load_suite
+from proctor.run.models import ModelChoice, open_model
+from proctor.spec import Task, load_suite
 
 
 def run(
     suite: Path = typer.Option(Path("tasks/core"), "--suite", help="Suite folder or task file."),
-    model: str = typer.Option("gold", "--model", help="Model name (gold, empty, ...)."),
+    model: str = typer.Option(
+        "gold", "--model", help="gold, empty, a models.yaml name, openai:M, URL#M or local:NAME."
+    ),
+    agent: str = typer.Option("oneshot", "--agent", help="oneshot (edit blocks) or tools."),
+    retriever: str = typer.Option("hybrid", "--retriever", help="hybrid, bm25, bm25-files, none."),
+    max_tokens: int = typer.Option(200_000, help="Per-task token budget."),
+    max_usd: float = typer.Option(1.0, help="Per-task dollar budget."),
+    max_seconds: float = typer.Option(1800.0, help="Per-task wall-time budget for the model."),
+    threads: int = typer.Option(1, help="CPU threads for a local model's server."),
     jobs: int = typer.Option(1, "-j", "--jobs", help="Attempts in parallel."),
     run_dir: Path | None = typer.Option(None, "--run-dir", help="Default: runs/MODEL-SUITE."),
     keep_checkouts: bool = typer.Option(False, help="Keep each attempt's checkout."),
@@ -25,17 +34,31 @@ def run(
     sandbox: str | None = SANDBOX_OPT,
 ) -> None:
     """Attempt every task of a suite; started again with the same run dir, it resumes."""
+    choice = ModelChoice(model, agent, retriever, max_tokens, max_usd, max_seconds, threads)
     try:
         tasks = load_suite(suite)
         settings = settings_from(repos_dir, sandbox)
         refs = References(tasks, settings.repos_dir)
-        chosen = resolve_model(model, refs.gold)
+        with open_model(choice, refs, settings) as chosen:
+            _run(
+                tasks,
+                AttemptContext(chosen, refs, settings, keep_checkout=keep_checkouts),
+                suite,
+                run_dir,
+                jobs,
+            )
     except ProctorError as exc:
         raise fail(str(exc)) from None
+
+
+def _run(
+    tasks: list[Task], ctx: AttemptContext, suite: Path, run_dir: Path | None, jobs: int
+) -> None:
     if not tasks:
         raise fail(f"{suite}: no task files (*.yaml) found")
-    out = run_dir or Path("runs") / f"{model.replace(':', '_').replace('/', '_')}-{suite.name}"
-    ctx = AttemptContext(chosen, refs, settings, keep_checkout=keep_checkouts)
+    slug = re.sub(r"[^A-Za-z0-9._+-]+", "_", ctx.model.name)
+    out = run_dir or Path("runs") / f"{slug}-{suite.name}"
+    model = ctx.model.name
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, TimeElapsedColumn(), console=console, transient=True) as progress:
         bar = progress.add_task(f"{model} on {suite}", total=len(tasks))
@@ -45,10 +68,7 @@ def run(
                 progress.console.print(f"{result.task_id}: {result.outcome.value}")
             progress.advance(bar)
 
-        try:
-            results = run_suite(tasks, ctx, out, suite=str(suite), jobs=jobs, on_result=on_result)
-        except ProctorError as exc:
-            raise fail(str(exc)) from None
+        results = run_suite(tasks, ctx, out, suite=str(suite), jobs=jobs, on_result=on_result)
     console.print(results_table(results))
     console.print(summary_table(summarize(results)))
     console.print(f"results: {out / 'results.jsonl'}")

@@ -1,7 +1,15 @@
 """Models under test and the baselines that bracket them."""
 
-from proctor.model.base import Model, Problem, Submission
+from proctor.model.base import Model, ModelFactory, Problem, Submission
 from proctor.model.baselines import EmptyModel, GoldModel
 from proctor.model.registry import resolve_model
 
-__all__ = ["EmptyModel", "GoldModel", "Model", "Problem", "Submission", "resolve_model"]
+__all__ = [
+    "EmptyModel",
+    "GoldModel",
+    "Model",
+    "ModelFactory",
+    "Problem",
+    "Submission",
+    "resolve_model",
+]

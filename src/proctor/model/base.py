@@ -56,3 +56,18 @@ class Model(Protocol):
     def solve(self, problem: Problem) -> Submission:
         """Edit ``problem.checkout``; never raise for what the model answered."""
         ...
+
+
+@runtime_checkable
+class ModelFactory(Protocol):
+    """Makes a fresh model per attempt (its own budget, its records in the attempt folder)."""
+
+    name: str
+
+    def for_attempt(self, task_id: str, workdir: Path) -> Model:
+        """The model that attempts ``task_id``, recording into ``workdir``.
+
+        Raises:
+            ProctorError: the model cannot be set up (recorded as environment-error).
+        """
+        ...

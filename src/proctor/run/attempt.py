@@ -18,7 +18,7 @@ from proctor.grade.hidden import (
     pytest_argv,
     runner_tampering,
 )
-from proctor.model import Model, Problem, Submission
+from proctor.model import Model, ModelFactory, Problem, Submission
 from proctor.repo import apply_patch, diff_from_base, sealed_checkout, touched_paths
 from proctor.run.references import References, TaskSource
 from proctor.run.results import AttemptResult, Outcome
@@ -62,7 +62,8 @@ def _default_sandbox(mounts: Mounts, limits: Limits, backend: str) -> Sandbox:
 class AttemptContext:
     """Everything an attempt needs besides the task."""
 
-    model: Model
+    model: Model | ModelFactory
+    """One model for every attempt, or a factory making one per attempt."""
     references: References
     settings: Settings
     make_sandbox: SandboxFactory = _default_sandbox
@@ -157,7 +158,10 @@ def _model_phase(
         return sandbox.exec(argv, cwd=work, timeout=timeout, env=run_env)
 
     problem = Problem(task.id, task.repo, task.problem_statement, work, workdir, run)
-    submission = _solve(ctx.model, problem)
+    model = ctx.model
+    if isinstance(model, ModelFactory):
+        model = model.for_attempt(task.id, workdir)
+    submission = _solve(model, problem)
     model_patch = diff_from_base(work)
     (adir / "model.patch").write_text(model_patch, encoding="utf-8")
     return submission, model_patch

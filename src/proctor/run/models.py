@@ -1,0 +1,98 @@
+"""From a model name on the command line to something that attempts tasks.
+
+``gold`` and ``empty`` are baselines. Any other name is a chat model (a ``models.yaml`` entry,
+``openai:MODEL``, ``URL#MODEL`` or ``local:NAME``) wrapped in an agent (``oneshot`` or
+``tools``) with a retriever; a local model's llama.cpp server runs while the context is open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from proctor.agent import build_agent
+from proctor.model import Model, ModelFactory, resolve_model
+from proctor.model.budget import Budget
+from proctor.model.catalog import ModelSpec, default_user_file, load_catalog, resolve_spec
+from proctor.model.local import serving
+from proctor.model.openai_model import OpenAIChatModel
+from proctor.model.registry import BASELINES
+from proctor.retrieval import get_retriever, render_context
+from proctor.run.references import References
+from proctor.settings import Settings
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """What the user asked for on the command line."""
+
+    name: str
+    """Model name: gold, empty, a models.yaml entry, openai:M, URL#M or local:NAME."""
+    agent: str = "oneshot"
+    """How the model edits: ``oneshot`` (edit blocks) or ``tools`` (a tool-using loop)."""
+    retriever: str = "hybrid"
+    """Context retriever name, or ``none``."""
+    max_tokens: int | None = 200_000
+    """Per-task token budget (prompt + completion)."""
+    max_usd: float | None = 1.0
+    """Per-task dollar budget at the catalog's prices."""
+    max_seconds: float | None = 1800.0
+    """Per-task wall-time budget for the model."""
+    threads: int = 1
+    """CPU threads for a local model's server."""
+    max_retries: int = 4
+    """Retries of one call on 429, 5xx, timeouts and dropped connections."""
+    backoff_s: float = 1.0
+    """First retry delay; doubles with each retry (plus jitter)."""
+
+
+class AgentFactory:
+    """A fresh agent per attempt around a chat model that records into the attempt folder."""
+
+    def __init__(self, spec: ModelSpec, choice: ModelChoice) -> None:
+        self.spec = spec
+        self.choice = choice
+        self.name = f"{spec.name}+{choice.agent}"
+        self.for_attempt("probe", None)  # fail early: a missing key or agent is a config error
+
+    def for_attempt(self, task_id: str, workdir: Path | None) -> Model:
+        """The agent for one attempt, with its own budget and ``workdir/calls.jsonl``."""
+        budget = Budget(self.choice.max_tokens, self.choice.max_usd, self.choice.max_seconds)
+        llm = OpenAIChatModel(
+            self.spec,
+            budget=budget,
+            record_dir=workdir,
+            max_retries=self.choice.max_retries,
+            backoff_s=self.choice.backoff_s,
+        )
+        retriever = (
+            None if self.choice.retriever == "none" else get_retriever(self.choice.retriever)
+        )
+        return build_agent(
+            self.choice.agent, llm, retriever, name=self.name, renderer=render_context
+        )
+
+
+def models_files() -> tuple[Path, Path]:
+    """The project's models.yaml (in the working directory) and the user's own."""
+    return Path("models.yaml"), default_user_file()
+
+
+@contextmanager
+def open_model(
+    choice: ModelChoice, refs: References, settings: Settings
+) -> Iterator[Model | ModelFactory]:
+    """The model to run, ready for the duration of the context.
+
+    Raises:
+        ConfigError: unknown model or agent, a missing API key, missing local weights.
+        ModelError: a local server did not start.
+    """
+    if choice.name in BASELINES:
+        yield resolve_model(choice.name, refs.gold)
+        return
+    spec = resolve_spec(choice.name, load_catalog(*models_files()))
+    with serving(spec, threads=choice.threads, settings=settings) as live:
+        yield AgentFactory(live, choice)

@@ -1,0 +1,135 @@
+"""A chat model behind an OpenAI-compatible HTTP endpoint, wrapped in an agent, end to end."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from proctor.errors import ConfigError
+from proctor.run import AttemptContext, Outcome, References, run_attempt
+from proctor.run.models import AgentFactory, ModelChoice, open_model
+
+FIX = """I found the bug in `mean`.
+
+calc.py
+<<<<<<< SEARCH
+    return sum(values) / (len(values) + 1)
+=======
+    return sum(values) / len(values)
+>>>>>>> REPLACE
+
+CONFIDENCE: 0.9
+"""
+
+
+class FakeOpenAI(BaseHTTPRequestHandler):
+    answers: list[tuple[int, str]] = []
+    seen: list[dict[str, object]] = []
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        type(self).seen.append(body)
+        status, text = type(self).answers.pop(0) if type(self).answers else (200, "no idea")
+        payload = {
+            "id": "x",
+            "object": "chat.completion",
+            "created": 0,
+            "model": body["model"],
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "stop",
+                    "message": {"role": "assistant", "content": text},
+                }
+            ],
+            "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
+        }
+        data = json.dumps(payload if status == 200 else {"error": {"message": text}}).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def server() -> Iterator[str]:
+    FakeOpenAI.answers = []
+    FakeOpenAI.seen = []
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), FakeOpenAI)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/v1"
+    httpd.shutdown()
+
+
+def test_oneshot_over_http_resolves_and_records_calls(calc, settings, tmp_path, server) -> None:  # type: ignore[no-untyped-def]
+    task, _ = calc
+    FakeOpenAI.answers = [(200, FIX)]
+    refs = References([task], settings.repos_dir)
+    with open_model(ModelChoice(f"{server}#fake-coder"), refs, settings) as model:
+        assert isinstance(model, AgentFactory)
+        result = run_attempt(task, AttemptContext(model, refs, settings), tmp_path / "a")
+    assert result.outcome is Outcome.RESOLVED, result
+    assert result.confidence == 0.9
+    assert result.model == f"{server}#fake-coder+oneshot"
+    calls = (tmp_path / "a" / "model" / "calls.jsonl").read_text().splitlines()
+    assert len(calls) == 1
+    prompt = json.dumps(FakeOpenAI.seen[0])
+    assert "mean([1, 2, 3])" in prompt  # the problem statement reached the model
+    assert "test_mean_single" not in prompt  # the hidden tests did not
+
+
+def test_server_errors_past_retries_are_recorded_not_raised(
+    calc, settings, tmp_path, server
+) -> None:  # type: ignore[no-untyped-def]
+    task, _ = calc
+    FakeOpenAI.answers = [(500, "boom")] * 10
+    refs = References([task], settings.repos_dir)
+    choice = ModelChoice(f"{server}#fake-coder", max_retries=2, backoff_s=0.01)
+    with open_model(choice, refs, settings) as model:
+        result = run_attempt(task, AttemptContext(model, refs, settings), tmp_path / "a")
+    assert result.outcome is Outcome.ENVIRONMENT_ERROR
+    assert "model error" in result.message
+
+
+def test_garbage_answer_is_patch_failed(calc, settings, tmp_path, server) -> None:  # type: ignore[no-untyped-def]
+    task, _ = calc
+    FakeOpenAI.answers = [(200, "I think the code is fine, really.")] * 3
+    refs = References([task], settings.repos_dir)
+    with open_model(ModelChoice(f"{server}#fake-coder"), refs, settings) as model:
+        result = run_attempt(task, AttemptContext(model, refs, settings), tmp_path / "a")
+    assert result.outcome is Outcome.PATCH_FAILED
+    assert result.model_status == "malformed"
+
+
+def test_unknown_model_and_agent_are_config_errors(calc, settings, server) -> None:  # type: ignore[no-untyped-def]
+    task, _ = calc
+    refs = References([task], settings.repos_dir)
+    with (
+        pytest.raises(ConfigError, match="unknown model"),
+        open_model(ModelChoice("nope"), refs, settings),
+    ):
+        pass
+    bad_agent = ModelChoice(f"{server}#m", agent="telepathy")
+    with pytest.raises(ConfigError, match="unknown agent"), open_model(bad_agent, refs, settings):
+        pass
+
+
+def test_missing_key_is_a_config_error(calc, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    task, _ = calc
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    refs = References([task], settings.repos_dir)
+    with (
+        pytest.raises(ConfigError, match="OPENAI_API_KEY"),
+        open_model(ModelChoice("openai:gpt-4o-mini"), refs, settings),
+    ):
+        pass
