@@ -6,7 +6,6 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
@@ -28,8 +27,8 @@ CONFIDENCE: 0.9
 
 
 class FakeOpenAI(BaseHTTPRequestHandler):
-    answers: list[tuple[int, str]] = []
-    seen: list[dict[str, object]] = []
+    answers: ClassVar[list[tuple[int, str]]] = []
+    seen: ClassVar[list[dict[str, object]]] = []
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
