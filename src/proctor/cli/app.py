@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from proctor.cli import env, retrieve, run, tasks, validate
+from proctor.cli import env, mine, retrieve, run, tasks, validate
 
 app = typer.Typer(
     help="Measure how useful a code model is in real engineering work.",
@@ -16,6 +16,7 @@ app.add_typer(env.app, name="env")
 app.command("run")(run.run)
 app.command("validate")(validate.validate)
 app.command("retrieve")(retrieve.retrieve)
+app.command("mine")(mine.mine)
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ from proctor.agent import build_agent
 from proctor.model import Model, ModelFactory, resolve_model
 from proctor.model.budget import Budget
 from proctor.model.catalog import ModelSpec, default_user_file, load_catalog, resolve_spec
+from proctor.model.llm import ChatModel
 from proctor.model.local import serving
 from proctor.model.openai_model import OpenAIChatModel
 from proctor.model.registry import BASELINES
@@ -78,6 +79,21 @@ class AgentFactory:
 def models_files() -> tuple[Path, Path]:
     """The project's models.yaml (in the working directory) and the user's own."""
     return Path("models.yaml"), default_user_file()
+
+
+@contextmanager
+def open_chat_model(
+    name: str, settings: Settings, *, threads: int = 1, record_dir: Path | None = None
+) -> Iterator[ChatModel]:
+    """A bare chat model (no agent) by name, its local server running meanwhile.
+
+    Raises:
+        ConfigError: unknown model, a missing API key or missing local weights.
+        ModelError: a local server did not start.
+    """
+    spec = resolve_spec(name, load_catalog(*models_files()))
+    with serving(spec, threads=threads, settings=settings) as live:
+        yield OpenAIChatModel(live, record_dir=record_dir)
 
 
 @contextmanager

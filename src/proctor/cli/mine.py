@@ -1,0 +1,130 @@
+"""`proctor mine`: turn a repository's history into verified task specs; resumable."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import typer
+from pydantic import ValidationError
+
+from proctor.cli.common import REPOS_OPT, SANDBOX_OPT, console, fail, settings_from
+from proctor.errors import ProctorError
+from proctor.mine import (
+    REPORT_NAME,
+    Describe,
+    MineEntry,
+    MineOptions,
+    chat_describer,
+    reasons_table,
+    verified_table,
+)
+from proctor.mine.miner import mine as mine_repo
+from proctor.run.models import open_chat_model
+from proctor.settings import Settings
+
+_FLAGS = {"max_candidates": "max", "src_globs": "src-glob", "test_globs": "test-glob"}
+_FLAGS |= {"doc_globs": "doc-glob", "packages": "package"}
+
+
+def _options(**values: object) -> MineOptions:
+    given = {k: v for k, v in values.items() if v is not None and v != []}
+    try:
+        return MineOptions.model_validate(given)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"])
+        message = err["msg"].removeprefix("Value error, ")
+        flag = _FLAGS.get(field.split(".")[0], field.split(".")[0].replace("_", "-"))
+        raise fail(f"--{flag}: {message}") from None
+
+
+def mine(
+    repo: str = typer.Argument(..., help="Repository URL or local path."),
+    out: Path = typer.Option(..., "--out", help="Suite folder for the tasks, e.g. tasks/mined."),
+    since: str | None = typer.Option(None, "--since", help="Only commits after this date."),
+    until: str | None = typer.Option(None, "--until", help="Only commits before this date."),
+    rev: str | None = typer.Option(None, "--rev", help="Start of the walk (default HEAD)."),
+    name: str | None = typer.Option(None, "--name", help="Task id prefix (the repo's name)."),
+    max_candidates: int | None = typer.Option(
+        None, "--max", help="Verify at most N candidates, newest first."
+    ),
+    jobs: int = typer.Option(1, "-j", "--jobs", help="Candidates verified in parallel."),
+    src_glob: list[str] = typer.Option([], "--src-glob", help="Source files (default *.py)."),
+    test_glob: list[str] = typer.Option([], "--test-glob", help="Extra test files."),
+    doc_glob: list[str] = typer.Option([], "--doc-glob", help="Docs/changelog files."),
+    max_files: int | None = typer.Option(None, "--max-files", help="Most files in a fix (6)."),
+    max_lines: int | None = typer.Option(None, "--max-lines", help="Most lines in a fix (300)."),
+    single_file: bool = typer.Option(False, "--single-file", help="One-file fixes only."),
+    python: str | None = typer.Option(None, "--python", help="Python version (3.11)."),
+    package: list[str] = typer.Option([], "--package", help="Requirement for the venv."),
+    pythonpath: list[str] = typer.Option([], "--pythonpath", help="Checkout dir on PYTHONPATH."),
+    describe_with: str | None = typer.Option(
+        None, "--describe-with", help="Chat model that drafts the problem statements."
+    ),
+    repos_dir: Path | None = REPOS_OPT,
+    sandbox: str | None = SANDBOX_OPT,
+) -> None:
+    """Find commits that fix source and tests together, verify them, write them as tasks."""
+    options = _options(
+        name=name,
+        rev=rev,
+        since=since,
+        until=until,
+        max_candidates=max_candidates,
+        src_globs=src_glob,
+        test_globs=test_glob,
+        doc_globs=doc_glob,
+        max_files=max_files,
+        max_lines=max_lines,
+        single_file=single_file,
+        python=python,
+        packages=package,
+        pythonpath=pythonpath,
+    )
+    settings = settings_from(repos_dir, sandbox)
+    with contextlib.ExitStack() as stack:
+        describe: Describe | None = None
+        try:
+            if describe_with is not None:
+                chat = stack.enter_context(open_chat_model(describe_with, settings))
+                describe = chat_describer(chat)
+        except ProctorError as exc:
+            raise fail(str(exc)) from None
+        _mine(repo, out, options, settings, describe, describe_with, jobs)
+
+
+def _mine(
+    repo: str,
+    out: Path,
+    options: MineOptions,
+    settings: Settings,
+    describe: Describe | None,
+    describe_with: str | None,
+    jobs: int,
+) -> None:
+
+    def on_entry(entry: MineEntry) -> None:
+        if entry.stage == "verify":
+            mark = f"[green]kept[/] {entry.task_id}" if entry.status == "kept" else entry.reason
+            console.print(f"{entry.sha[:7]} {entry.subject[:60]}: {mark}", highlight=False)
+
+    try:
+        result = mine_repo(
+            repo,
+            out,
+            options,
+            settings,
+            describe=describe,
+            describe_name=describe_with or "",
+            jobs=jobs,
+            on_entry=on_entry,
+        )
+    except ProctorError as exc:
+        raise fail(str(exc)) from None
+    console.print(verified_table(result.entries))
+    console.print(reasons_table(result.entries))
+    console.print(
+        f"{len(result.kept)} task(s) in {out}; this run examined {len(result.new)} commit(s); "
+        f"report: {out / REPORT_NAME}"
+    )

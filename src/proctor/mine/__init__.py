@@ -1,0 +1,35 @@
+"""Tasks from git history: commits that change source and tests together, verified by tests.
+
+``mine`` screens the first-parent history, runs each candidate's tests before and after its
+fix in the sandbox, and writes the survivors as task specs with a report of every commit.
+"""
+
+from proctor.mine.candidates import Commit, FileChange, Screened, parse_log, screen
+from proctor.mine.describe import Describe, chat_describer, clean_message, find_leak
+from proctor.mine.miner import MineResult, mine, repo_name
+from proctor.mine.options import MineOptions
+from proctor.mine.report import REPORT_NAME, MineEntry, ReportLog, reasons_table, verified_table
+from proctor.mine.verify import Verdict, judge_runs
+
+__all__ = [
+    "REPORT_NAME",
+    "Commit",
+    "Describe",
+    "FileChange",
+    "MineEntry",
+    "MineOptions",
+    "MineResult",
+    "ReportLog",
+    "Screened",
+    "Verdict",
+    "chat_describer",
+    "clean_message",
+    "find_leak",
+    "judge_runs",
+    "mine",
+    "parse_log",
+    "reasons_table",
+    "repo_name",
+    "screen",
+    "verified_table",
+]

@@ -1,0 +1,279 @@
+"""Mine a repository's history into verified task specs, resumably and in parallel.
+
+The first-parent history is screened from ``git log`` alone; each candidate left is verified
+by running its tests before and after the fix in the sandbox (one venv serves the whole
+repository), given a problem statement, and written as ``<out>/<id>.yaml``. Every commit's
+fate is appended to ``<out>/mine-report.jsonl``; a rerun skips commits already decided.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from proctor.errors import ModelError, ProctorError
+from proctor.mine import history
+from proctor.mine.candidates import Commit, Kind, Screened, classify, screen, window
+from proctor.mine.describe import (
+    COMMIT_MESSAGE,
+    Describe,
+    Statement,
+    clean_message,
+    is_thin,
+    pick_statement,
+)
+from proctor.mine.options import MineOptions
+from proctor.mine.report import REPORT_NAME, MineEntry, ReportLog, finished, latest
+from proctor.mine.verify import Bench, SandboxFactory, Verdict, local_sandbox, verify
+from proctor.repo import (
+    diff_commits,
+    ensure_source,
+    github_slug,
+    reference_patches,
+    split_patch,
+)
+from proctor.sandbox import build_env
+from proctor.settings import Settings
+from proctor.spec import HiddenTests, Reference, Task, dump_task
+
+_PENDING = "(pending)"
+
+
+def repo_name(repo: str) -> str:
+    """The short name of a repository URL or path, for task ids (``sqlparse``)."""
+    slug = github_slug(repo)
+    name = slug[1] if slug else re.split(r"[/:]", repo.rstrip("/"))[-1]
+    name = name.removesuffix(".git") or "repo"
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-._") or "repo"
+
+
+def repo_field(repo: str) -> str:
+    """What a task records as its repo: a local path made absolute, a URL as given."""
+    path = Path(repo).expanduser()
+    return str(path.resolve()) if "://" not in repo and path.exists() else repo
+
+
+def draft_task(repo: str, commit: Commit, tests: Sequence[str], options: MineOptions) -> Task:
+    """The task a candidate would become, before its tests and statement are known."""
+    return Task(
+        id=f"{options.name or repo_name(repo)}-{commit.sha[:7]}",
+        repo=repo,
+        base_commit=str(commit.base),
+        created_at=datetime.fromisoformat(commit.date),
+        problem_statement=_PENDING,
+        reference=Reference(commit=commit.sha),
+        hidden_tests=HiddenTests(files=list(tests), fail_to_pass=[_PENDING]),
+        environment=options.environment(),
+    )
+
+
+def finish_task(draft: Task, verdict: Verdict, statement: str) -> Task:
+    """The draft with its tests and statement filled in (validated again)."""
+    data = draft.model_dump()
+    data["problem_statement"] = statement
+    data["hidden_tests"] |= {
+        "fail_to_pass": verdict.fail_to_pass,
+        "pass_to_pass": verdict.pass_to_pass,
+    }
+    return Task.model_validate(data)
+
+
+def write_task(out: Path, task: Task) -> Path:
+    """Write ``<out>/<id>.yaml`` atomically (a temporary file renamed into place)."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{task.id}.yaml"
+    tmp = out / f".{task.id}.yaml.tmp"
+    tmp.write_text(dump_task(task), encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+@dataclass
+class MineResult:
+    """What a mine found: every commit's latest entry, and what this run added."""
+
+    entries: list[MineEntry]
+    new: list[MineEntry]
+    tasks: list[Path] = field(default_factory=list)
+
+    @property
+    def kept(self) -> list[MineEntry]:
+        """Entries of commits that became tasks (this run or earlier)."""
+        return [e for e in self.entries if e.status == "kept"]
+
+
+@dataclass
+class _Miner:
+    source: Path
+    repo: str
+    out: Path
+    options: MineOptions
+    settings: Settings
+    describe: Describe | None
+    describe_name: str
+    make_sandbox: SandboxFactory
+    _bench: Bench | ProctorError | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def bench(self) -> Bench:
+        """The test bench, building the shared environment on first use (once)."""
+        with self._lock:
+            if self._bench is None:
+                environment = self.options.environment()
+                try:
+                    env = build_env(environment, self.repo, self.settings.envs_dir)
+                    self._bench = Bench(env, environment, self.settings, self.make_sandbox)
+                except ProctorError as exc:
+                    self._bench = exc
+            if isinstance(self._bench, ProctorError):
+                raise self._bench
+            return self._bench
+
+    def process(self, screened: Screened) -> MineEntry:
+        """Verify one candidate to exactly one entry; never raises."""
+        start = time.monotonic()
+        commit = screened.commit
+        try:
+            entry = self._candidate(screened)
+        except ProctorError as exc:
+            entry = _entry(commit, "error", str(exc))
+        except Exception as exc:  # a bug of ours must not end the whole mine
+            entry = _entry(commit, "error", f"internal error: {exc!r}")
+        return entry.model_copy(update={"seconds": round(time.monotonic() - start, 3)})
+
+    def _candidate(self, screened: Screened) -> MineEntry:
+        commit = screened.commit
+        if history.merge_conflicts(self.source, commit):
+            return _entry(commit, "dropped", "merge with conflicts")
+        message = clean_message(commit.message, history.branch_messages(self.source, commit))
+        if self.describe is None and is_thin(message, self.options.min_statement_words):
+            return _entry(commit, "dropped", "commit message too thin for a statement")
+        tests = history.existing_paths(self.source, commit.sha, screened.tests)
+        if not tests:
+            return _entry(commit, "dropped", "no test module changed")
+        draft = draft_task(self.repo, commit, tests, self.options)
+        bench = self.bench()
+        with tempfile.TemporaryDirectory(prefix="proctor-mine-") as tmp:
+            verdict = verify(self.source, draft, bench, Path(tmp))
+        counts: dict[str, Any] = {
+            "fail_to_pass": len(verdict.fail_to_pass),
+            "pass_to_pass": len(verdict.pass_to_pass),
+            "flaky": verdict.flaky,
+        }
+        if verdict.reason is not None:
+            return _entry(commit, "dropped", verdict.reason, **counts)
+        statement = self._statement(commit, message, draft)
+        if statement.text is None:
+            reason = str(statement.reason)
+            return _entry(commit, "dropped", reason, notes=list(statement.notes), **counts)
+        task = finish_task(draft, verdict, statement.text)
+        write_task(self.out, task)
+        return _entry(
+            commit,
+            "kept",
+            task_id=task.id,
+            statement_source=statement.source,
+            notes=list(statement.notes),
+            **counts,
+        )
+
+    def _statement(self, commit: Commit, message: str, draft: Task) -> Statement:
+        gold, _ = reference_patches(self.source, draft)
+        code, _ = split_patch(gold, lambda p: classify(p, self.options) is Kind.SOURCE)
+        drafts: list[tuple[str, str]] = []
+        notes: list[str] = []
+        if self.describe is not None:
+            diff = diff_commits(self.source, draft.base_commit, commit.sha)
+            try:
+                drafts.append((f"model {self.describe_name}", self.describe(message, diff)))
+            except ModelError as exc:
+                notes.append(f"model {self.describe_name} failed: {exc}")
+        drafts.append((COMMIT_MESSAGE, message))
+        chosen = pick_statement(drafts, code, self.options.min_statement_words)
+        return Statement(chosen.text, chosen.source, chosen.reason, (*notes, *chosen.notes))
+
+
+def _entry(commit: Commit, status: str, reason: str = "", **fields: Any) -> MineEntry:
+    return MineEntry.model_validate(
+        {
+            "sha": commit.sha,
+            "base": commit.base or "",
+            "date": commit.date,
+            "subject": commit.subject,
+            "stage": "verify",
+            "status": status,
+            "reason": reason,
+            **fields,
+        }
+    )
+
+
+def _screen_entry(screened: Screened) -> MineEntry:
+    entry = _entry(screened.commit, "dropped", str(screened.reason))
+    return entry.model_copy(update={"stage": "screen"})
+
+
+def mine(
+    repo: str,
+    out: Path,
+    options: MineOptions,
+    settings: Settings,
+    *,
+    describe: Describe | None = None,
+    describe_name: str = "model",
+    jobs: int = 1,
+    make_sandbox: SandboxFactory = local_sandbox,
+    on_entry: Callable[[MineEntry], None] | None = None,
+) -> MineResult:
+    """Mine ``repo`` into task specs under ``out``; resumes from ``out/mine-report.jsonl``.
+
+    Args:
+        repo: a repository URL (its mirror in ``settings.repos_dir`` is used or made) or a
+            local path; recorded in every task (local paths made absolute).
+        out: the suite folder the tasks and the report go to.
+        options: which commits, and the environment their tests run in.
+        settings: mirrors, environments, sandbox backend, timeouts.
+        describe: drafts statements with a model; None uses commit messages only.
+        describe_name: the describer's name, for the report.
+        jobs: candidates verified in parallel.
+        make_sandbox: makes the sandbox of each test run.
+        on_entry: called with each entry this run writes, as it is written.
+
+    Returns:
+        Every commit's latest entry (earlier runs included) and this run's new entries.
+
+    Raises:
+        RepoError: the repository or ``options.rev`` cannot be had.
+    """
+    source = ensure_source(repo, settings.repos_dir)
+    screened = screen(history.read_history(source, options), options)
+    log = ReportLog(out / REPORT_NAME)
+    done = finished(log.load())
+    new: list[MineEntry] = []
+
+    def record(*entries: MineEntry) -> None:
+        log.append(*entries)
+        new.extend(entries)
+        for entry in entries:
+            if on_entry is not None:
+                on_entry(entry)
+
+    record(*(_screen_entry(s) for s in screened if s.reason and s.commit.sha not in done))
+    pending = [s for s in window(screened, options.max_candidates) if s.commit.sha not in done]
+    miner = _Miner(
+        source, repo_field(repo), out, options, settings, describe, describe_name, make_sandbox
+    )
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        for future in as_completed([pool.submit(miner.process, s) for s in pending]):
+            record(future.result())
+    tasks = [out / f"{e.task_id}.yaml" for e in new if e.status == "kept" and e.task_id]
+    return MineResult(list(latest(log.load()).values()), new, tasks)

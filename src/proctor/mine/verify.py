@@ -1,0 +1,231 @@
+"""Verify a candidate by running its tests: before the fix (tests only) and after it.
+
+FAIL_TO_PASS are the tests that fail (or error, or are missing) before and pass after;
+PASS_TO_PASS pass in both. Each state runs twice and a test whose status differs between the
+two runs of a state is flaky and left out. Every run goes through the sandbox: the venv
+read-only, the checkout and a scratch folder (where the JUnit XML is written) writable.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from proctor.errors import PatchError
+from proctor.mine.junit import FAILING, MISSING, PASSED, SKIPPED, JunitReport, parse_report
+from proctor.repo import apply_patch, reference_patches, sealed_checkout
+from proctor.sandbox import LocalSandbox, Mounts, PythonEnv
+from proctor.sandbox.base import ExecResult, Limits, Sandbox
+from proctor.settings import Settings
+from proctor.spec import Environment, Task
+
+SandboxFactory = Callable[[Mounts, Limits, str], Sandbox]
+"""Makes the sandbox for one checkout (a seam: tests count or replace it)."""
+
+_SHOWN = 3
+
+
+def local_sandbox(mounts: Mounts, limits: Limits, backend: str) -> Sandbox:
+    """The default :data:`SandboxFactory`: a :class:`LocalSandbox`."""
+    return LocalSandbox(mounts, limits, backend=backend)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the test runs say about a candidate; accepted when ``reason`` is None."""
+
+    fail_to_pass: list[str] = field(default_factory=list)
+    pass_to_pass: list[str] = field(default_factory=list)
+    flaky: list[str] = field(default_factory=list)
+    reason: str | None = None
+
+
+def _listed(ids: Sequence[str]) -> str:
+    more = f" (+{len(ids) - _SHOWN} more)" if len(ids) > _SHOWN else ""
+    return ", ".join(ids[:_SHOWN]) + more
+
+
+def judge_runs(before: Sequence[Mapping[str, str]], after: Sequence[Mapping[str, str]]) -> Verdict:
+    """FAIL_TO_PASS, PASS_TO_PASS and flaky tests from repeated runs of both states.
+
+    A test whose status differs between runs of the same state is flaky and dropped. The
+    candidate is rejected when the fix breaks a test that passed before, when a test missing
+    before (a new one) does not pass after, or when no test goes from failing to passing.
+    Tests failing in both states, and skipped ones, are left out silently.
+    """
+    ids = list(dict.fromkeys(t for run in [*after, *before] for t in run))
+    flaky = [
+        t
+        for t in ids
+        if any(len({run.get(t, MISSING) for run in runs}) > 1 for runs in (before, after))
+    ]
+    f2p: list[str] = []
+    p2p: list[str] = []
+    broken: list[str] = []
+    still_failing: list[str] = []
+    for test in ids:
+        if test in flaky:
+            continue
+        was, now = before[0].get(test, MISSING), after[0].get(test, MISSING)
+        if now == PASSED and was == PASSED:
+            p2p.append(test)
+        elif now == PASSED and was in FAILING:
+            f2p.append(test)
+        elif now == PASSED:
+            continue  # skipped before: neither
+        elif was == PASSED and now != SKIPPED:
+            broken.append(test)
+        elif was == MISSING and now != SKIPPED:
+            still_failing.append(test)
+    reason = None
+    if broken:
+        reason = f"the fix breaks tests that passed before: {_listed(broken)}"
+    elif still_failing:
+        reason = f"tests fail after the fix: {_listed(still_failing)}"
+    elif not f2p:
+        reason = "no FAIL_TO_PASS test" + (f" (flaky: {_listed(flaky)})" if flaky else "")
+    return Verdict(sorted(f2p), sorted(p2p), sorted(flaky), reason)
+
+
+def runnable_files(files: Sequence[str]) -> list[str]:
+    """The files worth handing to pytest: Python files other than conftest and __init__."""
+    return [
+        f
+        for f in files
+        if f.endswith(".py") and PurePosixPath(f).name not in {"conftest.py", "__init__.py"}
+    ]
+
+
+@dataclass(frozen=True)
+class PytestRun:
+    """One pytest run of some test files."""
+
+    report: JunitReport | None
+    returncode: int
+    timed_out: bool
+    tail: str = ""
+
+    def problem(self, *, after: bool) -> str | None:
+        """Why this run gives no usable statuses (collection errors count only ``after``)."""
+        if self.timed_out:
+            return "the test run timed out"
+        if self.report is None:
+            return f"no JUnit XML (exit {self.returncode}): {self.tail}".rstrip(": ")
+        if self.returncode in (3, 4):
+            return f"pytest exited {self.returncode}: {self.tail}".rstrip(": ")
+        if after and self.report.collection_errors:
+            return f"collection error in {_listed(self.report.collection_errors)}"
+        if after and not self.report.statuses:
+            return "no tests collected"
+        return None
+
+
+@dataclass
+class Bench:
+    """Runs test files of checkouts with one built environment, in the sandbox."""
+
+    env: PythonEnv
+    environment: Environment
+    settings: Settings
+    make_sandbox: SandboxFactory = local_sandbox
+    _ids: Iterator[int] = field(default_factory=itertools.count)
+
+    def _sandbox(self, checkout: Path, scratch: Path) -> tuple[Sandbox, dict[str, str]]:
+        mounts = Mounts(writable=(checkout, scratch), readonly=self.env.readonly_paths())
+        box = self.make_sandbox(
+            mounts, Limits(memory_mb=self.settings.memory_mb), self.settings.sandbox
+        )
+        env = {**self.env.env_vars(checkout, self.environment.pythonpath), **self.environment.env}
+        return box, env | {"HOME": str(scratch), "TMPDIR": "/tmp"}
+
+    def setup(self, checkout: Path, scratch: Path) -> str | None:
+        """Run the environment's setup commands; the first failure, or None."""
+        box, env = self._sandbox(checkout, scratch)
+        for argv in self.environment.setup:
+            res = box.exec(argv, cwd=checkout, timeout=600, env=env)
+            if not res.ok:
+                return f"setup command {argv} failed ({res.returncode})"
+        return None
+
+    def run(self, checkout: Path, scratch: Path, files: Sequence[str]) -> PytestRun:
+        """Run ``files`` with pytest; statuses by node id from the JUnit XML in ``scratch``."""
+        xml = scratch / f"junit-{next(self._ids)}.xml"
+        argv = [
+            *self.environment.test_cmd,
+            *("-p", "no:cacheprovider", "--continue-on-collection-errors"),
+            *(f"--junitxml={xml}", "-o", "junit_family=xunit1"),
+            f"--timeout={max(1, int(self.settings.per_test_timeout_s))}",
+            "-rN",
+            *files,
+        ]
+        box, env = self._sandbox(checkout, scratch)
+        res = box.exec(argv, cwd=checkout, timeout=self.settings.test_timeout_s, env=env)
+        return PytestRun(_read(xml), res.returncode, res.timed_out, _tail(res))
+
+
+def _read(xml: Path) -> JunitReport | None:
+    try:
+        return parse_report(xml.read_text(errors="replace"))
+    except (OSError, ValueError):
+        return None
+
+
+def _tail(res: ExecResult) -> str:
+    lines = [ln.strip() for ln in (res.stdout + res.stderr).splitlines() if ln.strip()]
+    return lines[-1][:200] if lines else ""
+
+
+@dataclass(frozen=True)
+class _State:
+    checkout: Path
+    scratch: Path
+
+
+def _prepare(source: Path, task: Task, patches: Sequence[str], where: Path) -> _State:
+    checkout = sealed_checkout(source, task.base_commit, where / "checkout")
+    for patch in patches:
+        apply_patch(checkout, patch, label="reference change")
+    scratch = where / "scratch"
+    scratch.mkdir()
+    return _State(checkout, scratch)
+
+
+def verify(source: Path, task: Task, bench: Bench, work: Path) -> Verdict:
+    """Run the candidate's test files before and after its fix and judge the statuses.
+
+    ``task`` is the draft task: its base, reference commit and hidden test files are used;
+    its FAIL_TO_PASS and PASS_TO_PASS are not. The fix and test patches are exactly those the
+    grader will use (:func:`proctor.repo.reference_patches`). The after state runs first, so
+    a candidate whose tests cannot run costs one run.
+
+    Raises:
+        RepoError: a commit cannot be read; SandboxError: the sandbox cannot start.
+    """
+    gold, tests = reference_patches(source, task)
+    files = runnable_files(task.hidden_tests.files)
+    if not files:
+        return Verdict(reason="no test module changed")
+    try:
+        after = _prepare(source, task, [gold, tests], work / "after")
+        before = _prepare(source, task, [tests], work / "before")
+    except PatchError as exc:
+        return Verdict(reason=str(exc))
+    for state in (after, before):
+        problem = bench.setup(state.checkout, state.scratch)
+        if problem is not None:
+            return Verdict(reason=problem)
+    runs: dict[str, list[Mapping[str, str]]] = {"after": [], "before": []}
+    for round_ in range(2):
+        for name, state in (("after", after), ("before", before)):
+            run = bench.run(state.checkout, state.scratch, files)
+            problem = run.problem(after=name == "after")
+            if problem is not None:
+                return Verdict(reason=f"tests cannot run {name} the fix: {problem}")
+            assert run.report is not None
+            runs[name].append(run.report.statuses)
+        verdict = judge_runs(runs["before"], runs["after"])
+        if verdict.reason is not None and round_ == 0:
+            return verdict  # rejected already: a second round is not worth its time
+    return verdict
