@@ -7,7 +7,9 @@ Prints the median seconds over ``--repeat`` trials of each part, and the total a
 limit (``--limit``, the time grading may spend on quality per attempt):
 
 * lint: the ruff runs (lint delta, formatter check, security delta);
-* conventions: reading the base files, learning the norms with tree-sitter, judging the change;
+* conventions: reading the base files, learning the norms with tree-sitter, judging the change
+  (cold: the cache of learned bases is emptied before every trial; warm: it is not, as for the
+  second attempt at a task graded in the same process);
 * hygiene: tampering, leftovers, commented-out code, dependencies, footprint, size;
 * total: ``grade_quality`` end to end.
 
@@ -30,7 +32,7 @@ from pathlib import Path
 
 from proctor.grade.quality import grade_quality
 from proctor.grade.quality.config import configured_line_length, line_length_ignored
-from proctor.grade.quality.conventions import base_sources, check_conventions
+from proctor.grade.quality.conventions import base_sources, check_conventions, forget_learned
 from proctor.grade.quality.hygiene import check_hygiene
 from proctor.grade.quality.lint import check_lint
 
@@ -80,6 +82,8 @@ def main() -> None:
     parser.add_argument("--limit", type=float, default=30.0, help="seconds allowed in total")
     args = parser.parse_args()
 
+    args.base = git(args.repo, "rev-parse", args.base).decode().strip()
+    args.commit = git(args.repo, "rev-parse", args.commit).decode().strip()
     names = git(args.repo, "diff", "--name-only", "--no-renames", args.base, args.commit)
     paths = names.decode().split()
     numstat = git(args.repo, "diff", "--numstat", "--no-renames", args.base, args.commit).decode()
@@ -96,7 +100,9 @@ def main() -> None:
         export(args.repo, args.commit, root)
         sources = base_sources(root, base)
 
-        def conventions() -> object:
+        def conventions(cold: bool = True) -> object:
+            if cold:
+                forget_learned()
             found = base_sources(root, base)
             return check_conventions(
                 root,
@@ -107,19 +113,19 @@ def main() -> None:
                 check_line_length=not line_length_ignored(root, base),
             )
 
+        def total() -> object:
+            forget_learned()
+            return grade_quality(root, base, after, reference_paths=paths, reference_lines=lines)
+
         figures = {
             "lint": timed(lambda: check_lint(root, base, after), args.repeat),
             "conventions": timed(conventions, args.repeat),
+            "conv. warm": timed(lambda: conventions(cold=False), args.repeat),
             "hygiene": timed(
                 lambda: check_hygiene(base, after, sources=sources, reference_paths=paths),
                 args.repeat,
             ),
-            "total": timed(
-                lambda: grade_quality(
-                    root, base, after, reference_paths=paths, reference_lines=lines
-                ),
-                args.repeat,
-            ),
+            "total": timed(total, args.repeat),
         }
         report = grade_quality(root, base, after, reference_paths=paths, reference_lines=lines)
 

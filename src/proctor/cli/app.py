@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from proctor.cli import env, mine, retrieve, run, tasks, validate
+from proctor.cli import env, humaneval, mine, retrieve, run, synth, tasks, validate
+from proctor.run.models import open_chat_model
+from proctor.settings import get_settings
 
 app = typer.Typer(
     help="Measure how useful a code model is in real engineering work.",
@@ -17,6 +19,10 @@ app.command("run")(run.run)
 app.command("validate")(validate.validate)
 app.command("retrieve")(retrieve.retrieve)
 app.command("mine")(mine.mine)
+app.command("synth")(synth.synth)
+app.command("humaneval")(
+    humaneval.make_humaneval(lambda name: open_chat_model(name, get_settings()))
+)
 
 
 def main() -> None:

@@ -114,6 +114,14 @@ class LintSettings(_Frozen):
     line_length: int | None = Field(None, description="Maximum line length.")
 
 
+class IsolatedFunction(_Frozen):
+    """The function an isolated (HumanEval-style) task asks for."""
+
+    path: str = Field(description="File holding the function, relative to the repository root.")
+    qualname: str = Field(description="'name' or 'Class.name'.")
+    prompt: str = Field(description="Decorators, signature and docstring, dedented: all it sees.")
+
+
 class Task(_Frozen):
     """One repo-level task: a repository pinned at a commit, a problem, and hidden tests."""
 
@@ -127,6 +135,12 @@ class Task(_Frozen):
     hidden_tests: HiddenTests
     environment: Environment = Field(default_factory=Environment)
     lint: LintSettings | None = None
+    kind: Literal["repo", "isolated"] = Field(
+        "repo", description="repo: edit the repository; isolated: write one function blind."
+    )
+    isolated: IsolatedFunction | None = Field(
+        None, description="The function asked for; required when kind is 'isolated'."
+    )
 
     @field_validator("id")
     @classmethod
@@ -153,6 +167,12 @@ class Task(_Frozen):
     def _files_need_commit(self) -> Task:
         if self.hidden_tests.files and self.reference.commit is None:
             raise ValueError("hidden_tests.files needs reference.commit to read them from")
+        return self
+
+    @model_validator(mode="after")
+    def _isolated_needs_function(self) -> Task:
+        if (self.kind == "isolated") != (self.isolated is not None):
+            raise ValueError("kind 'isolated' and the 'isolated' field go together")
         return self
 
     @property

@@ -1,0 +1,58 @@
+"""`proctor synth`: same-function task pairs (repo and isolated) from a repository's tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from proctor.cli.common import REPOS_OPT, SANDBOX_OPT, console, fail, settings_from
+from proctor.errors import ProctorError
+from proctor.isolated import SynthConfig, synthesize
+from proctor.spec import Environment
+
+
+def synth(
+    repo: str = typer.Argument(..., help="Repository URL or local path."),
+    commit: str = typer.Option(..., "--commit", help="Commit to take the functions from."),
+    out: Path = typer.Option(..., "--out", help="Suite folder to write, e.g. tasks/NAME."),
+    max_tasks: int = typer.Option(10, "--max", help="Most function pairs to write."),
+    python: str = typer.Option("3.11", "--python", help="Python version of the environment."),
+    package: list[str] | None = typer.Option(
+        None, "--package", help="Requirement to install (repeat)."
+    ),
+    pythonpath: list[str] | None = typer.Option(
+        None, "--pythonpath", help="Checkout folder on PYTHONPATH (repeat; default '.')."
+    ),
+    repos_dir: Path | None = REPOS_OPT,
+    sandbox: str | None = SANDBOX_OPT,
+) -> None:
+    """Trace the test suite, pick covered functions, write verified <id>-repo/<id>-iso pairs."""
+    settings = settings_from(repos_dir, sandbox)
+    try:
+        environment = Environment(
+            python=python, packages=list(package or []), pythonpath=list(pythonpath or ["."])
+        )
+        config = SynthConfig(
+            repo=repo,
+            commit=commit,
+            out=out,
+            environment=environment,
+            max_tasks=max_tasks,
+            repos_dir=settings.repos_dir,
+            envs_dir=settings.envs_dir,
+            sandbox=settings.sandbox,
+            memory_mb=settings.memory_mb,
+            suite_timeout_s=settings.test_timeout_s,
+            per_test_timeout_s=settings.per_test_timeout_s,
+        )
+        report = synthesize(config, log=lambda line: console.print(line, highlight=False))
+    except (ProctorError, ValueError) as exc:
+        raise fail(str(exc)) from None
+    for label, reason in report.skipped:
+        console.print(f"skipped {label}: {reason}", highlight=False)
+    if not report.written:
+        raise fail(f"no task pair could be made from {repo} at {commit}")
+    console.print(
+        f"wrote {len(report.written)} pair(s) to {out} (derived repository {report.derived_repo})"
+    )
