@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from proctor.sandbox.base import ExecResult
+from proctor.spec import IsolatedFunction, Task
 
 Exec = Callable[[Sequence[str], float], ExecResult]
 """Runs an argv (with a timeout in seconds) in the checkout, inside the task's sandbox and
@@ -31,6 +32,8 @@ class Problem:
     """A folder of the attempt where the model may keep its own records."""
     exec: Exec | None = None
     """Run commands in the checkout (sandboxed); None where no environment is available."""
+    isolated: IsolatedFunction | None = None
+    """For an isolated task: the one function asked for (its prompt is all a model may see)."""
 
 
 @dataclass(frozen=True)
@@ -64,8 +67,11 @@ class ModelFactory(Protocol):
 
     name: str
 
-    def for_attempt(self, task_id: str, workdir: Path) -> Model:
-        """The model that attempts ``task_id``, recording into ``workdir``.
+    def for_attempt(self, task: Task, workdir: Path) -> Model:
+        """The model that attempts ``task``, recording into ``workdir``.
+
+        It may look at ``task.kind`` (an isolated task is solved blind from its prompt) but
+        must not pass the hidden tests or the reference on to the model.
 
         Raises:
             ProctorError: the model cannot be set up (recorded as environment-error).

@@ -157,10 +157,12 @@ def _model_phase(
     def run(argv: Sequence[str], timeout: float) -> ExecResult:
         return sandbox.exec(argv, cwd=work, timeout=timeout, env=run_env)
 
-    problem = Problem(task.id, task.repo, task.problem_statement, work, workdir, run)
+    problem = Problem(
+        task.id, task.repo, task.problem_statement, work, workdir, run, task.isolated
+    )
     model = ctx.model
     if isinstance(model, ModelFactory):
-        model = model.for_attempt(task.id, workdir)
+        model = model.for_attempt(task, workdir)
     submission = _solve(model, problem)
     model_patch = diff_from_base(work)
     (adir / "model.patch").write_text(model_patch, encoding="utf-8")

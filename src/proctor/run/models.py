@@ -23,6 +23,7 @@ from proctor.model.registry import BASELINES
 from proctor.retrieval import get_retriever, render_context
 from proctor.run.references import References
 from proctor.settings import Settings
+from proctor.spec import Task
 
 
 @dataclass(frozen=True)
@@ -56,9 +57,13 @@ class AgentFactory:
         self.spec = spec
         self.choice = choice
         self.name = f"{spec.name}+{choice.agent}"
-        self.for_attempt("probe", None)  # fail early: a missing key or agent is a config error
+        self._agent(None)  # fail early: a missing key or unknown agent is a config error
 
-    def for_attempt(self, task_id: str, workdir: Path | None) -> Model:
+    def for_attempt(self, task: Task, workdir: Path) -> Model:
+        """The agent for one attempt, with its own budget and ``workdir/calls.jsonl``."""
+        return self._agent(workdir)
+
+    def _agent(self, workdir: Path | None) -> Model:
         """The agent for one attempt, with its own budget and ``workdir/calls.jsonl``."""
         budget = Budget(self.choice.max_tokens, self.choice.max_usd, self.choice.max_seconds)
         llm = OpenAIChatModel(
