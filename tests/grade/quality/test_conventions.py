@@ -204,6 +204,14 @@ def test_quotes_follow_the_repository(make_repo: MakeRepo, module_text: Callable
     assert found == [("quotes", _line_of(new, "GREETING"))]
 
 
+def test_an_edited_string_keeps_its_old_quotes_silently(
+    make_repo: MakeRepo, module_text: Callable[..., str]
+) -> None:
+    repo = make_repo({**_package(module_text(12, quote="'")), "pkg/v.py": 'VERSION = "1.0"\n'})
+    assert _departures(repo, {"pkg/v.py": 'VERSION = "1.1"\n'}) == []
+    assert _departures(repo, {"pkg/v.py": 'VERSION = "1.1"\nNAME = "x"\n'}) == [("quotes", 2)]
+
+
 def test_moved_code_is_not_judged_again(
     make_repo: MakeRepo, module_text: Callable[..., str]
 ) -> None:
@@ -214,6 +222,17 @@ def test_moved_code_is_not_judged_again(
     assert _departures(repo, {"pkg/m0.py": old, "pkg/moved.py": moved}) == []
 
 
+def test_code_moved_out_of_a_deleted_file_is_not_judged_again(
+    make_repo: MakeRepo, module_text: Callable[..., str]
+) -> None:
+    legacy = "def legacy(x: int) -> int:\n    return x\n"
+    repo = make_repo({**_package(module_text(12)), "pkg/old.py": legacy})
+    assert _departures(repo, {"pkg/old.py": None, "pkg/new.py": legacy}) == []
+    assert _departures(repo, {"pkg/extra.py": legacy.replace("legacy", "fresh")}) == [
+        ("docstring.function", 1)
+    ]
+
+
 def test_long_new_line_departs_from_the_line_length_norm(
     make_repo: MakeRepo, module_text: Callable[..., str]
 ) -> None:
@@ -221,6 +240,17 @@ def test_long_new_line_departs_from_the_line_length_norm(
     new = repo.read("pkg/m0.py") + 'TEXT = "' + "x" * 100 + '"\n'
     found = _departures(repo, {"pkg/m0.py": new})
     assert found == [("line_length", _line_of(new, "TEXT"))]
+    pragma = repo.read("pkg/m0.py") + "X = 1  # type: ignore[" + "m" * 90 + "]\n"
+    assert _departures(repo, {"pkg/m0.py": pragma}) == []
+
+
+def test_a_large_repository_is_sampled_evenly(make_repo: MakeRepo) -> None:
+    repo = make_repo({f"pkg/m{i:02}.py": "x = 1\n" * 10 for i in range(30)})
+    assert len(base_sources(repo.root, {})) == 30
+    assert list(base_sources(repo.root, {}, limit=10)) == [
+        f"pkg/m{i:02}.py" for i in range(0, 30, 3)
+    ]
+    assert len(base_sources(repo.root, {}, budget=60 * 5)) == 5
 
 
 def test_test_files_are_neither_learned_nor_judged(

@@ -110,6 +110,8 @@ def test_commented_out_code_fires_and_prose_is_silent(make_repo: MakeRepo) -> No
         ("if needed:", False),
         ("noqa: E501", False),
         ("type: ignore", False),
+        ("pyright: reportUnusedImport=false", False),
+        ("-*- coding: utf-8 -*-", False),
         ("", False),
     ],
 )

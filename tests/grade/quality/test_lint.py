@@ -6,20 +6,18 @@ Every repository is built at test time; ruff runs for real (it executes nothing)
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from proctor.grade.quality import config as ruff_config
 from proctor.grade.quality.config import (
     inject_classic,
     map_flake8,
     parse_per_file_ignores,
-    rule_table,
     split_codes,
 )
 from proctor.grade.quality.lint import RawFinding, check_lint, new_findings, reformatted_lines
+from proctor.grade.quality.runner import RuffError, rule_table
 from proctor.spec.models import LintSettings
 
 MakeRepo = Callable[..., Any]
@@ -36,14 +34,23 @@ def _rules(findings: list[object]) -> list[str | None]:
 
 
 def test_new_findings_match_rule_and_line_text_with_multiplicity() -> None:
-    base = [RawFinding("F401", 1, "unused"), RawFinding("E501", 2, "long")]
+    base = [RawFinding("F401", 1, "`os` unused"), RawFinding("E501", 2, "long (90 > 79)")]
     after = [
-        RawFinding("F401", 3, "unused"),  # same line text, moved: not new
-        RawFinding("F401", 4, "unused"),  # a second copy: new
-        RawFinding("E501", 1, "long"),  # different text: new
+        RawFinding("F401", 3, "`os` unused"),  # same line text, moved: not new
+        RawFinding("F401", 4, "`os` unused"),  # a second copy: new
+        RawFinding("E501", 1, "long (85 > 79)"),  # other text, other message: new
     ]
     fresh = new_findings(base, after, "import os\nx = 1\n", "y\nz\nimport os\nimport os\n")
     assert [(f.code, f.line) for f in fresh] == [("E501", 1), ("F401", 4)]
+
+
+def test_a_finding_left_on_an_edited_line_with_the_same_message_is_not_new() -> None:
+    base = [RawFinding("RUF067", 3, "`__init__` should only re-export")]
+    after = [RawFinding("RUF067", 3, "`__init__` should only re-export")]
+    assert new_findings(base, after, "a\nb\nv = '1.0'\n", "a\nb\nv = '1.1'\n") == []
+    twice = [*after, RawFinding("RUF067", 4, "`__init__` should only re-export")]
+    fresh = new_findings(base, twice, "a\nb\nv = '1.0'\n", "a\nb\nv = '1.1'\nw = 2\n")
+    assert [f.line for f in fresh] == [4]
 
 
 def test_reformatted_lines_reports_changed_and_inserted_positions() -> None:
@@ -58,9 +65,11 @@ def test_flake8_options_map_to_ruff_and_unknown_codes_are_reported() -> None:
         "max-complexity": "12",
         "extend-ignore": "E203, W503,\n  X100  # plugin",
         "per-file-ignores": "tests/*: S101, E501\n  pkg/__init__.py:F401",
+        "exclude": "\n  tests,\n  docs",
     }
     settings, not_mapped = map_flake8(options, rule_table())
     assert settings["line-length"] == 79
+    assert settings["extend-exclude"] == ["tests", "docs"]
     lint = settings["lint"]
     assert lint["select"] == ["E", "F", "W", "C90"]
     assert lint["mccabe"] == {"max-complexity": 12}
@@ -183,6 +192,13 @@ def test_moved_code_is_not_new_lint(make_repo: MakeRepo) -> None:
     assert lint.ok and lint.details["base_findings"] == 2
 
 
+def test_code_moved_to_another_file_is_not_new_lint(make_repo: MakeRepo) -> None:
+    repo = make_repo({"old.py": "import os\n\nx = 1\n"})
+    base, after = repo.change({"old.py": None, "new.py": "import os\n\ny = 2\n"})
+    lint = check_lint(repo.root, base, after).lint
+    assert lint.ok and lint.details["base_findings"] == 1
+
+
 def test_a_config_ruff_rejects_falls_back_to_the_default(make_repo: MakeRepo) -> None:
     repo = make_repo({"ruff.toml": 'lint.select = ["NOPE1"]\n', "a.py": "x = 1\n"})
     base, after = repo.change({"a.py": "import os\nx = 1\n"})
@@ -195,7 +211,7 @@ def test_a_crashing_ruff_gives_error_findings_not_an_exception(
     make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def broken(*args: object, **kwargs: object) -> str:
-        raise ruff_config.RuffError("boom")
+        raise RuffError("boom")
 
     monkeypatch.setattr("proctor.grade.quality.lint.run_ruff", broken)
     repo = make_repo({"a.py": "x = 1\n"})
@@ -231,19 +247,15 @@ def test_no_formatter_configured_is_ok(make_repo: MakeRepo) -> None:
 # --- security ------------------------------------------------------------------------------
 
 
-def test_new_security_finding_fires_and_old_one_is_silent(
-    make_repo: MakeRepo, tmp_path: Path
-) -> None:
+def test_new_security_finding_fires_and_old_one_is_silent(make_repo: MakeRepo) -> None:
     repo = make_repo({"a.py": "def f(s):\n    return eval(s)\n"})
     added = "def f(s):\n    return eval(s)\n\n\ndef g(c):\n    return eval(c)\n"
     base, after = repo.change({"a.py": added})
     security = check_lint(repo.root, base, after).security
     assert [(f.rule, f.line) for f in security.findings] == [("S307", 6)]
 
-    base, after = repo.change({"a.py": "def f(text):\n    return eval(text)\n"})
-    security = check_lint(repo.root, base, after).security
-    assert [f.line for f in security.findings] == [2]  # line text changed: counted as new
-    base, after = repo.change({"a.py": "\n\ndef f(text):\n    return eval(text)\n"})
+    moved_and_edited = "\n\ndef f(text):\n    return eval(text)\n"
+    base, after = repo.change({"a.py": moved_and_edited})
     assert check_lint(repo.root, base, after).security.ok
 
 

@@ -14,21 +14,17 @@ still linted by the settings it started from. In order of preference:
 from __future__ import annotations
 
 import configparser
-import functools
-import importlib
 import json
 import posixpath
 import re
-import shutil
-import subprocess
 import sys
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from proctor.grade.quality.report import base_text
+from proctor.grade.quality.runner import rule_table
 from proctor.spec.models import LintSettings
 
 if sys.version_info >= (3, 11):
@@ -44,11 +40,6 @@ _FLAKE8_SELECT = ("E", "F", "W")
 _FLAKE8_IGNORE = ("E121", "E123", "E126", "E226", "E24", "E704", "W503", "W504")
 _SELECTOR_ALIASES = frozenset({"C", "C9", "T"})  # selectors ruff accepts or remaps itself
 _MAX_ESCAPE = 4  # `extend` may climb this many folders above the root (see lint._PAD)
-_TIMEOUT_S = 300
-
-
-class RuffError(RuntimeError):
-    """ruff exited with an error (bad configuration, crash, timeout)."""
 
 
 @dataclass(frozen=True)
@@ -68,62 +59,6 @@ class RuffSetup:
     not_mapped: tuple[str, ...] = ()
     formatter: str | None = None
     format_args: tuple[str, ...] = ()
-
-
-# --- running ruff --------------------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=1)
-def ruff_bin() -> str:
-    """Path of the ruff binary of the ``ruff`` package, else the one on PATH."""
-    try:
-        module = importlib.import_module("ruff.__main__")
-        return str(module.find_ruff_bin())
-    except (ImportError, FileNotFoundError):
-        found = shutil.which("ruff")
-        if found is None:
-            raise RuffError("ruff is not installed") from None
-        return found
-
-
-def run_ruff(args: Sequence[str], cwd: Path, stdin: str | None = None) -> str:
-    """Run ruff and return its stdout.
-
-    Raises:
-        RuffError: ruff exited with status 2 or more, or timed out.
-    """
-    try:
-        proc = subprocess.run(
-            [ruff_bin(), *args],
-            cwd=cwd,
-            input=stdin,
-            capture_output=True,
-            text=True,
-            timeout=_TIMEOUT_S,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise RuffError(f"ruff timed out after {_TIMEOUT_S}s") from exc
-    if proc.returncode not in (0, 1):
-        lines = [ln.strip() for ln in proc.stderr.splitlines() if ln.strip()]
-        raise RuffError(" | ".join(lines[-3:]) or f"ruff exited {proc.returncode}")
-    return proc.stdout
-
-
-@functools.lru_cache(maxsize=1)
-def rule_table() -> dict[str, tuple[str, bool]]:
-    """Every ruff rule code -> (its linter's prefix, whether it is preview-only)."""
-    cwd = Path(tempfile.gettempdir())
-    rules = json.loads(run_ruff(["rule", "--all", "--output-format", "json"], cwd))
-    linters = json.loads(run_ruff(["linter", "--output-format", "json"], cwd))
-    prefix_of = {item["name"]: item["prefix"] for item in linters}
-    table: dict[str, tuple[str, bool]] = {}
-    for rule in rules:
-        code = rule.get("code")
-        if code:
-            prefix = prefix_of.get(rule.get("linter"), "") or code[0]
-            table[code] = (prefix, bool(rule.get("preview")))
-    return table
 
 
 # --- pure helpers --------------------------------------------------------------------------
@@ -216,6 +151,14 @@ def map_flake8(
     if per_file:
         lint["per-file-ignores"] = per_file
     settings: dict[str, Any] = {}
+    excluded = [
+        pattern
+        for key in ("exclude", "extend-exclude")
+        for pattern in re.split(r"[\s,]+", options.get(key, "").split("#")[0])
+        if pattern
+    ]
+    if excluded:
+        settings["extend-exclude"] = excluded
     length = options.get("max-line-length", "").strip()
     if length.isdigit():
         settings["line-length"] = min(int(length), 320)
@@ -350,7 +293,14 @@ def configured_line_length(root: Path, base: Mapping[str, str | None]) -> int | 
     for name in _RUFF_NAMES:
         text = base_text(root, base, name)
         if text is not None and _has_ruff(name, text):
-            length = ruff_table(name, text).get("line-length")
+            table = ruff_table(name, text)
+            lint = table.get("lint", {})
+            for part in (lint if isinstance(lint, dict) else {}, table):
+                style = part.get("pycodestyle", {})
+                length = style.get("max-line-length") if isinstance(style, dict) else None
+                if isinstance(length, int):
+                    return length
+            length = table.get("line-length")
             if isinstance(length, int):
                 return length
     _, options = _flake8_options(root, base)
@@ -400,18 +350,36 @@ def discover_setup(
         files.append((_CLASSIC_FILE, to_toml({"lint": {"select": list(CLASSIC_SELECT)}})))
         if not any("/" not in rel for rel in configs):
             files.append(("ruff.toml", to_toml(default_settings(lint))))
+        files += _pyproject_for_target(root, base, configs)
         source = ", ".join(rel for rel in configs if not rel.startswith(".."))
         return RuffSetup(source, tuple(files), (), formatter, format_args)
     source, options = _flake8_options(root, base)
     if source:
         settings, not_mapped = map_flake8(options, rule_table())
-        mapped = (("ruff.toml", to_toml(settings)),)
+        mapped = (("ruff.toml", to_toml(settings)), *_pyproject_for_target(root, base, {}))
         return RuffSetup(source, mapped, tuple(not_mapped), formatter, format_args)
-    default = (("ruff.toml", to_toml(default_settings(lint))),)
+    default = (
+        ("ruff.toml", to_toml(default_settings(lint))),
+        *_pyproject_for_target(root, base, {}),
+    )
     return RuffSetup("default", default, (), formatter, format_args)
+
+
+def _pyproject_for_target(
+    root: Path, base: Mapping[str, str | None], configs: Mapping[str, str]
+) -> list[tuple[str, str]]:
+    """The root pyproject.toml's ``requires-python``, from which ruff infers target-version."""
+    if "pyproject.toml" in configs:
+        return []
+    project = parse_toml(base_text(root, base, "pyproject.toml")).get("project", {})
+    requires = project.get("requires-python") if isinstance(project, dict) else None
+    if not isinstance(requires, str):
+        return []
+    return [("pyproject.toml", to_toml({"project": {"name": "x", "requires-python": requires}}))]
 
 
 def fallback_setup(lint: LintSettings | None, setup: RuffSetup) -> RuffSetup:
     """The default configuration, keeping the formatter ``setup`` found."""
-    files = (("ruff.toml", to_toml(default_settings(lint))),)
+    kept = tuple((rel, text) for rel, text in setup.files if rel == "pyproject.toml")
+    files = (("ruff.toml", to_toml(default_settings(lint))), *kept)
     return replace(setup, source="default", files=files, not_mapped=())

@@ -1,7 +1,8 @@
 """Conventions the repository keeps, learned from its base, and the change's departures.
 
 Norms are learned with tree-sitter from the BASE version of the repository's non-test ``.py``
-files (tests, hidden folders, virtualenvs and build output are skipped; at most 2,000 files).
+files (tests, hidden folders, virtualenvs and build output skipped; a large repository is
+sampled evenly down to 2,000 files and about 4 MB of source).
 Each norm is a share, e.g. "96% of public functions have docstrings (412/429)":
 
 * naming style of functions, methods, classes, module-level literal constants and arguments
@@ -13,18 +14,21 @@ Each norm is a share, e.g. "96% of public functions have docstrings (412/429)":
 * line length: the configured limit, else the smallest of 79/88/100/120 that 99% of lines fit.
 
 Only NEW code is judged: a departing sample counts unless the base of a changed file holds
-the same departing sample (same check and key: qualified name, import text, string or line),
-with multiplicity, so old and moved code is silent. Quotes and line length look at added lines
-only. A departure is reported only from a norm kept at least ``min_share`` of the time over at
-least ``min_samples`` samples; docstrings, annotations and module-level imports are enforced
-only when having them is the norm.
+the same departing sample (same check and key: qualified name, import text, line with its
+string literals blanked), with multiplicity, so old, edited-in-place and moved code is silent.
+Quotes and line length look at added lines only; trailing pragma comments and URLs do not make
+a line long. A departure is reported only from a norm kept at least ``min_share`` of the time
+over at least ``min_samples`` samples; docstrings, annotations and module-level imports are
+enforced only when having them is the norm. Norms come with their counts in ``details``.
 """
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +42,8 @@ from proctor.grade.quality.report import (
 from proctor.grade.quality.samples import Sample, file_samples
 
 MAX_FILES = 2000
+MAX_BYTES = 4_000_000
+_MAX_SCANNED = 20_000
 LINE_LIMITS = (79, 88, 100, 120)
 _SKIP_DIRS = frozenset(
     {"venv", "env", "virtualenv", "build", "dist", "site-packages", "node_modules", "__pycache__"}
@@ -132,7 +138,7 @@ class Tally:
         for sample in samples:
             self.totals[sample.check] += 1
             self.hits.setdefault(sample.check, Counter()).update(sample.values)
-        self.lengths.update(len(line) for line in text.splitlines() if line.strip())
+        self.lengths.update(line_length(line) for line in text.splitlines() if line.strip())
 
 
 # --- learning ------------------------------------------------------------------------------
@@ -142,9 +148,13 @@ def base_sources(
     root: Path,
     base: Mapping[str, str | None],
     limit: int = MAX_FILES,
+    budget: int = MAX_BYTES,
 ) -> dict[str, str]:
-    """Base text of the repository's non-test ``.py`` files (the change's edits undone)."""
-    found: dict[str, str] = {}
+    """Base text of the repository's non-test ``.py`` files (the change's edits undone).
+
+    A large repository is sampled evenly (every k-th file in path order) to at most ``limit``
+    files and about ``budget`` characters: norms need hundreds of samples, not every file.
+    """
     rels: list[str] = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(
@@ -155,10 +165,12 @@ def base_sources(
         rel_folder = Path(folder).relative_to(root).as_posix()
         prefix = "" if rel_folder == "." else f"{rel_folder}/"
         rels += [f"{prefix}{name}" for name in sorted(files) if name.endswith(".py")]
-    rels += [p for p in base if p.endswith(".py") and p not in rels]  # files the change deleted
-    for rel in rels:
-        if len(found) >= limit:
+        if len(rels) > _MAX_SCANNED:
             break
+    seen = set(rels)
+    rels += [p for p in base if p.endswith(".py") and p not in seen]  # files the change deleted
+    found: dict[str, str] = {}
+    for rel in rels:
         if is_test_path(rel):
             continue
         if rel in base:
@@ -170,13 +182,29 @@ def base_sources(
                 continue
         if text is not None:
             found[rel] = text
-    return found
+    total = sum(len(text) for text in found.values())
+    step = max(1, -(-len(found) // limit), -(-total // budget))
+    return dict(list(found.items())[::step])
 
 
 def learn(sources: Mapping[str, str]) -> Tally:
-    """Tally every sample of the given files."""
+    """Tally every sample of the given files (do not mutate the result: it may be shared).
+
+    Every attempt at a task starts from the same base, so the tally of the last few bases is
+    kept: grading the next attempt in the same process does not parse the repository again.
+    """
+    return _learn(tuple(sorted(sources.items())))
+
+
+def forget_learned() -> None:
+    """Empty the cache of learned bases (for benchmarks and tests)."""
+    _learn.cache_clear()
+
+
+@functools.lru_cache(maxsize=4)
+def _learn(sources: tuple[tuple[str, str], ...]) -> Tally:
     tally = Tally()
-    for rel, text in sources.items():
+    for rel, text in sources:
         tally.add(file_samples(text, rel), text)
     return tally
 
@@ -208,7 +236,16 @@ def build_norms(tally: Tally, line_limit: int | None = None) -> dict[str, Norm]:
 # --- judging the change --------------------------------------------------------------------
 
 _LINE_BASED = frozenset({"quotes"})
-_URL = ("http://", "https://", "noqa")
+_PRAGMA = re.compile(
+    r"\s*#\s*(noqa\b|type:|pyright:|ty:|mypy:|pylint:|nosec\b|fmt:|isort:|ruff:|pragma\b).*$", re.I
+)
+
+
+def line_length(line: str) -> int:
+    """Length of a line as a linter sees it: trailing pragma comments do not count."""
+    if "#" not in line:
+        return len(line)
+    return len(_PRAGMA.sub("", line))
 
 
 def _message(sample: Sample, norm: Norm) -> str:
@@ -232,37 +269,57 @@ def _long_lines(text: str | None, limit: int) -> list[tuple[int, str]]:
     return [
         (i, line)
         for i, line in enumerate(lines, 1)
-        if len(line) > limit and not any(u in line for u in _URL)
+        if line_length(line) > limit and "://" not in line
     ]
 
 
+_LITERAL = re.compile(r"""([rRbBuUfF]*)(['"])(?:\\.|(?!\2).)*\2""")
+
+
+def _key(sample: Sample, lines: Sequence[str]) -> str:
+    """How a sample is recognised at base: a string by its line with literals blanked, so an
+    edited version string or message is not a new departure; anything else by its own key."""
+    if sample.check != "quotes" or not 0 < sample.line <= len(lines):
+        return sample.key
+    return _LITERAL.sub(r"\1\2\2", lines[sample.line - 1].strip())
+
+
 def departures(
-    changes: Mapping[str, tuple[str | None, str]],
+    changes: Mapping[str, tuple[str | None, str | None]],
     norms: Mapping[str, Norm],
     min_share: float = 0.9,
     min_samples: int = 10,
 ) -> list[Finding]:
-    """Departures of the NEW code in ``changes`` (path -> (base, after)) from kept norms."""
+    """Departures of the NEW code in ``changes`` (path -> (base, after)) from kept norms.
+
+    Deleted files (after None) are not judged, but their base samples still excuse the same
+    samples elsewhere: code moved out of them is not new.
+    """
     kept = {c: n for c, n in norms.items() if n.kept(min_share, min_samples)}
     pool: Counter[tuple[str, str]] = Counter()
     for path, (old, _) in changes.items():
         if old is not None:
+            lines = old.splitlines()
             pool.update(
-                (s.check, s.key)
+                (s.check, _key(s, lines))
                 for s in file_samples(old, path)
                 if s.check in kept and kept[s.check].value not in s.values
             )
     findings: list[Finding] = []
     for path, (old, new) in changes.items():
+        if new is None:
+            continue
         added = added_lines(old, new)
+        lines = new.splitlines()
         for sample in file_samples(new, path):
             norm = kept.get(sample.check)
             if norm is None or norm.value in sample.values:
                 continue
             if sample.check in _LINE_BASED and sample.line not in added:
                 continue
-            if pool[(sample.check, sample.key)] > 0:
-                pool[(sample.check, sample.key)] -= 1
+            key = (sample.check, _key(sample, lines))
+            if pool[key] > 0:
+                pool[key] -= 1
                 continue
             findings.append(
                 Finding(
@@ -299,7 +356,7 @@ def _line_departures(
                 kind="departure",
                 path=path,
                 line=number,
-                message=f"line is {len(line)} characters (> {limit})",
+                message=f"line is {line_length(line)} characters (> {limit})",
                 rule="line_length",
                 norm=norm.text,
             )
@@ -335,9 +392,9 @@ def check_conventions(
     if not check_line_length:
         norms.pop("line_length")
     changes = {
-        p: (base.get(p), text)
+        p: (base.get(p), after.get(p))
         for p in changed_paths(base, after)
-        if p.endswith(".py") and not is_test_path(p) and (text := after.get(p)) is not None
+        if p.endswith(".py") and not is_test_path(p)
     }
     findings = departures(changes, norms, min_share, min_samples)
     kept = [n for n in norms.values() if n.kept(min_share, min_samples)]

@@ -40,7 +40,11 @@ _TEST_CONFIGS = frozenset({"conftest.py", "pytest.ini", "tox.ini", "noxfile.py"}
 _SCRIPT_DIRS = frozenset({"scripts", "bin", "examples", "tools", "benchmarks", "docs"})
 _PRINT = re.compile(r"(?<![\w.])print\(")
 _MAIN = re.compile(r"""^if\s+__name__\s*==\s*['"]__main__['"]""", re.M)
-_PRAGMAS = ("noqa", "type:", "pragma", "fmt:", "-*-", "pylint:", "mypy:", "isort:", "ruff:", "!")
+_PRAGMA = re.compile(
+    r"(?:(?:noqa|type|pyright|mypy|pylint|ruff|isort|fmt|flake8|nosec|pragma|yapf|black|coding"
+    r"|ty|pyre|pytype)\b|-\*-|!)",
+    re.I,
+)
 _DEBUG_QUERY = """
 (call function: (identifier) @fn)
 (call function: (attribute) @method)
@@ -147,7 +151,7 @@ def debug_leftovers(path: str, old: str | None, new: str, silent: set[str]) -> l
 def looks_like_code(comment: str) -> bool:
     """Whether a comment's text (without ``#``) is a Python statement rather than prose."""
     text = comment.strip()
-    if not text or text.startswith(_PRAGMAS):
+    if not text or _PRAGMA.match(text):
         return False
     for candidate in (text, f"{text} pass" if text.endswith(":") else ""):
         try:

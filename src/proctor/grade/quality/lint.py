@@ -21,16 +21,10 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
-from proctor.grade.quality.config import (
-    RuffError,
-    RuffSetup,
-    discover_setup,
-    fallback_setup,
-    run_ruff,
-)
+from proctor.grade.quality.config import RuffSetup, discover_setup, fallback_setup
 from proctor.grade.quality.report import (
     CheckResult,
     Finding,
@@ -38,6 +32,7 @@ from proctor.grade.quality.report import (
     changed_paths,
     error_result,
 )
+from proctor.grade.quality.runner import RuffError, run_ruff
 from proctor.spec.models import LintSettings
 
 _PAD = Path("p/q/r/s")  # keeps `extend = "../../x.toml"` targets inside the temp folder
@@ -78,20 +73,62 @@ def parse_ruff_json(text: str) -> list[tuple[str, RawFinding]]:
 
 
 def new_findings(
-    base: Sequence[RawFinding], after: Sequence[RawFinding], base_text: str | None, after_text: str
+    base: Sequence[RawFinding],
+    after: Sequence[RawFinding],
+    base_text: str | None,
+    after_text: str,
+    elsewhere: Counter[tuple[str, str]] | None = None,
 ) -> list[RawFinding]:
-    """Findings of ``after`` not matched at base by (rule, stripped line text), counted."""
+    """Findings of ``after`` that base does not account for, counted with multiplicity.
+
+    A finding is matched, in turn, by a base finding of the same file with the same rule and
+    stripped line text (moved code); by one left over in another changed file (``elsewhere``,
+    used up as it matches: code moved between files); and by one of the same file with the same
+    rule and message (a finding that stays on an edited line, say a version string bumped in a
+    module ruff flags as a whole).
+    """
     base_lines = (base_text or "").splitlines()
     after_lines = after_text.splitlines()
-    pool = Counter(_key(f, base_lines) for f in base)
-    fresh: list[RawFinding] = []
+    slots: dict[tuple[str, str], list[int]] = {}
+    for index, finding in enumerate(base):
+        slots.setdefault(_key(finding, base_lines), []).append(index)
+    used: set[int] = set()
+    left: list[RawFinding] = []
     for finding in sorted(after, key=lambda f: (f.line or 0, f.code)):
         key = _key(finding, after_lines)
-        if pool[key] > 0:
-            pool[key] -= 1
+        free = slots.get(key)
+        if free:
+            used.add(free.pop())
+        elif elsewhere is not None and elsewhere[key] > 0:
+            elsewhere[key] -= 1
+        else:
+            left.append(finding)
+    by_message = Counter((f.code, f.message) for i, f in enumerate(base) if i not in used)
+    fresh: list[RawFinding] = []
+    for finding in left:
+        if by_message[(finding.code, finding.message)] > 0:
+            by_message[(finding.code, finding.message)] -= 1
         else:
             fresh.append(finding)
     return fresh
+
+
+def leftovers(
+    found: Mapping[tuple[str, str], Sequence[RawFinding]],
+    base: Mapping[str, str | None],
+    after: Mapping[str, str | None],
+) -> Counter[tuple[str, str]]:
+    """(rule, line text) of base findings whose line text is gone from their own file."""
+    pool: Counter[tuple[str, str]] = Counter()
+    for (side, rel), findings in found.items():
+        if side != "base":
+            continue
+        lines = (base.get(rel) or "").splitlines()
+        after_lines = (after.get(rel) or "").splitlines()
+        had = Counter(_key(f, lines) for f in findings)
+        kept = Counter(_key(f, after_lines) for f in found.get(("after", rel), []))
+        pool += had - kept
+    return pool
 
 
 def _key(finding: RawFinding, lines: Sequence[str]) -> tuple[str, str]:
@@ -127,12 +164,17 @@ def _build_tree(
     """Write configs and the given texts under ``tree``; return the paths written."""
     for rel, text in setup.files:
         _write(tree, rel, text)
-    # Empty top-level folders let ruff's isort tell first-party imports as it would in the repo.
+    # Empty top-level folders let ruff's isort tell first-party imports as it would in the
+    # repository, and empty __init__.py files keep packages packages (INP001).
     for folder in (root, root / "src"):
         if folder.is_dir():
             for entry in sorted(folder.iterdir())[:200]:
                 if entry.is_dir() and not entry.name.startswith("."):
                     (tree / entry.relative_to(root)).mkdir(parents=True, exist_ok=True)
+    for rel in paths:
+        for parent in PurePosixPath(rel).parents:
+            if str(parent) != "." and (root / parent / "__init__.py").is_file():
+                _write(tree, f"{parent}/__init__.py", "")
     written = []
     for rel in paths:
         content = texts.get(rel)
@@ -164,7 +206,9 @@ def _make_trees(
     return _Trees(tmp, base_tree, after_tree, base_paths, after_paths)
 
 
-def _lint_trees(trees: _Trees, extra: Sequence[str]) -> dict[tuple[str, str], list[RawFinding]]:
+def _lint_trees(
+    trees: _Trees, extra: Sequence[str], only_prefix: str = ""
+) -> dict[tuple[str, str], list[RawFinding]]:
     """Findings per (side, path) of one ruff run over both trees."""
     files = [str(trees.base / p) for p in trees.base_paths]
     files += [str(trees.after / p) for p in trees.after_paths]
@@ -174,6 +218,8 @@ def _lint_trees(trees: _Trees, extra: Sequence[str]) -> dict[tuple[str, str], li
     args = ["check", "--no-cache", "--no-fix", "--exit-zero", "--force-exclude"]
     out = run_ruff([*args, "--output-format", "json", *extra, *files], cwd=trees.tmp)
     for filename, raw in parse_ruff_json(out):
+        if only_prefix and not raw.code.startswith(only_prefix):
+            continue
         path = Path(filename).resolve()
         for side, tree in (("base", trees.base), ("after", trees.after)):
             if path.is_relative_to(tree):
@@ -189,12 +235,16 @@ def _delta(
     after: Mapping[str, str | None],
     extra: Sequence[str],
 ) -> tuple[list[Finding], dict[str, int]]:
-    found = _lint_trees(trees, extra)
+    found = _lint_trees(trees, extra, "S" if name == "security" else "")
+    elsewhere = leftovers(found, base, after)
     findings: list[Finding] = []
     for rel in trees.after_paths:
-        after_text = after[rel] or ""
         fresh = new_findings(
-            found.get(("base", rel), []), found.get(("after", rel), []), base.get(rel), after_text
+            found.get(("base", rel), []),
+            found.get(("after", rel), []),
+            base.get(rel),
+            after[rel] or "",
+            elsewhere,
         )
         findings += [
             Finding(
@@ -332,11 +382,7 @@ def check_lint(
 
     Never raises: a check that fails gets ``ok=False`` and an ``error`` finding.
     """
-    paths = [
-        p
-        for p in changed_paths(base, after)
-        if p.endswith((".py", ".pyi")) and after.get(p) is not None
-    ]
+    paths = [p for p in changed_paths(base, after) if p.endswith((".py", ".pyi"))]
     try:
         setup = discover_setup(root, base, paths, settings)
         with tempfile.TemporaryDirectory(prefix="proctor-lint-") as name:

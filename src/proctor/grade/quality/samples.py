@@ -3,7 +3,8 @@
 A sample is one observation for one check: a function's name style, whether a public class
 has a docstring, whether an intra-package import is relative, which quotes a string uses...
 Its ``key`` (qualified name, import text, string text) lets the same observation be found at
-base, so old or moved code is not judged again. Everything here is a pure function of text.
+base, so old or moved code is not judged again (strings are matched by their line, see
+:mod:`.conventions`). Everything here is a pure function of text.
 """
 
 from __future__ import annotations
