@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     memory_mb: int = Field(4096, description="Address-space cap for sandboxed commands, MiB.")
     test_timeout_s: float = Field(900.0, description="Wall-clock cap for one hidden-test run.")
     per_test_timeout_s: float = Field(120.0, description="Per-test cap passed to the test runner.")
+    quality: bool = Field(True, description="Grade lint, conventions and hygiene as well.")
 
     @property
     def envs_dir(self) -> Path:

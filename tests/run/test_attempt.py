@@ -231,3 +231,36 @@ def test_model_status_maps_to_one_outcome(calc, settings, tmp_path, status, outc
     assert result.outcome is outcome
     assert result.model_status == status
     assert status in result.message
+
+
+def test_a_clean_fix_holds_up(calc, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    task, _ = calc
+    result = attempt(task, Scripted(fix), settings, tmp_path)
+    assert result.resolved and result.holds_up
+    assert result.quality is not None and result.quality["lint"]["ok"]
+
+
+def _fix_with_unused_import(co: Path) -> None:
+    fix(co)
+    (co / "calc.py").write_text("import os\n" + (co / "calc.py").read_text())
+
+
+def _fix_and_touch_tests(co: Path) -> None:
+    fix(co)
+    test = co / "tests" / "test_calc.py"
+    test.write_text(test.read_text().replace("== -5", "== -5  # fine"))
+
+
+@pytest.mark.parametrize(
+    ("edit", "check", "kind"),
+    [(_fix_with_unused_import, "lint", "F401"), (_fix_and_touch_tests, "hygiene", "tampering")],
+    ids=["new lint finding", "tampering"],
+)
+def test_a_fix_that_is_not_clean_resolves_but_does_not_hold_up(  # type: ignore[no-untyped-def]
+    calc, settings, tmp_path, edit, check, kind
+) -> None:
+    task, _ = calc
+    result = attempt(task, Scripted(edit), settings, tmp_path)
+    assert result.resolved and not result.holds_up
+    findings = result.quality[check]["findings"]
+    assert any(kind in (f["rule"] or f["kind"]) for f in findings), findings

@@ -26,6 +26,7 @@ class Summary:
     model: str
     total: int
     outcomes: dict[str, int]
+    holds_up: int = 0
 
     @property
     def resolved(self) -> int:
@@ -37,23 +38,30 @@ class Summary:
         """Resolved share in percent (0 for an empty run)."""
         return 100.0 * self.resolved / self.total if self.total else 0.0
 
+    @property
+    def holds_up_pct(self) -> float:
+        """Share that resolved and is also clean, in percent."""
+        return 100.0 * self.holds_up / self.total if self.total else 0.0
+
 
 def summarize(results: Sequence[AttemptResult]) -> Summary:
     """Count outcomes of a run."""
     counts = Counter(r.outcome.value for r in results)
     model = results[0].model if results else ""
-    return Summary(model, len(results), {o.value: counts.get(o.value, 0) for o in Outcome})
+    outcomes = {o.value: counts.get(o.value, 0) for o in Outcome}
+    return Summary(model, len(results), outcomes, sum(r.holds_up for r in results))
 
 
 def results_table(results: Sequence[AttemptResult]) -> Table:
     """One row per task: outcome, F2P and P2P passed, time."""
-    table = Table("task", "outcome", "F2P", "P2P", "seconds", "note", title="attempts")
+    table = Table("task", "outcome", "holds up", "F2P", "P2P", "seconds", "note", title="attempts")
     for r in results:
         style = _STYLE[r.outcome]
         note = (r.message or "; ".join(r.notes))[:70]
         table.add_row(
             r.task_id,
             f"[{style}]{r.outcome.value}[/]",
+            _holds(r),
             f"{r.f2p_passed}/{r.f2p_total}",
             f"{r.p2p_passed}/{r.p2p_total}",
             f"{r.durations.get('total', 0.0):.1f}",
@@ -62,12 +70,24 @@ def results_table(results: Sequence[AttemptResult]) -> Table:
     return table
 
 
+def _holds(r: AttemptResult) -> str:
+    if r.quality is None:
+        return "-"
+    if r.holds_up:
+        return "[green]yes[/]"
+    failed = [k for k in ("lint", "conventions", "hygiene") if not r.quality[k]["ok"]]
+    return "no" + (f" ({', '.join(failed)})" if failed else "")
+
+
 def summary_table(summary: Summary) -> Table:
-    """Totals per outcome with the resolved rate."""
-    table = Table(
-        "model", "tasks", "resolved", *[o.value for o in Outcome if o.value != "resolved"]
+    """Totals per outcome, with resolved and holds-up rates side by side."""
+    others = [o for o in Outcome if o is not Outcome.RESOLVED]
+    table = Table("model", "tasks", "resolved", "holds up", *[o.value for o in others])
+    table.add_row(
+        summary.model,
+        str(summary.total),
+        f"{summary.resolved} ({summary.resolved_pct:.0f}%)",
+        f"{summary.holds_up} ({summary.holds_up_pct:.0f}%)",
+        *[str(summary.outcomes[o.value]) for o in others],
     )
-    others = [str(summary.outcomes[o.value]) for o in Outcome if o is not Outcome.RESOLVED]
-    rate = f"{summary.resolved} ({summary.resolved_pct:.0f}%)"
-    table.add_row(summary.model, str(summary.total), rate, *others)
     return table

@@ -18,8 +18,15 @@ from proctor.grade.hidden import (
     pytest_argv,
     runner_tampering,
 )
+from proctor.grade.quality import QualityReport, grade_quality
 from proctor.model import Model, ModelFactory, Problem, Submission
-from proctor.repo import apply_patch, diff_from_base, sealed_checkout, touched_paths
+from proctor.repo import (
+    apply_patch,
+    diff_from_base,
+    read_base_file,
+    sealed_checkout,
+    touched_paths,
+)
 from proctor.run.references import References, TaskSource
 from proctor.run.results import AttemptResult, Outcome
 from proctor.sandbox import LocalSandbox, Mounts, PythonEnv, build_env
@@ -129,6 +136,12 @@ def _attempt(task: Task, ctx: AttemptContext, adir: Path, clock: _Clock) -> dict
         apply_patch(checkout, model_patch, label="model patch")
     except PatchError as exc:
         raise _Abort(Outcome.PATCH_FAILED, str(exc), fields) from None
+    report = (
+        _quality(task, checkout, model_patch, source.gold_patch) if ctx.settings.quality else None
+    )
+    if report is not None:
+        fields["quality"] = report.model_dump(mode="json")
+    t = clock.lap("quality", t)
     try:
         fields["restored"] = prepare_for_grading(checkout, task, source.test_patch)
     except PatchError as exc:
@@ -139,8 +152,35 @@ def _attempt(task: Task, ctx: AttemptContext, adir: Path, clock: _Clock) -> dict
     except _Abort as exc:
         exc.fields = fields | exc.fields
         raise
+    if report is not None:
+        fields["holds_up"] = report.holds_up(fields["outcome"] is Outcome.RESOLVED)
     clock.lap("tests", t)
     return fields
+
+
+def _quality(task: Task, checkout: Path, model_patch: str, gold_patch: str) -> QualityReport:
+    """Lint, conventions and hygiene of the change, read off the grading checkout."""
+    paths = touched_paths(model_patch)
+    base: dict[str, str | None] = {}
+    after: dict[str, str | None] = {}
+    for rel in paths:
+        old = read_base_file(checkout, rel)
+        base[rel] = old.decode("utf-8", errors="replace") if old is not None else None
+        now = checkout / rel
+        after[rel] = now.read_text(errors="replace") if now.is_file() else None
+    ref_lines = sum(
+        1
+        for line in gold_patch.splitlines()
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    )
+    return grade_quality(
+        checkout,
+        base,
+        after,
+        reference_paths=touched_paths(gold_patch),
+        reference_lines=ref_lines,
+        lint_settings=task.lint,
+    )
 
 
 def _model_phase(
@@ -157,9 +197,7 @@ def _model_phase(
     def run(argv: Sequence[str], timeout: float) -> ExecResult:
         return sandbox.exec(argv, cwd=work, timeout=timeout, env=run_env)
 
-    problem = Problem(
-        task.id, task.repo, task.problem_statement, work, workdir, run, task.isolated
-    )
+    problem = Problem(task.id, task.repo, task.problem_statement, work, workdir, run, task.isolated)
     model = ctx.model
     if isinstance(model, ModelFactory):
         model = model.for_attempt(task, workdir)

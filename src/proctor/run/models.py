@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from proctor.agent import build_agent
+from proctor.isolated.solver import IsolatedSolver
 from proctor.model import Model, ModelFactory, resolve_model
 from proctor.model.budget import Budget
 from proctor.model.catalog import ModelSpec, default_user_file, load_catalog, resolve_spec
@@ -60,19 +61,29 @@ class AgentFactory:
         self._agent(None)  # fail early: a missing key or unknown agent is a config error
 
     def for_attempt(self, task: Task, workdir: Path) -> Model:
-        """The agent for one attempt, with its own budget and ``workdir/calls.jsonl``."""
+        """The agent for one attempt, with its own budget and ``workdir/calls.jsonl``.
+
+        An isolated task gets an :class:`~proctor.isolated.solver.IsolatedSolver` instead:
+        it sees the function's prompt alone, as on HumanEval, and no retrieved context.
+        """
+        if task.kind == "isolated":
+            return IsolatedSolver(self._llm(workdir), name=self.name)
         return self._agent(workdir)
 
-    def _agent(self, workdir: Path | None) -> Model:
-        """The agent for one attempt, with its own budget and ``workdir/calls.jsonl``."""
+    def _llm(self, workdir: Path | None) -> OpenAIChatModel:
+        """The chat model of one attempt, with its own budget."""
         budget = Budget(self.choice.max_tokens, self.choice.max_usd, self.choice.max_seconds)
-        llm = OpenAIChatModel(
+        return OpenAIChatModel(
             self.spec,
             budget=budget,
             record_dir=workdir,
             max_retries=self.choice.max_retries,
             backoff_s=self.choice.backoff_s,
         )
+
+    def _agent(self, workdir: Path | None) -> Model:
+        """The agent for one attempt, with its own budget and ``workdir/calls.jsonl``."""
+        llm = self._llm(workdir)
         retriever = (
             None if self.choice.retriever == "none" else get_retriever(self.choice.retriever)
         )

@@ -15,6 +15,7 @@ import os
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -44,6 +45,8 @@ class AttemptResult(BaseModel):
     model: str
     outcome: Outcome
     resolved: bool
+    holds_up: bool = False
+    """Resolved, and clean: no new lint error, no convention departure, no tampering."""
     f2p_passed: int = 0
     f2p_total: int = 0
     p2p_passed: int = 0
@@ -58,6 +61,8 @@ class AttemptResult(BaseModel):
     restored: list[str] = Field(default_factory=list)
     tests: dict[str, str] = Field(default_factory=dict)
     notes: list[str] = Field(default_factory=list)
+    quality: dict[str, Any] | None = None
+    """Every quality check with its findings (lint, format, conventions, hygiene, security)."""
 
 
 def write_atomic(path: Path, text: str) -> None:
