@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from proctor.cli import env, humaneval, mine, retrieve, run, synth, tasks, validate
+from proctor.cli import env, grade, humaneval, mine, retrieve, run, synth, tasks, validate
 from proctor.run.models import open_chat_model
 from proctor.settings import get_settings
 
@@ -18,6 +18,7 @@ app.add_typer(env.app, name="env")
 app.command("run")(run.run)
 app.command("validate")(validate.validate)
 app.command("retrieve")(retrieve.retrieve)
+app.command("grade")(grade.grade)
 app.command("mine")(mine.mine)
 app.command("synth")(synth.synth)
 app.command("humaneval")(

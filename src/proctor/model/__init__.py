@@ -1,7 +1,7 @@
 """Models under test and the baselines that bracket them."""
 
 from proctor.model.base import Model, ModelFactory, Problem, Submission
-from proctor.model.baselines import EmptyModel, GoldModel
+from proctor.model.baselines import EmptyModel, GoldModel, PatchModel
 from proctor.model.registry import resolve_model
 
 __all__ = [
@@ -9,6 +9,7 @@ __all__ = [
     "GoldModel",
     "Model",
     "ModelFactory",
+    "PatchModel",
     "Problem",
     "Submission",
     "resolve_model",

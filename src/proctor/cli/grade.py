@@ -1,0 +1,76 @@
+"""`proctor grade`: grade a patch from any source with the same rules as a model's."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from proctor.cli.common import REPOS_OPT, SANDBOX_OPT, console, fail, settings_from
+from proctor.errors import ProctorError
+from proctor.model import PatchModel
+from proctor.report import results_table, summarize, summary_table
+from proctor.run import AttemptContext, AttemptResult, References, run_suite
+from proctor.run.predictions import read_predictions
+from proctor.spec import Task, load_suite
+
+
+def grade(
+    suite: Path = typer.Option(Path("tasks/core"), "--suite", help="Suite holding the tasks."),
+    task: str | None = typer.Option(None, "--task", help="Task id (with --patch)."),
+    patch: Path | None = typer.Option(None, "--patch", help="Unified diff to grade."),
+    predictions: Path | None = typer.Option(
+        None, "--predictions", help="SWE-bench-style predictions (JSONL)."
+    ),
+    run_dir: Path | None = typer.Option(None, "--run-dir", help="Default: runs/grade-NAME."),
+    jobs: int = typer.Option(1, "-j", "--jobs", help="Attempts in parallel."),
+    repos_dir: Path | None = REPOS_OPT,
+    sandbox: str | None = SANDBOX_OPT,
+) -> None:
+    """Grade one patch (--task ID --patch FILE) or a predictions file for a whole suite."""
+    if (patch is None) == (predictions is None) or (patch is not None and task is None):
+        raise fail("give --task ID --patch FILE, or --predictions FILE")
+    try:
+        tasks = load_suite(suite)
+        if predictions is not None:
+            name, patches = read_predictions(predictions)
+        else:
+            assert patch is not None and task is not None
+            name, patches = "patch", {task: patch.read_text(encoding="utf-8")}
+    except (ProctorError, OSError) as exc:
+        raise fail(str(exc)) from None
+    known = {t.id for t in tasks}
+    unknown = sorted(set(patches) - known)
+    if unknown:
+        raise fail(f"not in {suite}: {', '.join(unknown[:5])}")
+    chosen = [t for t in tasks if t.id in patches]
+    slug = re.sub(r"[^A-Za-z0-9._+-]+", "_", name)
+    out = run_dir or Path("runs") / f"grade-{slug}"
+    settings = settings_from(repos_dir, sandbox)
+    ctx = AttemptContext(
+        PatchModel(name, patches), References(chosen, settings.repos_dir), settings
+    )
+    try:
+        results = run_suite(chosen, ctx, out, suite=str(suite), jobs=jobs)
+    except ProctorError as exc:
+        raise fail(str(exc)) from None
+    if len(results) == 1:
+        console.print(findings_table(chosen[0], results[0]))
+    console.print(results_table(results))
+    console.print(summary_table(summarize(results)))
+    console.print(f"results: {out / 'results.jsonl'}")
+
+
+def findings_table(task: Task, result: AttemptResult) -> Table:
+    """Every quality finding of one graded patch."""
+    table = Table("check", "where", "finding", "norm", title=f"{task.id}: findings")
+    for check, body in (result.quality or {}).items():
+        if not isinstance(body, dict):
+            continue
+        for f in body.get("findings", []):
+            where = f"{f['path']}:{f['line']}" if f.get("line") else f.get("path", "")
+            rule = f"[{f['rule']}] " if f.get("rule") else ""
+            table.add_row(check, where, f"{rule}{f['message']}", f.get("norm") or "")
+    return table
