@@ -18,7 +18,7 @@ from proctor.model.catalog import resolve_spec
 from proctor.model.local import LocalServer, llama_cpp_available, serving
 from proctor.model.openai_model import OpenAIChatModel
 from proctor.model.replay import ReplayChatModel
-from proctor.model.weights import ensure_weights
+from proctor.model.weights import cached_weights, ensure_weights
 
 MODEL = "smollm2-135m"
 
@@ -69,3 +69,37 @@ def test_serving_a_local_spec() -> None:
         assert spec.base_url.startswith("http://127.0.0.1:")
         answer = OpenAIChatModel(spec).complete([{"role": "user", "content": "Hi"}], max_tokens=4)
         assert answer.completion_tokens > 0
+
+
+READ_FILE = {
+    "type": "function",
+    "function": {
+        "name": "read_file",
+        "description": "Read a file of the repository",
+        "parameters": {
+            "type": "object",
+            "properties": {"path": {"type": "string"}},
+            "required": ["path"],
+        },
+    },
+}
+
+
+@pytest.mark.skipif(
+    cached_weights("qwen2.5-coder-0.5b") is None,
+    reason="qwen2.5-coder-0.5b weights not cached "
+    "(python -m proctor.model.weights qwen2.5-coder-0.5b fetches 491 MB)",
+)
+def test_qwen_tool_calls_native_and_as_text() -> None:
+    messages = [
+        {"role": "system", "content": "You fix bugs in a repository. Use the tools."},
+        {"role": "user", "content": "mean([1,2,3]) returns 1.5 in calc.py. Read calc.py."},
+    ]
+    named = {"type": "function", "function": {"name": "read_file"}}
+    with LocalServer("qwen2.5-coder-0.5b", threads=1, ctx=2048) as srv:
+        model = OpenAIChatModel(srv.spec(), timeout_s=120)
+        native = model.complete(messages, tools=[READ_FILE], tool_choice=named, max_tokens=48)
+        text = model.complete(messages, tools=[READ_FILE], tool_choice="auto", max_tokens=48)
+    [call] = native.tool_calls
+    assert call.name == "read_file" and "calc.py" in call.arguments
+    assert text.tool_calls, f"no call parsed out of {text.content!r}"

@@ -8,9 +8,16 @@ import pytest
 
 from proctor.model.openai_model import parse_text_tool_calls
 
-# llama.cpp (llama-cpp-python server, Qwen2.5-Coder GGUF template) with tools offered and
-# tool_choice "auto": the call arrives as content, bare.
-QWEN_BARE = '{"name": "read_file", "arguments": {"path": "src/calc.py"}}'
+# Captured from Qwen2.5-Coder-0.5B-Instruct Q4_K_M on llama-cpp-python 0.3.36's server,
+# tools offered, tool_choice "auto": the call arrives as content (it named a tool that was
+# not offered; telling it so is the agent's business).
+QWEN_BARE = '{"name": "mean", "arguments": {"path": "/home/user/calc.py"}}'
+
+# Same server, asked to call two tools: one fenced call, pretty-printed.
+QWEN_FENCED = (
+    '```json\n{\n  "name": "read_file",\n  "arguments": {\n'
+    '    "path": "/home/user/repo/calc.py"\n  }\n}\n```'
+)
 
 # Qwen2.5 / Hermes chat template: calls wrapped in <tool_call> tags, one per call.
 QWEN_TAGS = """<tool_call>
@@ -56,9 +63,13 @@ def test_bare_json() -> None:
     [call] = parse_text_tool_calls(QWEN_BARE)
     assert (call.id, call.name, json.loads(call.arguments)) == (
         "text_call_0",
-        "read_file",
-        {"path": "src/calc.py"},
+        "mean",
+        {"path": "/home/user/calc.py"},
     )
+
+
+def test_fenced_pretty_printed() -> None:
+    assert names_and_args(QWEN_FENCED) == [("read_file", {"path": "/home/user/repo/calc.py"})]
 
 
 def test_tool_call_tags_two_calls() -> None:

@@ -29,6 +29,8 @@ from proctor.model.llm import ChatResponse, Message, ToolCall
 
 RETRY_STATUS = frozenset({408, 409, 429})
 MAX_DELAY_S = 60.0
+RECORD_VERSION = 1
+"""Version of a ``calls.jsonl`` line; the keys' order is part of the format."""
 
 
 def parse_text_tool_calls(content: str) -> list[ToolCall]:
@@ -313,6 +315,7 @@ class OpenAIChatModel:
         if self.record_dir is None:
             return
         entry: dict[str, Any] = {
+            "schema_version": RECORD_VERSION,
             "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "model": self.name,
             "server_model": self.spec.model,

