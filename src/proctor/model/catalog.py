@@ -131,6 +131,10 @@ def load_catalog(project_file: Path | None, user_file: Path | None) -> dict[str,
     return catalog
 
 
+LOCAL_MAX_ANSWER = 1024
+"""Default cap on one answer of a local model, in tokens."""
+
+
 def local_spec(name: str, port: int | None = None) -> ModelSpec:
     """The spec of offline model ``name``, at ``http://127.0.0.1:PORT/v1`` when a port is given.
 
@@ -145,6 +149,9 @@ def local_spec(name: str, port: int | None = None) -> ModelSpec:
         model=name,
         context_window=LOCAL_CONTEXT,
         local=name,
+        # A small model on a CPU writes ~10-20 tokens/s and may ramble until the window is
+        # full; cap each answer so one call cannot eat the task's whole time budget.
+        extra={"max_tokens": LOCAL_MAX_ANSWER},
     )
 
 

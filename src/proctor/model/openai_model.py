@@ -237,6 +237,9 @@ class OpenAIChatModel:
             request["tools"] = [dict(t) for t in tools]
         if tool_choice is not None:
             request["tool_choice"] = tool_choice
+        default_cap = self.spec.extra.get("max_tokens")
+        if max_tokens is None and isinstance(default_cap, int):
+            max_tokens = default_cap  # the spec's cap on an answer, e.g. for slow local models
         if max_tokens is not None:
             request["max_tokens"] = max_tokens
         params = self.spec.extra.get("params")
