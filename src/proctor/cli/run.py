@@ -16,10 +16,16 @@ from proctor.run.models import ModelChoice, open_model
 from proctor.spec import Task, load_suite
 
 
+DEFAULT_MODEL = "local:qwen2.5-coder-0.5b"
+"""The built-in default: a real model that runs offline (needs ``proctor[local]``)."""
+
+
 def run(
     suite: Path = typer.Option(Path("tasks/core"), "--suite", help="Suite folder or task file."),
     model: str = typer.Option(
-        "gold", "--model", help="gold, empty, a models.yaml name, openai:M, URL#M or local:NAME."
+        DEFAULT_MODEL,
+        "--model",
+        help="local:NAME (offline), a models.yaml name, openai:M, URL#M, or gold / empty.",
     ),
     agent: str = typer.Option("oneshot", "--agent", help="oneshot (edit blocks) or tools."),
     retriever: str = typer.Option("hybrid", "--retriever", help="hybrid, bm25, bm25-files, none."),
