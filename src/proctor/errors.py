@@ -13,6 +13,7 @@ from model failures so a broken environment is never scored against the model::
     ├── GradingError           the test run produced no trustworthy verdict
     └── ModelError             the model's API failed past its retries, or a budget ran out
         └── BudgetExceeded     tokens, dollars or wall time for the task are spent
+            └── ContextOverflow the conversation no longer fits the model's window
 """
 
 from __future__ import annotations
@@ -69,3 +70,7 @@ class ModelError(ProctorError):
 
 class BudgetExceeded(ModelError):
     """The per-task budget (tokens, dollars or wall time) is spent."""
+
+
+class ContextOverflow(BudgetExceeded):
+    """The conversation no longer fits the model's context window (a limit of the model)."""

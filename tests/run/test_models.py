@@ -10,9 +10,16 @@ from typing import ClassVar
 
 import pytest
 
-from proctor.errors import ConfigError
+from proctor.errors import ConfigError, ContextOverflow
 from proctor.run import AttemptContext, Outcome, References, run_attempt
-from proctor.run.models import AgentFactory, ModelChoice, open_model
+from proctor.run.models import (
+    PROMPT_OVERHEAD_TOKENS,
+    AgentFactory,
+    ModelChoice,
+    context_budget,
+    open_chat_model,
+    open_model,
+)
 
 FIX = """I found the bug in `mean`.
 
@@ -133,3 +140,29 @@ def test_missing_key_is_a_config_error(calc, settings, monkeypatch) -> None:  # 
         open_model(ModelChoice("openai:gpt-4o-mini"), refs, settings),
     ):
         pass
+
+
+def test_context_overflow_is_a_limit_not_an_outage(calc, settings, tmp_path, server) -> None:  # type: ignore[no-untyped-def]
+    task, _ = calc
+    too_long = "This model's maximum context length is 4096 tokens. However, you requested 6656."
+    FakeOpenAI.answers = [(400, too_long)]
+    with open_chat_model(f"{server}#fake-coder", settings) as chat, pytest.raises(ContextOverflow):
+        chat.complete([{"role": "user", "content": "hi"}])
+    assert len(FakeOpenAI.seen) == 1  # not retried
+    FakeOpenAI.answers = [(400, too_long)]
+    refs = References([task], settings.repos_dir)
+    choice = ModelChoice(f"{server}#fake-coder", agent="tools")
+    with open_model(choice, refs, settings) as model:
+        result = run_attempt(task, AttemptContext(model, refs, settings), tmp_path / "a")
+    assert result.model_status == "limit"
+    assert result.outcome is Outcome.UNRESOLVED
+
+
+def test_context_budget_fits_the_window() -> None:
+    from proctor.model.catalog import local_spec
+
+    spec = local_spec("qwen2.5-coder-0.5b")
+    budget = context_budget(spec, 6000)
+    assert budget + spec.extra["max_tokens"] + PROMPT_OVERHEAD_TOKENS <= spec.context_window
+    small = spec.model_copy(update={"context_window": 2048})
+    assert context_budget(small, 6000) == 500

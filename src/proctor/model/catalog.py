@@ -33,7 +33,7 @@ from proctor.errors import ConfigError
 from proctor.model.weights import WEIGHTS
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
-LOCAL_CONTEXT = 4096
+LOCAL_CONTEXT = 8192
 """Context window given to ad hoc ``local:NAME`` models (CPU time grows with it)."""
 
 

@@ -13,6 +13,7 @@ import email.utils
 import json
 import os
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -22,7 +23,7 @@ from typing import Any
 
 import openai
 
-from proctor.errors import ConfigError, ModelError
+from proctor.errors import ConfigError, ContextOverflow, ModelError
 from proctor.model.budget import Budget
 from proctor.model.catalog import ModelSpec
 from proctor.model.llm import ChatResponse, Message, ToolCall
@@ -109,6 +110,18 @@ def _is_retryable(exc: Exception) -> bool:
             return False  # retrying an empty account only burns time
         return exc.status_code in RETRY_STATUS or exc.status_code >= 500
     return False
+
+
+_OVERFLOW = re.compile(r"context length|context window|maximum context|too many tokens", re.I)
+
+
+def _is_context_overflow(exc: Exception) -> bool:
+    """A 400 saying the conversation no longer fits the model's window (not a server fault)."""
+    return (
+        isinstance(exc, openai.APIStatusError)
+        and exc.status_code == 400
+        and bool(_OVERFLOW.search(_describe(exc)))
+    )
 
 
 def _describe(exc: Exception) -> str:
@@ -256,6 +269,8 @@ class OpenAIChatModel:
                 completion = self._client.chat.completions.create(**request)
             except (openai.APIConnectionError, openai.APIStatusError) as exc:
                 errors.append(self._scrub(_describe(exc)))
+                if _is_context_overflow(exc):
+                    raise ContextOverflow(f"model {self.name}: {errors[-1]}") from exc
                 if not _is_retryable(exc) or attempt >= self.max_retries:
                     tried = f" after {attempt + 1} attempts" if attempt else ""
                     raise ModelError(

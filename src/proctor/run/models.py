@@ -45,10 +45,24 @@ class ModelChoice:
     """Per-task wall-time budget for the model."""
     threads: int = 1
     """CPU threads for a local model's server."""
+    context_tokens: int = 6000
+    """Retrieved context shown to the model, in tokens; capped to fit the model's window."""
     max_retries: int = 4
     """Retries of one call on 429, 5xx, timeouts and dropped connections."""
     backoff_s: float = 1.0
     """First retry delay; doubles with each retry (plus jitter)."""
+
+
+PROMPT_OVERHEAD_TOKENS = 1500
+"""Room kept for instructions, the problem statement and token-estimate error."""
+
+
+def context_budget(spec: ModelSpec, wanted: int) -> int:
+    """Tokens of retrieved context that fit the model's window next to its answer."""
+    answer = spec.extra.get("max_tokens")
+    answer = answer if isinstance(answer, int) else 2048
+    room = spec.context_window - answer - PROMPT_OVERHEAD_TOKENS
+    return max(500, min(wanted, room))
 
 
 class AgentFactory:
@@ -88,7 +102,12 @@ class AgentFactory:
             None if self.choice.retriever == "none" else get_retriever(self.choice.retriever)
         )
         return build_agent(
-            self.choice.agent, llm, retriever, name=self.name, renderer=render_context
+            self.choice.agent,
+            llm,
+            retriever,
+            name=self.name,
+            renderer=render_context,
+            budget_tokens=context_budget(self.spec, self.choice.context_tokens),
         )
 
 
