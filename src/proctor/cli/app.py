@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import signal
+
 import typer
 
-from proctor.cli import env, grade, humaneval, mine, retrieve, run, synth, tasks, validate
+from proctor.cli import compare, env, grade, humaneval, mine, retrieve, run, synth, tasks, validate
 from proctor.run.models import open_chat_model
 from proctor.settings import get_settings
 
@@ -21,11 +23,18 @@ app.command("retrieve")(retrieve.retrieve)
 app.command("grade")(grade.grade)
 app.command("mine")(mine.mine)
 app.command("synth")(synth.synth)
+app.command("compare")(compare.compare)
 app.command("humaneval")(
     humaneval.make_humaneval(lambda name: open_chat_model(name, get_settings()))
 )
 
 
+def _terminate(signum: int, frame: object) -> None:
+    # Turn SIGTERM into SystemExit so context managers stop local servers and sandboxes.
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
     """Entry point of the console script."""
+    signal.signal(signal.SIGTERM, _terminate)
     app()

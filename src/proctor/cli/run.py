@@ -15,7 +15,6 @@ from proctor.run import AttemptContext, AttemptResult, References, run_suite
 from proctor.run.models import ModelChoice, open_model
 from proctor.spec import Task, load_suite
 
-
 DEFAULT_MODEL = "local:qwen2.5-coder-0.5b"
 """The built-in default: a real model that runs offline (needs ``proctor[local]``)."""
 

@@ -99,7 +99,9 @@ class IsolatedSolver:
         found = extract_completion(response.content, function.prompt, entry_point)
         record["extraction"] = {"method": found.method, "completion": found.completion}
         if found.method not in ("function", "body"):
-            return Submission("malformed", f"no definition of {entry_point} in the answer", None, usage)
+            return Submission(
+                "malformed", f"no definition of {entry_point} in the answer", None, usage
+            )
         target = problem.checkout / function.path
         try:
             source = target.read_text(encoding="utf-8")

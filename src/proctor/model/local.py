@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
 import importlib.util
 import os
 import signal
@@ -40,6 +41,15 @@ def llama_cpp_available() -> bool:
         return importlib.util.find_spec("llama_cpp.server") is not None
     except ImportError:
         return False
+
+
+def _die_with_parent() -> None:
+    """In the server's child process: be killed when proctor dies, even by kill -9 (Linux)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
 
 
 def _free_port() -> int:
@@ -128,6 +138,7 @@ class LocalServer:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=_die_with_parent,
             )
         atexit.register(self.stop)
         self._wait_ready()

@@ -1,5 +1,46 @@
-"""Reports of runs: summaries and tables."""
+"""Reports of runs: summaries and tables; the isolated-vs-repo comparison, its statistics
+and its plot."""
 
+from proctor.report.compare import (
+    Comparison,
+    ModelComparison,
+    ModelRuns,
+    build_comparison,
+    comparison_table,
+    load_comparison,
+    read_manifests,
+    save_comparison,
+    write_manifest,
+)
+from proctor.report.plot import comparison_svg, write_plot
+from proctor.report.stats import (
+    Estimate,
+    bootstrap_ci,
+    paired_bootstrap_ci,
+    rate_ci,
+    wilson_ci,
+)
 from proctor.report.summary import Summary, results_table, summarize, summary_table
 
-__all__ = ["Summary", "results_table", "summarize", "summary_table"]
+__all__ = [
+    "Comparison",
+    "Estimate",
+    "ModelComparison",
+    "ModelRuns",
+    "Summary",
+    "bootstrap_ci",
+    "build_comparison",
+    "comparison_svg",
+    "comparison_table",
+    "load_comparison",
+    "paired_bootstrap_ci",
+    "rate_ci",
+    "read_manifests",
+    "results_table",
+    "save_comparison",
+    "summarize",
+    "summary_table",
+    "wilson_ci",
+    "write_manifest",
+    "write_plot",
+]

@@ -1,0 +1,197 @@
+"""`proctor compare`: HumanEval vs isolated pairs vs repo-level pairs vs real issues.
+
+For each ``--model`` it runs (or resumes) the HumanEval track, the same-function pairs suite
+and the real-issues suite, each in its own folder under ``--out/MODEL/``, records which is
+which in ``runs.json``, then writes ``comparison.json`` and ``comparison.svg`` (and a PNG
+when matplotlib is installed) to ``--out``. ``--from-runs`` builds the comparison from such
+folders without running anything.
+
+``gold`` and ``empty`` work as models: on HumanEval they are the ``canonical`` and ``empty``
+chat models, on the suites the baselines of the same names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from contextlib import AbstractContextManager, ExitStack, nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+
+import typer
+
+from proctor.cli.common import REPOS_OPT, SANDBOX_OPT, console, fail, settings_from
+from proctor.cli.humaneval import builtin_chat_model
+from proctor.errors import ConfigError, ProctorError
+from proctor.isolated import Executor, run_humaneval
+from proctor.model.llm import ChatModel
+from proctor.report.compare import (
+    COMPARISON_FILE,
+    ModelRuns,
+    build_comparison,
+    comparison_table,
+    read_manifests,
+    save_comparison,
+    write_manifest,
+)
+from proctor.report.plot import write_plot
+from proctor.run import AttemptContext, AttemptResult, References, run_suite
+from proctor.run.models import ModelChoice, open_chat_model, open_model
+from proctor.settings import Settings
+from proctor.spec import Task, load_suite
+
+PLOT_FILE = "comparison.svg"
+_HUMANEVAL_BUILTIN = {"gold": "canonical", "empty": "empty"}
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What to run for every model."""
+
+    pairs: Path | None
+    issues: Path | None
+    subset: int | None
+    """HumanEval problems (the first K; None for all; 0 skips HumanEval)."""
+    jobs: int
+    out: Path
+
+
+def compare(
+    model: list[str] | None = typer.Option(
+        None, "--model", help="Model to compare (repeat): gold, empty, or any model name."
+    ),
+    pairs: Path | None = typer.Option(None, "--pairs", help="Same-function pairs suite."),
+    issues: Path | None = typer.Option(
+        None, "--issues", help="Real-issues suite, e.g. tasks/core."
+    ),
+    humaneval_subset: int | None = typer.Option(
+        None, "--humaneval-subset", help="First K HumanEval problems (0 skips; default all)."
+    ),
+    agent: str = typer.Option("oneshot", "--agent", help="oneshot (edit blocks) or tools."),
+    retriever: str = typer.Option("hybrid", "--retriever", help="hybrid, bm25, bm25-files, none."),
+    max_tokens: int = typer.Option(200_000, help="Per-task token budget."),
+    max_usd: float = typer.Option(1.0, help="Per-task dollar budget."),
+    max_seconds: float = typer.Option(1800.0, help="Per-task wall-time budget for the model."),
+    threads: int = typer.Option(1, help="CPU threads for a local model's server."),
+    jobs: int = typer.Option(1, "-j", "--jobs", help="Attempts in parallel."),
+    out: Path = typer.Option(Path("runs/compare"), "--out", help="Compare folder."),
+    from_runs: list[Path] | None = typer.Option(
+        None, "--from-runs", help="Compare existing folders (repeat); runs nothing."
+    ),
+    repos_dir: Path | None = REPOS_OPT,
+    sandbox: str | None = SANDBOX_OPT,
+) -> None:
+    """Run every part for each model (resumable), then compare with 95% intervals."""
+    try:
+        if from_runs:
+            if model:
+                raise ConfigError("give --model or --from-runs, not both")
+            runs = read_manifests(from_runs)
+        else:
+            if not model:
+                raise ConfigError("name at least one --model (or give --from-runs)")
+            plan = _plan(pairs, issues, humaneval_subset, jobs, out)
+            choices = [
+                ModelChoice(m, agent, retriever, max_tokens, max_usd, max_seconds, threads)
+                for m in model
+            ]
+            runs = _run_all(choices, plan, settings_from(repos_dir, sandbox))
+        _report(runs, out)
+    except ProctorError as exc:
+        raise fail(str(exc)) from None
+
+
+def _plan(
+    pairs: Path | None, issues: Path | None, subset: int | None, jobs: int, out: Path
+) -> _Plan:
+    if subset is not None and subset < 0:
+        raise ConfigError(f"--humaneval-subset must be 0 or more, not {subset}")
+    if pairs is None and issues is None and subset == 0:
+        raise ConfigError("nothing to compare: give --pairs or --issues, or run HumanEval")
+    if pairs is not None and issues is not None and pairs.name == issues.name:
+        raise ConfigError(f"--pairs and --issues are both named {pairs.name!r}")
+    return _Plan(pairs, issues, subset, jobs, out)
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._+-]+", "_", name).strip("_") or "model"
+
+
+def _run_all(choices: Sequence[ModelChoice], plan: _Plan, settings: Settings) -> list[ModelRuns]:
+    """Run every part for every model; the folders of each."""
+    suites = {p: load_suite(p) for p in (plan.pairs, plan.issues) if p is not None}
+    for path, tasks in suites.items():
+        if not tasks:
+            raise ConfigError(f"{path}: no task files (*.yaml) found")
+    refs = References([t for tasks in suites.values() for t in tasks], settings.repos_dir)
+    with ExitStack() as stack:
+        executor = None
+        if plan.subset != 0:
+            executor = stack.enter_context(Executor(backend=settings.sandbox))
+        runs = []
+        for choice in choices:
+            model_dir = plan.out / _slug(choice.name)
+            humaneval = None
+            if executor is not None:
+                humaneval = _humaneval(choice, plan, settings, executor, model_dir)
+            done = _suites(choice, suites, refs, settings, plan.jobs, model_dir)
+            found = ModelRuns(choice.name, humaneval, done.get(plan.pairs), done.get(plan.issues))
+            write_manifest(model_dir, found)
+            runs.append(found)
+    return runs
+
+
+def _chat(name: str, settings: Settings, threads: int) -> AbstractContextManager[ChatModel]:
+    if name in _HUMANEVAL_BUILTIN:
+        return nullcontext(builtin_chat_model(_HUMANEVAL_BUILTIN[name]))
+    return open_chat_model(name, settings, threads=threads)
+
+
+def _humaneval(
+    choice: ModelChoice, plan: _Plan, settings: Settings, executor: Executor, model_dir: Path
+) -> Path:
+    folder = model_dir / f"humaneval-{plan.subset or 'all'}"
+    console.print(f"{choice.name}: HumanEval ({plan.subset or 'all'} problems)", highlight=False)
+    with _chat(choice.name, settings, choice.threads) as chat:
+        result = run_humaneval(chat, subset=plan.subset, out_dir=folder, executor=executor)
+    console.print(f"{choice.name}: HumanEval pass@1 {result.pass_at_k.get('pass@1', 0):.3f}")
+    return folder
+
+
+def _suites(
+    choice: ModelChoice,
+    suites: dict[Path, list[Task]],
+    refs: References,
+    settings: Settings,
+    jobs: int,
+    model_dir: Path,
+) -> dict[Path | None, Path]:
+    """Run each suite into ``model_dir/<suite name>``; suite -> run folder."""
+    if not suites:
+        return {}
+    folders: dict[Path | None, Path] = {}
+    with open_model(choice, refs, settings) as chosen:
+        ctx = AttemptContext(chosen, refs, settings)
+        for path, tasks in suites.items():
+            folder = model_dir / path.name
+
+            def on_result(result: AttemptResult, earlier: bool, suite: str = path.name) -> None:
+                if not earlier:
+                    line = f"{choice.name} {suite} {result.task_id}: {result.outcome.value}"
+                    console.print(line, highlight=False, soft_wrap=True)
+
+            console.print(f"{choice.name}: {path} ({len(tasks)} tasks)", highlight=False)
+            run_suite(tasks, ctx, folder, suite=str(path), jobs=jobs, on_result=on_result)
+            folders[path] = folder
+    return folders
+
+
+def _report(runs: Sequence[ModelRuns], out: Path) -> None:
+    comparison = build_comparison(runs)
+    json_path = out / COMPARISON_FILE
+    save_comparison(comparison, json_path)
+    plots = write_plot(comparison, out / PLOT_FILE)
+    console.print(comparison_table(comparison))
+    console.print(f"comparison: {json_path}", highlight=False)
+    for plot in plots:
+        console.print(f"plot: {plot}", highlight=False)
