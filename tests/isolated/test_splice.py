@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ast
+import textwrap
 
 import pytest
 
 from proctor.errors import ProctorError
+from proctor.isolated.functions import find_functions, remove_body
 from proctor.isolated.splice import SpliceError, splice_function
 
 MODULE = '''"""Shapes."""
@@ -179,3 +181,14 @@ def test_errors_are_typed(qualname: str, new: str, message: str) -> None:
 def test_a_source_that_does_not_parse_is_an_error() -> None:
     with pytest.raises(SpliceError, match="the file does not parse"):
         splice_function("def f(:\n", "f", "def f():\n    pass\n")
+
+
+def test_splicing_the_original_back_restores_the_file() -> None:
+    original = MODULE.replace(
+        '        """Width times height."""\n        raise NotImplementedError\n',
+        '        """Width times height."""\n        return self.w * self.h\n',
+    )
+    fn = next(f for f in find_functions("m.py", original) if f.qualname == "Box.size")
+    stubbed = remove_body(original, fn)
+    text = "".join(original.splitlines(keepends=True)[fn.first_line - 1 : fn.end_line])
+    assert splice_function(stubbed, "Box.size", textwrap.dedent(text)) == original

@@ -1,0 +1,108 @@
+"""`proctor compare` with the baselines on suites built at test time: gold 100%, empty 0%."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from tests.conftest import calc_task, make_calc_repo
+from tests.isolated.test_solver import calc_pair_task, make_calc_pair
+from typer.testing import CliRunner
+
+from proctor.cli.app import app
+from proctor.settings import Settings
+from proctor.spec import dump_task
+
+PARTS = ("humaneval", "isolated", "repo_level", "issues_resolved")
+
+
+@pytest.fixture
+def suites(tmp_path: Path) -> tuple[Path, Path]:
+    pairs, issues = tmp_path / "pairs-calc", tmp_path / "issues"
+    pairs.mkdir()
+    issues.mkdir()
+    repo, base, fix = make_calc_pair(tmp_path / "calc-pair")
+    for kind in ("isolated", "repo"):
+        task = calc_pair_task(repo, base, fix, kind)
+        (pairs / f"{task.id}.yaml").write_text(dump_task(task))
+    task = calc_task(*make_calc_repo(tmp_path / "calc"))
+    (issues / f"{task.id}.yaml").write_text(dump_task(task))
+    return pairs, issues
+
+
+@pytest.fixture
+def env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PROCTOR_CACHE_DIR", str(settings.cache_dir))
+    monkeypatch.setenv("PROCTOR_REPOS_DIR", str(settings.repos_dir))
+    monkeypatch.setenv("COLUMNS", "200")
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, ["compare", *args])
+    return result.exit_code, result.output
+
+
+def test_gold_and_empty_end_to_end_then_resume_and_from_runs(
+    suites: tuple[Path, Path], tmp_path: Path, env: None
+) -> None:
+    pairs, issues = suites
+    out = tmp_path / "cmp"
+    args = ["--model", "gold", "--model", "empty", "--pairs", str(pairs), "--issues", str(issues)]
+    args += ["--humaneval-subset", "2", "--out", str(out)]
+    code, text = invoke(*args)
+    assert code == 0, text
+    assert "isolated vs repo-level" in text and "HumanEval" in text
+    assert f"comparison: {out / 'comparison.json'}" in text
+    assert f"plot: {out / 'comparison.svg'}" in text
+    assert (out / "comparison.svg").read_text().startswith("<svg")
+    data = json.loads((out / "comparison.json").read_text())
+    gold, empty = data["models"]
+    assert (gold["model"], empty["model"]) == ("gold", "empty")
+    assert [gold[p]["value"] for p in PARTS] == [1.0, 1.0, 1.0, 1.0]
+    assert [empty[p]["value"] for p in PARTS] == [0.0, 0.0, 0.0, 0.0]
+    assert [gold[p]["n"] for p in PARTS] == [2, 1, 1, 1]
+    for row in (gold, empty):
+        tax = row["context_tax"]
+        assert (tax["value"], tax["low"], tax["high"], tax["n"]) == (0.0, 0.0, 0.0, 1)
+        assert row["pairs"] == 1 and row["excluded"] == 0
+    assert empty["issues_holds_up"]["value"] == 0.0
+    assert gold["issues_holds_up"] is not None  # graded for quality: known either way
+    assert "100%" in text and "+0 pp" in text and "[+0,+0]" in text
+    manifest = json.loads((out / "gold" / "runs.json").read_text())
+    assert manifest == {
+        "model": "gold",
+        "humaneval": "humaneval-2",
+        "pairs": "pairs-calc",
+        "issues": "issues",
+    }
+    results = out / "gold" / "pairs-calc" / "results.jsonl"
+    before = results.read_text()
+
+    code, text = invoke(*args)  # everything is finished: nothing is attempted again
+    assert code == 0, text
+    assert results.read_text() == before
+    assert ": resolved" not in text
+
+    again = tmp_path / "again"
+    code, text = invoke("--from-runs", str(out), "--out", str(again))
+    assert code == 0, text
+    rerun = json.loads((again / "comparison.json").read_text())
+    assert [m["model"] for m in rerun["models"]] == ["gold", "empty"]
+    assert rerun["models"][0]["isolated"] == gold["isolated"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((), "at least one --model"),
+        (("--model", "gold", "--from-runs", "x"), "not both"),
+        (("--model", "gold", "--humaneval-subset", "0"), "nothing to compare"),
+        (("--model", "gold", "--humaneval-subset", "-1"), "0 or more"),
+        (("--from-runs", "nowhere"), "no runs.json"),
+    ],
+)
+def test_mistakes_are_one_line_errors(args: tuple[str, ...], message: str, tmp_path: Path) -> None:
+    code, text = invoke(*args, "--out", str(tmp_path / "o"))
+    assert code == 1
+    assert message in text and "Traceback" not in text
