@@ -131,8 +131,11 @@ def load_catalog(project_file: Path | None, user_file: Path | None) -> dict[str,
     return catalog
 
 
-LOCAL_MAX_ANSWER = 1024
+LOCAL_MAX_ANSWER = 768
 """Default cap on one answer of a local model, in tokens."""
+
+LOCAL_CONTEXT_TOKENS = 2500
+"""Default cap on the retrieved context shown to a local model, in tokens."""
 
 
 def local_spec(name: str, port: int | None = None) -> ModelSpec:
@@ -151,7 +154,8 @@ def local_spec(name: str, port: int | None = None) -> ModelSpec:
         local=name,
         # A small model on a CPU writes ~10-20 tokens/s and may ramble until the window is
         # full; cap each answer so one call cannot eat the task's whole time budget.
-        extra={"max_tokens": LOCAL_MAX_ANSWER},
+        # Likewise keep the retrieved context short: prompt processing is the slow part there.
+        extra={"max_tokens": LOCAL_MAX_ANSWER, "context_tokens": LOCAL_CONTEXT_TOKENS},
     )
 
 

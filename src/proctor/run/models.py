@@ -62,6 +62,9 @@ def context_budget(spec: ModelSpec, wanted: int) -> int:
     answer = spec.extra.get("max_tokens")
     answer = answer if isinstance(answer, int) else 2048
     room = spec.context_window - answer - PROMPT_OVERHEAD_TOKENS
+    cap = spec.extra.get("context_tokens")
+    if isinstance(cap, int):  # the spec's own cap, e.g. for slow local models
+        room = min(room, cap)
     return max(500, min(wanted, room))
 
 
