@@ -32,10 +32,12 @@ def test_public_api() -> None:
             "Extraction",
             "FunctionInfo",
             "HumanEvalResult",
+            "IsolatedSolver",
             "Job",
             "Problem",
             "ProblemResult",
             "SampleRecord",
+            "SpliceError",
             "SynthConfig",
             "SynthReport",
             "Verdict",
@@ -43,6 +45,7 @@ def test_public_api() -> None:
             "data_file",
             "extract_completion",
             "find_functions",
+            "isolated_message",
             "isolated_prompt",
             "load_problems",
             "mean_pass_at_k",
@@ -51,6 +54,7 @@ def test_public_api() -> None:
             "run_humaneval",
             "run_programs",
             "select_problems",
+            "splice_function",
             "synthesize",
         ]
     )

@@ -18,6 +18,8 @@ from proctor.isolated.humaneval import (
     select_problems,
 )
 from proctor.isolated.passk import mean_pass_at_k, pass_at_k
+from proctor.isolated.solver import IsolatedSolver, isolated_message
+from proctor.isolated.splice import SpliceError, splice_function
 from proctor.isolated.synth import SynthConfig, SynthReport, synthesize
 from proctor.isolated.track import HumanEvalResult, ProblemResult, SampleRecord, run_humaneval
 
@@ -29,10 +31,12 @@ __all__ = [
     "Extraction",
     "FunctionInfo",
     "HumanEvalResult",
+    "IsolatedSolver",
     "Job",
     "Problem",
     "ProblemResult",
     "SampleRecord",
+    "SpliceError",
     "SynthConfig",
     "SynthReport",
     "Verdict",
@@ -40,6 +44,7 @@ __all__ = [
     "data_file",
     "extract_completion",
     "find_functions",
+    "isolated_message",
     "isolated_prompt",
     "load_problems",
     "mean_pass_at_k",
@@ -48,5 +53,6 @@ __all__ = [
     "run_humaneval",
     "run_programs",
     "select_problems",
+    "splice_function",
     "synthesize",
 ]
