@@ -9,7 +9,7 @@ import pytest
 
 SRC = Path(__file__).parents[1] / "src" / "proctor"
 LAYERS = [
-    {"errors", "settings"},
+    {"errors", "settings", "files"},
     {"spec"},
     {"repo"},
     {"sandbox"},

@@ -7,8 +7,6 @@ Templates live in ``proctor/agent/prompts/`` and use :class:`string.Template` pl
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -18,6 +16,7 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
+from proctor.files import write_atomic
 from proctor.model.base import Submission
 from proctor.model.llm import ChatModel, ChatResponse, ToolCall
 
@@ -34,15 +33,7 @@ def prompt(name: str, **values: str) -> str:
 
 def write_json_atomic(path: Path, data: Any) -> None:
     """Write ``data`` as JSON so that readers see the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(data, out, indent=1, ensure_ascii=False, default=str)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, json.dumps(data, indent=1, ensure_ascii=False, default=str))
 
 
 def assistant_message(response: ChatResponse) -> dict[str, Any]:

@@ -12,8 +12,6 @@ the repository then judge it like any other attempt.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from dataclasses import asdict
 from importlib import resources
@@ -22,6 +20,7 @@ from string import Template
 from typing import Any
 
 from proctor.errors import BudgetExceeded, ModelError
+from proctor.files import write_atomic
 from proctor.isolated.extract import Extraction, extract_completion
 from proctor.isolated.splice import SpliceError, splice_function
 from proctor.model.base import Problem, Submission
@@ -132,12 +131,4 @@ def _usage(response: ChatResponse, seconds: float) -> dict[str, float]:
 
 def _save(path: Path, record: dict[str, Any]) -> None:
     """Write ``record`` as JSON atomically (a reader sees the old file or the new one)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(record, out, indent=1, ensure_ascii=False, default=str)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, json.dumps(record, indent=1, ensure_ascii=False, default=str))

@@ -24,6 +24,7 @@ from string import Template
 from pydantic import BaseModel, Field, ValidationError
 
 from proctor.errors import ConfigError, ModelError
+from proctor.files import append_line, write_atomic
 from proctor.isolated.executor import Executor, Job, Verdict
 from proctor.isolated.extract import extract_completion
 from proctor.isolated.humaneval import Problem, check_program, load_problems, select_problems
@@ -152,7 +153,7 @@ def run_humaneval(
                 settings = _Request(temperature, max_tokens, timeout_s)
                 _sample_all(llm, running, pending, settings, model_workers, record)
         result = summarize(llm.name, temperature, chosen, n, done, ks)
-        _write_atomic(out_dir / RESULT_FILE, result.model_dump_json(indent=2) + "\n")
+        write_atomic(out_dir / RESULT_FILE, result.model_dump_json(indent=2) + "\n")
     return result
 
 
@@ -338,7 +339,7 @@ def _claim(out_dir: Path, model: str, temperature: float) -> None:
                 f"{found.get('temperature')!r}, not {model!r} at {temperature!r}; use another --out"
             )
         return
-    _write_atomic(manifest, json.dumps(wanted, indent=2) + "\n")
+    write_atomic(manifest, json.dumps(wanted, indent=2) + "\n")
 
 
 def _read_samples(path: Path) -> dict[tuple[str, int], SampleRecord]:
@@ -361,16 +362,4 @@ def _read_samples(path: Path) -> dict[tuple[str, int], SampleRecord]:
 
 
 def _append(path: Path, sample: SampleRecord) -> None:
-    with path.open("a", encoding="utf-8") as fh:
-        fh.write(sample.model_dump_json() + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    append_line(path, sample.model_dump_json())

@@ -8,7 +8,6 @@ fate is appended to ``<out>/mine-report.jsonl``; a rerun skips commits already d
 
 from __future__ import annotations
 
-import os
 import re
 import tempfile
 import threading
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from proctor.errors import ModelError, ProctorError
+from proctor.files import write_atomic
 from proctor.mine import history
 from proctor.mine.candidates import Commit, Kind, Screened, classify, screen, window
 from proctor.mine.describe import (
@@ -91,9 +91,7 @@ def write_task(out: Path, task: Task) -> Path:
     """Write ``<out>/<id>.yaml`` atomically (a temporary file renamed into place)."""
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{task.id}.yaml"
-    tmp = out / f".{task.id}.yaml.tmp"
-    tmp.write_text(dump_task(task), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, dump_task(task))
     return path
 
 

@@ -33,9 +33,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from proctor.errors import ConfigError
+from proctor.files import write_atomic
 from proctor.isolated import HumanEvalResult
 from proctor.report.stats import RESAMPLES, Estimate, paired_bootstrap_ci, rate_ci
-from proctor.run.results import RESULTS_FILE, AttemptResult, Outcome, write_atomic
+from proctor.run.results import RESULTS_FILE, AttemptResult, Outcome
 
 __all__ = [
     "COMPARISON_FILE",

@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from proctor.errors import ConfigError
+from proctor.files import append_line, write_atomic
 
 RESULTS_FILE = "results.jsonl"
 RUN_FILE = "run.json"
@@ -63,16 +64,6 @@ class AttemptResult(BaseModel):
     notes: list[str] = Field(default_factory=list)
     quality: dict[str, Any] | None = None
     """Every quality check with its findings (lint, format, conventions, hygiene, security)."""
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so readers see the old file or the new one, never half."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 class ResultsStore:
@@ -138,10 +129,7 @@ class ResultsStore:
         return done
 
     def _append(self, result: AttemptResult) -> None:
-        with self.path.open("a", encoding="utf-8") as fh:
-            fh.write(result.model_dump_json() + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
+        append_line(self.path, result.model_dump_json())
 
     def _locked(self) -> _Lock:
         return _Lock(self.run_dir / ".results.lock")
