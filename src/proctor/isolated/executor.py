@@ -44,13 +44,13 @@ from proctor.errors import SandboxError
 from proctor.isolated.workers import (
     GRACE_S,
     Job,
-    PidsGroup,
     Worker,
     bwrap_prefix,
     readonly_paths,
     unshare_prefix,
 )
 from proctor.sandbox import Limits, detect_backend
+from proctor.sandbox.cgroup import PidsCgroup
 
 __all__ = ["DEFAULT_LIMITS", "WORKER_SCRIPT", "Executor", "Job", "Verdict", "run_programs"]
 
@@ -118,7 +118,7 @@ class Executor:
         if not self.script.is_file():
             raise SandboxError(f"executor worker script not found: {self.script}")
         self._workers: list[Worker] = []
-        self._groups: dict[int, PidsGroup] = {}
+        self._groups: dict[int, PidsCgroup] = {}
         self._started = False
 
     def __enter__(self) -> Executor:
@@ -160,7 +160,7 @@ class Executor:
             worker.stop(grace_s=1.0)
         self._workers.clear()
         for group in self._groups.values():
-            group.remove()
+            _drop(group)
         self._groups.clear()
         self._started = False
 
@@ -186,12 +186,12 @@ class Executor:
         tmp = str(scratch or "/tmp")
         env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": tmp, "TMPDIR": tmp}
         env |= {"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "TZ": "UTC"}
-        group = PidsGroup.create(self.limits.nproc + 8)
+        group = PidsCgroup.create(self.limits.nproc + 8)
         try:
             worker = Worker(self._argv(), env, group, scratch)
         except OSError as exc:
             if group is not None:
-                group.remove()
+                _drop(group)
             if scratch is not None:
                 shutil.rmtree(scratch, ignore_errors=True)
             raise SandboxError(f"cannot start an executor worker ({self.backend}): {exc}") from exc
@@ -219,7 +219,7 @@ class Executor:
         worker.stop()
         group = self._groups.pop(worker.proc.pid, None)
         if group is not None:
-            group.remove()
+            _drop(group)
         fresh = self._spawn()
         self._await_ready(fresh)
         self._workers[self._workers.index(worker)] = fresh
@@ -336,3 +336,9 @@ def run_programs(
     """Run ``programs`` on a fresh pool; their verdicts in order (see :class:`Executor`)."""
     with Executor(workers, limits=limits, backend=backend) as executor:
         return executor.run([Job(p, timeout_s) for p in programs])
+
+
+def _drop(group: PidsCgroup) -> None:
+    """Kill what is left in a worker's cgroup and delete the group."""
+    group.kill()
+    group.remove()

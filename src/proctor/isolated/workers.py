@@ -6,7 +6,6 @@ Private to :mod:`proctor.isolated.executor`.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import json
 import os
 import shutil
@@ -16,10 +15,12 @@ import sys
 import tempfile
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+
+from proctor.sandbox.cgroup import PidsCgroup
 
 _SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
 _MASKED = ("/etc/shadow", "/etc/gshadow")
@@ -33,55 +34,6 @@ class Job:
 
     program: str
     timeout_s: float = 3.0
-
-
-class PidsGroup:
-    """A pids cgroup (v1 hierarchy, or v2 with ``pids`` enabled) capping one worker."""
-
-    _ids = itertools.count()
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    @classmethod
-    def create(cls, limit: int) -> PidsGroup | None:
-        for root in (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup")):
-            path = root / f"proctor-exec-{os.getpid()}-{next(cls._ids)}"
-            try:
-                path.mkdir()
-            except OSError:
-                continue
-            try:
-                (path / "pids.max").write_text(str(limit))
-                return cls(path)
-            except OSError:
-                with contextlib.suppress(OSError):
-                    path.rmdir()
-        return None
-
-    def join_hook(self) -> Callable[[], None]:
-        """A ``preexec_fn`` moving the new process into this group (``os`` calls only)."""
-        procs = str(self.path / "cgroup.procs")
-
-        def join() -> None:
-            fd = os.open(procs, os.O_WRONLY)
-            try:
-                os.write(fd, str(os.getpid()).encode())
-            finally:
-                os.close(fd)
-
-        return join
-
-    def remove(self) -> None:
-        for _ in range(200):
-            try:
-                for pid in (self.path / "cgroup.procs").read_text().split():
-                    with contextlib.suppress(ProcessLookupError):
-                        os.kill(int(pid), signal.SIGKILL)
-                self.path.rmdir()
-                return
-            except OSError:
-                time.sleep(0.005)
 
 
 def readonly_paths(script: Path, python: Path) -> list[Path]:
@@ -127,7 +79,7 @@ class Worker:
         self,
         argv: list[str],
         env: dict[str, str],
-        group: PidsGroup | None,
+        group: PidsCgroup | None,
         scratch: Path | None = None,
     ) -> None:
         self.scratch = scratch

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import itertools
 import logging
 import os
 import resource
@@ -50,6 +49,7 @@ from pathlib import Path
 
 from proctor.errors import SandboxError
 from proctor.sandbox.base import ExecResult, Limits, Mounts
+from proctor.sandbox.cgroup import PidsCgroup, pids_root
 
 __all__ = ["BACKENDS", "LocalSandbox", "detect_backend", "scrub_env"]
 
@@ -171,78 +171,6 @@ def _unshare_prefix() -> list[str]:
     return [shutil.which("unshare") or "unshare", *_UNSHARE_FLAGS, *_PID1_SHELL]
 
 
-@functools.cache
-def _pids_root() -> Path | None:
-    """The folder that per-command pids cgroups go under, or None when none can be made."""
-    candidates = [Path("/sys/fs/cgroup/pids")]
-    v2 = Path("/sys/fs/cgroup")
-    with contextlib.suppress(OSError):
-        # Only the real v2 root may hold processes and enable controllers at once.
-        own_is_root = "0::/\n" in Path("/proc/self/cgroup").read_text()
-        if own_is_root and "pids" in (v2 / "cgroup.subtree_control").read_text().split():
-            candidates.append(v2)
-    for root in candidates:
-        probe = root / f"proctor-probe-{os.getpid()}"
-        try:
-            probe.mkdir()
-        except OSError:
-            continue
-        usable = (probe / "pids.max").exists()
-        probe.rmdir()
-        if usable:
-            return root
-    return None
-
-
-class _PidsCgroup:
-    """A fresh pids cgroup capping the tasks of one command."""
-
-    _ids = itertools.count()
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    @classmethod
-    def create(cls, limit: int) -> _PidsCgroup | None:
-        """Make one with ``pids.max = limit``, or return None where cgroups are unavailable."""
-        root = _pids_root()
-        if root is None:
-            return None
-        path = root / f"proctor-{os.getpid()}-{next(cls._ids)}"
-        try:
-            path.mkdir()
-            (path / "pids.max").write_text(str(limit))
-        except OSError:
-            with contextlib.suppress(OSError):
-                path.rmdir()
-            return None
-        return cls(path)
-
-    def kill(self) -> None:
-        """SIGKILL every task in it, repeating while forks race the previous pass."""
-        for _ in range(100):
-            try:
-                pids = [int(p) for p in (self.path / "cgroup.procs").read_text().split()]
-            except OSError:
-                return
-            if not pids:
-                return
-            for pid in pids:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-            time.sleep(0.01)
-
-    def remove(self) -> None:
-        """Delete it, waiting briefly for killed tasks to leave."""
-        for _ in range(100):
-            try:
-                self.path.rmdir()
-                return
-            except OSError:
-                time.sleep(0.01)
-        logger.warning("could not remove cgroup %s", self.path)
-
-
 def _child_setup(limits: Limits, cgroup_procs: str | None) -> Callable[[], None]:
     """The ``preexec_fn``: join the cgroup, then apply the rlimits."""
     caps = [
@@ -344,7 +272,7 @@ class LocalSandbox:
     @property
     def caps_processes(self) -> bool:
         """Whether ``limits.nproc`` is really enforced (a pids cgroup, or a non-root uid)."""
-        return _pids_root() is not None or os.geteuid() != 0
+        return pids_root() is not None or os.geteuid() != 0
 
     def exec(
         self,
@@ -379,7 +307,7 @@ class LocalSandbox:
             missing = _find_problem(argv[0], cwd, full_env["PATH"])
             if missing is not None:
                 return ExecResult(tuple(argv), missing[0], "", missing[1], 0.0)
-            cgroup = _PidsCgroup.create(self.limits.nproc)
+            cgroup = PidsCgroup.create(self.limits.nproc)
             try:
                 return self._run(tuple(argv), self._wrap(argv, cwd), cwd, full_env, timeout, cgroup)
             finally:
@@ -410,7 +338,7 @@ class LocalSandbox:
         cwd: Path,
         env: dict[str, str],
         timeout: float,
-        cgroup: _PidsCgroup | None,
+        cgroup: PidsCgroup | None,
     ) -> ExecResult:
         start = time.monotonic()
         procs_file = str(cgroup.path / "cgroup.procs") if cgroup is not None else None
