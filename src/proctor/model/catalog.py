@@ -131,10 +131,10 @@ def load_catalog(project_file: Path | None, user_file: Path | None) -> dict[str,
     return catalog
 
 
-LOCAL_MAX_ANSWER = 768
+LOCAL_MAX_ANSWER = 512
 """Default cap on one answer of a local model, in tokens."""
 
-LOCAL_CONTEXT_TOKENS = 2500
+LOCAL_CONTEXT_TOKENS = 1500
 """Default cap on the retrieved context shown to a local model, in tokens."""
 
 
