@@ -190,3 +190,21 @@ def test_extracted_answers_pass_the_tests(answer: str, executor: Executor) -> No
     completion = extract_completion(answer, PROMPT, ENTRY).completion
     [verdict] = executor.run([Job(check_program(problem, completion), 3.0)])
     assert verdict.passed, verdict.result
+
+
+def test_lift_method_out_of_an_invented_class() -> None:
+    from proctor.isolated.extract import lift_method
+
+    answer = (
+        "```python\nfrom collections import OrderedDict\n\nclass MyDict:\n"
+        "    def __init__(self):\n        self.items = {}\n\n"
+        '    def popitem(self):\n        """Doc."""\n        return self.items.popitem()\n\n'
+        "d = MyDict()\nprint(d.popitem())\n```"
+    )
+    lifted = lift_method(answer, "popitem")
+    assert lifted is not None
+    assert 'def popitem(self):\n    """Doc."""\n    return self.items.popitem()' in lifted
+    assert "from collections import OrderedDict" in lifted
+    assert "class MyDict" not in lifted and "__init__" not in lifted
+    assert lift_method("```python\ndef popitem(self):\n    pass\n```", "popitem") is None
+    assert lift_method("no code at all", "popitem") is None

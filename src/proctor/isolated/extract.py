@@ -331,3 +331,30 @@ def _run_end(lines: list[str], start: int) -> int:
         if not _CODE_LINE.match(lines[i]):
             return i
     return len(lines)
+
+
+def lift_method(answer: str, name: str) -> str | None:
+    """An answer that wrapped method ``name`` in a class of its own, as a bare function.
+
+    Asked for a method from its signature alone, models often invent a class around it; the
+    method itself (with the block's imports) is what the task asked for. Returns a fenced
+    block holding just that, or None when no block has ``name`` only inside a class.
+    """
+    for _, code in reversed(code_blocks(strip_reasoning(answer))):
+        source = textwrap.dedent(code)
+        tree = _parse(source)
+        if tree is None or _defines_tree(tree, name):
+            continue
+        for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
+            for node in cls.body:
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == name:
+                    imports = [
+                        ast.get_source_segment(source, n) or ""
+                        for n in tree.body
+                        if isinstance(n, ast.Import | ast.ImportFrom)
+                    ]
+                    start = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+                    lines = source.splitlines()[start - 1 : node.end_lineno]
+                    method = textwrap.dedent("\n".join(lines))
+                    return "```python\n" + "\n".join([*imports, "", method]).strip() + "\n```\n"
+    return None

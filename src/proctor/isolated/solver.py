@@ -21,7 +21,7 @@ from typing import Any
 
 from proctor.errors import BudgetExceeded, ModelError
 from proctor.files import write_atomic
-from proctor.isolated.extract import Extraction, extract_completion
+from proctor.isolated.extract import Extraction, extract_completion, lift_method
 from proctor.isolated.splice import SpliceError, splice_function
 from proctor.model.base import Problem, Submission
 from proctor.model.llm import ChatModel, ChatResponse
@@ -95,7 +95,10 @@ class IsolatedSolver:
         usage = _usage(response, time.monotonic() - started)
         record["messages"] = [*messages, {"role": "assistant", "content": response.content}]
         entry_point = function.qualname.rsplit(".", 1)[-1]
-        found = extract_completion(response.content, function.prompt, entry_point)
+        answer = response.content
+        if "." in function.qualname:
+            answer = lift_method(answer, entry_point) or answer
+        found = extract_completion(answer, function.prompt, entry_point)
         record["extraction"] = {"method": found.method, "completion": found.completion}
         if found.method not in ("function", "body"):
             return Submission(
