@@ -69,11 +69,11 @@ def git(cwd: Path, *args: str) -> str:
     return out.stdout.strip()
 
 
-def make_calc_repo(root: Path) -> tuple[Path, str, str]:
-    """A repository with a buggy ``mean``; returns (path, base sha, fix sha)."""
+def make_calc_repo(root: Path, base_source: str = CALC_BUGGY) -> tuple[Path, str, str]:
+    """A repository with a buggy (or stubbed) ``mean``; returns (path, base sha, fix sha)."""
     root.mkdir(parents=True)
     git(root, "init", "-q", "-b", "main")
-    (root / "calc.py").write_text(CALC_BUGGY)
+    (root / "calc.py").write_text(base_source)
     (root / "tests").mkdir()
     (root / "tests" / "test_calc.py").write_text(TESTS_BASE)
     git(root, "add", "-A")

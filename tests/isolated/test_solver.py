@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from tests.conftest import CALC_FIXED, TESTS_BASE, TESTS_FIX, git
+from tests.conftest import CALC_FIXED, make_calc_repo
 
 from proctor.errors import BudgetExceeded, ModelError
 from proctor.isolated.solver import IsolatedSolver, isolated_message
@@ -32,18 +32,7 @@ GARBAGE = "I would rather not write code today."
 
 def make_calc_pair(root: Path) -> tuple[Path, str, str]:
     """A repository whose ``mean`` body is a stub at base and restored at fix."""
-    root.mkdir(parents=True)
-    git(root, "init", "-q", "-b", "main")
-    (root / "calc.py").write_text(CALC_STUB)
-    (root / "tests").mkdir()
-    (root / "tests" / "test_calc.py").write_text(TESTS_BASE)
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "base")
-    base = git(root, "rev-parse", "HEAD")
-    (root / "calc.py").write_text(CALC_FIXED)
-    (root / "tests" / "test_calc.py").write_text(TESTS_FIX)
-    git(root, "commit", "-qam", "fix")
-    return root, base, git(root, "rev-parse", "HEAD")
+    return make_calc_repo(root, base_source=CALC_STUB)
 
 
 def calc_pair_task(repo: Path, base: str, fix: str, kind: str, stem: str = "calc-mean") -> Task:
