@@ -136,6 +136,7 @@ def _attempt(task: Task, ctx: AttemptContext, adir: Path, clock: _Clock) -> dict
         apply_patch(checkout, model_patch, label="model patch")
     except PatchError as exc:
         raise _Abort(Outcome.PATCH_FAILED, str(exc), fields) from None
+    t = clock.lap("checkout", t)
     report = (
         _quality(task, checkout, model_patch, source.gold_patch) if ctx.settings.quality else None
     )
@@ -146,7 +147,6 @@ def _attempt(task: Task, ctx: AttemptContext, adir: Path, clock: _Clock) -> dict
         fields["restored"] = prepare_for_grading(checkout, task, source.test_patch)
     except PatchError as exc:
         raise EnvironmentBuildError(f"{task.id}: {exc}") from None
-    t = clock.lap("checkout", t)
     try:
         fields |= _test_phase(task, ctx, adir, env, checkout, source.test_patch, model_patch)
     except _Abort as exc:
