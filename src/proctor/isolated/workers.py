@@ -21,9 +21,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from proctor.sandbox.cgroup import PidsCgroup
+from proctor.sandbox.local import SYSTEM_DIRS, bwrap_system_view
 
-_SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
-_MASKED = ("/etc/shadow", "/etc/gshadow")
 GRACE_S = 5.0
 """How long past a program's timeout the worker itself may take to answer."""
 
@@ -46,22 +45,13 @@ def readonly_paths(script: Path, python: Path) -> list[Path]:
         script.resolve().parent,
     }
     outer = [p for p in found if not any(q != p and q in p.parents for q in found)]
-    return sorted(p for p in outer if not any(str(p).startswith(d) for d in _SYSTEM_DIRS))
+    return sorted(p for p in outer if not any(str(p).startswith(d) for d in SYSTEM_DIRS))
 
 
 def bwrap_prefix(readonly: Sequence[Path]) -> list[str]:
     args = [shutil.which("bwrap") or "bwrap", "--unshare-all", "--unshare-user"]
     args += ["--disable-userns", "--cap-drop", "ALL", "--die-with-parent", "--new-session"]
-    for folder in _SYSTEM_DIRS:
-        path = Path(folder)
-        if path.is_symlink():
-            args += ["--symlink", os.readlink(path), folder]
-        elif path.is_dir():
-            args += ["--ro-bind", folder, folder]
-    for masked in _MASKED:
-        if Path(masked).exists():
-            args += ["--ro-bind", "/dev/null", masked]
-    args += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+    args += bwrap_system_view()
     for path in readonly:
         args += ["--ro-bind", str(path), str(path)]
     return [*args, "--chdir", "/tmp", "--"]

@@ -60,7 +60,7 @@ BACKENDS = ("bwrap", "unshare", "none")
 
 _SECRET_WORDS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "CREDENTIAL")
 _SECRET_PREFIXES = ("PROCTOR_", "OPENAI_", "ANTHROPIC_", "AWS_", "GITHUB_", "HF_")
-_SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
 _MASKED = ("/etc/shadow", "/etc/gshadow")
 _DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"
 _BWRAP_FLAGS = (
@@ -146,10 +146,11 @@ def _warn_no_isolation() -> None:
     )
 
 
-def _bwrap_prefix(mounts: Mounts, cwd: Path) -> list[str]:
-    """bwrap's argv up to ``--``: an allowlist of the host filesystem."""
-    args = [shutil.which("bwrap") or "bwrap", *_BWRAP_FLAGS]
-    for folder in _SYSTEM_DIRS:
+def bwrap_system_view() -> list[str]:
+    """bwrap arguments showing the system read-only (shadow files masked), with a private
+    /dev, /proc and /tmp: what every sandboxed command sees besides its own mounts."""
+    args: list[str] = []
+    for folder in SYSTEM_DIRS:
         path = Path(folder)
         if path.is_symlink():
             args += ["--symlink", os.readlink(path), folder]
@@ -158,8 +159,13 @@ def _bwrap_prefix(mounts: Mounts, cwd: Path) -> list[str]:
     for masked in _MASKED:
         if Path(masked).exists():
             args += ["--ro-bind", "/dev/null", masked]
+    return [*args, "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+
+
+def _bwrap_prefix(mounts: Mounts, cwd: Path) -> list[str]:
+    """bwrap's argv up to ``--``: an allowlist of the host filesystem."""
     # /tmp comes before the binds so that a mount below /tmp is not hidden by the tmpfs.
-    args += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+    args = [shutil.which("bwrap") or "bwrap", *_BWRAP_FLAGS, *bwrap_system_view()]
     binds = [("--ro-bind", p) for p in mounts.readonly] + [("--bind", p) for p in mounts.writable]
     # Deeper mounts go last so a read-only venv inside a writable checkout stays read-only.
     for flag, path in sorted(binds, key=lambda bind: len(bind[1].absolute().parts)):
@@ -299,7 +305,7 @@ class LocalSandbox:
         for folder in (cwd, *self.mounts.writable, *self.mounts.readonly):
             if not folder.exists():
                 raise SandboxError(f"sandbox folder does not exist: {folder}")
-        visible = (*self.mounts.writable, *self.mounts.readonly, *map(Path, _SYSTEM_DIRS))
+        visible = (*self.mounts.writable, *self.mounts.readonly, *map(Path, SYSTEM_DIRS))
         if self.name == "bwrap" and not any(cwd.is_relative_to(p.absolute()) for p in visible):
             raise SandboxError(f"working folder {cwd} is not inside any sandbox mount")
         with self._home() as home:
