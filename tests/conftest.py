@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.fake_openai import serve
 
 from proctor.settings import Settings
 from proctor.spec import Task
@@ -131,3 +132,10 @@ def settings(tmp_path: Path, envs_dir: Path) -> Settings:
         test_timeout_s=60,
         per_test_timeout_s=20,
     )
+
+
+@pytest.fixture
+def server() -> Iterator[str]:
+    """Base URL of a fake OpenAI-compatible server; script it through ``FakeOpenAI.answers``."""
+    with serve() as url:
+        yield url

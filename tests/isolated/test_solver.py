@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator, Mapping, Sequence
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 from tests.conftest import CALC_FIXED, make_calc_repo
+from tests.fake_openai import FakeOpenAI
 
 from proctor.errors import BudgetExceeded, ModelError
 from proctor.isolated.solver import IsolatedSolver, isolated_message
@@ -174,46 +173,10 @@ def test_the_message_is_the_humaneval_template() -> None:
     assert "Complete the following Python function" in message
 
 
-class FakeOpenAI(BaseHTTPRequestHandler):
-    answer: ClassVar[str] = ""
-    seen: ClassVar[list[dict[str, Any]]] = []
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        type(self).seen.append(body)
-        message = {"role": "assistant", "content": type(self).answer}
-        payload = {
-            "id": "x",
-            "object": "chat.completion",
-            "created": 0,
-            "model": body["model"],
-            "choices": [{"index": 0, "finish_reason": "stop", "message": message}],
-            "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
-        }
-        data = json.dumps(payload).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def server() -> Iterator[str]:
-    FakeOpenAI.seen = []
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), FakeOpenAI)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/v1"
-    httpd.shutdown()
-
-
 def test_agent_factory_solves_isolated_tasks_blind(
     iso: Task, settings: Settings, tmp_path: Path, server: str
 ) -> None:
-    FakeOpenAI.answer = RIGHT
+    FakeOpenAI.answers = [(200, RIGHT)]
     refs = References([iso], settings.repos_dir)
     with open_model(ModelChoice(f"{server}#fake"), refs, settings) as model:
         assert isinstance(model, AgentFactory)

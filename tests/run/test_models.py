@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
 
 import pytest
+from tests.fake_openai import FakeOpenAI
 
 from proctor.errors import ConfigError, ContextOverflow
 from proctor.run import AttemptContext, Outcome, References, run_attempt
@@ -32,50 +29,6 @@ calc.py
 
 CONFIDENCE: 0.9
 """
-
-
-class FakeOpenAI(BaseHTTPRequestHandler):
-    answers: ClassVar[list[tuple[int, str]]] = []
-    seen: ClassVar[list[dict[str, object]]] = []
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        type(self).seen.append(body)
-        status, text = type(self).answers.pop(0) if type(self).answers else (200, "no idea")
-        payload = {
-            "id": "x",
-            "object": "chat.completion",
-            "created": 0,
-            "model": body["model"],
-            "choices": [
-                {
-                    "index": 0,
-                    "finish_reason": "stop",
-                    "message": {"role": "assistant", "content": text},
-                }
-            ],
-            "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
-        }
-        data = json.dumps(payload if status == 200 else {"error": {"message": text}}).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def server() -> Iterator[str]:
-    FakeOpenAI.answers = []
-    FakeOpenAI.seen = []
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), FakeOpenAI)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/v1"
-    httpd.shutdown()
 
 
 def test_oneshot_over_http_resolves_and_records_calls(calc, settings, tmp_path, server) -> None:  # type: ignore[no-untyped-def]
