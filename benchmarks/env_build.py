@@ -8,8 +8,10 @@ from the same package index, in this process tree, one after the other:
   a new temporary folder), so every wheel is downloaded again;
 * warm: each side's cache is filled by one untimed build, then every trial reuses it.
 
-Both sides byte-compile what they install (pip does by default; proctor passes
-``--compile-bytecode`` because its venvs are read-only in the sandbox). The venv+pip side
+pip byte-compiles everything it installs (its default); proctor compiles what test runs load
+(the runner, the spec's packages and their dependencies; ``proctor.sandbox.env_probe``), since
+its venvs are read-only in the sandbox. A third cold row, pip with ``--no-compile``, shows pip
+with no compilation at all: a floor for any compile policy on the pip side. The venv+pip side
 includes ``ensurepip`` (what ``python -m venv`` does), ignores pip's configuration files and
 ``PIP_*`` variables (so both read PyPI only) and skips pip's self-version check; the proctor
 side includes its own extra steps (``uv --version``, an import check of pytest, ``ldd``). The
@@ -50,18 +52,24 @@ def time_uv(spec: Environment, cache: Path, scratch: Path) -> float:
 
 
 def time_pip(
-    spec: Environment, base_python: Path, cache: Path, scratch: Path, freeze: set[str]
+    spec: Environment,
+    base_python: Path,
+    cache: Path,
+    scratch: Path,
+    freeze: set[str],
+    *options: str,
 ) -> float:
     """Seconds for ``python -m venv`` + ``pip install`` into a fresh venv, cache at ``cache``.
 
     pip's configuration files and ``PIP_*`` variables are ignored, so it reads the same index
     as uv (PyPI) and nothing else; what it installed is added to ``freeze``, untimed.
+    ``options`` go to ``pip install``.
     """
     venv = scratch / "venv"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
     env.update(PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1")
     python = str(venv / "bin" / "python")
-    install = [python, "-m", "pip", "install", "-q", "--cache-dir", str(cache)]
+    install = [python, "-m", "pip", "install", "-q", "--cache-dir", str(cache), *options]
     start = time.perf_counter()
     subprocess.run([str(base_python), "-m", "venv", str(venv)], check=True, env=env)
     subprocess.run([*install, *with_test_tools(spec.packages)], check=True, env=env)
@@ -124,6 +132,10 @@ def main() -> None:
             "cold venv+pip": median_of(
                 args.repeat, lambda s: time_pip(spec, base_python, new_cache(), s, pip_set)
             ),
+            "cold pip --no-compile": median_of(
+                args.repeat,
+                lambda s: time_pip(spec, base_python, new_cache(), s, pip_set, "--no-compile"),
+            ),
         }
         uv_cache, pip_cache = root / "uv-warm", root / "pip-warm"
         median_of(1, lambda s: time_uv(spec, uv_cache, s))  # fill the caches, untimed
@@ -146,10 +158,12 @@ def main() -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores; median of {args.repeat}")
     for name, (median, times) in rows.items():
         trials = ", ".join(f"{t:.2f}" for t in times)
-        print(f"  {name:<20} {median:7.2f} s   (trials: {trials})")
+        print(f"  {name:<22} {median:7.2f} s   (trials: {trials})")
     for kind in ("cold", "warm"):
         ratio = rows[f"{kind} venv+pip"][0] / rows[f"{kind} uv (proctor)"][0]
         print(f"  {kind}: uv is {ratio:.1f}x faster than venv+pip")
+    floor = rows["cold pip --no-compile"][0] / rows["cold uv (proctor)"][0]
+    print(f"  cold: uv is {floor:.1f}x faster than venv+pip compiling nothing")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import pytest
 
 from proctor.errors import EnvironmentBuildError
 from proctor.sandbox import env as env_mod
+from proctor.sandbox import env_probe
 from proctor.sandbox.env import MARKER, PythonEnv, build_env, env_status, with_test_tools
 from proctor.spec.models import Environment
 
@@ -141,6 +142,54 @@ def test_secrets_are_not_passed_to_uv(tmp_path: Path, monkeypatch: pytest.Monkey
     assert seen["UV_PYTHON_DOWNLOADS"] == "never"
 
 
+@pytest.mark.parametrize(
+    ("requirement", "parsed"),
+    [
+        ("attrs", ("attrs", frozenset())),
+        (
+            "Zope.Interface[Test, docs] >= 5 ; python_version > '3'",
+            ("zope-interface", {"test", "docs"}),
+        ),
+        ("name @ https://example.org/name-1.0.tar.gz", ("name", frozenset())),
+        ("git+https://github.com/example/project", None),
+        ("./vendor/lib", None),
+    ],
+)
+def test_probe_parses_requirement_names_and_extras(
+    requirement: str, parsed: tuple[str, set[str]] | None
+) -> None:
+    assert env_probe.parse(requirement) == parsed
+
+
+def test_probe_follows_dependencies_only_where_their_marker_holds() -> None:
+    assert env_probe.required("six>=1", frozenset()) == ("six", frozenset())
+    assert env_probe.required("six ; python_version < '3'", frozenset()) is None
+    assert env_probe.required("Six[A] ; extra == 'test'", frozenset()) is None
+    assert env_probe.required("Six[A] ; extra == 'test'", frozenset({"test"})) == ("six", {"a"})
+
+
+def test_probe_compiles_named_packages_with_dependencies_but_not_the_runners() -> None:
+    # In proctor's own environment: pydantic requires pydantic-core; pytest requires pluggy.
+    files = env_probe.dependency_files(["pydantic"])
+    folders = {Path(f).parent.name for f in files} | {Path(f).parent.parent.name for f in files}
+    assert {"pydantic", "pydantic_core", "_pytest"} <= folders
+    assert "pluggy" not in folders  # the runner's dependencies: only what importing it loads
+    assert all(f.endswith(".py") and Path(f).is_file() for f in files)
+    assert env_probe.dependency_files(["proctor-no-such-package-7f3a9c"]) == sorted(
+        env_probe.dependency_files([])
+    )
+
+
+def test_a_probe_without_report_is_a_build_error() -> None:
+    with pytest.raises(EnvironmentBuildError, match="step 'check' printed no report"):
+        env_mod._report("k", "some noise\n")
+    assert env_mod._report("k", 'x\n{"version": "3", "prefixes": [], "compiled": 3}\n') == {
+        "version": "3",
+        "prefixes": [],
+        "compiled": 3,
+    }
+
+
 def test_a_venv_without_marker_is_not_built(tmp_path: Path) -> None:
     spec = Environment()
     half = tmp_path / spec.key(REPO)
@@ -159,6 +208,7 @@ def test_build_then_reuse(built: tuple[Environment, Path, PythonEnv], tmp_path: 
     marker = json.loads((penv.path / MARKER).read_text())
     assert marker["key"] == spec.key(REPO)
     assert marker["python_version"].startswith("3.11.")
+    assert marker["compiled_files"] > 50
     assert env_status(spec, REPO, envs_dir) == penv
 
     log = tmp_path / "reuse.log"
@@ -171,6 +221,26 @@ def test_build_then_reuse(built: tuple[Environment, Path, PythonEnv], tmp_path: 
         [str(penv.python), "-m", "pytest", "--version"], capture_output=True, text=True
     )
     assert out.returncode == 0, out.stderr
+
+
+def _compiled(module: Path) -> bool:
+    tag = sys.implementation.cache_tag
+    return (module.parent / "__pycache__" / f"{module.stem}.{tag}.pyc").is_file()
+
+
+@pytest.mark.slow
+def test_what_test_runs_load_is_compiled_and_little_else(
+    built: tuple[Environment, Path, PythonEnv],
+) -> None:
+    _, _, penv = built
+    site = next(penv.path.glob("lib/python3*/site-packages"))
+    assert _compiled(site / "_pytest" / "python.py")
+    assert _compiled(site / "_pytest" / "junitxml.py")  # a plugin, loaded at run time
+    assert _compiled(site / "pytest_timeout.py")
+    assert _compiled(site / "pluggy" / "_hooks.py")  # loaded by `import pytest`
+    lexers = sorted((site / "pygments" / "lexers").glob("[a-z]*.py"))
+    assert len(lexers) > 100
+    assert sum(map(_compiled, lexers)) < 10  # pytest loads the python and diff lexers only
 
 
 @pytest.mark.slow

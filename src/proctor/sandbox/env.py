@@ -8,8 +8,11 @@ last, so a folder without one is a half-built venv and is deleted and built agai
 A venv embeds its absolute path (script shebangs, ``activate``), so it is built in place at
 its final path rather than in a temporary folder renamed afterwards; a ``fcntl.flock`` on
 ``envs_dir/<key>.lock`` keeps two processes from building the same key at once (the second
-waits, then reuses the first one's venv). Builds run outside the sandbox, since they need the
-package index; the interpreter is never downloaded (``--python-preference only-system``).
+waits, then reuses the first one's venv). Since venvs are read-only in the sandbox, the build
+byte-compiles what test runs load (``env_probe.py``: the runner, the spec's packages and their
+dependencies); anything else is compiled in memory if a test ever imports it. Builds run
+outside the sandbox, since they need the package index; the interpreter is never downloaded
+(``--python-preference only-system``).
 """
 
 from __future__ import annotations
@@ -26,10 +29,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from uv import find_uv_bin
 
 from proctor.errors import EnvironmentBuildError
+from proctor.sandbox import env_probe
 from proctor.spec.models import Environment
 
 MARKER = "proctor-env.json"
@@ -42,17 +47,12 @@ _SYSTEM_ROOTS = tuple(Path(p) for p in ("/usr", "/lib", "/lib64", "/etc", "/bin"
 _SECRET = re.compile(r"KEY|TOKEN|SECRET|PASSWORD", re.IGNORECASE)
 # Variables that would make uv pick or run an interpreter other than the one asked for.
 _UNSET_FOR_UV = ("VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONHOME", "PYTHONPATH", "PYTHONSTARTUP")
-_REQ_NAME = re.compile(r"^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)")
 _DECORATION = " \t\u00d7\u2502\u2570\u2500\u25b6"  # uv's fancy-report box drawing
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _TIMEOUT_S = {"uv version": 60.0, "venv": 300.0, "install": 1800.0, "check": 120.0}
-# Run by the new venv's interpreter: proves pytest imports, and says where the base lives.
-_PROBE = (
-    "import json, os, sys, pytest, pytest_timeout; print(json.dumps({"
-    "'version': '.'.join(map(str, sys.version_info[:3])), "
-    "'prefixes': [sys.base_prefix, sys.base_exec_prefix, "
-    "os.path.dirname(os.path.dirname(os.path.realpath(sys.executable)))]}))"
-)
+# Run by the new venv's interpreter: byte-compiles what test runs load, proves pytest
+# imports, and says where the base lives (see its docstring).
+_PROBE = Path(env_probe.__file__)
 
 
 @dataclass(frozen=True)
@@ -183,9 +183,9 @@ def _build(env: Environment, repo: str, key: str, venv: Path, log: Path | None) 
             [uv, "venv", "--python", env.python, "--python-preference", "only-system", str(venv)],
         )
         python = venv / "bin" / "python"
-        install = [uv, "pip", "install", "--python", str(python), "--compile-bytecode"]
-        run("install", [*install, *with_test_tools(env.packages)])
-        probe = json.loads(run("check", [str(python), "-I", "-c", _PROBE]))
+        packages = with_test_tools(env.packages)
+        run("install", [uv, "pip", "install", "--python", str(python), *packages])
+        probe = _report(key, run("check", [str(python), "-I", str(_PROBE), *packages]))
         extra = _extra_paths(venv, python, [Path(p) for p in probe["prefixes"]])
         _write_marker(
             venv,
@@ -193,6 +193,7 @@ def _build(env: Environment, repo: str, key: str, venv: Path, log: Path | None) 
                 "key": key,
                 "spec": {"repo": repo, "python": env.python, "packages": list(env.packages)},
                 "python_version": probe["version"],
+                "compiled_files": probe["compiled"],
                 "uv_version": uv_version,
                 "build_seconds": round(time.monotonic() - started, 3),
                 "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -209,6 +210,18 @@ def _build(env: Environment, repo: str, key: str, venv: Path, log: Path | None) 
                 fh.write("".join(transcript))
 
 
+def _report(key: str, stdout: str) -> dict[str, Any]:
+    """The JSON object on the probe's last line of output."""
+    lines = stdout.strip().splitlines()
+    try:
+        report = json.loads(lines[-1]) if lines else None
+    except ValueError:
+        report = None
+    if not isinstance(report, dict) or not {"version", "prefixes", "compiled"} <= set(report):
+        raise EnvironmentBuildError(f"environment {key}: step 'check' printed no report")
+    return report
+
+
 def with_test_tools(packages: Sequence[str]) -> list[str]:
     """``packages`` plus those of :data:`ALWAYS_INSTALLED` it does not name (any specifier)."""
     named = {_req_name(p) for p in packages}
@@ -217,8 +230,8 @@ def with_test_tools(packages: Sequence[str]) -> list[str]:
 
 def _req_name(requirement: str) -> str:
     """The normalised project name of a requirement string ('' for URLs and paths)."""
-    m = _REQ_NAME.match(requirement)
-    return re.sub(r"[-_.]+", "-", m.group(1)).lower() if m else ""
+    parsed = env_probe.parse(requirement)
+    return parsed[0] if parsed else ""
 
 
 def _run(
