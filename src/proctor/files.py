@@ -1,4 +1,6 @@
-"""Crash-safe file writes shared by every layer: results, records and specs survive kill -9."""
+"""Files shared by every layer: crash-safe writes (results, records and specs survive kill -9)
+and the harness scripts that run inside the sandbox.
+"""
 
 from __future__ import annotations
 
@@ -32,3 +34,20 @@ def append_line(path: Path, line: str) -> None:
         fh.write(line.rstrip("\n") + "\n")
         fh.flush()
         os.fsync(fh.fileno())
+
+
+def harness_path(*parts: str) -> Path:
+    """A file or folder of the harness: the scripts proctor runs inside the sandbox.
+
+    In a checkout they live in the top-level ``harness/`` folder; a wheel carries the same files
+    as ``proctor/_harness`` (see pyproject.toml). The checkout's copy wins where both exist.
+
+    Raises:
+        FileNotFoundError: neither copy has it (an installation without the harness).
+    """
+    here = Path(__file__).resolve().parent
+    for root in (here.parents[1] / "harness", here / "_harness"):
+        candidate = root.joinpath(*parts)
+        if candidate.exists():
+            return candidate
+    raise FileNotFoundError(f"harness file {'/'.join(parts)} is missing from this installation")

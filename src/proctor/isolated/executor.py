@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from proctor.errors import SandboxError
+from proctor.files import harness_path
 from proctor.isolated.workers import (
     GRACE_S,
     Job,
@@ -54,7 +55,7 @@ from proctor.sandbox.cgroup import PidsCgroup
 
 __all__ = ["DEFAULT_LIMITS", "WORKER_SCRIPT", "Executor", "Job", "Verdict", "run_programs"]
 
-WORKER_SCRIPT = Path(__file__).resolve().parents[3] / "harness" / "exec_worker.py"
+WORKER_SCRIPT = harness_path("exec_worker.py")
 """Where the worker script lives in a checkout of proctor."""
 
 DEFAULT_LIMITS = Limits(memory_mb=1024, cpu_s=60, file_size_mb=16, nproc=16)

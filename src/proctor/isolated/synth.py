@@ -33,6 +33,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from proctor.errors import GradingError, ProctorError
+from proctor.files import harness_path
 from proctor.isolated.derive import commit_date, derive_pair, init_derived
 from proctor.isolated.functions import FunctionInfo, find_functions, isolated_prompt, remove_body
 from proctor.repo import ensure_source, github_slug, is_test_path, resolve_commit, sealed_checkout
@@ -51,7 +52,7 @@ __all__ = [
     "task_stem",
 ]
 
-CALLTRACE_DIR = Path(__file__).resolve().parents[3] / "harness" / "calltrace"
+CALLTRACE_DIR = harness_path("calltrace")
 """Folder of the pytest plugin ``proctor_calltrace`` in a checkout of proctor."""
 MIN_BODY, MAX_BODY = 3, 40
 MAX_P2P = 20
