@@ -28,3 +28,14 @@ REPOS_OPT = typer.Option(
     None, "--repos-dir", help="Mirror cache (default repos/, PROCTOR_REPOS_DIR)."
 )
 SANDBOX_OPT = typer.Option(None, "--sandbox", help="auto, bwrap, unshare or none.")
+
+# The options of every command that runs a model on tasks (run, compare).
+AGENT_OPT = typer.Option("oneshot", "--agent", help="oneshot (edit blocks) or tools.")
+RETRIEVER_OPT = typer.Option("hybrid", "--retriever", help="hybrid, bm25, bm25-files, none.")
+MAX_TOKENS_OPT = typer.Option(200_000, "--max-tokens", help="Per-task token budget.")
+MAX_USD_OPT = typer.Option(1.0, "--max-usd", help="Per-task dollar budget.")
+MAX_SECONDS_OPT = typer.Option(
+    1800.0, "--max-seconds", help="Per-task wall-time budget for the model."
+)
+THREADS_OPT = typer.Option(1, "--threads", help="CPU threads for a local model's server.")
+JOBS_OPT = typer.Option(1, "-j", "--jobs", help="Attempts in parallel.")

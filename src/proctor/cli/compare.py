@@ -20,7 +20,20 @@ from pathlib import Path
 
 import typer
 
-from proctor.cli.common import REPOS_OPT, SANDBOX_OPT, console, fail, settings_from
+from proctor.cli.common import (
+    AGENT_OPT,
+    JOBS_OPT,
+    MAX_SECONDS_OPT,
+    MAX_TOKENS_OPT,
+    MAX_USD_OPT,
+    REPOS_OPT,
+    RETRIEVER_OPT,
+    SANDBOX_OPT,
+    THREADS_OPT,
+    console,
+    fail,
+    settings_from,
+)
 from proctor.cli.humaneval import builtin_chat_model
 from proctor.errors import ConfigError, ProctorError
 from proctor.isolated import Executor, run_humaneval
@@ -67,13 +80,13 @@ def compare(
     humaneval_subset: int | None = typer.Option(
         None, "--humaneval-subset", help="First K HumanEval problems (0 skips; default all)."
     ),
-    agent: str = typer.Option("oneshot", "--agent", help="oneshot (edit blocks) or tools."),
-    retriever: str = typer.Option("hybrid", "--retriever", help="hybrid, bm25, bm25-files, none."),
-    max_tokens: int = typer.Option(200_000, help="Per-task token budget."),
-    max_usd: float = typer.Option(1.0, help="Per-task dollar budget."),
-    max_seconds: float = typer.Option(1800.0, help="Per-task wall-time budget for the model."),
-    threads: int = typer.Option(1, help="CPU threads for a local model's server."),
-    jobs: int = typer.Option(1, "-j", "--jobs", help="Attempts in parallel."),
+    agent: str = AGENT_OPT,
+    retriever: str = RETRIEVER_OPT,
+    max_tokens: int = MAX_TOKENS_OPT,
+    max_usd: float = MAX_USD_OPT,
+    max_seconds: float = MAX_SECONDS_OPT,
+    threads: int = THREADS_OPT,
+    jobs: int = JOBS_OPT,
     out: Path = typer.Option(Path("runs/compare"), "--out", help="Compare folder."),
     from_runs: list[Path] | None = typer.Option(
         None, "--from-runs", help="Compare existing folders (repeat); runs nothing."

@@ -8,7 +8,20 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from proctor.cli.common import REPOS_OPT, SANDBOX_OPT, console, fail, settings_from
+from proctor.cli.common import (
+    AGENT_OPT,
+    JOBS_OPT,
+    MAX_SECONDS_OPT,
+    MAX_TOKENS_OPT,
+    MAX_USD_OPT,
+    REPOS_OPT,
+    RETRIEVER_OPT,
+    SANDBOX_OPT,
+    THREADS_OPT,
+    console,
+    fail,
+    settings_from,
+)
 from proctor.errors import ProctorError
 from proctor.report import results_table, summarize, summary_table
 from proctor.run import AttemptContext, AttemptResult, References, run_suite
@@ -26,13 +39,13 @@ def run(
         "--model",
         help="local:NAME (offline), a models.yaml name, openai:M, URL#M, or gold / empty.",
     ),
-    agent: str = typer.Option("oneshot", "--agent", help="oneshot (edit blocks) or tools."),
-    retriever: str = typer.Option("hybrid", "--retriever", help="hybrid, bm25, bm25-files, none."),
-    max_tokens: int = typer.Option(200_000, help="Per-task token budget."),
-    max_usd: float = typer.Option(1.0, help="Per-task dollar budget."),
-    max_seconds: float = typer.Option(1800.0, help="Per-task wall-time budget for the model."),
-    threads: int = typer.Option(1, help="CPU threads for a local model's server."),
-    jobs: int = typer.Option(1, "-j", "--jobs", help="Attempts in parallel."),
+    agent: str = AGENT_OPT,
+    retriever: str = RETRIEVER_OPT,
+    max_tokens: int = MAX_TOKENS_OPT,
+    max_usd: float = MAX_USD_OPT,
+    max_seconds: float = MAX_SECONDS_OPT,
+    threads: int = THREADS_OPT,
+    jobs: int = JOBS_OPT,
     run_dir: Path | None = typer.Option(None, "--run-dir", help="Default: runs/MODEL-SUITE."),
     keep_checkouts: bool = typer.Option(False, help="Keep each attempt's checkout."),
     repos_dir: Path | None = REPOS_OPT,
