@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from proctor.agent import TOOL_SCHEMAS, ToolAgent
-from proctor.errors import BudgetExceeded, ModelError
+from proctor.errors import BudgetExceeded, ContextOverflow, ModelError
 from proctor.model.base import Model, Problem
 from proctor.model.llm import ChatResponse
 from proctor.sandbox.base import ExecResult
@@ -191,3 +191,47 @@ def test_schemas_are_well_formed() -> None:
         assert params["type"] == "object"
         assert set(params["required"]) <= set(params["properties"])
     json.dumps(TOOL_SCHEMAS)
+
+
+def _big_repo(problem: Problem) -> None:
+    for k in range(4):  # four files of ~6,000 characters each
+        lines = "".join(f"VALUE_{k}_{i} = {i}  # padding padding padding\n" for i in range(150))
+        (problem.checkout / f"big{k}.py").write_text(lines)
+
+
+def _read(k: int) -> tuple[str, str]:
+    return ("read_file", json.dumps({"path": f"big{k}.py"}))
+
+
+def test_old_tool_results_are_elided_to_fit_the_window(script, reply, problem: Problem) -> None:  # type: ignore[no-untyped-def]
+    _big_repo(problem)
+    llm = script([reply(_read(k)) for k in range(4)] + [reply(("submit", '{"confidence": 0.5}'))])
+    llm.context_window = 6_500  # room for about two results besides the prompt
+    sub = ToolAgent(llm, None, answer_tokens=500).solve(problem)
+    assert sub.status == "submitted"
+    last = _tool_results(llm.seen[-1])
+    assert [r.startswith("[output of read_file elided") for r in last] == [1, 1, 0, 0]
+    assert "VALUE_3_149 = 149" in last[3] and "VALUE_2_0 = 0" in last[2]
+    first_seen = _tool_results(llm.seen[1])
+    assert "VALUE_0_0 = 0" in first_seen[0]  # nothing elided while it fitted
+    saved = _trajectory(problem)
+    assert all("elided" not in r for r in _tool_results(saved["messages"]))  # kept whole
+    assert len(saved["elided"]) == 2
+
+
+def test_an_overflow_elides_all_but_the_newest_and_retries_once(
+    script, reply, problem: Problem
+) -> None:  # type: ignore[no-untyped-def]
+    _big_repo(problem)
+    overflow = ContextOverflow("context length exceeded")
+    llm = script([reply(_read(k)) for k in range(3)] + [overflow, reply(("submit", '{"confidence": 0.5}'))])
+    sub = ToolAgent(llm, None).solve(problem)
+    assert sub.status == "submitted"
+    retried = _tool_results(llm.seen[-1])
+    assert [r.startswith("[output of read_file elided") for r in retried] == [1, 1, 0]
+    assert not any("elided" in r for r in _tool_results(llm.seen[-2]))
+
+    llm = script([reply(_read(0)), reply(_read(1)), overflow, overflow])
+    sub = ToolAgent(llm, None).solve(problem)
+    assert (sub.status, sub.message) == ("limit", "context length exceeded")
+    assert len(llm.seen) == 4  # one retry, then the overflow ends the attempt

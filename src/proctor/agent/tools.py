@@ -4,10 +4,17 @@ The loop is :meth:`ToolAgent._loop`. What the model gets wrong (bad arguments, a
 a reply without a tool call) goes back to it as text (:class:`~proctor.agent.errors.Feedback`);
 ``submit`` and the limits end the loop (:class:`~proctor.agent.errors.Stop`). Edits made before
 a limit stay in the checkout and are graded.
+
+The conversation is kept inside the model's context window: before each call the oldest tool
+results are elided (replaced by a one-line note) until the estimated prompt leaves room for an
+answer, the newest two always kept; if the model still reports an overflow, every result but
+the newest is elided and the call made once more. Only then does the overflow end the attempt
+as a limit.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -16,11 +23,13 @@ from proctor.agent.answer import parse_verdict, verdict_submission
 from proctor.agent.errors import LimitReached, MalformedAnswer, Stop, Submitted
 from proctor.agent.oneshot import Renderer, render_context, retrieved
 from proctor.agent.toolset import TOOL_NAMES, TOOL_SCHEMAS, Toolbox, parse_text_tool_calls
-from proctor.agent.transcript import Transcript, prompt
-from proctor.errors import BudgetExceeded, ProctorError
+from proctor.agent.transcript import CHARS_PER_TOKEN, Transcript, prompt
+from proctor.errors import BudgetExceeded, ContextOverflow, ProctorError
 from proctor.model.base import Problem, Submission
 from proctor.model.llm import ChatModel, ChatResponse, ToolCall
 from proctor.retrieval.base import Retriever
+
+_SCHEMA_TOKENS = len(json.dumps(TOOL_SCHEMAS)) // CHARS_PER_TOKEN
 
 
 class ToolAgent:
@@ -35,8 +44,12 @@ class ToolAgent:
         budget_tokens: token budget of the retrieved context.
         renderer: turns the retrieved context into prompt text.
         test_timeout_s: wall-clock limit of one ``run_tests`` call.
+        answer_tokens: room kept in the context window for the model's answer.
         clock: seconds, monotonic (a test seam).
     """
+
+    KEEP_RESULTS = 2
+    """Newest tool results never elided to make room."""
 
     def __init__(
         self,
@@ -49,6 +62,7 @@ class ToolAgent:
         budget_tokens: int = 2000,
         renderer: Renderer = render_context,
         test_timeout_s: float = 300.0,
+        answer_tokens: int = 1024,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.llm = llm
@@ -59,6 +73,7 @@ class ToolAgent:
         self.budget_tokens = budget_tokens
         self.renderer = renderer
         self.test_timeout_s = test_timeout_s
+        self.answer_tokens = answer_tokens
         self.clock = clock
 
     def solve(self, problem: Problem) -> Submission:
@@ -96,7 +111,7 @@ class ToolAgent:
 
     def _step(self, record: Transcript, toolbox: Toolbox) -> None:
         """One model call and the tool calls it makes (raises to talk back or to stop)."""
-        response = record.ask(self.llm, tools=TOOL_SCHEMAS)
+        response = self._ask(record)
         calls, native = self._calls(response)
         for call in calls:
             started = time.monotonic()
@@ -106,6 +121,17 @@ class ToolAgent:
                 record.tool_result(call, exc.submission.status, 0.0, native=native)
                 raise
             record.tool_result(call, result, time.monotonic() - started, native=native)
+
+    def _ask(self, record: Transcript) -> ChatResponse:
+        """One model call, old tool results elided first as far as the context window needs."""
+        room = self.llm.context_window - self.answer_tokens
+        record.elide(keep=self.KEEP_RESULTS, fit_tokens=room, extra_tokens=_SCHEMA_TOKENS)
+        try:
+            return record.ask(self.llm, tools=TOOL_SCHEMAS)
+        except ContextOverflow:
+            if not record.elide(keep=1):
+                raise
+            return record.ask(self.llm, tools=TOOL_SCHEMAS)
 
     def _calls(self, response: ChatResponse) -> tuple[list[ToolCall], bool]:
         """The calls of a reply and whether they were native.

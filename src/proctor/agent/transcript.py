@@ -36,6 +36,19 @@ def write_json_atomic(path: Path, data: Any) -> None:
     write_atomic(path, json.dumps(data, indent=1, ensure_ascii=False, default=str))
 
 
+CHARS_PER_TOKEN = 3
+"""Characters per token assumed when sizing a conversation (low, so the estimate runs high)."""
+
+ELIDED = "[output of {tool} elided to fit the context window ({lines} lines); ask again if needed]"
+"""What the model sees instead of an old tool result once it has been elided."""
+
+
+def estimate_tokens(messages: Sequence[Mapping[str, Any]]) -> int:
+    """A generous estimate of the tokens ``messages`` take (text, tool calls, framing)."""
+    chars = sum(len(json.dumps(m, ensure_ascii=False)) for m in messages)
+    return chars // CHARS_PER_TOKEN + 1
+
+
 def assistant_message(response: ChatResponse) -> dict[str, Any]:
     """The model's reply as it goes back into the conversation."""
     message: dict[str, Any] = {"role": "assistant", "content": response.content}
@@ -49,7 +62,11 @@ def assistant_message(response: ChatResponse) -> dict[str, Any]:
 
 @dataclass
 class Transcript:
-    """Messages sent and received, with a step log and the usage summed over calls."""
+    """Messages sent and received, with a step log and the usage summed over calls.
+
+    ``messages`` keeps every tool result whole; the model is sent :meth:`sent`, in which the
+    results listed in ``elided`` (indices into ``messages``) are replaced by a short note.
+    """
 
     agent: str
     model: str
@@ -59,6 +76,39 @@ class Transcript:
     usage: dict[str, float] = field(default_factory=dict)
     started_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat())
     submission: Submission | None = None
+    observations: list[tuple[int, str]] = field(default_factory=list)
+    """Index in ``messages`` and tool name of every tool result, oldest first."""
+    elided: set[int] = field(default_factory=set)
+
+    def sent(self) -> list[dict[str, Any]]:
+        """The conversation as the model gets it: elided tool results replaced by a note."""
+        names = dict(self.observations)
+        return [
+            {**m, "content": _elided_note(names[i], m["content"])} if i in self.elided else m
+            for i, m in enumerate(self.messages)
+        ]
+
+    def elide(self, *, keep: int, fit_tokens: int | None = None, extra_tokens: int = 0) -> int:
+        """Elide the oldest tool results, always keeping the newest ``keep`` whole.
+
+        Args:
+            keep: tool results never elided, newest first.
+            fit_tokens: stop once :func:`estimate_tokens` of :meth:`sent` plus
+                ``extra_tokens`` is at most this; None elides every result but ``keep``.
+            extra_tokens: what the request adds besides the messages (tool schemas).
+
+        Returns:
+            How many results were newly elided.
+        """
+        candidates = [i for i, _ in self.observations[: max(0, len(self.observations) - keep)]]
+        done = 0
+        for index in candidates:
+            if fit_tokens is not None and estimate_tokens(self.sent()) + extra_tokens <= fit_tokens:
+                break
+            if index not in self.elided:
+                self.elided.add(index)
+                done += 1
+        return done
 
     def say(self, role: str, content: str) -> None:
         """Append a system or user message."""
@@ -77,7 +127,7 @@ class Transcript:
             ModelError: the model could not answer (BudgetExceeded when the budget is spent).
         """
         started = time.monotonic()
-        response = llm.complete(self.messages, tools=tools, max_tokens=max_tokens)
+        response = llm.complete(self.sent(), tools=tools, max_tokens=max_tokens)
         seconds = time.monotonic() - started
         self.messages.append(assistant_message(response))
         self.steps.append(
@@ -102,6 +152,7 @@ class Transcript:
 
     def tool_result(self, call: ToolCall, result: str, seconds: float, *, native: bool) -> None:
         """Append a tool's result: a ``tool`` message, or a user message for text calls."""
+        self.observations.append((len(self.messages), call.name))
         if native:
             self.messages.append({"role": "tool", "tool_call_id": call.id, "content": result})
         else:
@@ -131,5 +182,10 @@ class Transcript:
                 "usage": self.usage,
                 "steps": self.steps,
                 "messages": self.messages,
+                "elided": sorted(self.elided),
             },
         )
+
+
+def _elided_note(tool: str, content: str) -> str:
+    return ELIDED.format(tool=tool, lines=content.count("\n") + 1)
