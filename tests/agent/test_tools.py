@@ -224,7 +224,9 @@ def test_an_overflow_elides_all_but_the_newest_and_retries_once(
 ) -> None:  # type: ignore[no-untyped-def]
     _big_repo(problem)
     overflow = ContextOverflow("context length exceeded")
-    llm = script([reply(_read(k)) for k in range(3)] + [overflow, reply(("submit", '{"confidence": 0.5}'))])
+    llm = script(
+        [reply(_read(k)) for k in range(3)] + [overflow, reply(("submit", '{"confidence": 0.5}'))]
+    )
     sub = ToolAgent(llm, None).solve(problem)
     assert sub.status == "submitted"
     retried = _tool_results(llm.seen[-1])
