@@ -1,10 +1,12 @@
-"""The `proctor run` command end to end: relative run dirs, resume, resume after kill -9."""
+"""The `proctor run` command end to end: relative run dirs, resume, resume after kill -9 and
+after SIGTERM."""
 
 from __future__ import annotations
 
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -97,6 +99,33 @@ def test_resume_after_kill_minus_nine(calc, tmp_path, cli_env) -> None:  # type:
     ids = [r["task_id"] for r in lines(results)]
     assert sorted(ids) == [f"calc-{i}" for i in range(5)]
     assert all(r["outcome"] == "resolved" for r in lines(results))
+
+
+def test_sigterm_stops_at_once_and_records_nothing_in_flight(calc, tmp_path, cli_env) -> None:  # type: ignore[no-untyped-def]
+    task, _ = calc
+    suite = write_suite(task, tmp_path / "suite", 3)
+    mute = socket.create_server(("127.0.0.1", 0))  # takes connections, never answers
+    url = f"http://127.0.0.1:{mute.getsockname()[1]}/v1#silent"
+    args = ("run", "--suite", str(suite), "--model", url, "-j", "2", "--run-dir", "out")
+    victim = proctor(*args, cwd=tmp_path, env={**cli_env, "PROCTOR_API_KEY": "k"})
+    try:
+        mute.settimeout(240)
+        held = [mute.accept()[0] for _ in range(2)]  # both attempts are waiting on the model
+        started = time.monotonic()
+        victim.send_signal(signal.SIGTERM)
+        out, _ = victim.communicate(timeout=60)
+        took = time.monotonic() - started
+    finally:
+        victim.kill()
+        mute.close()
+    assert victim.returncode == 128 + signal.SIGTERM, out
+    assert took < 15, f"exit took {took:.1f}s"
+    assert "Traceback" not in out
+    results = tmp_path / "out" / "results.jsonl"
+    assert not results.exists() or results.read_text() == ""
+    assert not (tmp_path / "out" / "calc-2").exists()  # never started
+    for conn in held:
+        conn.close()
 
 
 def test_bad_suite_is_one_line(tmp_path, cli_env) -> None:  # type: ignore[no-untyped-def]

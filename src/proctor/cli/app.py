@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
+import threading
 
 import typer
 
@@ -29,12 +32,35 @@ app.command("humaneval")(
 )
 
 
+_interrupted = threading.Event()
+
+
 def _terminate(signum: int, frame: object) -> None:
     # Turn SIGTERM into SystemExit so context managers stop local servers and sandboxes.
+    _interrupted.set()
     raise SystemExit(128 + signum)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    _interrupted.set()
+    raise KeyboardInterrupt
+
+
 def main() -> None:
-    """Entry point of the console script."""
+    """Entry point of the console script.
+
+    After SIGTERM or Ctrl-C the stack unwinds (local servers stop, sandboxes are killed); then,
+    if attempts are still in flight on worker threads (blocked in a model call, say), the
+    process exits at once instead of waiting for them: their results would not be recorded
+    anyway (see :mod:`proctor.run.suite`), and a resumed run attempts them again.
+    """
     signal.signal(signal.SIGTERM, _terminate)
-    app()
+    signal.signal(signal.SIGINT, _interrupt)
+    try:
+        app()
+    except SystemExit as exc:
+        if _interrupted.is_set() and threading.active_count() > 1:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(exc.code if isinstance(exc.code, int) else 1)
+        raise

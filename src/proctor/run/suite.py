@@ -1,7 +1,14 @@
-"""Run a suite: attempts in parallel, results recorded as they finish, resumable."""
+"""Run a suite: attempts in parallel, results recorded as they finish, resumable.
+
+An interruption (Ctrl-C, or SIGTERM turned into SystemExit by the CLI) stops the run: attempts
+not yet started never start, and attempts still in flight are not recorded when they end (the
+model server may be gone by then, so their outcome would be the interruption's, not the
+model's); a resumed run attempts them again.
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
@@ -38,18 +45,26 @@ def run_suite(
             if on_result:
                 on_result(done[task.id], True)
     todo = [t for t in tasks if t.id not in done]
+    interrupted = threading.Event()
 
     def attempt(task: Task) -> AttemptResult:
         adir = run_dir / task.id
         result = run_attempt(task, ctx, adir)
-        store.record(result, adir)
+        if not interrupted.is_set():
+            store.record(result, adir)
         return result
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    try:
         futures = [pool.submit(attempt, t) for t in todo]
         for fut in as_completed(futures):
             result = fut.result()
             results[result.task_id] = result
             if on_result:
                 on_result(result, False)
+    except BaseException:
+        interrupted.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     return [results[t.id] for t in tasks]
