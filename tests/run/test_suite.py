@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from tests.run.test_results import result
 
-from proctor.run import AttemptContext, AttemptResult, Outcome, ResultsStore, run_suite
+from proctor.run import AttemptContext, AttemptResult, ResultsStore, run_suite
 from proctor.run import suite as suite_mod
 from proctor.settings import Settings
 from proctor.spec import Task
@@ -39,15 +39,7 @@ class _Model:
 
 
 def _result(task: Task) -> AttemptResult:
-    now = datetime.now(timezone.utc)
-    return AttemptResult(
-        task_id=task.id,
-        model="fake",
-        outcome=Outcome.RESOLVED,
-        resolved=True,
-        started_at=now,
-        finished_at=now,
-    )
+    return result(task.id).model_copy(update={"model": "fake"})
 
 
 def _ctx(tmp_path: Path) -> AttemptContext:

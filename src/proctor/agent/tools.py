@@ -23,13 +23,14 @@ from proctor.agent.answer import parse_verdict, verdict_submission
 from proctor.agent.errors import LimitReached, MalformedAnswer, Stop, Submitted
 from proctor.agent.oneshot import Renderer, render_context, retrieved
 from proctor.agent.toolset import TOOL_NAMES, TOOL_SCHEMAS, Toolbox, parse_text_tool_calls
-from proctor.agent.transcript import CHARS_PER_TOKEN, Transcript, prompt
+from proctor.agent.transcript import Transcript, prompt
 from proctor.errors import BudgetExceeded, ContextOverflow, ProctorError
 from proctor.model.base import Problem, Submission
 from proctor.model.llm import ChatModel, ChatResponse, ToolCall
 from proctor.retrieval.base import Retriever
+from proctor.retrieval.tokens import estimate_tokens
 
-_SCHEMA_TOKENS = len(json.dumps(TOOL_SCHEMAS)) // CHARS_PER_TOKEN
+_SCHEMA_TOKENS = estimate_tokens(json.dumps(TOOL_SCHEMAS))
 
 
 class ToolAgent:

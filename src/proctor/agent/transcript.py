@@ -19,6 +19,7 @@ from typing import Any
 from proctor.files import write_atomic
 from proctor.model.base import Submission
 from proctor.model.llm import ChatModel, ChatResponse, ToolCall
+from proctor.retrieval.tokens import estimate_tokens
 
 
 def prompt(name: str, **values: str) -> str:
@@ -36,17 +37,13 @@ def write_json_atomic(path: Path, data: Any) -> None:
     write_atomic(path, json.dumps(data, indent=1, ensure_ascii=False, default=str))
 
 
-CHARS_PER_TOKEN = 3
-"""Characters per token assumed when sizing a conversation (low, so the estimate runs high)."""
-
 ELIDED = "[output of {tool} elided to fit the context window ({lines} lines); ask again if needed]"
 """What the model sees instead of an old tool result once it has been elided."""
 
 
-def estimate_tokens(messages: Sequence[Mapping[str, Any]]) -> int:
-    """A generous estimate of the tokens ``messages`` take (text, tool calls, framing)."""
-    chars = sum(len(json.dumps(m, ensure_ascii=False)) for m in messages)
-    return chars // CHARS_PER_TOKEN + 1
+def message_tokens(message: Mapping[str, Any]) -> int:
+    """About how many tokens one message takes (text, tool calls and framing)."""
+    return estimate_tokens(json.dumps(message, ensure_ascii=False))
 
 
 def assistant_message(response: ChatResponse) -> dict[str, Any]:
@@ -76,15 +73,14 @@ class Transcript:
     usage: dict[str, float] = field(default_factory=dict)
     started_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat())
     submission: Submission | None = None
-    observations: list[tuple[int, str]] = field(default_factory=list)
-    """Index in ``messages`` and tool name of every tool result, oldest first."""
+    observations: dict[int, str] = field(default_factory=dict)
+    """Index in ``messages`` of every tool result, oldest first, to the tool's name."""
     elided: set[int] = field(default_factory=set)
 
     def sent(self) -> list[dict[str, Any]]:
         """The conversation as the model gets it: elided tool results replaced by a note."""
-        names = dict(self.observations)
         return [
-            {**m, "content": _elided_note(names[i], m["content"])} if i in self.elided else m
+            {**m, "content": self._note(i)} if i in self.elided else m
             for i, m in enumerate(self.messages)
         ]
 
@@ -93,22 +89,33 @@ class Transcript:
 
         Args:
             keep: tool results never elided, newest first.
-            fit_tokens: stop once :func:`estimate_tokens` of :meth:`sent` plus
+            fit_tokens: stop once :meth:`sent`, by :func:`message_tokens`, plus
                 ``extra_tokens`` is at most this; None elides every result but ``keep``.
             extra_tokens: what the request adds besides the messages (tool schemas).
 
         Returns:
             How many results were newly elided.
         """
-        candidates = [i for i, _ in self.observations[: max(0, len(self.observations) - keep)]]
-        done = 0
-        for index in candidates:
-            if fit_tokens is not None and estimate_tokens(self.sent()) + extra_tokens <= fit_tokens:
-                break
-            if index not in self.elided:
-                self.elided.add(index)
-                done += 1
-        return done
+        kept = max(0, len(self.observations) - keep)
+        older = [i for i in list(self.observations)[:kept] if i not in self.elided]
+        if fit_tokens is not None:
+            sent = self.sent()
+            total = sum(map(message_tokens, sent)) + extra_tokens
+            chosen = []
+            for index in older:
+                if total <= fit_tokens:
+                    break
+                note = {**sent[index], "content": self._note(index)}
+                total -= message_tokens(sent[index]) - message_tokens(note)
+                chosen.append(index)
+            older = chosen
+        self.elided.update(older)
+        return len(older)
+
+    def _note(self, index: int) -> str:
+        """The note that stands for the tool result ``messages[index]``."""
+        tool = self.observations[index]
+        return ELIDED.format(tool=tool, lines=self.messages[index]["content"].count("\n") + 1)
 
     def say(self, role: str, content: str) -> None:
         """Append a system or user message."""
@@ -152,7 +159,7 @@ class Transcript:
 
     def tool_result(self, call: ToolCall, result: str, seconds: float, *, native: bool) -> None:
         """Append a tool's result: a ``tool`` message, or a user message for text calls."""
-        self.observations.append((len(self.messages), call.name))
+        self.observations[len(self.messages)] = call.name
         if native:
             self.messages.append({"role": "tool", "tool_call_id": call.id, "content": result})
         else:
@@ -185,7 +192,3 @@ class Transcript:
                 "elided": sorted(self.elided),
             },
         )
-
-
-def _elided_note(tool: str, content: str) -> str:
-    return ELIDED.format(tool=tool, lines=content.count("\n") + 1)
