@@ -18,7 +18,7 @@ from proctor.agent.answer import Verdict, parse_verdict, verdict_submission
 from proctor.agent.edits import Applied, apply_blocks, parse_edit_blocks
 from proctor.agent.errors import EditNotApplied, MalformedAnswer, Stop
 from proctor.agent.transcript import Transcript, prompt
-from proctor.errors import BudgetExceeded, ProctorError
+from proctor.errors import ProctorError
 from proctor.model.base import Problem, Submission
 from proctor.model.llm import ChatModel
 from proctor.retrieval.base import Context, Retriever
@@ -90,10 +90,8 @@ class OneShotAgent:
             submission = Submission("malformed", f"{exc}{' (answer cut off)' if cut else ''}")
         except Stop as exc:
             submission = exc.submission
-        except BudgetExceeded as exc:
-            submission = Submission("limit", str(exc))
         except ProctorError as exc:
-            submission = Submission("error", str(exc))
+            submission = Submission.failed(exc)
         record.submission = replace(submission, usage=dict(record.usage))
         record.save(problem.workdir / "conversation.json")
         return record.submission

@@ -24,7 +24,7 @@ from proctor.agent.errors import LimitReached, MalformedAnswer, Stop, Submitted
 from proctor.agent.oneshot import Renderer, render_context, retrieved
 from proctor.agent.toolset import TOOL_NAMES, TOOL_SCHEMAS, Toolbox, parse_text_tool_calls
 from proctor.agent.transcript import Transcript, prompt
-from proctor.errors import BudgetExceeded, ContextOverflow, ProctorError
+from proctor.errors import ContextOverflow, ProctorError
 from proctor.model.base import Problem, Submission
 from proctor.model.llm import ChatModel, ChatResponse, ToolCall
 from proctor.retrieval.base import Retriever
@@ -85,10 +85,8 @@ class ToolAgent:
         record = Transcript(self.name, self.llm.name, problem.task_id)
         try:
             submission = self._loop(problem, record)
-        except BudgetExceeded as exc:
-            submission = Submission("limit", str(exc))
         except ProctorError as exc:
-            submission = Submission("error", str(exc))
+            submission = Submission.failed(exc)
         record.submission = replace(submission, usage=dict(record.usage))
         record.save(problem.workdir / "trajectory.json")
         return record.submission

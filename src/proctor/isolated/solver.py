@@ -19,7 +19,7 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
-from proctor.errors import BudgetExceeded, ModelError
+from proctor.errors import ModelError
 from proctor.files import write_atomic
 from proctor.isolated.extract import Extraction, extract_completion, lift_method
 from proctor.isolated.splice import SpliceError, splice_function
@@ -88,10 +88,8 @@ class IsolatedSolver:
             response = self.llm.complete(
                 messages, max_tokens=self.max_tokens, temperature=self.temperature
             )
-        except BudgetExceeded as exc:
-            return Submission("limit", str(exc))
         except ModelError as exc:
-            return Submission("error", str(exc))
+            return Submission.failed(exc)
         usage = _usage(response, time.monotonic() - started)
         record["messages"] = [*messages, {"role": "assistant", "content": response.content}]
         entry_point = function.qualname.rsplit(".", 1)[-1]

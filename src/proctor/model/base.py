@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from proctor.errors import BudgetExceeded, ProctorError
 from proctor.sandbox.base import ExecResult
 from proctor.spec import IsolatedFunction, Task
 
@@ -48,6 +49,12 @@ class Submission:
     message: str = ""
     confidence: float | None = None
     usage: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def failed(cls, exc: ProctorError) -> Submission:
+        """How an attempt ends when the model cannot go on: ``limit`` for a spent budget (or
+        a full context window), ``error`` for anything else (an API failing past retries)."""
+        return cls("limit" if isinstance(exc, BudgetExceeded) else "error", str(exc))
 
 
 @runtime_checkable
