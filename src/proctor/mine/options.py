@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from proctor.spec import Environment
+from proctor.spec.models import Environment, python_version, task_id
 
 DOC_GLOBS = (
     "*.md",
@@ -81,16 +79,12 @@ class MineOptions(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str | None) -> str | None:
-        if v is not None and not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", v):
-            raise ValueError(f"{v!r}: use letters, digits, '.', '_' and '-' only")
-        return v
+        return None if v is None else task_id(v)
 
     @field_validator("python")
     @classmethod
     def _python(cls, v: str) -> str:
-        if not re.match(r"^3\.\d+(\.\d+)?$", v):
-            raise ValueError(f"{v!r} is not a Python version like '3.11'")
-        return v
+        return python_version(v)
 
     def environment(self) -> Environment:
         """The task environment these options describe."""

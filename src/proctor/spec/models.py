@@ -20,6 +20,28 @@ _SHA = re.compile(r"^[0-9a-f]{7,40}$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
+def task_id(v: str) -> str:
+    """``v`` if it can be a task id (or part of one): letters, digits, '.', '_' and '-'.
+
+    Raises:
+        ValueError: it cannot.
+    """
+    if not _ID.match(v):
+        raise ValueError(f"{v!r}: use letters, digits, '.', '_' and '-' only")
+    return v
+
+
+def python_version(v: str) -> str:
+    """``v`` if it names a Python 3 version like '3.11' or '3.11.7'.
+
+    Raises:
+        ValueError: it does not.
+    """
+    if not re.match(r"^3\.\d+(\.\d+)?$", v):
+        raise ValueError(f"{v!r} is not a Python version like '3.11'")
+    return v
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -93,9 +115,7 @@ class Environment(_Frozen):
     @field_validator("python")
     @classmethod
     def _python(cls, v: str) -> str:
-        if not re.match(r"^3\.\d+(\.\d+)?$", v):
-            raise ValueError(f"{v!r} is not a Python version like '3.11'")
-        return v
+        return python_version(v)
 
     def key(self, repo: str) -> str:
         """Content hash of everything that shapes the venv (its cache key)."""
@@ -145,9 +165,7 @@ class Task(_Frozen):
     @field_validator("id")
     @classmethod
     def _id(cls, v: str) -> str:
-        if not _ID.match(v):
-            raise ValueError(f"{v!r}: use letters, digits, '.', '_' and '-' only")
-        return v
+        return task_id(v)
 
     @field_validator("base_commit")
     @classmethod
