@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
-
 import pytest
+from tests.fake_chat import ScriptedLLM
 
 from proctor.mine.describe import (
     chat_describer,
@@ -15,7 +13,7 @@ from proctor.mine.describe import (
     is_thin,
     pick_statement,
 )
-from proctor.model.llm import ChatModel, ChatResponse
+from proctor.model.llm import ChatModel
 
 FIX = """\
 diff --git a/pkg/calc.py b/pkg/calc.py
@@ -115,33 +113,11 @@ def test_pick_statement_falls_back_then_gives_up() -> None:
     assert thin.text is None and thin.reason == "commit message too thin for a statement"
 
 
-class FakeChat:
-    """Answers every call with one text and keeps the prompts."""
-
-    name = "fake"
-    context_window = 8192
-
-    def __init__(self, answer: str) -> None:
-        self.answer = answer
-        self.prompts: list[str] = []
-
-    def complete(
-        self,
-        messages: Sequence[Mapping[str, Any]],
-        *,
-        tools: Sequence[Mapping[str, Any]] | None = None,
-        tool_choice: str | Mapping[str, Any] | None = None,
-        max_tokens: int | None = None,
-        temperature: float = 0.0,
-    ) -> ChatResponse:
-        self.prompts.append(str(messages[-1]["content"]))
-        return ChatResponse(content=self.answer)
-
-
 def test_chat_describer_fills_the_template_and_unfences() -> None:
-    chat = FakeChat("```markdown\nmean() is wrong for [1, 2, 3]\n```")
+    chat = ScriptedLLM(["```markdown\nmean() is wrong for [1, 2, 3]\n```"])
     assert isinstance(chat, ChatModel)
     draft = chat_describer(chat)("Fix mean", FIX)
     assert draft == "mean() is wrong for [1, 2, 3]"
-    assert "Fix mean" in chat.prompts[0] and "len(values)" in chat.prompts[0]
-    assert "{diff}" not in chat.prompts[0] and "{message}" not in chat.prompts[0]
+    prompt = str(chat.seen[0][-1]["content"])
+    assert "Fix mean" in prompt and "len(values)" in prompt
+    assert "{diff}" not in prompt and "{message}" not in prompt
