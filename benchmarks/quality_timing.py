@@ -30,9 +30,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from proctor.grade.quality import grade_quality
-from proctor.grade.quality.config import configured_line_length, line_length_ignored
-from proctor.grade.quality.conventions import base_sources, check_conventions, forget_learned
+from proctor.grade.quality import grade_quality, repo_conventions
+from proctor.grade.quality.conventions import base_sources, forget_learned
 from proctor.grade.quality.hygiene import check_hygiene
 from proctor.grade.quality.lint import check_lint
 
@@ -103,15 +102,7 @@ def main() -> None:
         def conventions(cold: bool = True) -> object:
             if cold:
                 forget_learned()
-            found = base_sources(root, base)
-            return check_conventions(
-                root,
-                base,
-                after,
-                sources=found,
-                line_limit=configured_line_length(root, base),
-                check_line_length=not line_length_ignored(root, base),
-            )
+            return repo_conventions(root, base, after, base_sources(root, base))
 
         def total() -> object:
             forget_learned()

@@ -53,14 +53,7 @@ def grade_quality(
     sources: dict[str, str] = {}
     try:
         sources = base_sources(root, base)
-        conventions = check_conventions(
-            root,
-            base,
-            after,
-            sources=sources,
-            line_limit=configured_line_length(root, base),
-            check_line_length=not line_length_ignored(root, base),
-        )
+        conventions = repo_conventions(root, base, after, sources)
     except Exception as exc:  # a failing check must never crash grading
         conventions = error_result("conventions", "cannot learn or check conventions", exc)
     try:
@@ -75,4 +68,22 @@ def grade_quality(
         hygiene=hygiene,
         security=outcome.security,
         size=size,
+    )
+
+
+def repo_conventions(
+    root: Path,
+    base: Mapping[str, str | None],
+    after: Mapping[str, str | None],
+    sources: Mapping[str, str],
+) -> CheckResult:
+    """The conventions check as grading runs it: norms learned from ``sources`` (the base's
+    Python files), the repository's own line length, unless its ruff config ignores E501."""
+    return check_conventions(
+        root,
+        base,
+        after,
+        sources=sources,
+        line_limit=configured_line_length(root, base),
+        check_line_length=not line_length_ignored(root, base),
     )
