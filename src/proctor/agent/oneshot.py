@@ -12,7 +12,6 @@ A ``CANNOT FIX`` answer wins over any edit blocks next to it: nothing is applied
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 
 from proctor.agent.answer import Verdict, parse_verdict, verdict_submission
 from proctor.agent.edits import Applied, apply_blocks, parse_edit_blocks
@@ -92,9 +91,7 @@ class OneShotAgent:
             submission = exc.submission
         except ProctorError as exc:
             submission = Submission.failed(exc)
-        record.submission = replace(submission, usage=dict(record.usage))
-        record.save(problem.workdir / "conversation.json")
-        return record.submission
+        return record.finish(submission, problem.workdir / "conversation.json")
 
     def _solve(self, problem: Problem, record: Transcript) -> Submission:
         context = retrieved(self.retriever, problem, self.budget_tokens, self.renderer)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import replace
 
 from proctor.agent.answer import parse_verdict, verdict_submission
 from proctor.agent.errors import LimitReached, MalformedAnswer, Stop, Submitted
@@ -87,9 +86,7 @@ class ToolAgent:
             submission = self._loop(problem, record)
         except ProctorError as exc:
             submission = Submission.failed(exc)
-        record.submission = replace(submission, usage=dict(record.usage))
-        record.save(problem.workdir / "trajectory.json")
-        return record.submission
+        return record.finish(submission, problem.workdir / "trajectory.json")
 
     def _loop(self, problem: Problem, record: Transcript) -> Submission:
         toolbox = Toolbox(problem, test_timeout_s=self.test_timeout_s)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
@@ -174,6 +174,16 @@ class Transcript:
         if not self.steps:
             self.steps.append({"step": 0, "tools": []})
         self.steps[-1].update(fields)
+
+    def finish(self, submission: Submission, path: Path) -> Submission:
+        """Close the record with ``submission`` (usage summed over calls), save it to ``path``.
+
+        Returns:
+            ``submission`` with the usage.
+        """
+        self.submission = replace(submission, usage=dict(self.usage))
+        self.save(path)
+        return self.submission
 
     def save(self, path: Path) -> None:
         """Write the whole record to ``path`` (atomically)."""
