@@ -1,104 +1,116 @@
-"""Hidden-test grading: protect the runner, apply the hidden tests, judge from signals the
-change cannot forge (JUnit XML written outside the checkout, the runner's exit code).
+"""Hidden-test grading, first and last steps: protect the runner, then judge.
 
 Before the tests run, every file the hidden tests own is restored to base and the hidden tests
-applied on top; any conftest.py, pytest configuration or module that would load into the test
-runner ahead of the tests (``sitecustomize``, ``*.pth``, a module shadowing ``pytest``) that the
-change touched is restored or removed. Code the change adds to the library itself still runs
-inside the test process; the exit code must agree with the XML, and a selected test that is
-missing or skipped counts as failed.
+applied on top; every conftest, pytest config file, ``sitecustomize``/``usercustomize``,
+``*.pth`` and test package ``__init__.py`` the change touched is restored or removed, and so is
+any module it adds that shadows one the runner loads. After the run, :func:`judge` decides
+from the reported statuses, the exit status and the integrity evidence
+(:mod:`proctor.grade.integrity`); a selected test that is missing or skipped counts as failed.
 """
 
 from __future__ import annotations
 
-import configparser
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-import tomllib
-
-from proctor.grade.junit import Status, parse_junit, statuses_for
+from proctor.grade.junit import Status, statuses_for
 from proctor.repo import apply_patch, changed_paths, read_base_file, restore_paths, touched_paths
 from proctor.spec import Task
+from proctor.testrun import CONFIG_NAMES
 
-RUNNER_HOOK_NAMES = frozenset({"conftest.py", "pytest.ini", "sitecustomize.py", "usercustomize.py"})
-RUNNER_MODULES = frozenset({"pytest", "_pytest", "pluggy", "py", "iniconfig", "pytest_timeout"})
-# Files that hold pytest settings in one section among others: restored only if that changed.
-CONFIG_SECTIONS = {"pyproject.toml": "tool.pytest", "setup.cfg": "tool:pytest", "tox.ini": "pytest"}
-
-
-def _pytest_section(name: str, text: str | None) -> object:
-    if text is None:
-        return None
-    try:
-        if name == "pyproject.toml":
-            return tomllib.loads(text).get("tool", {}).get("pytest")
-        parser = configparser.ConfigParser(interpolation=None)
-        parser.read_string(text)
-        section = CONFIG_SECTIONS[name]
-        return dict(parser[section]) if parser.has_section(section) else None
-    except (tomllib.TOMLDecodeError, configparser.Error):
-        return "<unparsable>"
+RUNNER_HOOK_NAMES = frozenset(
+    {"conftest.py", "sitecustomize.py", "usercustomize.py", *CONFIG_NAMES}
+    - {"pyproject.toml", "setup.cfg", "tox.ini"}
+)
+"""Files that configure or hook the runner wherever they are: a change's edits are undone."""
+RUNNER_MODULES = frozenset(
+    {"pytest", "_pytest", "pluggy", "py", "iniconfig", "pytest_timeout", "proctor_guard"}
+)
+"""Modules the runner loads; a change may not add a module that shadows one."""
+TEST_FOLDERS = frozenset({"test", "tests", "testing"})
 
 
-def _is_runner_hook(path: str, pythonpath: Sequence[str]) -> bool:
+def _top_module(path: str, roots: Sequence[str]) -> tuple[str, str] | None:
+    """(root, top-level module name) that ``path`` belongs to on the import path."""
     p = PurePosixPath(path)
-    if p.name in RUNNER_HOOK_NAMES or p.suffix == ".pth":
-        return True
-    for root in pythonpath:
-        rel = p.relative_to(root) if root not in (".", "") and p.is_relative_to(root) else p
+    for root in roots:
+        base = PurePosixPath(root)
+        if root in (".", ""):
+            rel = p
+        elif p.is_relative_to(base):
+            rel = p.relative_to(base)
+        else:
+            continue
         top = rel.parts[0] if rel.parts else ""
-        if top.removesuffix(".py") in RUNNER_MODULES and (
-            len(rel.parts) > 1 or top.endswith(".py")
-        ):
-            return True
-    return False
+        if len(rel.parts) > 1 or top.endswith(".py"):
+            return root, top.removesuffix(".py")
+    return None
 
 
-def protected_paths(checkout: Path, task: Task, test_patch: str) -> list[str]:
-    """Paths to put back to base before grading: hidden test files and runner hooks changed."""
+def _shadows_runner(
+    checkout: Path, path: str, roots: Sequence[str], runner_modules: Iterable[str]
+) -> bool:
+    """Whether ``path`` belongs to a runner module that the base tree does not provide."""
+    found = _top_module(path, roots)
+    if found is None or found[1] not in set(runner_modules):
+        return False
+    root, top = found
+    prefix = "" if root in (".", "") else f"{root}/"
+    return all(
+        read_base_file(checkout, f"{prefix}{candidate}") is None
+        for candidate in (f"{top}.py", f"{top}/__init__.py")
+    )
+
+
+def _is_test_package_init(path: str, owned: set[str]) -> bool:
+    p = PurePosixPath(path)
+    if p.name != "__init__.py":
+        return False
+    if TEST_FOLDERS & set(p.parent.parts):
+        return True
+    return any(PurePosixPath(o).parent == p.parent for o in owned)
+
+
+def protected_paths(
+    checkout: Path, task: Task, test_patch: str, runner_modules: Iterable[str] = ()
+) -> list[str]:
+    """Paths to put back to base before grading.
+
+    These are the files the hidden tests own, and every changed file that hooks the runner:
+    conftest files, pytest config files, ``sitecustomize``/``usercustomize``, ``*.pth``, test
+    packages' ``__init__.py``, and modules the change adds that shadow a runner module (the
+    repository's own modules are its code under test, even when pytest imports them).
+    """
     owned = set(touched_paths(test_patch)) | set(task.hidden_tests.files)
+    roots = [*task.environment.pythonpath, "."]
+    modules = {*RUNNER_MODULES, *runner_modules}
     for path in changed_paths(checkout):
-        name = PurePosixPath(path).name
-        if _is_runner_hook(path, task.environment.pythonpath):
+        p = PurePosixPath(path)
+        if (
+            p.name in RUNNER_HOOK_NAMES
+            or p.suffix == ".pth"
+            or _is_test_package_init(path, owned)
+            or _shadows_runner(checkout, path, roots, modules)
+        ):
             owned.add(path)
-        elif name in CONFIG_SECTIONS and PurePosixPath(path).parent == PurePosixPath("."):
-            base = read_base_file(checkout, path)
-            now = checkout / path
-            after = now.read_text(errors="replace") if now.is_file() else None
-            before = base.decode(errors="replace") if base is not None else None
-            if _pytest_section(name, before) != _pytest_section(name, after):
-                owned.add(path)
     return sorted(owned)
 
 
-def prepare_for_grading(checkout: Path, task: Task, test_patch: str) -> list[str]:
+def prepare_for_grading(
+    checkout: Path, task: Task, test_patch: str, runner_modules: Iterable[str] = ()
+) -> list[str]:
     """Restore protected paths, then apply the hidden tests. Returns the paths restored.
 
     Raises:
         PatchError: the hidden tests do not apply to the restored tree (a spec problem).
     """
-    restored = restore_paths(checkout, protected_paths(checkout, task, test_patch))
+    paths = protected_paths(checkout, task, test_patch, runner_modules)
+    restored = restore_paths(checkout, paths)
     apply_patch(checkout, test_patch, label="hidden tests")
     return restored
-
-
-def pytest_argv(task: Task, junit_path: Path, per_test_timeout_s: float) -> list[str]:
-    """The argv that runs FAIL_TO_PASS and PASS_TO_PASS with JUnit XML at ``junit_path``."""
-    return [
-        *task.environment.test_cmd,
-        "-p",
-        "no:cacheprovider",
-        f"--junitxml={junit_path}",
-        "-o",
-        "junit_family=xunit1",
-        f"--timeout={max(1, int(per_test_timeout_s))}",
-        "-rN",
-        *task.test_ids,
-    ]
 
 
 @dataclass(frozen=True)
@@ -131,7 +143,7 @@ _RUNNER_REACH = re.compile(
 
 
 def runner_tampering(patch: str) -> list[str]:
-    """Added lines of ``patch`` (outside test files) that reach into the test runner."""
+    """Added lines of ``patch`` that reach into the test runner: a hint, never a verdict."""
     hits: list[str] = []
     path = ""
     for line in patch.splitlines():
@@ -152,27 +164,27 @@ def file_digests(checkout: Path, paths: Sequence[str]) -> dict[str, str]:
 
 
 def judge(
-    task: Task, junit_text: str | None, exit_code: int, blockers: Sequence[str] = ()
+    task: Task,
+    junit: dict[tuple[str, str], Status],
+    exit_code: int,
+    *,
+    expected_exit: int = 0,
+    evidence: Sequence[str] = (),
+    notes: Sequence[str] = (),
 ) -> TestVerdict:
-    """Decide resolved from the XML and the exit code; any disagreement is not resolved.
+    """Decide resolved from the reported statuses and the exit status.
 
-    ``blockers`` are reasons found elsewhere (tampering) that forbid a resolved verdict.
+    Resolved needs every selected test reported passed, the exit status an honest session
+    gives (``expected_exit``: 1 when canaries that must fail ran) and no ``evidence`` of
+    tampering; anything else is not resolved, with the reason in the notes.
     """
-    notes: list[str] = list(blockers)
-    junit = {}
-    if junit_text is None:
-        notes.append("no JUnit XML was written")
-    else:
-        try:
-            junit = parse_junit(junit_text)
-        except Exception as exc:
-            notes.append(str(exc))
+    out: list[str] = [*notes, *evidence]
     f2p = statuses_for(task.hidden_tests.fail_to_pass, junit)
     p2p = statuses_for(task.hidden_tests.pass_to_pass, junit)
     all_passed = all(s is Status.PASSED for s in [*f2p.values(), *p2p.values()])
-    if all_passed and exit_code != 0:
-        notes.append(f"runner exited {exit_code} although the XML reports every test passed")
-    if exit_code == 0 and not all_passed and junit:
-        notes.append("runner exited 0 although the XML reports failures")
-    resolved = all_passed and exit_code == 0 and bool(junit) and not blockers
-    return TestVerdict(resolved, f2p, p2p, exit_code, notes)
+    if junit and all_passed and exit_code != expected_exit:
+        out.append(
+            f"runner exited {exit_code}, where an honest run of these tests exits {expected_exit}"
+        )
+    resolved = all_passed and exit_code == expected_exit and bool(junit) and not evidence
+    return TestVerdict(resolved, f2p, p2p, exit_code, out)

@@ -64,6 +64,26 @@ def parse_junit(text: str) -> dict[tuple[str, str], Status]:
     return statuses
 
 
+def failure_texts(text: str) -> dict[tuple[str, str], str]:
+    """The failure or error report (message and traceback) of each failed test case.
+
+    Raises:
+        GradingError: the text is not JUnit XML.
+    """
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError as exc:
+        raise GradingError(f"JUnit XML does not parse: {exc}") from None
+    found: dict[tuple[str, str], str] = {}
+    for case in root.iter("testcase"):
+        key = (case.get("classname", ""), case.get("name", ""))
+        for child in case:
+            if child.tag in {"failure", "error"}:
+                report = f"{child.get('message', '')}\n{child.text or ''}"
+                found[key] = found.get(key, "") + report
+    return found
+
+
 def _case_status(case: ET.Element) -> Status:
     tags = {child.tag for child in case}
     if "error" in tags:

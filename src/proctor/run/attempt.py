@@ -11,14 +11,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from proctor.errors import EnvironmentBuildError, PatchError, ProctorError
-from proctor.grade.hidden import (
-    file_digests,
-    judge,
-    prepare_for_grading,
-    pytest_argv,
-    runner_tampering,
-)
 from proctor.grade.quality import QualityReport, grade_quality
+from proctor.grade.session import HiddenRun, Timeouts, grade_hidden
 from proctor.model import Model, ModelFactory, Problem, Submission
 from proctor.repo import (
     apply_patch,
@@ -33,6 +27,7 @@ from proctor.sandbox import LocalSandbox, Mounts, PythonEnv, build_env
 from proctor.sandbox.base import ExecResult, Limits, Sandbox
 from proctor.settings import Settings
 from proctor.spec import Task
+from proctor.testrun import top_level_modules
 
 
 @dataclass
@@ -132,6 +127,7 @@ def _attempt(task: Task, ctx: AttemptContext, adir: Path, clock: _Clock) -> dict
     # Grade in a fresh sealed checkout holding only the change: nothing the model left in
     # .git, in ignored files or in caches can reach the test run.
     checkout = sealed_checkout(source.git_dir, task.base_commit, adir / "checkout")
+    modules = top_level_modules(checkout, task.environment.pythonpath)
     try:
         apply_patch(checkout, model_patch, label="model patch")
     except PatchError as exc:
@@ -144,14 +140,14 @@ def _attempt(task: Task, ctx: AttemptContext, adir: Path, clock: _Clock) -> dict
         fields["quality"] = report.model_dump(mode="json")
     t = clock.lap("quality", t)
     try:
-        fields["restored"] = prepare_for_grading(checkout, task, source.test_patch)
+        hidden = _test_phase(
+            task, ctx, adir, env, checkout, source.test_patch, model_patch, modules
+        )
     except PatchError as exc:
         raise EnvironmentBuildError(f"{task.id}: {exc}") from None
-    try:
-        fields |= _test_phase(task, ctx, adir, env, checkout, source.test_patch, model_patch)
-    except _Abort as exc:
-        exc.fields = fields | exc.fields
-        raise
+    fields |= _hidden_fields(hidden)
+    if hidden.timed_out:
+        raise _Abort(Outcome.TIMEOUT, f"tests ran past {ctx.settings.test_timeout_s:.0f}s", fields)
     if report is not None:
         fields["holds_up"] = report.holds_up(fields["outcome"] is Outcome.RESOLVED)
     clock.lap("tests", t)
@@ -191,7 +187,7 @@ def _model_phase(
     workdir.mkdir()
     scratch = adir / "model-scratch"
     scratch.mkdir()
-    sandbox = _sandbox(ctx, env, work, scratch, [])
+    sandbox = _sandbox(ctx, env, work, scratch)
     run_env = _run_env(task, env, work, scratch)
 
     def run(argv: Sequence[str], timeout: float) -> ExecResult:
@@ -215,40 +211,41 @@ def _test_phase(
     checkout: Path,
     test_patch: str,
     model_patch: str,
-) -> dict[str, object]:
-    scratch = adir / "scratch"
-    scratch.mkdir()
-    conftests = [str(p.relative_to(checkout)) for p in checkout.rglob("conftest.py")]
-    guarded = sorted(
-        {p for p in [*touched_paths(test_patch), *conftests] if (checkout / p).is_file()}
+    modules: list[str],
+) -> HiddenRun:
+    limits = Limits(memory_mb=ctx.settings.memory_mb)
+    return grade_hidden(
+        task,
+        checkout,
+        adir,
+        env,
+        lambda mounts: ctx.make_sandbox(mounts, limits, ctx.settings.sandbox),
+        test_patch=test_patch,
+        model_patch=model_patch,
+        modules=modules,
+        timeouts=Timeouts(ctx.settings.per_test_timeout_s, ctx.settings.test_timeout_s),
     )
-    before = file_digests(checkout, guarded)
-    sandbox = _sandbox(ctx, env, checkout, scratch, guarded)
-    run_env = _run_env(task, env, checkout, scratch)
-    _setup(task, sandbox, checkout, run_env, adir)
-    junit = scratch / "junit.xml"
-    argv = pytest_argv(task, junit, ctx.settings.per_test_timeout_s)
-    res = sandbox.exec(argv, cwd=checkout, timeout=ctx.settings.test_timeout_s, env=run_env)
-    _write_log(adir / "tests.log", res)
-    xml = junit.read_text(errors="replace") if junit.is_file() else None
-    if xml is not None:
-        (adir / "junit.xml").write_text(xml, encoding="utf-8")
-    fields: dict[str, object] = {"sandbox": sandbox.name}
-    if res.timed_out:
-        raise _Abort(Outcome.TIMEOUT, f"tests ran past {ctx.settings.test_timeout_s:.0f}s", fields)
-    blockers = [f"change reaches into the test runner: {h}" for h in runner_tampering(model_patch)]
-    if file_digests(checkout, guarded) != before:
-        blockers.append("hidden test files changed while the tests ran")
-    verdict = judge(task, xml, res.returncode, blockers)
+
+
+def _hidden_fields(hidden: HiddenRun) -> dict[str, object]:
+    verdict = hidden.verdict
+    if hidden.evidence:
+        outcome = Outcome.TAMPERED
+    else:
+        outcome = Outcome.RESOLVED if verdict.resolved else Outcome.UNRESOLVED
     statuses = {**verdict.pass_to_pass, **verdict.fail_to_pass}
-    return fields | {
-        "outcome": Outcome.RESOLVED if verdict.resolved else Outcome.UNRESOLVED,
+    return {
+        "sandbox": hidden.sandbox,
+        "restored": hidden.restored,
+        "outcome": outcome,
         "f2p_passed": verdict.f2p_passed,
         "f2p_total": len(verdict.fail_to_pass),
         "p2p_passed": verdict.p2p_passed,
         "p2p_total": len(verdict.pass_to_pass),
         "tests": {k: v.value for k, v in statuses.items()},
-        "notes": verdict.notes,
+        "notes": [*verdict.notes, *hidden.hints],
+        "integrity": hidden.evidence,
+        "canaries": hidden.canaries,
     }
 
 
@@ -259,12 +256,8 @@ def _solve(model: Model, problem: Problem) -> Submission:
         return Submission("error", str(exc))
 
 
-def _sandbox(
-    ctx: AttemptContext, env: PythonEnv, checkout: Path, scratch: Path, guarded: list[str]
-) -> Sandbox:
-    # Hidden test files are mounted read-only over the writable checkout.
-    readonly = (*env.readonly_paths(), *(checkout / p for p in guarded))
-    mounts = Mounts(writable=(checkout, scratch), readonly=readonly)
+def _sandbox(ctx: AttemptContext, env: PythonEnv, checkout: Path, scratch: Path) -> Sandbox:
+    mounts = Mounts(writable=(checkout, scratch), readonly=env.readonly_paths())
     limits = Limits(memory_mb=ctx.settings.memory_mb)
     return ctx.make_sandbox(mounts, limits, ctx.settings.sandbox)
 
@@ -272,17 +265,3 @@ def _sandbox(
 def _run_env(task: Task, env: PythonEnv, checkout: Path, scratch: Path) -> dict[str, str]:
     run_env = {**env.env_vars(checkout, task.environment.pythonpath), **task.environment.env}
     return run_env | {"HOME": str(scratch), "TMPDIR": "/tmp"}
-
-
-def _setup(task: Task, sandbox: Sandbox, checkout: Path, env: dict[str, str], adir: Path) -> None:
-    for i, argv in enumerate(task.environment.setup):
-        res = sandbox.exec(argv, cwd=checkout, timeout=600, env=env)
-        _write_log(adir / f"setup-{i}.log", res)
-        if not res.ok:
-            raise EnvironmentBuildError(f"setup command {argv} failed ({res.returncode})")
-
-
-def _write_log(path: Path, res: ExecResult) -> None:
-    head = f"$ {' '.join(res.argv)}\n# exit {res.returncode} in {res.duration_s:.2f}s"
-    head += " (timed out)" if res.timed_out else ""
-    path.write_text(f"{head}\n{res.stdout}\n--- stderr ---\n{res.stderr}", encoding="utf-8")

@@ -34,6 +34,8 @@ class Outcome(str, Enum):
     PATCH_FAILED = "patch-failed"
     ENVIRONMENT_ERROR = "environment-error"
     TIMEOUT = "timeout"
+    TAMPERED = "tampered"
+    """The verdict's own integrity was attacked (evidence in ``integrity``); never resolved."""
 
 
 class AttemptResult(BaseModel):
@@ -62,6 +64,10 @@ class AttemptResult(BaseModel):
     restored: list[str] = Field(default_factory=list)
     tests: dict[str, str] = Field(default_factory=dict)
     notes: list[str] = Field(default_factory=list)
+    integrity: list[str] = Field(default_factory=list)
+    """Evidence that the verdict was attacked (why the outcome is tampered)."""
+    canaries: int = 0
+    """Canary tests run beside the hidden tests."""
     quality: dict[str, Any] | None = None
     """Every quality check with its findings (lint, format, conventions, hygiene, security)."""
 

@@ -1,0 +1,146 @@
+"""Was the verdict itself attacked? Evidence from canaries, the exit status and the guard.
+
+Everything the test process writes (the JUnit XML, its exit status, the guard's report) is
+treated as forgeable. What it cannot know is which of the tests it ran are canaries and what
+their right outcomes are: that is decided here, outside the process, and checked against what
+it reported. Any piece of evidence makes the attempt **tampered**, which blocks resolved.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from proctor.grade.canary import Canary, CanaryPlan
+from proctor.grade.junit import Status, junit_key
+
+Cases = Mapping[tuple[str, str], Status]
+
+
+@dataclass(frozen=True)
+class GuardReport:
+    """What the guard plugin wrote at the end of the session (forgeable; see the module)."""
+
+    plugins: list[tuple[str, str]] = field(default_factory=list)
+    """(name, file) of plugins registered after configuration."""
+    modules: dict[str, list[str]] = field(default_factory=dict)
+    """Where each imported module of interest came from (absent: not imported)."""
+
+
+def read_guard_report(text: str | None) -> GuardReport | None:
+    """Parse the guard's JSON report; None when missing or malformed."""
+    if text is None:
+        return None
+    try:
+        data = json.loads(text)
+        plugins = [(str(p["name"]), str(p.get("file") or "")) for p in data["plugins"]]
+        modules = {str(k): [str(x) for x in v] for k, v in data["modules"].items() if v is not None}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return GuardReport(plugins, modules)
+
+
+def canary_evidence(
+    plan: CanaryPlan, cases: Cases, failures: Mapping[tuple[str, str], str], hidden_passed: bool
+) -> list[str]:
+    """Canaries whose reported outcome an honest run cannot give.
+
+    Args:
+        plan: the canaries of this attempt.
+        cases: the statuses the JUnit XML reports (empty when there is none: no evidence then).
+        failures: the failure text of each failed case.
+        hidden_passed: whether the XML reports every selected hidden test passed.
+    """
+    if not cases:
+        return []
+    evidence: list[str] = []
+    for canary in plan.canaries:
+        key = junit_key(canary.node_id)
+        status = cases.get(key, Status.MISSING)
+        if canary.twin_of:
+            evidence += _twin(canary, status, failures.get(key, ""), cases)
+        elif canary.expect == "fail" and status not in (Status.FAILED, Status.ERROR):
+            evidence.append(f"a canary test that must fail was reported {status.value}")
+        elif canary.expect == "pass" and status is not Status.PASSED and hidden_passed:
+            evidence.append(f"a canary test that must pass was reported {status.value}")
+    return evidence
+
+
+def _twin(canary: Canary, status: Status, failure: str, cases: Cases) -> list[str]:
+    original = cases.get(junit_key(canary.twin_of), Status.MISSING)
+    if status not in (Status.FAILED, Status.ERROR):
+        return [f"a copy of {canary.twin_of} that must fail at its end was reported {status.value}"]
+    if original is Status.PASSED and canary.marker not in failure:
+        return [
+            f"{canary.twin_of} was reported passed, but the same test body failed before its "
+            "end when run under another name"
+        ]
+    return []
+
+
+def exit_evidence(plan: CanaryPlan, exit_code: int, has_xml: bool) -> list[str]:
+    """An exit status an honest session cannot have: with canaries that must fail, 0."""
+    if has_xml and exit_code == 0 and any(c.expect == "fail" for c in plan.canaries):
+        return ["the test run exited 0 although tests that must fail were run"]
+    return []
+
+
+def hook_evidence(
+    report: GuardReport | None, checkout: Path, roots: Sequence[str], declared: str
+) -> list[str]:
+    """Plugins registered from the checkout's library code while the tests ran.
+
+    A conftest is the repository's own (restored to base before the run); a module named in
+    ``declared`` (the text of the base config and conftests) is one the repository loads on
+    purpose. Anything else registered from the checkout reached into the runner.
+    """
+    if report is None:
+        return []
+    evidence = []
+    for name, file in report.plugins:
+        path = Path(file) if file else None
+        if path is None or not path.is_relative_to(checkout) or path.name == "conftest.py":
+            continue
+        dotted = _dotted(path.relative_to(checkout), roots)
+        if dotted and any(d in declared for d in dotted):
+            continue
+        evidence.append(
+            f"a pytest plugin ({name}) was registered from {path.relative_to(checkout)}"
+        )
+    return evidence
+
+
+def _dotted(rel: Path, roots: Sequence[str]) -> list[str]:
+    names = []
+    for root in roots:
+        base = Path(root)
+        if root in (".", ""):
+            inner = rel
+        elif rel.is_relative_to(base):
+            inner = rel.relative_to(base)
+        else:
+            continue
+        parts = (
+            [*inner.parent.parts, inner.stem] if inner.stem != "__init__" else [*inner.parent.parts]
+        )
+        if parts:
+            names.append(".".join(parts))
+    return names
+
+
+def foreign_modules(report: GuardReport | None, checkout: Path) -> list[tuple[str, str]]:
+    """(module, where it came from) for modules of the checkout imported from elsewhere."""
+    if report is None:
+        return []
+    out = []
+    for name, origins in report.modules.items():
+        if origins and not any(Path(o).is_relative_to(checkout) for o in origins):
+            out.append((name, origins[0]))
+    return out
+
+
+def hints(lines: Iterable[str]) -> list[str]:
+    """Evidence-free hints (e.g. added lines reaching for the runner), labelled as such."""
+    return [f"hint: {line}" for line in lines]

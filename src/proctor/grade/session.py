@@ -1,0 +1,311 @@
+"""The hidden-test phase of an attempt, whole: protect, plant canaries, run, judge.
+
+1. Protected paths go back to base and the hidden tests are applied (:mod:`.hidden`).
+2. Canaries and twins are written into the hidden test files, whose mtimes are then made
+   equal (:mod:`.canary`).
+3. The config file is the one pytest would pick in the trusted tree; plugin autoload is off
+   and the environment's plugins are loaded by name; the boot script starts pytest with the
+   checkout first on ``sys.path`` (:mod:`proctor.testrun`).
+4. The tests run in the sandbox, hidden test files, conftests and config mounted read-only.
+5. The verdict is judged from the JUnit XML and the exit status against what only proctor
+   knows: which tests are canaries, and how they must end (:mod:`.integrity`).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from proctor.errors import EnvironmentBuildError, GradingError
+from proctor.files import harness_path
+from proctor.grade.canary import CanaryPlan, plan_canaries
+from proctor.grade.hidden import (
+    TestVerdict,
+    file_digests,
+    judge,
+    prepare_for_grading,
+    protected_paths,
+    runner_tampering,
+)
+from proctor.grade.integrity import (
+    GuardReport,
+    canary_evidence,
+    exit_evidence,
+    foreign_modules,
+    hints,
+    hook_evidence,
+    read_guard_report,
+)
+from proctor.grade.junit import Status, failure_texts, parse_junit, statuses_for
+from proctor.repo import read_base_file, restore_paths, touched_paths
+from proctor.sandbox import Mounts, PythonEnv
+from proctor.sandbox.base import ExecResult, Sandbox
+from proctor.spec import Task
+from proctor.testrun import entry_point_plugins, locate_config, pytest_setup
+from proctor.testrun.pytest import runner_args
+
+SandboxMaker = Callable[[Mounts], Sandbox]
+BOOT = "grade/proctor_boot.py"
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """How long the tests may run."""
+
+    per_test_s: float
+    total_s: float
+    setup_s: float = 600.0
+
+
+@dataclass
+class HiddenRun:
+    """What the hidden-test phase found."""
+
+    verdict: TestVerdict
+    sandbox: str
+    restored: list[str]
+    evidence: list[str] = field(default_factory=list)
+    """Why the verdict's integrity is in doubt (non-empty: tampered)."""
+    hints: list[str] = field(default_factory=list)
+    timed_out: bool = False
+    canaries: int = 0
+
+
+def grade_hidden(
+    task: Task,
+    checkout: Path,
+    adir: Path,
+    env: PythonEnv,
+    make_sandbox: SandboxMaker,
+    *,
+    test_patch: str,
+    model_patch: str,
+    modules: Sequence[str],
+    timeouts: Timeouts,
+    rng: random.Random | None = None,
+) -> HiddenRun:
+    """Run the hidden tests on ``checkout`` (the base plus the change) and judge them.
+
+    Args:
+        modules: top-level modules the base tree provides (their imports must come from it).
+
+    Raises:
+        PatchError: the hidden tests do not apply (a spec problem).
+        EnvironmentBuildError: a setup command failed, or the tests imported the checkout's
+            modules from somewhere else (the task's ``pythonpath`` is wrong).
+        GradingError: the task's ``test_cmd`` does not run pytest.
+        SandboxError: the sandbox cannot run at all.
+    """
+    extra = runner_args(task.environment.test_cmd)
+    plugins = entry_point_plugins(env.path)
+    restored = prepare_for_grading(checkout, task, test_patch, _tops(plugins))
+    owned = sorted(set(touched_paths(test_patch)) | set(task.hidden_tests.files))
+    plan = _plant(checkout, task, owned, rng or random.SystemRandom())
+    runner = adir / "runner"
+    runner.mkdir()
+    config, rootdir = _config(checkout, runner, task, owned)
+    scratch = adir / "scratch"
+    scratch.mkdir()
+    guarded = _guarded(checkout, owned, config)
+    before = file_digests(checkout, guarded)
+    boot = harness_path(BOOT)
+    readonly = (*env.readonly_paths(), boot.parent, runner, *(checkout / p for p in guarded))
+    sandbox = make_sandbox(Mounts(writable=(checkout, scratch), readonly=readonly))
+    base_env = _env(task, env, scratch)
+    _setup(
+        task,
+        sandbox,
+        checkout,
+        base_env | env.env_vars(checkout, task.environment.pythonpath),
+        adir,
+        timeouts,
+    )
+    restored += _unhook_after_setup(checkout, task, test_patch, plugins)
+    junit, report = scratch / "junit.xml", scratch / "guard.json"
+    setup = pytest_setup(
+        boot=boot,
+        checkout=checkout,
+        pythonpath=task.environment.pythonpath,
+        config=config,
+        rootdir=rootdir,
+        plugins=plugins,
+        extra_args=[*extra, "--tb=short"],
+        junit=junit,
+        report=report,
+        modules=modules,
+        per_test_timeout_s=timeouts.per_test_s,
+        test_ids=[*task.test_ids, *plan.node_ids],
+    )
+    res = sandbox.exec(setup.argv, cwd=checkout, timeout=timeouts.total_s, env=base_env | setup.env)
+    _write_log(adir / "tests.log", res)
+    xml = _read(junit)
+    if xml is not None:
+        (adir / "junit.xml").write_text(xml, encoding="utf-8")
+    run = HiddenRun(
+        judge(task, {}, res.returncode), sandbox.name, restored, canaries=len(plan.canaries)
+    )
+    if res.timed_out:
+        run.timed_out = True
+        return run
+    guard = read_guard_report(_read(report))
+    roots = [*task.environment.pythonpath, "."]
+    cases, failures, notes = _cases(xml)
+    hidden = statuses_for(task.test_ids, cases)
+    hidden_passed = bool(cases) and all(s is Status.PASSED for s in hidden.values())
+    declared = _declared(checkout, config)
+    run.evidence = [
+        *canary_evidence(plan, cases, failures, hidden_passed),
+        *exit_evidence(plan, res.returncode, bool(cases)),
+        *hook_evidence(guard, checkout, roots, declared),
+        *_origins(guard, checkout, roots),
+    ]
+    if file_digests(checkout, guarded) != before:
+        run.evidence.append("hidden test files changed while the tests ran")
+    run.hints = hints(
+        f"change reaches into the test runner: {h}" for h in runner_tampering(model_patch)
+    )
+    expected = 1 if any(c.expect == "fail" for c in plan.canaries) else 0
+    run.verdict = judge(
+        task, cases, res.returncode, expected_exit=expected, evidence=run.evidence, notes=notes
+    )
+    return run
+
+
+def _tops(plugins: Sequence[str]) -> list[str]:
+    return sorted({p.split(".", 1)[0] for p in plugins})
+
+
+def _plant(checkout: Path, task: Task, owned: Sequence[str], rng: random.Random) -> CanaryPlan:
+    """Write canaries into the F2P test files; give every hidden test file one mtime."""
+    texts = {}
+    for node_id in task.hidden_tests.fail_to_pass:
+        path = node_id.split("::", 1)[0]
+        if path not in texts and (checkout / path).is_file():
+            texts[path] = (checkout / path).read_text(encoding="utf-8", errors="replace")
+    plan = plan_canaries(texts, task.hidden_tests.fail_to_pass, rng)
+    for path, text in plan.files.items():
+        (checkout / path).write_text(text, encoding="utf-8")
+    stamp = time.time()
+    for path in {*owned, *plan.files}:
+        if (checkout / path).is_file():
+            os.utime(checkout / path, (stamp, stamp))
+    return plan
+
+
+def _config(checkout: Path, runner: Path, task: Task, owned: Sequence[str]) -> tuple[Path, Path]:
+    """(config file, rootdir): pytest's pick in the base tree plus the hidden tests."""
+
+    def read(path: str) -> str | None:
+        if path in owned:
+            f = checkout / path
+            return f.read_text(encoding="utf-8", errors="replace") if f.is_file() else None
+        data = read_base_file(checkout, path)
+        return data.decode("utf-8", errors="replace") if data is not None else None
+
+    files = [n.split("::", 1)[0] for n in task.test_ids]
+    found = locate_config(read, files)
+    if found is None:
+        empty = runner / "pytest.ini"
+        empty.write_text("[pytest]\n", encoding="utf-8")
+        return empty, checkout
+    if found not in owned:
+        restore_paths(checkout, [found])
+    path = checkout / found
+    return path, path.parent
+
+
+def _guarded(checkout: Path, owned: Sequence[str], config: Path) -> list[str]:
+    """Files mounted read-only over the checkout: hidden tests, conftests, the config."""
+    conftests = [str(p.relative_to(checkout)) for p in checkout.rglob("conftest.py")]
+    extra = [str(config.relative_to(checkout))] if config.is_relative_to(checkout) else []
+    return sorted({p for p in [*owned, *conftests, *extra] if (checkout / p).is_file()})
+
+
+def _env(task: Task, env: PythonEnv, scratch: Path) -> dict[str, str]:
+    """The session's variables: the venv's, the task's, never a PYTHONPATH."""
+    run_env = {**env.env_vars(scratch, []), **task.environment.env}
+    run_env.pop("PYTHONPATH", None)
+    return run_env | {"HOME": str(scratch), "TMPDIR": "/tmp"}
+
+
+def _setup(
+    task: Task,
+    sandbox: Sandbox,
+    checkout: Path,
+    env: dict[str, str],
+    adir: Path,
+    timeouts: Timeouts,
+) -> None:
+    for i, argv in enumerate(task.environment.setup):
+        res = sandbox.exec(argv, cwd=checkout, timeout=timeouts.setup_s, env=env)
+        _write_log(adir / f"setup-{i}.log", res)
+        if not res.ok:
+            raise EnvironmentBuildError(f"setup command {argv} failed ({res.returncode})")
+
+
+def _unhook_after_setup(
+    checkout: Path, task: Task, test_patch: str, plugins: Sequence[str]
+) -> list[str]:
+    """Setup commands run the checkout's code: undo any runner hook they left behind."""
+    if not task.environment.setup:
+        return []
+    owned = set(touched_paths(test_patch)) | set(task.hidden_tests.files)
+    hooks = [
+        p for p in protected_paths(checkout, task, test_patch, _tops(plugins)) if p not in owned
+    ]
+    return restore_paths(checkout, hooks)
+
+
+def _cases(
+    xml: str | None,
+) -> tuple[dict[tuple[str, str], Status], dict[tuple[str, str], str], list[str]]:
+    if xml is None:
+        return {}, {}, ["no JUnit XML was written"]
+    try:
+        return parse_junit(xml), failure_texts(xml), []
+    except GradingError as exc:
+        return {}, {}, [str(exc)]
+
+
+def _origins(guard: GuardReport | None, checkout: Path, roots: Sequence[str]) -> list[str]:
+    """Evidence when the change removed a module so the tests imported an installed copy.
+
+    Raises:
+        EnvironmentBuildError: the checkout provides the module, yet the tests imported it
+            from elsewhere: the task's environment is wrong, whatever the change did.
+    """
+    evidence = []
+    for name, where in foreign_modules(guard, checkout):
+        present = any(
+            (checkout / root / f"{name}.py").is_file() or (checkout / root / name).is_dir()
+            for root in roots
+        )
+        if present:
+            raise EnvironmentBuildError(
+                f"the tests imported {name} from {where}, not from the checkout; "
+                "fix the task's environment.pythonpath (or remove the installed copy)"
+            )
+        evidence.append(f"the change removed {name}, so the tests imported {where}")
+    return evidence
+
+
+def _declared(checkout: Path, config: Path) -> str:
+    """The text of the config and conftests: where a repository names its own plugins."""
+    texts = [config.read_text(encoding="utf-8", errors="replace")] if config.is_file() else []
+    for conftest in checkout.rglob("conftest.py"):
+        texts.append(conftest.read_text(encoding="utf-8", errors="replace"))
+    return "\n".join(texts)
+
+
+def _read(path: Path) -> str | None:
+    return path.read_text(encoding="utf-8", errors="replace") if path.is_file() else None
+
+
+def _write_log(path: Path, res: ExecResult) -> None:
+    head = f"$ {' '.join(res.argv)}\n# exit {res.returncode} in {res.duration_s:.2f}s"
+    head += " (timed out)" if res.timed_out else ""
+    path.write_text(f"{head}\n{res.stdout}\n--- stderr ---\n{res.stderr}", encoding="utf-8")

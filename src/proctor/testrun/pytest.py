@@ -1,0 +1,204 @@
+"""pytest, configured by proctor: its config file, its plugins and its argv.
+
+A graded session must not be configured by the change under test. So proctor decides, from
+trusted inputs only:
+
+* **the config file**: the one pytest itself would pick in the base tree with the hidden tests
+  applied (:func:`locate_config`), handed over with ``-c``, so a config file the change adds
+  anywhere decides nothing;
+* **the plugins**: plugin autoload is off (``PYTEST_DISABLE_PLUGIN_AUTOLOAD``), and the
+  ``pytest11`` entry points of the read-only environment are loaded by name
+  (:func:`entry_point_plugins`), so an entry point the change ships (a ``*.dist-info`` in the
+  checkout) is never loaded;
+* **the start-up**: ``harness/grade/proctor_boot.py`` runs with no ``PYTHONPATH`` (so no
+  ``sitecustomize``, ``usercustomize`` or ``.pth`` of the checkout is read at start-up), imports
+  proctor's guard plugin, then puts the checkout's folders first on ``sys.path`` and starts
+  pytest, so the code under test is the checkout's even when pytest itself imports it.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import posixpath
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import tomllib
+
+from proctor.errors import GradingError
+
+CONFIG_NAMES = (
+    "pytest.toml",
+    ".pytest.toml",
+    "pytest.ini",
+    ".pytest.ini",
+    "pyproject.toml",
+    "tox.ini",
+    "setup.cfg",
+)
+"""Files pytest reads its configuration from, in the order it looks for them in a folder."""
+
+ENV_VARS = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+"""Set for every graded session (and never ``PYTHONPATH``: the boot script sets it)."""
+
+_PYTEST_PREFIXES = (("python", "-m", "pytest"), ("python3", "-m", "pytest"), ("pytest",))
+
+
+def has_pytest_section(name: str, text: str) -> bool:
+    """Whether ``text``, the content of a file called ``name``, configures pytest."""
+    if name in {"pytest.ini", ".pytest.ini", "pytest.toml", ".pytest.toml"}:
+        return True  # pytest takes these even when empty
+    try:
+        if name == "pyproject.toml":
+            tool = tomllib.loads(text).get("tool", {})
+            return isinstance(tool, dict) and "pytest" in tool
+        parser = configparser.ConfigParser(interpolation=None)
+        parser.read_string(text)
+    except (tomllib.TOMLDecodeError, configparser.Error, UnicodeError):
+        return False
+    return parser.has_section("pytest" if name == "tox.ini" else "tool:pytest")
+
+
+def locate_config(read: Callable[[str], str | None], test_files: Sequence[str]) -> str | None:
+    """The config file pytest would use for ``test_files``, as a checkout-relative path.
+
+    As pytest does: from the common folder of the test files upwards to the checkout's top,
+    the first file of :data:`CONFIG_NAMES` that configures pytest; else the first
+    ``pyproject.toml`` seen. Nothing above the checkout counts.
+
+    Args:
+        read: the text of a checkout-relative path in the trusted tree, or None if absent.
+        test_files: checkout-relative paths of the selected test files.
+    """
+    folders = [posixpath.dirname(f) or "." for f in test_files] or ["."]
+    start = PurePosixPath(posixpath.commonpath(folders) if len(folders) > 1 else folders[0])
+    pyproject: str | None = None
+    for folder in (start, *start.parents):
+        for name in CONFIG_NAMES:
+            path = str(folder / name)
+            text = read(path)
+            if text is None:
+                continue
+            if name == "pyproject.toml" and pyproject is None:
+                pyproject = path
+            if has_pytest_section(name, text):
+                return path
+    return pyproject
+
+
+def entry_point_plugins(venv: Path) -> list[str]:
+    """Modules of the ``pytest11`` entry points installed in ``venv`` (sorted, unique)."""
+    found: set[str] = set()
+    for meta in sorted(venv.glob("lib/python*/site-packages/*.*-info/entry_points.txt")):
+        parser = configparser.ConfigParser(interpolation=None, delimiters=("=",))
+        parser.optionxform = str  # type: ignore[assignment,method-assign]
+        try:
+            parser.read_string(meta.read_text(encoding="utf-8", errors="replace"))
+        except configparser.Error:
+            continue
+        if parser.has_section("pytest11"):
+            for value in parser["pytest11"].values():
+                module = value.split(":", 1)[0].split("[", 1)[0].strip()
+                if module:
+                    found.add(module)
+    return sorted(found)
+
+
+def top_level_modules(checkout: Path, pythonpath: Sequence[str]) -> list[str]:
+    """Top-level modules and packages the checkout provides on its import path.
+
+    Under ``'.'`` only folders with an ``__init__.py`` and ``.py`` files count (a flat layout
+    holds docs and scripts too); under any other root every folder holding Python counts.
+    Test modules and ``conftest``/``setup`` are left out.
+    """
+    names: set[str] = set()
+    for rel in pythonpath:
+        root = checkout / rel
+        if not root.is_dir():
+            continue
+        for entry in root.iterdir():
+            name = entry.name.removesuffix(".py")
+            if not name.isidentifier() or name.startswith("test") or name in {"conftest", "setup"}:
+                continue
+            if (entry.is_file() and entry.suffix == ".py") or (
+                entry.is_dir()
+                and (
+                    (entry / "__init__.py").is_file()
+                    or (rel not in (".", "") and any(entry.glob("*.py")))
+                )
+            ):
+                names.add(name)
+    return sorted(names)
+
+
+def runner_args(test_cmd: Sequence[str]) -> list[str]:
+    """The pytest options a task's ``test_cmd`` adds after its ``python -m pytest`` prefix.
+
+    Raises:
+        GradingError: ``test_cmd`` does not start pytest.
+    """
+    for prefix in _PYTEST_PREFIXES:
+        if tuple(test_cmd[: len(prefix)]) == prefix:
+            return list(test_cmd[len(prefix) :])
+    raise GradingError(f"test_cmd {list(test_cmd)} does not run pytest (python -m pytest ...)")
+
+
+@dataclass(frozen=True)
+class PytestSetup:
+    """Everything a graded pytest session is started with."""
+
+    argv: list[str]
+    env: dict[str, str]
+
+
+def pytest_setup(
+    *,
+    boot: Path,
+    checkout: Path,
+    pythonpath: Sequence[str],
+    config: Path,
+    rootdir: Path,
+    plugins: Sequence[str],
+    extra_args: Sequence[str],
+    junit: Path,
+    report: Path,
+    modules: Sequence[str],
+    per_test_timeout_s: float,
+    test_ids: Sequence[str],
+) -> PytestSetup:
+    """The argv and environment of one graded session (see the module docs).
+
+    ``--maxfail=0`` comes after everything a config's ``addopts`` may hold, so a ``-x`` of the
+    repository's cannot stop the session at the first test that must fail.
+    """
+    paths: list[str] = []
+    for rel in [*pythonpath, "."]:
+        full = os.path.normpath(checkout / rel)
+        if full not in paths:
+            paths.append(full)
+    argv = ["python", "-s", str(boot)]
+    for path in paths:
+        argv += ["--path", path]
+    argv += [
+        "--",
+        *(arg for plugin in plugins for arg in ("-p", plugin)),
+        "-c",
+        str(config),
+        f"--rootdir={rootdir}",
+        f"--confcutdir={rootdir}",
+        "-p",
+        "no:cacheprovider",
+        *extra_args,
+        f"--junitxml={junit}",
+        "-o",
+        "junit_family=xunit1",
+        f"--timeout={max(1, int(per_test_timeout_s))}",
+        "--maxfail=0",
+        "-rN",
+        f"--proctor-report={report}",
+        f"--proctor-modules={','.join(modules)}",
+        *test_ids,
+    ]
+    return PytestSetup(argv, dict(ENV_VARS))
