@@ -105,22 +105,30 @@ class _Namer:
         self.taken = {
             n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.ClassDef)
         }
+        tests = [
+            n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and "test" in n.name
+        ]
         words = {
             w
-            for name in self.taken
+            for name in tests
             for w in name.lower().split("_")
             if w.isalpha() and w != "test" and 2 < len(w) < 12
         }
         self.words = sorted(words) or list(_WORDS)
 
     def fresh(self, prefix: str = "test") -> str:
-        while True:
+        """A name not taken yet; common words join in when the file's own run short."""
+        pool = list(self.words)
+        for attempt in range(1000):
+            if attempt and attempt % 20 == 0:
+                pool += [w for w in _WORDS if w not in pool][:2]
             count = self.rng.choice((2, 2, 3))
-            picked = [self.rng.choice(self.words) for _ in range(count)]
+            picked = [self.rng.choice(pool) for _ in range(count)]
             name = "_".join([prefix, *dict.fromkeys(picked)])
             if name not in self.taken:
                 self.taken.add(name)
                 return name
+        raise RuntimeError("no fresh canary name")  # unreachable: the pool keeps growing
 
 
 def _plain(name: str, expect: Literal["pass", "fail"], rng: random.Random) -> str:
