@@ -8,7 +8,7 @@ default) are checked three ways, one after the other, in this process tree:
   commented out); its defaults otherwise (4 threads, a fresh process per sample, 3 s timeout);
   tqdm's progress output is discarded. site-packages is never touched.
 * proctor: :class:`proctor.isolated.executor.Executor` with one warm worker per CPU, the
-  strongest sandbox available, 3 s timeout; the time includes starting the pool.
+  sandbox ``auto`` picks (bubblewrap), 3 s timeout; the time includes starting the pool.
 * floor: every program ``exec``'d one after another in this process, with no isolation at
   all, the least any executor could take on one core.
 

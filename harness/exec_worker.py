@@ -377,7 +377,7 @@ def main() -> None:
     os.environ.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     gc.collect()
     gc.freeze()  # keep the forked children from copying the heap when gc walks it
-    # random, not the pid: under unshare every worker is pid 1
+    # random, not the pid: inside bwrap or unshare every worker has the same pid
     folder = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"proctor-exec-{os.urandom(8).hex()}")
     os.mkdir(folder, 0o700)
     try:

@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 from tests.fake_openai import serve
 
+from proctor.errors import SandboxError
+from proctor.sandbox import detect_backend
+from proctor.sandbox.backends import _probe
 from proctor.settings import Settings
 from proctor.spec import Task
 
@@ -110,6 +113,52 @@ def calc_task(repo: Path, base: str, fix: str, task_id: str = "calc-1") -> Task:
             },
         }
     )
+
+
+def _test_sandbox() -> str:
+    """``auto`` where bubblewrap works; elsewhere the strongest weaker backend that works,
+    asked for by name as a user without bubblewrap must, so the pipeline tests still run there
+    (the tests of isolation itself skip)."""
+    for name in ("auto", "unshare"):
+        try:
+            detect_backend(name)
+        except SandboxError:
+            continue
+        return name
+    return "none"
+
+
+TEST_SANDBOX = _test_sandbox()
+"""The sandbox backend of tests that run code without testing the sandbox itself."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if TEST_SANDBOX != "auto":
+        os.environ.setdefault("PROCTOR_SANDBOX", TEST_SANDBOX)
+
+
+def path_without(tool: str, folder: Path) -> str:
+    """A PATH of one ``folder`` linking to every program of the current PATH but ``tool``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for entry in os.environ.get("PATH", "").split(os.pathsep):
+        if not os.path.isdir(entry):
+            continue
+        for program in os.scandir(entry):
+            link = folder / program.name
+            if program.name != tool and not os.path.lexists(link):
+                link.symlink_to(program.path)
+    return str(folder)
+
+
+@pytest.fixture
+def without_bwrap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """bubblewrap hidden from PATH (the new PATH is yielded), as on a machine without it;
+    PROCTOR_SANDBOX unset and the sandbox probes forgotten before and after."""
+    monkeypatch.setenv("PATH", path_without("bwrap", tmp_path / "bin-without-bwrap"))
+    monkeypatch.delenv("PROCTOR_SANDBOX", raising=False)
+    _probe.cache_clear()
+    yield os.environ["PATH"]
+    _probe.cache_clear()
 
 
 @pytest.fixture(scope="session")

@@ -30,7 +30,11 @@ class Settings(BaseSettings):
         default_factory=_default_cache,
         description="Environments (venvs by content hash) and other rebuildable caches.",
     )
-    sandbox: str = Field("auto", description="Sandbox backend: auto, bwrap, unshare or none.")
+    sandbox: str = Field(
+        "auto",
+        description="Sandbox backend: auto (bubblewrap, or refuse to run untrusted code), bwrap, "
+        "or, only when named, the weaker unshare (host filesystem visible) or none (no isolation).",
+    )
     memory_mb: int = Field(4096, description="Address-space cap for sandboxed commands, MiB.")
     test_timeout_s: float = Field(900.0, description="Wall-clock cap for one hidden-test run.")
     per_test_timeout_s: float = Field(120.0, description="Per-test cap passed to the test runner.")

@@ -13,7 +13,9 @@ import time
 from pathlib import Path
 
 import pytest
+from tests.sandbox.test_backends import REFUSAL
 
+from proctor.sandbox import weak_isolation_warning
 from proctor.spec import Task, dump_task
 
 
@@ -136,3 +138,29 @@ def test_bad_suite_is_one_line(tmp_path, cli_env) -> None:  # type: ignore[no-un
     assert run.returncode == 1
     assert out.strip().count("\n") == 0, out
     assert "bad.yaml: repo: Field required" in out
+
+
+def test_without_bwrap_run_refuses_in_one_line(calc, tmp_path, cli_env, without_bwrap) -> None:  # type: ignore[no-untyped-def]
+    task, _ = calc
+    suite = write_suite(task, tmp_path / "suite", 1)
+    env = {**cli_env, "PATH": without_bwrap}
+    env.pop("PROCTOR_SANDBOX", None)
+    run = proctor("run", "--suite", str(suite), "--model", "gold", cwd=tmp_path, env=env)
+    out, _ = run.communicate(timeout=60)
+    assert run.returncode == 1
+    assert out == f"error: {REFUSAL}\n"
+    assert not (tmp_path / "runs").exists()
+
+
+def test_without_bwrap_a_weaker_sandbox_named_runs_and_warns(  # type: ignore[no-untyped-def]
+    calc, tmp_path, cli_env, without_bwrap
+) -> None:
+    task, _ = calc
+    suite = write_suite(task, tmp_path / "suite", 1)
+    env = {**cli_env, "PATH": without_bwrap}
+    args = ("run", "--suite", str(suite), "--model", "gold", "--sandbox", "none")
+    run = proctor(*args, "--run-dir", "out", cwd=tmp_path, env=env)
+    out, _ = run.communicate(timeout=300)
+    assert run.returncode == 0, out
+    assert out.startswith(f"WARNING: {weak_isolation_warning('none')}\n")
+    assert [r["outcome"] for r in lines(tmp_path / "out" / "results.jsonl")] == ["resolved"]

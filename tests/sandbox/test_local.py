@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import signal
 import socket
@@ -15,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from proctor.errors import SandboxError
-from proctor.sandbox import local
+from proctor.sandbox import detect_backend, weak_isolation_warning
 from proctor.sandbox.base import ExecResult, Limits, Mounts, Sandbox
-from proctor.sandbox.local import LocalSandbox, detect_backend, scrub_env
+from proctor.sandbox.local import LocalSandbox, scrub_env
 
 PY = sys.executable
 # What the test interpreter needs to start inside bwrap: the venv and its base interpreter.
@@ -41,6 +40,7 @@ def _params(*names: str) -> list[object]:
 
 ALL = _params("bwrap", "unshare", "none")
 ISOLATED_NET = _params("bwrap", "unshare")
+READONLY_ENV = _params("bwrap", "unshare")
 HIDDEN_FS = _params("bwrap")
 
 
@@ -81,34 +81,6 @@ def test_scrub_env_drops_credentials_and_keeps_the_rest() -> None:
         }
     )
     assert kept == {"PATH": "/bin", "PYTHONPATH": "/src", "LANG": "C"}
-
-
-def test_unknown_backend_is_one_clear_line() -> None:
-    with pytest.raises(SandboxError, match=r"unknown sandbox backend 'docker'"):
-        detect_backend("docker")
-
-
-def test_unavailable_backend_raises(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(local, "_probe", lambda name: None if name == "none" else "not installed")
-    with pytest.raises(SandboxError, match=r"'bwrap' is not available: not installed"):
-        LocalSandbox(Mounts(), backend="bwrap")
-
-
-def test_auto_falls_back_to_none_and_warns_once(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    monkeypatch.setattr(local, "_probe", lambda name: None if name == "none" else "missing")
-    local._warn_no_isolation.cache_clear()
-    with caplog.at_level(logging.WARNING, logger=local.__name__):
-        assert detect_backend() == "none"
-        assert LocalSandbox(Mounts()).name == "none"
-    assert len([r for r in caplog.records if "rlimits only" in r.message]) == 1
-    local._warn_no_isolation.cache_clear()
-
-
-def test_auto_picks_the_strongest_backend_that_works() -> None:
-    expected = next(n for n in ("bwrap", "unshare", "none") if _usable(n))
-    assert detect_backend() == expected
 
 
 @pytest.fixture
@@ -244,6 +216,80 @@ def test_writes_outside_the_mounts_fail(backend: str, checkout: Path, tmp_path: 
     assert [line.split()[0] for line in result.stdout.splitlines()] == ["refused"] * 3
     assert list(outside.iterdir()) == []
     assert not Path("/usr/proctor-escape").exists()
+
+
+@pytest.fixture
+def environment(tmp_path: Path, checkout: Path) -> tuple[Path, Path]:
+    """A shared environment (a venv stand-in) and a hidden test file, both mounted read-only."""
+    venv = tmp_path / "env"
+    (venv / "lib").mkdir(parents=True)
+    (venv / "lib" / "site.py").write_text("as built")
+    hidden = checkout / "test_hidden.py"
+    hidden.write_text("as built")
+    return venv, hidden
+
+
+def readonly_sandbox(backend: str, checkout: Path, environment: tuple[Path, Path]) -> LocalSandbox:
+    mounts = Mounts(writable=(checkout,), readonly=(*RUNTIME, *environment))
+    return LocalSandbox(mounts, Limits(), backend)
+
+
+@pytest.mark.parametrize("backend", READONLY_ENV)
+def test_environment_is_read_only(
+    backend: str, checkout: Path, environment: tuple[Path, Path]
+) -> None:
+    venv, hidden = environment
+    targets = [str(venv / "lib" / "site.py"), str(venv / "new.pth"), str(hidden)]
+    result = py(readonly_sandbox(backend, checkout, environment), WRITE, checkout, *targets)
+    assert result.ok, result.stderr
+    assert [line.split()[0] for line in result.stdout.splitlines()] == ["refused"] * 3
+    assert (venv / "lib" / "site.py").read_text() == hidden.read_text() == "as built"
+    assert not (venv / "new.pth").exists()
+    assert py(readonly_sandbox(backend, checkout, environment), WRITE, checkout, "edit").ok
+    assert (checkout / "edit").read_text() == "x"  # the checkout around the hidden file stays
+
+
+@pytest.mark.parametrize("backend", READONLY_ENV)
+def test_writable_folder_inside_a_read_only_one_stays_writable(
+    backend: str, checkout: Path, environment: tuple[Path, Path]
+) -> None:
+    venv, _ = environment
+    scratch = venv / "scratch"
+    scratch.mkdir()
+    mounts = Mounts(writable=(checkout, scratch), readonly=(*RUNTIME, venv))
+    box = LocalSandbox(mounts, Limits(), backend)
+    result = py(box, WRITE, checkout, str(scratch / "f"), str(venv / "f"))
+    assert [line.split()[0] for line in result.stdout.splitlines()] == ["wrote", "refused"]
+
+
+UNDO = """
+set +e
+mount -o remount,bind,rw "$1"; umount "$1"; umount -l "$1"
+echo tampered > "$1/lib/site.py"
+"""
+
+
+@pytest.mark.parametrize("backend", _params("unshare"))
+def test_read_only_environment_cannot_be_remounted_writable(
+    backend: str, checkout: Path, environment: tuple[Path, Path]
+) -> None:
+    venv, _ = environment
+    box = readonly_sandbox(backend, checkout, environment)
+    result = box.exec(["sh", "-c", UNDO, "sh", str(venv)], cwd=checkout, timeout=10)
+    assert result.returncode != 0
+    assert "Read-only file system" in result.stderr
+    assert (venv / "lib" / "site.py").read_text() == "as built"
+
+
+def test_none_leaves_the_environment_writable_and_says_so(
+    checkout: Path, environment: tuple[Path, Path]
+) -> None:
+    # No namespace, so nothing can make it read-only; the warning must not pretend otherwise.
+    venv, _ = environment
+    target = str(venv / "lib" / "site.py")
+    assert py(readonly_sandbox("none", checkout, environment), WRITE, checkout, target).ok
+    assert (venv / "lib" / "site.py").read_text() == "x"
+    assert "write into the shared environments" in (weak_isolation_warning("none") or "")
 
 
 READ = """

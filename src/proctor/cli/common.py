@@ -7,6 +7,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from proctor.errors import SandboxError
+from proctor.sandbox import detect_backend, weak_isolation_warning
 from proctor.settings import Settings, get_settings
 
 console = Console()
@@ -24,10 +26,36 @@ def settings_from(repos_dir: Path | None = None, sandbox: str | None = None) -> 
     return get_settings(repos_dir=repos_dir, sandbox=sandbox)
 
 
+def check_sandbox(settings: Settings) -> Settings:
+    """Before a command runs untrusted code: make sure its sandbox works here, and say so
+    loudly, on one line, when it is a weaker backend asked for by name.
+
+    Returns:
+        ``settings``, unchanged.
+
+    Raises:
+        typer.Exit: (code 1, after one error line) the backend is unknown or cannot run
+            here; for ``auto``, no full-isolation sandbox (bubblewrap) works.
+    """
+    try:
+        backend = detect_backend(settings.sandbox)
+    except SandboxError as exc:
+        raise fail(str(exc)) from None
+    warning = weak_isolation_warning(backend)
+    if warning is not None:
+        err_console.print(f"[bold red]WARNING:[/] {warning}", highlight=False, soft_wrap=True)
+    return settings
+
+
 REPOS_OPT = typer.Option(
     None, "--repos-dir", help="Mirror cache (default repos/, PROCTOR_REPOS_DIR)."
 )
-SANDBOX_OPT = typer.Option(None, "--sandbox", help="auto, bwrap, unshare or none.")
+SANDBOX_OPT = typer.Option(
+    None,
+    "--sandbox",
+    help="auto (bubblewrap, or refuse), bwrap, or by name only the weaker unshare (host "
+    "filesystem visible) or none (no isolation); PROCTOR_SANDBOX.",
+)
 
 # The options of every command that runs a model on tasks (run, compare).
 AGENT_OPT = typer.Option("oneshot", "--agent", help="oneshot (edit blocks) or tools.")

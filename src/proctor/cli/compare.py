@@ -30,6 +30,7 @@ from proctor.cli.common import (
     RETRIEVER_OPT,
     SANDBOX_OPT,
     THREADS_OPT,
+    check_sandbox,
     console,
     fail,
     settings_from,
@@ -108,7 +109,7 @@ def compare(
                 ModelChoice(m, agent, retriever, max_tokens, max_usd, max_seconds, threads)
                 for m in model
             ]
-            runs = _run_all(choices, plan, settings_from(repos_dir, sandbox))
+            runs = _run_all(choices, plan, check_sandbox(settings_from(repos_dir, sandbox)))
         _report(runs, out)
     except ProctorError as exc:
         raise fail(str(exc)) from None

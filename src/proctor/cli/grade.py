@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from proctor.cli.common import REPOS_OPT, SANDBOX_OPT, console, fail, settings_from
+from proctor.cli.common import REPOS_OPT, SANDBOX_OPT, check_sandbox, console, fail, settings_from
 from proctor.errors import ProctorError
 from proctor.model import PatchModel
 from proctor.report import results_table, summarize, summary_table
@@ -49,6 +49,7 @@ def grade(
     slug = re.sub(r"[^A-Za-z0-9._+-]+", "_", name)
     out = run_dir or Path("runs") / f"grade-{slug}"
     settings = settings_from(repos_dir, sandbox)
+    check_sandbox(settings)
     ctx = AttemptContext(
         PatchModel(name, patches), References(chosen, settings.repos_dir), settings
     )

@@ -14,7 +14,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from proctor.cli.common import SANDBOX_OPT, console, fail, settings_from
+from proctor.cli.common import SANDBOX_OPT, check_sandbox, console, fail, settings_from
 from proctor.errors import ConfigError, ProctorError
 from proctor.isolated import (
     CanonicalChatModel,
@@ -88,6 +88,7 @@ def make_humaneval(resolver: ChatResolver | None = None) -> Callable[..., None]:
         temp = temperature if temperature is not None else (0.0 if n == 1 else 0.8)
         safe = model.replace("/", "_").replace(":", "_")
         folder = out or Path("runs") / "humaneval" / f"{safe}-n{n}-t{temp:g}"
+        check_sandbox(settings_from(sandbox=sandbox))
         try:
             chosen = parse_subset(subset)
             with (

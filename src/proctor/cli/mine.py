@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from pydantic import ValidationError
 
-from proctor.cli.common import REPOS_OPT, SANDBOX_OPT, console, fail, settings_from
+from proctor.cli.common import REPOS_OPT, SANDBOX_OPT, check_sandbox, console, fail, settings_from
 from proctor.errors import ProctorError
 from proctor.mine import (
     REPORT_NAME,
@@ -83,6 +83,7 @@ def mine(
         pythonpath=pythonpath,
     )
     settings = settings_from(repos_dir, sandbox)
+    check_sandbox(settings)
     with contextlib.ExitStack() as stack:
         describe: Describe | None = None
         try:

@@ -18,6 +18,7 @@ from proctor.cli.common import (
     RETRIEVER_OPT,
     SANDBOX_OPT,
     THREADS_OPT,
+    check_sandbox,
     console,
     fail,
     settings_from,
@@ -56,6 +57,7 @@ def run(
     try:
         tasks = load_suite(suite)
         settings = settings_from(repos_dir, sandbox)
+        check_sandbox(settings)
         refs = References(tasks, settings.repos_dir)
         with open_model(choice, refs, settings) as chosen:
             _run(

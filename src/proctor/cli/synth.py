@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from proctor.cli.common import REPOS_OPT, SANDBOX_OPT, console, fail, settings_from
+from proctor.cli.common import REPOS_OPT, SANDBOX_OPT, check_sandbox, console, fail, settings_from
 from proctor.errors import ProctorError
 from proctor.isolated import SynthConfig, synthesize
 from proctor.spec import Environment
@@ -29,6 +29,7 @@ def synth(
 ) -> None:
     """Trace the test suite, pick covered functions, write verified <id>-repo/<id>-iso pairs."""
     settings = settings_from(repos_dir, sandbox)
+    check_sandbox(settings)
     try:
         environment = Environment(
             python=python, packages=list(package or []), pythonpath=list(pythonpath or ["."])

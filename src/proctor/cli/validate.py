@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from proctor.cli.common import REPOS_OPT, SANDBOX_OPT, console, fail, settings_from
+from proctor.cli.common import REPOS_OPT, SANDBOX_OPT, check_sandbox, console, fail, settings_from
 from proctor.errors import ProctorError
 from proctor.run.validate import TaskCheck, validate_suite
 from proctor.spec import load_suite
@@ -30,6 +30,7 @@ def validate(
     except ProctorError as exc:
         raise fail(str(exc)) from None
     settings = settings_from(repos_dir, sandbox)
+    check_sandbox(settings)
 
     def on_check(check: TaskCheck) -> None:
         mark = "[green]ok[/]" if check.ok else f"[red]{'; '.join(check.problems)}[/]"

@@ -1,17 +1,20 @@
 """A fast executor for isolated programs: a pool of warm, sandboxed worker processes.
 
-Each worker (``harness/exec_worker.py``) is started once, inside the strongest sandbox that
-works here (:func:`proctor.sandbox.detect_backend`):
+Each worker (``harness/exec_worker.py``) is started once, inside the sandbox that
+:func:`proctor.sandbox.detect_backend` picks: for ``auto``, bubblewrap or a one-line refusal
+saying what to install; the weaker backends only when asked for by name:
 
 ``bwrap``
     new user, pid, net, ipc, uts and cgroup namespaces, every capability dropped; the
     filesystem is the system folders, the interpreter's prefixes and the worker script, all
     read-only, plus a private tmpfs ``/tmp`` where the programs run.
-``unshare``
-    new user, pid, net, ipc and uts namespaces: no network, but the host filesystem is seen.
-``none``
-    rlimits, the wall-clock kill and the disabled functions only (logged once by
-    ``detect_backend``).
+``unshare`` (by name only)
+    new user, pid, net, ipc, uts and mount namespaces: no network; the interpreter's prefixes
+    and the worker script are bind-mounted read-only and every capability is dropped, but the
+    rest of the host filesystem is seen and writable as the caller's uid.
+``none`` (by name only)
+    rlimits, the wall-clock kill and the disabled functions only: the host's network and
+    filesystem are the program's.
 
 A worker forks one child per program; the child applies the rlimits of :class:`Limits`,
 disables destructive functions and runs ``exec(program, {})``; the worker kills it at the
@@ -91,13 +94,15 @@ class Executor:
     Args:
         workers: pool size; default: the CPUs this process may use.
         limits: caps of each program (``cpu_s`` is an upper bound, see :data:`DEFAULT_LIMITS`).
-        backend: ``"auto"`` or one of ``bwrap``, ``unshare``, ``none``.
+        backend: ``"auto"`` (bubblewrap, or refuse) or, by name, ``bwrap``, ``unshare`` or
+            ``none``.
         python: interpreter the workers run (default: this one, so the same packages import).
         worker_script: path of ``exec_worker.py`` (default :data:`WORKER_SCRIPT`).
 
     Raises:
-        SandboxError: the backend is unknown or unavailable, the worker script is missing, or
-            a worker could not start (the message carries its last stderr line).
+        SandboxError: the backend is unknown or unavailable (for ``"auto"``: no full-isolation
+            backend works here), the worker script is missing, or a worker could not start
+            (the message carries its last stderr line).
     """
 
     def __init__(
@@ -173,10 +178,11 @@ class Executor:
             "nproc": self.limits.nproc,
         }
         command = [str(self.python), "-I", str(self.script), json.dumps(config)]
+        readonly = readonly_paths(self.script, self.python)
         if self.backend == "bwrap":
-            return [*bwrap_prefix(readonly_paths(self.script, self.python)), *command]
+            return [*bwrap_prefix(readonly), *command]
         if self.backend == "unshare":
-            return [*unshare_prefix(), *command]
+            return [*unshare_prefix(readonly), *command]
         return command
 
     def _spawn(self) -> Worker:

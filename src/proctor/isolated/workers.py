@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from proctor.sandbox import Mounts, backends
+from proctor.sandbox.backends import SYSTEM_DIRS
 from proctor.sandbox.cgroup import PidsCgroup
-from proctor.sandbox.local import SYSTEM_DIRS, bwrap_system_view
 
 GRACE_S = 5.0
 """How long past a program's timeout the worker itself may take to answer."""
@@ -49,17 +50,13 @@ def readonly_paths(script: Path, python: Path) -> list[Path]:
 
 
 def bwrap_prefix(readonly: Sequence[Path]) -> list[str]:
-    args = [shutil.which("bwrap") or "bwrap", "--unshare-all", "--unshare-user"]
-    args += ["--disable-userns", "--cap-drop", "ALL", "--die-with-parent", "--new-session"]
-    args += bwrap_system_view()
-    for path in readonly:
-        args += ["--ro-bind", str(path), str(path)]
-    return [*args, "--chdir", "/tmp", "--"]
+    """The sandbox's bwrap allowlist: the system and ``readonly``, in a private /tmp."""
+    return backends.bwrap_prefix(Mounts(readonly=tuple(readonly)), Path("/tmp"))
 
 
-def unshare_prefix() -> list[str]:
-    flags = ["--map-root-user", "--net", "--pid", "--fork", "--kill-child", "--mount-proc"]
-    return [shutil.which("unshare") or "unshare", *flags, "--ipc", "--uts", "--"]
+def unshare_prefix(readonly: Sequence[Path]) -> list[str]:
+    """The sandbox's unshare namespaces, ``readonly`` read-only; the worker runs as pid 2."""
+    return backends.unshare_prefix(Mounts(readonly=tuple(readonly)))
 
 
 class Worker:

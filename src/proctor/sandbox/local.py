@@ -1,20 +1,8 @@
 """Run commands on this machine under bubblewrap, ``unshare``, or rlimits alone (Linux).
 
-Backends, strongest first; ``detect_backend("auto")`` picks the first that works here:
-
-``bwrap``
-    Bubblewrap with new user, pid, net, ipc, uts and cgroup namespaces, every capability
-    dropped and nested user namespaces disabled. The filesystem is an allowlist: the system
-    folders (/usr, /bin, /sbin, /lib*, /etc with /etc/shadow and /etc/gshadow masked) and
-    ``Mounts.readonly`` read-only, ``Mounts.writable`` writable, plus a private /tmp, /dev and
-    /proc. Nothing else of the host ($HOME, /root, /work, ...) exists inside.
-``unshare``
-    util-linux ``unshare`` with new user (caller mapped to root), pid, net, ipc, uts and mount
-    namespaces: no network, and every process dies with the command. The host filesystem is
-    NOT hidden: the command reads and writes whatever the caller's uid may.
-``none``
-    Only the limits, the timeout and the scrubbed environment; network and filesystem are the
-    caller's. ``auto`` logs a warning, once per process, when it falls back to it.
+Which backend runs, and what each one protects, is :mod:`proctor.sandbox.backends`: ``auto`` is
+bubblewrap or a one-line refusal, never a silent downgrade; ``unshare`` and ``none`` run only
+when asked for by name.
 
 Every backend applies RLIMIT_AS, RLIMIT_CPU, RLIMIT_FSIZE, RLIMIT_NPROC and RLIMIT_CORE=0, runs
 the command in its own session, and on timeout (or once the command exits) SIGKILLs its whole
@@ -34,8 +22,6 @@ with threads; the function touches only ``os`` and ``resource``, which take no P
 from __future__ import annotations
 
 import contextlib
-import functools
-import logging
 import os
 import resource
 import selectors
@@ -48,31 +34,20 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from proctor.errors import SandboxError
+from proctor.sandbox.backends import (
+    SYSTEM_DIRS,
+    bwrap_prefix,
+    detect_backend,
+    unshare_prefix,
+)
 from proctor.sandbox.base import ExecResult, Limits, Mounts
 from proctor.sandbox.cgroup import PidsCgroup, pids_root
 
-__all__ = ["BACKENDS", "LocalSandbox", "detect_backend", "scrub_env"]
-
-logger = logging.getLogger(__name__)
-
-BACKENDS = ("bwrap", "unshare", "none")
-"""Backend names, strongest isolation first."""
+__all__ = ["LocalSandbox", "scrub_env"]
 
 _SECRET_WORDS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "CREDENTIAL")
 _SECRET_PREFIXES = ("PROCTOR_", "OPENAI_", "ANTHROPIC_", "AWS_", "GITHUB_", "HF_")
-SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
-_MASKED = ("/etc/shadow", "/etc/gshadow")
 _DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"
-_BWRAP_FLAGS = (
-    *("--unshare-all", "--unshare-user", "--disable-userns", "--cap-drop", "ALL"),
-    *("--die-with-parent", "--new-session"),
-)
-_UNSHARE_FLAGS = (
-    *("--map-root-user", "--net", "--pid", "--fork", "--kill-child", "--mount-proc"),
-    *("--ipc", "--uts", "--"),
-)
-_PID1_SHELL = ("/bin/sh", "-c", '"$@"', "sh")
-"""Runs the command as pid 2: pid 1 of a namespace ignores SIGXCPU and other signals."""
 _MIB = 1024 * 1024
 _POLL_S = 0.05
 _DRAIN_S = 2.0
@@ -91,90 +66,6 @@ def scrub_env(environ: Mapping[str, str]) -> dict[str, str]:
 def _is_secret(name: str) -> bool:
     upper = name.upper()
     return any(word in upper for word in _SECRET_WORDS) or upper.startswith(_SECRET_PREFIXES)
-
-
-def detect_backend(preferred: str = "auto") -> str:
-    """Pick the backend to use; each is probed once per process by really running it.
-
-    Args:
-        preferred: ``"auto"`` (strongest that works) or one of :data:`BACKENDS`.
-
-    Returns:
-        ``"bwrap"``, ``"unshare"`` or ``"none"``.
-
-    Raises:
-        SandboxError: ``preferred`` is unknown, or names a backend that does not work here.
-    """
-    if preferred not in ("auto", *BACKENDS):
-        choices = ", ".join(("auto", *BACKENDS))
-        raise SandboxError(f"unknown sandbox backend {preferred!r}; expected one of {choices}")
-    if preferred != "auto":
-        problem = _probe(preferred)
-        if problem is not None:
-            raise SandboxError(f"sandbox backend {preferred!r} is not available: {problem}")
-        return preferred
-    for name in ("bwrap", "unshare"):
-        if _probe(name) is None:
-            return name
-    _warn_no_isolation()
-    return "none"
-
-
-@functools.cache
-def _probe(backend: str) -> str | None:
-    """Why ``backend`` cannot run here, in one line, or None when it can."""
-    if backend == "none":
-        return None
-    if shutil.which(backend) is None:
-        return f"{backend} not found on PATH"
-    prefix = _bwrap_prefix(Mounts(), Path("/")) if backend == "bwrap" else _unshare_prefix()
-    try:
-        done = subprocess.run([*prefix, "true"], capture_output=True, timeout=30, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return str(exc)
-    if done.returncode == 0:
-        return None
-    lines = done.stderr.decode(errors="replace").strip().splitlines()
-    return lines[-1] if lines else f"`{backend} ... true` exited {done.returncode}"
-
-
-@functools.cache
-def _warn_no_isolation() -> None:
-    logger.warning(
-        "neither bwrap nor unshare works here: sandboxed commands run with rlimits only, "
-        "with the host's network and filesystem"
-    )
-
-
-def bwrap_system_view() -> list[str]:
-    """bwrap arguments showing the system read-only (shadow files masked), with a private
-    /dev, /proc and /tmp: what every sandboxed command sees besides its own mounts."""
-    args: list[str] = []
-    for folder in SYSTEM_DIRS:
-        path = Path(folder)
-        if path.is_symlink():
-            args += ["--symlink", os.readlink(path), folder]
-        elif path.is_dir():
-            args += ["--ro-bind", folder, folder]
-    for masked in _MASKED:
-        if Path(masked).exists():
-            args += ["--ro-bind", "/dev/null", masked]
-    return [*args, "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
-
-
-def _bwrap_prefix(mounts: Mounts, cwd: Path) -> list[str]:
-    """bwrap's argv up to ``--``: an allowlist of the host filesystem."""
-    # /tmp comes before the binds so that a mount below /tmp is not hidden by the tmpfs.
-    args = [shutil.which("bwrap") or "bwrap", *_BWRAP_FLAGS, *bwrap_system_view()]
-    binds = [("--ro-bind", p) for p in mounts.readonly] + [("--bind", p) for p in mounts.writable]
-    # Deeper mounts go last so a read-only venv inside a writable checkout stays read-only.
-    for flag, path in sorted(binds, key=lambda bind: len(bind[1].absolute().parts)):
-        args += [flag, str(path.absolute()), str(path.absolute())]
-    return [*args, "--chdir", str(cwd), "--"]
-
-
-def _unshare_prefix() -> list[str]:
-    return [shutil.which("unshare") or "unshare", *_UNSHARE_FLAGS, *_PID1_SHELL]
 
 
 def _child_setup(limits: Limits, cgroup_procs: str | None) -> Callable[[], None]:
@@ -249,17 +140,19 @@ def _pump(sel: selectors.BaseSelector, deadline: float, stop: Callable[[], bool]
 
 
 class LocalSandbox:
-    """Runs commands on this machine under one of :data:`BACKENDS` (see the module docs).
+    """Runs commands on this machine under one backend (see :mod:`proctor.sandbox.backends`).
 
     Args:
         mounts: what the command may see and write besides the system folders.
         limits: resource caps for every command.
-        backend: ``"auto"`` or one of :data:`BACKENDS`.
+        backend: ``"auto"`` (bubblewrap, or refuse) or a backend asked for by name:
+            ``"bwrap"``, ``"unshare"`` or ``"none"``.
         max_output_bytes: how much of stdout and of stderr to keep; the rest is counted and
             replaced by a ``[proctor: output truncated ...]`` line.
 
     Raises:
-        SandboxError: ``backend`` is unknown or does not work here.
+        SandboxError: ``backend`` is unknown or does not work here (for ``"auto"``: no
+            full-isolation backend works, see :func:`~proctor.sandbox.detect_backend`).
     """
 
     def __init__(
@@ -332,9 +225,9 @@ class LocalSandbox:
 
     def _wrap(self, argv: Sequence[str], cwd: Path) -> list[str]:
         if self.name == "bwrap":
-            return [*_bwrap_prefix(self.mounts, cwd), *argv]
+            return [*bwrap_prefix(self.mounts, cwd), *argv]
         if self.name == "unshare":
-            return [*_unshare_prefix(), *argv]
+            return [*unshare_prefix(self.mounts), *argv]
         return list(argv)
 
     def _run(
