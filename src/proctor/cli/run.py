@@ -27,7 +27,7 @@ from proctor.errors import ProctorError
 from proctor.report import results_table, summarize, summary_table
 from proctor.run import AttemptContext, AttemptResult, References, run_suite
 from proctor.run.models import ModelChoice, open_model
-from proctor.run.preflight import preflight
+from proctor.run.preflight import check_model, check_run_dir, preflight
 from proctor.spec import Task, load_suite
 
 DEFAULT_MODEL = "local:qwen2.5-coder-0.5b"
@@ -66,12 +66,14 @@ def run(
         if not tasks:
             raise fail(f"{suite}: no task files (*.yaml) found")
         settings = settings_from(repos_dir, sandbox)
+        preflight(tasks, settings)  # before a local model's server takes its time to start
         refs = References(tasks, settings.repos_dir)
         with open_model(choice, refs, settings) as chosen:
             ctx = AttemptContext(chosen, refs, settings, keep_checkout=keep_checkouts)
             slug = re.sub(r"[^A-Za-z0-9._+-]+", "_", ctx.model.name)
             out = run_dir or Path("runs") / f"{slug}-{suite.name}"
-            preflight(tasks, settings, model=chosen, run_dir=out)
+            check_run_dir(out)
+            check_model(chosen)
             results = _run(tasks, ctx, suite, out, jobs, retry_errors)
     except ProctorError as exc:
         raise fail(str(exc)) from None
