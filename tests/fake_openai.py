@@ -13,6 +13,13 @@ from typing import ClassVar
 class FakeOpenAI(BaseHTTPRequestHandler):
     answers: ClassVar[list[tuple[int, str]]] = []
     seen: ClassVar[list[dict[str, object]]] = []
+    models_status: ClassVar[int] = 200
+    """Status of ``GET /models`` (the preflight's request)."""
+
+    def do_GET(self) -> None:
+        status = type(self).models_status
+        body = {"object": "list", "data": []} if status == 200 else {"error": {"message": "no"}}
+        self._send(status, body)
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
@@ -32,7 +39,10 @@ class FakeOpenAI(BaseHTTPRequestHandler):
             ],
             "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
         }
-        data = json.dumps(payload if status == 200 else {"error": {"message": text}}).encode()
+        self._send(status, payload if status == 200 else {"error": {"message": text}})
+
+    def _send(self, status: int, body: object) -> None:
+        data = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -48,6 +58,7 @@ def serve() -> Iterator[str]:
     """Run the fake server; yields its base URL (answers and records reset)."""
     FakeOpenAI.answers = []
     FakeOpenAI.seen = []
+    FakeOpenAI.models_status = 200
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), FakeOpenAI)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()

@@ -106,3 +106,15 @@ def test_mistakes_are_one_line_errors(args: tuple[str, ...], message: str, tmp_p
     code, text = invoke(*args, "--out", str(tmp_path / "o"))
     assert code == 1
     assert message in text and "Traceback" not in text
+
+
+def test_a_broken_machine_is_one_line_before_anything_runs(
+    suites: tuple[Path, Path], tmp_path: Path, env: None
+) -> None:
+    _, issues = suites
+    out = tmp_path / "cmp"
+    args = ("--model", "gold", "--issues", str(issues), "--humaneval-subset", "0")
+    code, text = invoke(*args, "--out", str(out), "--sandbox", "bogus")
+    assert code == 1
+    assert "unknown sandbox backend 'bogus'" in text and text.strip().count("\n") == 0, text
+    assert not out.exists()

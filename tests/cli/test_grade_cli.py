@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from proctor.cli.app import app
 from proctor.errors import ConfigError
+from proctor.run.lock import own_run_dir
 from proctor.run.predictions import read_predictions
 from proctor.spec import dump_task
 
@@ -98,3 +99,107 @@ def test_predictions_must_be_one_model(tmp_path: Path) -> None:
     preds.write_text("{not json\n")
     with pytest.raises(ConfigError, match=r"p.jsonl:1: not JSON"):
         read_predictions(preds)
+
+
+def one_line(output: str) -> str:
+    assert "Traceback" not in output
+    assert output.strip().count("\n") == 0, output
+    return output.strip()
+
+
+def grade_patch(suite: Path, patch: Path, out: Path):  # type: ignore[no-untyped-def]
+    args = ("--suite", str(suite), "--task", "calc-1", "--patch", str(patch))
+    return invoke("grade", *args, "--run-dir", str(out))
+
+
+def test_a_changed_patch_is_graded_again(suite: Path, tmp_path: Path) -> None:
+    patch, out = tmp_path / "fix.patch", tmp_path / "out"
+    patch.write_text(FIX)
+    assert grade_patch(suite, patch, out).exit_code == 0
+    assert grade_patch(suite, patch, out).exit_code == 0  # the same patch: kept
+    assert len((out / "results.jsonl").read_text().splitlines()) == 1
+    patch.write_text("junk")  # not a patch at all
+    res = grade_patch(suite, patch, out)
+    assert res.exit_code == 0, res.output
+    assert len((out / "results.jsonl").read_text().splitlines()) == 2
+    result = json.loads((out / "results.jsonl").read_text().splitlines()[-1])
+    assert result["outcome"] == "patch-failed"  # not the stale "resolved"
+    assert json.loads((out / "calc-1" / "result.json").read_text())["outcome"] == "patch-failed"
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"diff --git a/x b/x\n\xff\xfe caf\xe9\n", "not UTF-8 text (byte 19)"),
+        (b"\x7fELF\x02\x01\x01\x00\x00", "a binary file, not a patch"),
+    ],
+    ids=["not utf-8", "binary"],
+)
+def test_an_unreadable_patch_is_one_line(
+    suite: Path, tmp_path: Path, content: bytes, expected: str
+) -> None:
+    patch = tmp_path / "bad.patch"
+    patch.write_bytes(content)
+    res = grade_patch(suite, patch, tmp_path / "out")
+    assert res.exit_code == 1
+    assert f"bad.patch: {expected}" in one_line(res.output)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("where", ["file", "file/below"])
+def test_a_run_dir_that_cannot_be_one_is_one_line(suite: Path, tmp_path: Path, where: str) -> None:
+    patch = tmp_path / "fix.patch"
+    patch.write_text(FIX)
+    (tmp_path / "file").write_text("not a folder")
+    res = grade_patch(suite, patch, tmp_path / where)
+    assert res.exit_code == 1
+    assert "is a file" in one_line(res.output)
+
+
+def test_grading_into_a_run_dir_in_use_is_refused(suite: Path, tmp_path: Path) -> None:
+    patch, out = tmp_path / "fix.patch", tmp_path / "out"
+    patch.write_text(FIX)
+    with own_run_dir(out):
+        res = grade_patch(suite, patch, out)
+    assert res.exit_code == 1
+    assert f"in use by another proctor process (pid {os.getpid()})" in one_line(res.output)
+
+
+ROW = {"instance_id": "calc-1", "model_name_or_path": "m", "model_patch": ""}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[{"instance_id": "calc-1",\n "model_patch": ""},\n', "preds.jsonl:3: not a JSON array"),
+        (json.dumps({"instance_id": "calc-1"}) + "\n", "preds.jsonl:1: model_patch missing"),
+        (
+            json.dumps(ROW) + "\n" + json.dumps(ROW) + "\n",
+            "preds.jsonl:2: instance_id 'calc-1' repeats",
+        ),
+        ('"just a string"\n', "preds.jsonl:1: not a JSON object"),
+    ],
+    ids=["broken array", "no model_patch", "duplicate id", "not an object"],
+)
+def test_bad_predictions_are_one_line(
+    suite: Path, tmp_path: Path, text: str, expected: str
+) -> None:
+    preds = tmp_path / "preds.jsonl"
+    preds.write_text(text)
+    res = invoke("grade", "--suite", str(suite), "--predictions", str(preds))
+    assert res.exit_code == 1
+    assert expected in one_line(res.output)
+
+
+def test_predictions_as_one_json_array_are_read(tmp_path: Path) -> None:
+    preds = tmp_path / "preds.json"
+    preds.write_text(json.dumps([ROW, {**ROW, "instance_id": "calc-2", "model_patch": None}]))
+    assert read_predictions(preds) == ("m", {"calc-1": "", "calc-2": ""})
+
+
+def test_brackets_in_messages_survive(suite: Path, tmp_path: Path) -> None:
+    preds = tmp_path / "preds.jsonl"
+    preds.write_text(json.dumps({**ROW, "instance_id": "calc[local]"}) + "\n")
+    res = invoke("grade", "--suite", str(suite), "--predictions", str(preds))
+    assert res.exit_code == 1
+    assert "calc[local]" in one_line(res.output)

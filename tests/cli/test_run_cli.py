@@ -14,7 +14,12 @@ from pathlib import Path
 
 import pytest
 from tests.sandbox.test_backends import REFUSAL
+from typer.testing import CliRunner
 
+from proctor.cli.app import app
+from proctor.cli.common import EXIT_ENVIRONMENT_ERRORS
+from proctor.model import local
+from proctor.run.lock import own_run_dir
 from proctor.sandbox import weak_isolation_warning
 from proctor.spec import Task, dump_task
 
@@ -76,7 +81,7 @@ def test_run_dir_of_another_model_is_refused(calc, tmp_path, cli_env) -> None:  
     other = proctor(*base, "gold", cwd=tmp_path, env=cli_env)
     out, _ = other.communicate(timeout=60)
     assert other.returncode != 0
-    assert "holds a run of model 'empty'" in out
+    assert "holds a run of model 'empty' on suite" in out
     assert "Traceback" not in out
 
 
@@ -103,15 +108,28 @@ def test_resume_after_kill_minus_nine(calc, tmp_path, cli_env) -> None:  # type:
     assert all(r["outcome"] == "resolved" for r in lines(results))
 
 
+def answer_preflight(server: socket.socket) -> None:
+    """Answer one request (the preflight's model listing) with an empty list."""
+    conn, _ = server.accept()
+    with conn:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            data += conn.recv(4096)
+        body = b'{"object": "list", "data": []}'
+        head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}"
+        conn.sendall(head.encode() + b"\r\nConnection: close\r\n\r\n" + body)
+
+
 def test_sigterm_stops_at_once_and_records_nothing_in_flight(calc, tmp_path, cli_env) -> None:  # type: ignore[no-untyped-def]
     task, _ = calc
     suite = write_suite(task, tmp_path / "suite", 3)
-    mute = socket.create_server(("127.0.0.1", 0))  # takes connections, never answers
+    mute = socket.create_server(("127.0.0.1", 0))  # answers the preflight, then goes silent
     url = f"http://127.0.0.1:{mute.getsockname()[1]}/v1#silent"
     args = ("run", "--suite", str(suite), "--model", url, "-j", "2", "--run-dir", "out")
     victim = proctor(*args, cwd=tmp_path, env={**cli_env, "PROCTOR_API_KEY": "k"})
     try:
         mute.settimeout(240)
+        answer_preflight(mute)
         held = [mute.accept()[0] for _ in range(2)]  # both attempts are waiting on the model
         started = time.monotonic()
         victim.send_signal(signal.SIGTERM)
@@ -164,3 +182,106 @@ def test_without_bwrap_a_weaker_sandbox_named_runs_and_warns(  # type: ignore[no
     assert run.returncode == 0, out
     assert out.startswith(f"WARNING: {weak_isolation_warning('none')}\n")
     assert [r["outcome"] for r in lines(tmp_path / "out" / "results.jsonl")] == ["resolved"]
+
+
+def invoke(*args: str, env: dict[str, str]):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(app, list(args), env=env)
+
+
+def one_line(output: str) -> str:
+    assert "Traceback" not in output
+    assert output.strip().count("\n") == 0, output
+    return output.strip()
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "expected"),
+    [
+        ("--sandbox", "bogus", "unknown sandbox backend 'bogus'"),
+        ("--model", "http://127.0.0.1:9/v1#m", "endpoint http://127.0.0.1:9/v1 failed"),
+    ],
+    ids=["bogus sandbox", "dead endpoint"],
+)
+def test_a_broken_machine_stops_the_run_before_any_attempt(  # type: ignore[no-untyped-def]
+    calc, tmp_path, cli_env, option, value, expected
+) -> None:
+    task, _ = calc
+    suite = write_suite(task, tmp_path / "suite", 2)
+    args = ["run", "--suite", str(suite), "--run-dir", str(tmp_path / "out")]
+    res = invoke(*args, "--model", "gold", option, value, env=cli_env)
+    assert res.exit_code == 1
+    assert expected in one_line(res.output)
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_unreachable_repository_stops_the_run(calc, tmp_path, cli_env) -> None:  # type: ignore[no-untyped-def]
+    task, _ = calc
+    gone = task.model_copy(update={"repo": str(tmp_path / "gone")})
+    suite = write_suite(gone, tmp_path / "suite", 1)
+    res = invoke("run", "--suite", str(suite), "--model", "gold", "--run-dir", "out", env=cli_env)
+    assert res.exit_code == 1
+    assert "gone: no such file or directory" in one_line(res.output)
+
+
+def test_environment_errors_left_give_exit_status_3(calc, tmp_path, cli_env) -> None:  # type: ignore[no-untyped-def]
+    task, _ = calc
+    suite = write_suite(task.model_copy(update={"base_commit": "0" * 40}), tmp_path / "suite", 1)
+    args = ("run", "--suite", str(suite), "--model", "gold", "--run-dir", str(tmp_path / "out"))
+    res = invoke(*args, env=cli_env)
+    assert res.exit_code == EXIT_ENVIRONMENT_ERRORS == 3, res.output
+    assert "1 of 1 attempt(s) ended in environment-error (infrastructure)" in res.output
+    again = invoke(*args, env=cli_env)  # resumed: tried again, still failing
+    assert again.exit_code == 3
+    assert [r["tries"] for r in lines(tmp_path / "out" / "results.jsonl")] == [1, 2]
+
+
+def test_a_run_dir_in_use_is_refused(calc, tmp_path, cli_env) -> None:  # type: ignore[no-untyped-def]
+    task, _ = calc
+    suite = write_suite(task, tmp_path / "suite", 1)
+    out = tmp_path / "out"
+    with own_run_dir(out):  # another proctor process holds it
+        res = invoke(
+            "run", "--suite", str(suite), "--model", "gold", "--run-dir", str(out), env=cli_env
+        )
+    assert res.exit_code == 1
+    assert f"out: in use by another proctor process (pid {os.getpid()})" in one_line(res.output)
+    assert not (out / "results.jsonl").exists()
+
+
+def test_a_run_dir_of_another_suite_is_refused(calc, tmp_path, cli_env) -> None:  # type: ignore[no-untyped-def]
+    task, _ = calc
+    first = write_suite(task, tmp_path / "first", 1)
+    second = write_suite(task, tmp_path / "second", 1)
+    base = ("run", "--model", "empty", "--run-dir", str(tmp_path / "out"), "--suite")
+    assert invoke(*base, str(first), env=cli_env).exit_code == 0
+    res = invoke(*base, str(second), env=cli_env)
+    assert res.exit_code == 1
+    assert f"on suite '{first}', not model 'empty' on suite '{second}'" in one_line(res.output)
+
+
+@pytest.mark.parametrize("where", ["file", "file/below"])
+def test_a_run_dir_that_cannot_be_one_is_one_line(calc, tmp_path, cli_env, where) -> None:  # type: ignore[no-untyped-def]
+    task, _ = calc
+    suite = write_suite(task, tmp_path / "suite", 1)
+    (tmp_path / "file").write_text("not a folder")
+    res = invoke(
+        "run",
+        "--suite",
+        str(suite),
+        "--model",
+        "gold",
+        "--run-dir",
+        str(tmp_path / where),
+        env=cli_env,
+    )
+    assert res.exit_code == 1
+    assert "is a file" in one_line(res.output)
+
+
+def test_messages_are_not_eaten_as_markup(calc, tmp_path, cli_env, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    task, _ = calc
+    suite = write_suite(task, tmp_path / "suite", 1)
+    monkeypatch.setattr(local, "llama_cpp_available", lambda: False)
+    res = invoke("run", "--suite", str(suite), "--model", "local:smollm2-135m", env=cli_env)
+    assert res.exit_code == 1
+    assert "pip install 'proctor[local]'" in one_line(res.output)

@@ -99,8 +99,8 @@ def test_parts_not_run_are_none(tmp_path: Path) -> None:
     assert row.isolated is not None
 
 
-def test_results_reading_tolerates_kills_and_keeps_the_first_line(tmp_path: Path) -> None:
-    run = write_results(tmp_path / "r", [("t1", "resolved"), ("t1", "unresolved")])
+def test_results_reading_tolerates_kills_and_keeps_the_last_line(tmp_path: Path) -> None:
+    run = write_results(tmp_path / "r", [("t1", "environment-error"), ("t1", "resolved")])
     with (run / "results.jsonl").open("a") as fh:
         fh.write('{"task_id": "t2", "outc')
     records = read_results(run)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from proctor.model import EmptyModel, GoldModel, Problem, Submission
-from proctor.run import AttemptContext, Outcome, References, run_attempt
+from proctor.run import AttemptContext, ErrorCause, Outcome, References, run_attempt
 from proctor.settings import Settings
 from proctor.spec import Task
 
@@ -99,6 +99,7 @@ def test_missing_commit_is_environment_error(calc, settings, tmp_path) -> None: 
     bad = task.model_copy(update={"base_commit": "0" * 40})
     result = attempt(bad, EmptyModel(), settings, tmp_path)
     assert result.outcome is Outcome.ENVIRONMENT_ERROR
+    assert result.error_cause is ErrorCause.INFRASTRUCTURE  # retried on resume
 
 
 def test_hanging_tests_time_out(calc, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -176,3 +177,48 @@ def test_a_fix_that_is_not_clean_resolves_but_does_not_hold_up(  # type: ignore[
     assert result.resolved and not result.holds_up
     findings = result.quality[check]["findings"]
     assert any(kind in (f["rule"] or f["kind"]) for f in findings), findings
+
+
+def test_a_model_api_failure_says_so(calc, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    task, _ = calc
+    result = attempt(task, Says("error"), settings, tmp_path)
+    assert result.outcome is Outcome.ENVIRONMENT_ERROR
+    assert result.error_cause is ErrorCause.MODEL_API  # retried only with --retry-errors
+
+
+def _with_f2p(task: Task, *extra: str) -> Task:
+    hidden = task.hidden_tests
+    return task.model_copy(
+        update={
+            "hidden_tests": hidden.model_copy(
+                update={"fail_to_pass": [*hidden.fail_to_pass, *extra]}
+            )
+        }
+    )
+
+
+def test_an_f2p_id_that_does_not_exist_is_the_tasks_fault(calc, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    task, _ = calc
+    bad = _with_f2p(task, "tests/test_calc.py::test_nope")
+    result = attempt(bad, "gold", settings, tmp_path)
+    assert result.outcome is Outcome.ENVIRONMENT_ERROR, result
+    assert result.error_cause is ErrorCause.TASK
+    assert result.message == "F2P test id not found: tests/test_calc.py::test_nope"
+    assert result.tests_not_found == ["tests/test_calc.py::test_nope"]
+    assert not (tmp_path / "attempt" / "base-check").exists()
+
+
+def _claim_not_found(co: Path) -> None:
+    # Past pytest's capture: write the claim to every open descriptor, then die as pytest would.
+    (co / "calc.py").write_text(
+        (co / "calc.py").read_text() + "\nimport os\nfor fd in range(1, 64):\n    try:\n"
+        "        os.write(fd, b'\\nERROR: not found: tests/test_calc.py::test_mean\\n')\n"
+        "    except OSError:\n        pass\nos._exit(4)\n"
+    )
+
+
+def test_a_change_that_forges_not_found_is_still_unresolved(calc, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    task, _ = calc
+    result = attempt(task, Scripted(_claim_not_found), settings, tmp_path)
+    assert result.outcome is Outcome.UNRESOLVED, result  # the base has the test
+    assert "F2P test id not found: tests/test_calc.py::test_mean" in result.message

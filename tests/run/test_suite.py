@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
 import pytest
 from tests.run.test_results import result
 
-from proctor.run import AttemptContext, AttemptResult, ResultsStore, run_suite
+from proctor.errors import ConfigError
+from proctor.run import AttemptContext, AttemptResult, ErrorCause, Outcome, ResultsStore, run_suite
 from proctor.run import suite as suite_mod
+from proctor.run.lock import own_run_dir
 from proctor.settings import Settings
 from proctor.spec import Task
 
@@ -84,3 +87,116 @@ def test_an_interrupted_run_starts_nothing_more_and_records_no_late_result(
     monkeypatch.setattr(suite_mod, "run_attempt", lambda task, ctx, adir: _result(task))
     resumed = run_suite(tasks, _ctx(tmp_path), run_dir, jobs=2)
     assert [r.task_id for r in resumed] == ["first", "second", "third", "fourth"]
+
+
+def _error(task: Task, cause: ErrorCause) -> AttemptResult:
+    return _result(task).model_copy(
+        update={
+            "outcome": Outcome.ENVIRONMENT_ERROR,
+            "resolved": False,
+            "error_cause": cause,
+            "message": "boom",
+        }
+    )
+
+
+def test_infrastructure_errors_are_tried_again_on_resume_three_tries_in_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+
+    def attempt(task: Task, ctx: AttemptContext, adir: Path) -> AttemptResult:
+        calls.append(task.id)
+        adir.mkdir(parents=True, exist_ok=True)
+        return _error(task, ErrorCause.INFRASTRUCTURE)
+
+    monkeypatch.setattr(suite_mod, "run_attempt", attempt)
+    tasks = [_task("a")]
+    run_dir = tmp_path / "run"
+    tries = [run_suite(tasks, _ctx(tmp_path), run_dir)[0].tries for _ in range(4)]
+    assert tries == [1, 2, 3, 3]
+    assert calls == ["a", "a", "a"]  # the fourth start retries nothing
+    store = ResultsStore(run_dir)
+    assert store.finished()["a"].tries == 3
+    assert len(store.path.read_text().splitlines()) == 3
+    assert AttemptResult.model_validate_json((run_dir / "a" / "result.json").read_text()).tries == 3
+
+    monkeypatch.setattr(suite_mod, "run_attempt", lambda task, ctx, adir: _result(task))
+    (got,) = run_suite(tasks, _ctx(tmp_path), run_dir, retry_errors=True)
+    assert got.outcome is Outcome.RESOLVED and got.tries == 4
+
+
+def test_model_api_errors_are_tried_again_only_with_retry_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+
+    def attempt(task: Task, ctx: AttemptContext, adir: Path) -> AttemptResult:
+        calls.append(task.id)
+        return _error(task, ErrorCause.MODEL_API)
+
+    monkeypatch.setattr(suite_mod, "run_attempt", attempt)
+    tasks = [_task("a")]
+    run_suite(tasks, _ctx(tmp_path), tmp_path / "run")
+    run_suite(tasks, _ctx(tmp_path), tmp_path / "run")
+    assert calls == ["a"]
+    (got,) = run_suite(tasks, _ctx(tmp_path), tmp_path / "run", retry_errors=True)
+    assert calls == ["a", "a"] and got.tries == 2
+
+
+def test_a_changed_patch_is_attempted_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+
+    def attempt(task: Task, ctx: AttemptContext, adir: Path) -> AttemptResult:
+        calls.append(task.id)
+        return _result(task)
+
+    monkeypatch.setattr(suite_mod, "run_attempt", attempt)
+    tasks = [_task("a"), _task("b")]
+    run_dir = tmp_path / "run"
+    run_suite(tasks, _ctx(tmp_path), run_dir, patch_sha256={"a": "1", "b": "1"})
+    got = run_suite(tasks, _ctx(tmp_path), run_dir, patch_sha256={"a": "1", "b": "2"})
+    assert calls == ["a", "b", "b"]
+    assert [r.patch_sha256 for r in got] == ["1", "2"]
+    assert ResultsStore(run_dir).finished()["b"].patch_sha256 == "2"
+
+
+def test_a_run_folder_in_use_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(suite_mod, "run_attempt", lambda task, ctx, adir: _result(task))
+    run_dir = tmp_path / "run"
+    with (
+        own_run_dir(run_dir),
+        pytest.raises(
+            ConfigError, match=rf"run: in use by another proctor process \(pid {os.getpid()}\)"
+        ),
+    ):
+        run_suite([_task("a")], _ctx(tmp_path), run_dir)
+    assert not (run_dir / "results.jsonl").exists()
+    assert len(run_suite([_task("a")], _ctx(tmp_path), run_dir)) == 1  # released
+
+
+def test_leftovers_of_killed_attempts_are_removed_on_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_dir = tmp_path / "run"
+    tasks = [_task("done"), _task("killed")]
+    store = ResultsStore(run_dir)
+    store.claim("fake", "")
+    (run_dir / "done" / "checkout").mkdir(parents=True)
+    store.record(_result(tasks[0]), run_dir / "done")
+    (run_dir / "killed" / "work").mkdir(parents=True)
+    (run_dir / "unrelated" / "work").mkdir(parents=True)
+    seen: dict[str, bool] = {}
+
+    def attempt(task: Task, ctx: AttemptContext, adir: Path) -> AttemptResult:
+        seen[task.id] = adir.exists()
+        return _result(task)
+
+    monkeypatch.setattr(suite_mod, "run_attempt", attempt)
+    run_suite(tasks, _ctx(tmp_path), run_dir)
+    assert seen == {"killed": False}  # its half-made folder was gone before it started again
+    assert (run_dir / "done" / "result.json").is_file()
+    assert not (run_dir / "done" / "checkout").exists()
+    assert (run_dir / "unrelated" / "work").is_dir()  # not a task of this suite: not ours

@@ -2,23 +2,45 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from proctor.errors import SandboxError
+from proctor.run import AttemptResult, Outcome
 from proctor.sandbox import detect_backend, weak_isolation_warning
 from proctor.settings import Settings, get_settings
 
 console = Console()
 err_console = Console(stderr=True)
 
+EXIT_ENVIRONMENT_ERRORS = 3
+"""Exit status of ``proctor run`` and ``proctor grade`` while environment-errors remain."""
+
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print one error line and return the exit to raise."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    """Print one error line (taken literally, never as rich markup) and return the exit."""
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
+
+
+def exit_for_errors(results: Sequence[AttemptResult], hint: str = "") -> None:
+    """Raise the exit of :data:`EXIT_ENVIRONMENT_ERRORS` when any result is an environment-error.
+
+    Raises:
+        typer.Exit: some are, after one line saying how many and how to retry them.
+    """
+    errors = [r for r in results if r.outcome is Outcome.ENVIRONMENT_ERROR]
+    if errors:
+        where = "; ".join(sorted({r.error_cause.value for r in errors if r.error_cause}))
+        raise fail(
+            f"{len(errors)} of {len(results)} attempt(s) ended in environment-error ({where})"
+            + (f"; {hint}" if hint else ""),
+            EXIT_ENVIRONMENT_ERRORS,
+        )
 
 
 def settings_from(repos_dir: Path | None = None, sandbox: str | None = None) -> Settings:

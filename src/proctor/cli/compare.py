@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from proctor.cli.common import (
     AGENT_OPT,
@@ -51,6 +52,7 @@ from proctor.report.compare import (
 from proctor.report.plot import write_plot
 from proctor.run import AttemptContext, AttemptResult, References, run_suite
 from proctor.run.models import ModelChoice, open_chat_model, open_model
+from proctor.run.preflight import check_model, preflight
 from proctor.settings import Settings
 from proctor.spec import Task, load_suite
 
@@ -137,7 +139,9 @@ def _run_all(choices: Sequence[ModelChoice], plan: _Plan, settings: Settings) ->
     for path, tasks in suites.items():
         if not tasks:
             raise ConfigError(f"{path}: no task files (*.yaml) found")
-    refs = References([t for tasks in suites.values() for t in tasks], settings.repos_dir)
+    every = [t for tasks in suites.values() for t in tasks]
+    preflight(every, settings, run_dir=plan.out)
+    refs = References(every, settings.repos_dir)
     with ExitStack() as stack:
         executor = None
         if plan.subset != 0:
@@ -185,6 +189,7 @@ def _suites(
         return {}
     folders: dict[Path | None, Path] = {}
     with open_model(choice, refs, settings) as chosen:
+        check_model(chosen)
         ctx = AttemptContext(chosen, refs, settings)
         for path, tasks in suites.items():
             folder = model_dir / path.name
@@ -192,7 +197,7 @@ def _suites(
             def on_result(result: AttemptResult, earlier: bool, suite: str = path.name) -> None:
                 if not earlier:
                     line = f"{choice.name} {suite} {result.task_id}: {result.outcome.value}"
-                    console.print(line, highlight=False, soft_wrap=True)
+                    console.print(escape(line), highlight=False, soft_wrap=True)
 
             console.print(f"{choice.name}: {path} ({len(tasks)} tasks)", highlight=False)
             run_suite(tasks, ctx, folder, suite=str(path), jobs=jobs, on_result=on_result)

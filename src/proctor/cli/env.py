@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from proctor.cli.common import console, fail, settings_from
 from proctor.errors import ProctorError
@@ -27,9 +28,9 @@ def build(suite: Path = typer.Argument(..., help="Suite folder or task file.")) 
     for key, task in unique.items():
         try:
             env = build_env(task.environment, task.repo, settings.envs_dir)
-            console.print(f"{key} ({task.repo}): [green]ready[/] {env.path}")
+            console.print(f"{key} ({task.repo}): [green]ready[/] {escape(str(env.path))}")
         except ProctorError as exc:
             failed += 1
-            console.print(f"{key} ({task.repo}): [red]{exc}[/]", highlight=False)
+            console.print(f"{key} ({task.repo}): [red]{escape(str(exc))}[/]", highlight=False)
     if failed:
         raise fail(f"{failed} of {len(unique)} environment(s) failed to build")

@@ -6,14 +6,24 @@ import re
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from proctor.cli.common import REPOS_OPT, SANDBOX_OPT, check_sandbox, console, fail, settings_from
+from proctor.cli.common import (
+    REPOS_OPT,
+    SANDBOX_OPT,
+    check_sandbox,
+    console,
+    exit_for_errors,
+    fail,
+    settings_from,
+)
 from proctor.errors import ProctorError
 from proctor.model import PatchModel
 from proctor.report import results_table, summarize, summary_table
 from proctor.run import AttemptContext, AttemptResult, References, run_suite
-from proctor.run.predictions import read_predictions
+from proctor.run.predictions import patch_sha256, read_patch, read_predictions
+from proctor.run.preflight import preflight
 from proctor.spec import Task, load_suite
 
 
@@ -29,7 +39,11 @@ def grade(
     repos_dir: Path | None = REPOS_OPT,
     sandbox: str | None = SANDBOX_OPT,
 ) -> None:
-    """Grade one patch (--task ID --patch FILE) or a predictions file for a whole suite."""
+    """Grade one patch (--task ID --patch FILE) or a predictions file for a whole suite.
+
+    Graded again into the same run dir, a task whose patch changed is graded anew. Exits 3
+    while environment-errors remain.
+    """
     if (patch is None) == (predictions is None) or (patch is not None and task is None):
         raise fail("give --task ID --patch FILE, or --predictions FILE")
     try:
@@ -38,8 +52,8 @@ def grade(
             name, patches = read_predictions(predictions)
         else:
             assert patch is not None and task is not None
-            name, patches = "patch", {task: patch.read_text(encoding="utf-8")}
-    except (ProctorError, OSError) as exc:
+            name, patches = "patch", {task: read_patch(patch)}
+    except ProctorError as exc:
         raise fail(str(exc)) from None
     known = {t.id for t in tasks}
     unknown = sorted(set(patches) - known)
@@ -53,15 +67,18 @@ def grade(
     ctx = AttemptContext(
         PatchModel(name, patches), References(chosen, settings.repos_dir), settings
     )
+    keys = {tid: patch_sha256(text) for tid, text in patches.items()}
     try:
-        results = run_suite(chosen, ctx, out, suite=str(suite), jobs=jobs)
+        preflight(chosen, settings, run_dir=out)
+        results = run_suite(chosen, ctx, out, suite=str(suite), jobs=jobs, patch_sha256=keys)
     except ProctorError as exc:
         raise fail(str(exc)) from None
     if len(results) == 1:
         console.print(findings_table(chosen[0], results[0]))
     console.print(results_table(results))
     console.print(summary_table(summarize(results)))
-    console.print(f"results: {out / 'results.jsonl'}")
+    console.print(f"results: {out / 'results.jsonl'}", highlight=False)
+    exit_for_errors(results, "grade again to retry infrastructure failures")
 
 
 def findings_table(task: Task, result: AttemptResult) -> Table:
@@ -73,5 +90,6 @@ def findings_table(task: Task, result: AttemptResult) -> Table:
         for f in body.get("findings", []):
             where = f"{f['path']}:{f['line']}" if f.get("line") else f.get("path", "")
             rule = f"[{f['rule']}] " if f.get("rule") else ""
-            table.add_row(check, where, f"{rule}{f['message']}", f.get("norm") or "")
+            cells = (check, where, f"{rule}{f['message']}", f.get("norm") or "")
+            table.add_row(*(escape(str(c)) for c in cells))
     return table

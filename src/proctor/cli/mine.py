@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 from pydantic import ValidationError
+from rich.markup import escape
 
 from proctor.cli.common import REPOS_OPT, SANDBOX_OPT, check_sandbox, console, fail, settings_from
 from proctor.errors import ProctorError
@@ -107,8 +108,10 @@ def _mine(
 
     def on_entry(entry: MineEntry) -> None:
         if entry.stage == "verify":
-            mark = f"[green]kept[/] {entry.task_id}" if entry.status == "kept" else entry.reason
-            console.print(f"{entry.sha[:7]} {entry.subject[:60]}: {mark}", highlight=False)
+            kept = entry.status == "kept"
+            mark = f"[green]kept[/] {entry.task_id}" if kept else escape(entry.reason)
+            line = f"{entry.sha[:7]} {escape(entry.subject[:60])}: {mark}"
+            console.print(line, highlight=False)
 
     try:
         result = mine_repo(

@@ -20,6 +20,7 @@ from proctor.cli.common import (
     THREADS_OPT,
     check_sandbox,
     console,
+    exit_for_errors,
     fail,
     settings_from,
 )
@@ -27,6 +28,7 @@ from proctor.errors import ProctorError
 from proctor.report import results_table, summarize, summary_table
 from proctor.run import AttemptContext, AttemptResult, References, run_suite
 from proctor.run.models import ModelChoice, open_model
+from proctor.run.preflight import check_model, check_run_dir, preflight
 from proctor.spec import Task, load_suite
 
 DEFAULT_MODEL = "local:qwen2.5-coder-0.5b"
@@ -49,35 +51,48 @@ def run(
     jobs: int = JOBS_OPT,
     run_dir: Path | None = typer.Option(None, "--run-dir", help="Default: runs/MODEL-SUITE."),
     keep_checkouts: bool = typer.Option(False, help="Keep each attempt's checkout."),
+    retry_errors: bool = typer.Option(
+        False, help="Also attempt again model API failures (costs money) and other errors."
+    ),
     repos_dir: Path | None = REPOS_OPT,
     sandbox: str | None = SANDBOX_OPT,
 ) -> None:
-    """Attempt every task of a suite; started again with the same run dir, it resumes."""
+    """Attempt every task of a suite; started again with the same run dir, it resumes.
+
+    Exits 3 while environment-errors remain in the run (run it again to retry them).
+    """
     choice = ModelChoice(model, agent, retriever, max_tokens, max_usd, max_seconds, threads)
     try:
         tasks = load_suite(suite)
+        if not tasks:
+            raise fail(f"{suite}: no task files (*.yaml) found")
         settings = settings_from(repos_dir, sandbox)
         check_sandbox(settings)
+        preflight(tasks, settings)  # before a local model's server takes its time to start
         refs = References(tasks, settings.repos_dir)
         with open_model(choice, refs, settings) as chosen:
-            _run(
-                tasks,
-                AttemptContext(chosen, refs, settings, keep_checkout=keep_checkouts),
-                suite,
-                run_dir,
-                jobs,
-            )
+            ctx = AttemptContext(chosen, refs, settings, keep_checkout=keep_checkouts)
+            slug = re.sub(r"[^A-Za-z0-9._+-]+", "_", ctx.model.name)
+            out = run_dir or Path("runs") / f"{slug}-{suite.name}"
+            check_run_dir(out)
+            check_model(chosen)
+            results = _run(tasks, ctx, suite, out, jobs, retry_errors)
     except ProctorError as exc:
         raise fail(str(exc)) from None
+    exit_for_errors(
+        results,
+        "run again to retry infrastructure failures; add --retry-errors to retry every one",
+    )
 
 
 def _run(
-    tasks: list[Task], ctx: AttemptContext, suite: Path, run_dir: Path | None, jobs: int
-) -> None:
-    if not tasks:
-        raise fail(f"{suite}: no task files (*.yaml) found")
-    slug = re.sub(r"[^A-Za-z0-9._+-]+", "_", ctx.model.name)
-    out = run_dir or Path("runs") / f"{slug}-{suite.name}"
+    tasks: list[Task],
+    ctx: AttemptContext,
+    suite: Path,
+    out: Path,
+    jobs: int,
+    retry_errors: bool,
+) -> list[AttemptResult]:
     model = ctx.model.name
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, TimeElapsedColumn(), console=console, transient=True) as progress:
@@ -88,7 +103,16 @@ def _run(
                 progress.console.print(f"{result.task_id}: {result.outcome.value}")
             progress.advance(bar)
 
-        results = run_suite(tasks, ctx, out, suite=str(suite), jobs=jobs, on_result=on_result)
+        results = run_suite(
+            tasks,
+            ctx,
+            out,
+            suite=str(suite),
+            jobs=jobs,
+            on_result=on_result,
+            retry_errors=retry_errors,
+        )
     console.print(results_table(results))
     console.print(summary_table(summarize(results)))
-    console.print(f"results: {out / 'results.jsonl'}")
+    console.print(f"results: {out / 'results.jsonl'}", highlight=False)
+    return results

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from proctor.cli.common import REPOS_OPT, SANDBOX_OPT, check_sandbox, console, fail, settings_from
 from proctor.errors import ProctorError
@@ -47,11 +48,11 @@ def synth(
             suite_timeout_s=settings.test_timeout_s,
             per_test_timeout_s=settings.per_test_timeout_s,
         )
-        report = synthesize(config, log=lambda line: console.print(line, highlight=False))
+        report = synthesize(config, log=lambda line: console.print(escape(line), highlight=False))
     except (ProctorError, ValueError) as exc:
         raise fail(str(exc)) from None
     for label, reason in report.skipped:
-        console.print(f"skipped {label}: {reason}", highlight=False)
+        console.print(escape(f"skipped {label}: {reason}"), highlight=False)
     if not report.written:
         raise fail(f"no task pair could be made from {repo} at {commit}")
     console.print(

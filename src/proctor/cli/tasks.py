@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from proctor.cli.common import console, fail
@@ -40,7 +41,7 @@ def validate(path: Path = typer.Argument(..., help="A task file or a suite folde
         table.add_row(*row, "[green]ok[/]")
     console.print(table)
     for error in bad:
-        console.print(f"[red]{error}[/]", highlight=False, soft_wrap=True)
+        console.print(f"[red]{escape(str(error))}[/]", highlight=False, soft_wrap=True)
     if not entries:
         raise fail(f"{path}: no task files (*.yaml) found")
     if bad:

@@ -6,10 +6,12 @@ import tempfile
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from proctor.cli.common import REPOS_OPT, SANDBOX_OPT, check_sandbox, console, fail, settings_from
 from proctor.errors import ProctorError
+from proctor.run.preflight import preflight
 from proctor.run.validate import TaskCheck, validate_suite
 from proctor.spec import load_suite
 
@@ -25,15 +27,15 @@ def validate(
     sandbox: str | None = SANDBOX_OPT,
 ) -> None:
     """Run the gold and empty baselines on every task and report any that misbehaves."""
+    settings = check_sandbox(settings_from(repos_dir, sandbox))
     try:
         tasks = load_suite(suite)
+        preflight(tasks, settings, run_dir=work_dir)
     except ProctorError as exc:
         raise fail(str(exc)) from None
-    settings = settings_from(repos_dir, sandbox)
-    check_sandbox(settings)
 
     def on_check(check: TaskCheck) -> None:
-        mark = "[green]ok[/]" if check.ok else f"[red]{'; '.join(check.problems)}[/]"
+        mark = "[green]ok[/]" if check.ok else f"[red]{escape('; '.join(check.problems))}[/]"
         console.print(f"{check.task_id}: {mark}", highlight=False, soft_wrap=True)
 
     with tempfile.TemporaryDirectory(prefix="proctor-validate-") as tmp:

@@ -73,6 +73,8 @@ class HiddenRun:
     hints: list[str] = field(default_factory=list)
     timed_out: bool = False
     canaries: int = 0
+    output: str = ""
+    """The test run's stdout and stderr (the change's to forge: read it as a claim)."""
 
 
 def grade_hidden(
@@ -141,12 +143,16 @@ def grade_hidden(
         test_ids=[*task.test_ids, *plan.node_ids],
     )
     res = sandbox.exec(setup.argv, cwd=checkout, timeout=timeouts.total_s, env=base_env | setup.env)
-    _write_log(adir / "tests.log", res)
+    write_log(adir / "tests.log", res)
     xml = _read(junit)
     if xml is not None:
         (adir / "junit.xml").write_text(xml, encoding="utf-8")
     run = HiddenRun(
-        judge(task, {}, res.returncode), sandbox.name, restored, canaries=len(plan.canaries)
+        judge(task, {}, res.returncode),
+        sandbox.name,
+        restored,
+        canaries=len(plan.canaries),
+        output=f"{res.stdout}\n{res.stderr}",
     )
     if res.timed_out:
         run.timed_out = True
@@ -242,7 +248,7 @@ def _setup(
 ) -> None:
     for i, argv in enumerate(task.environment.setup):
         res = sandbox.exec(argv, cwd=checkout, timeout=timeouts.setup_s, env=env)
-        _write_log(adir / f"setup-{i}.log", res)
+        write_log(adir / f"setup-{i}.log", res)
         if not res.ok:
             raise EnvironmentBuildError(f"setup command {argv} failed ({res.returncode})")
 
@@ -305,7 +311,8 @@ def _read(path: Path) -> str | None:
     return path.read_text(encoding="utf-8", errors="replace") if path.is_file() else None
 
 
-def _write_log(path: Path, res: ExecResult) -> None:
+def write_log(path: Path, res: ExecResult) -> None:
+    """Write a command, its exit status and its output to ``path``."""
     head = f"$ {' '.join(res.argv)}\n# exit {res.returncode} in {res.duration_s:.2f}s"
     head += " (timed out)" if res.timed_out else ""
     path.write_text(f"{head}\n{res.stdout}\n--- stderr ---\n{res.stderr}", encoding="utf-8")

@@ -29,6 +29,8 @@ from proctor.model.catalog import ModelSpec
 from proctor.model.llm import ChatResponse, Message, ToolCall
 
 RETRY_STATUS = frozenset({408, 409, 429})
+ENDPOINT_DOWN = frozenset({401, 403, 502, 503, 504})
+"""Statuses of :meth:`OpenAIChatModel.check` that mean the endpoint cannot serve requests."""
 MAX_DELAY_S = 60.0
 RECORD_VERSION = 1
 """Version of a ``calls.jsonl`` line; the keys' order is part of the format."""
@@ -230,6 +232,30 @@ class OpenAIChatModel:
             self.budget.charge(response)
         self._record(request, raw, response, response.latency_s, errors, None)
         return response
+
+    def check(self, timeout_s: float = 10.0) -> None:
+        """One free request (list the server's models) to see that the endpoint answers.
+
+        A server that does not implement the listing (404, 405, 501) still answered; no
+        retries, so a dead endpoint is told within ``timeout_s``.
+
+        Raises:
+            ModelError: no connection, a timeout, the key refused (401, 403) or the server
+                failing (502, 503, 504).
+        """
+        try:
+            self._client.with_options(timeout=timeout_s, max_retries=0).models.list()
+        except openai.APIConnectionError as exc:
+            problem = _describe(exc)
+        except openai.APIStatusError as exc:
+            if exc.status_code not in ENDPOINT_DOWN:
+                return
+            problem = _describe(exc)
+        else:
+            return
+        raise ModelError(
+            f"model {self.name}: endpoint {self.spec.base_url} failed: {self._scrub(problem)}"
+        )
 
     def _request(
         self,

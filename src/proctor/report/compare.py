@@ -126,7 +126,8 @@ def humaneval_scores(run_dir: Path) -> list[float]:
 
 
 def read_results(run_dir: Path) -> list[RunRecord]:
-    """The attempts of a run folder (first line per task wins, as in the results store).
+    """The attempts of a run folder (the last line per task wins, as in the results store:
+    a task attempted again has a newer line).
 
     Raises:
         ConfigError: the folder has no ``results.jsonl``.
@@ -143,7 +144,7 @@ def read_results(run_dir: Path) -> list[RunRecord]:
             result = AttemptResult.model_validate(raw)
         except (ValueError, ValidationError):
             continue  # a half-written last line
-        seen.setdefault(result.task_id, RunRecord(result.task_id, result.outcome, _holds(raw)))
+        seen[result.task_id] = RunRecord(result.task_id, result.outcome, _holds(raw))
     return list(seen.values())
 
 

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rich.markup import escape
 from rich.table import Table
 
 from proctor.run.results import AttemptResult, Outcome
@@ -57,7 +58,7 @@ def results_table(results: Sequence[AttemptResult]) -> Table:
     table = Table("task", "outcome", "holds up", "F2P", "P2P", "seconds", "note", title="attempts")
     for r in results:
         style = _STYLE[r.outcome]
-        note = (r.message or "; ".join(r.notes))[:70]
+        note = escape((r.message or "; ".join(r.notes))[:70])
         table.add_row(
             r.task_id,
             f"[{style}]{r.outcome.value}[/]",

@@ -2,12 +2,13 @@
 
 from proctor.run.attempt import AttemptContext, run_attempt
 from proctor.run.references import References, TaskSource
-from proctor.run.results import AttemptResult, Outcome, ResultsStore
+from proctor.run.results import AttemptResult, ErrorCause, Outcome, ResultsStore
 from proctor.run.suite import run_suite
 
 __all__ = [
     "AttemptContext",
     "AttemptResult",
+    "ErrorCause",
     "Outcome",
     "References",
     "ResultsStore",

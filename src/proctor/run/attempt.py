@@ -11,8 +11,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from proctor.errors import EnvironmentBuildError, PatchError, ProctorError
+from proctor.grade.hidden import prepare_for_grading
+from proctor.grade.notfound import not_found_ids
 from proctor.grade.quality import QualityReport, grade_quality
-from proctor.grade.session import HiddenRun, Timeouts, grade_hidden
+from proctor.grade.session import HiddenRun, Timeouts, grade_hidden, write_log
 from proctor.model import Model, ModelFactory, Problem, Submission
 from proctor.repo import (
     apply_patch,
@@ -22,7 +24,7 @@ from proctor.repo import (
     touched_paths,
 )
 from proctor.run.references import References, TaskSource
-from proctor.run.results import AttemptResult, Outcome
+from proctor.run.results import AttemptResult, ErrorCause, Outcome
 from proctor.sandbox import LocalSandbox, Mounts, PythonEnv, build_env
 from proctor.sandbox.base import ExecResult, Limits, Sandbox
 from proctor.settings import Settings
@@ -52,6 +54,9 @@ class _Abort(Exception):
 
 NOT_APPLIED = frozenset({"patch-failed", "malformed"})
 """Submission statuses whose edits never reached the checkout as intended."""
+
+SCRATCH_DIRS = ("work", "checkout", "scratch", "model-scratch", "base-check", "base-scratch")
+"""An attempt folder's checkouts and scratch space, removed when the attempt ends."""
 
 SandboxFactory = Callable[[Mounts, Limits, str], Sandbox]
 
@@ -89,13 +94,19 @@ def run_attempt(task: Task, ctx: AttemptContext, attempt_dir: Path) -> AttemptRe
         fields = {"outcome": Outcome.ENVIRONMENT_ERROR, "message": str(exc)}
     except Exception as exc:  # a bug of ours must not end the run; keep the trace
         (attempt_dir / "error.log").write_text(traceback.format_exc(), encoding="utf-8")
-        fields = {"outcome": Outcome.ENVIRONMENT_ERROR, "message": f"internal error: {exc!r}"}
+        fields = {
+            "outcome": Outcome.ENVIRONMENT_ERROR,
+            "message": f"internal error: {exc!r}",
+            "error_cause": ErrorCause.INTERNAL,
+        }
     finally:
         if not ctx.keep_checkout:
-            for name in ("work", "checkout", "scratch", "model-scratch"):
+            for name in SCRATCH_DIRS:
                 shutil.rmtree(attempt_dir / name, ignore_errors=True)
     clock.marks["total"] = round(time.monotonic() - clock.start, 3)
     outcome = fields.pop("outcome")
+    if outcome is Outcome.ENVIRONMENT_ERROR:
+        fields.setdefault("error_cause", ErrorCause.INFRASTRUCTURE)
     return AttemptResult.model_validate(
         {
             "task_id": task.id,
@@ -123,6 +134,7 @@ def _attempt(task: Task, ctx: AttemptContext, adir: Path, clock: _Clock) -> dict
     if submission.status in NOT_APPLIED:
         raise _Abort(Outcome.PATCH_FAILED, submission.message, fields)
     if submission.status == "error":  # the model's API failed past retries: infrastructure
+        fields["error_cause"] = ErrorCause.MODEL_API
         raise _Abort(Outcome.ENVIRONMENT_ERROR, f"model error: {submission.message}", fields)
     # Grade in a fresh sealed checkout holding only the change: nothing the model left in
     # .git, in ignored files or in caches can reach the test run.
@@ -148,6 +160,7 @@ def _attempt(task: Task, ctx: AttemptContext, adir: Path, clock: _Clock) -> dict
     fields |= _hidden_fields(hidden)
     if hidden.timed_out:
         raise _Abort(Outcome.TIMEOUT, f"tests ran past {ctx.settings.test_timeout_s:.0f}s", fields)
+    fields |= _tests_not_found(task, ctx, adir, env, hidden.output, fields)
     if report is not None:
         fields["holds_up"] = report.holds_up(fields["outcome"] is Outcome.RESOLVED)
     clock.lap("tests", t)
@@ -247,6 +260,53 @@ def _hidden_fields(hidden: HiddenRun) -> dict[str, object]:
         "integrity": hidden.evidence,
         "canaries": hidden.canaries,
     }
+
+
+def _tests_not_found(
+    task: Task,
+    ctx: AttemptContext,
+    adir: Path,
+    env: PythonEnv,
+    output: str,
+    fields: dict[str, object],
+) -> dict[str, object]:
+    """Hidden test ids pytest could not find, said as such rather than as mere failures.
+
+    The test run's output is the change's to forge, so a claim is confirmed by collecting the
+    ids in a fresh checkout of the base with the hidden tests applied, which the change never
+    touched. Ids missing there too mean the task is broken: an environment-error that is not
+    the model's. Ids that exist there were made to vanish by the change: graded as usual,
+    with the ids named in the message.
+    """
+    claimed = not_found_ids(output, task.test_ids)
+    if not claimed:
+        return {}
+    confirmed = _missing_at_base(task, ctx, adir, env, claimed)
+    missing = confirmed or claimed
+    f2p = set(task.hidden_tests.fail_to_pass)
+    message = "; ".join(f"{'F2P' if t in f2p else 'P2P'} test id not found: {t}" for t in missing)
+    found: dict[str, object] = {"tests_not_found": missing, "message": message}
+    if not confirmed:
+        return found
+    found["error_cause"] = ErrorCause.TASK
+    raise _Abort(Outcome.ENVIRONMENT_ERROR, message, fields | found)
+
+
+def _missing_at_base(
+    task: Task, ctx: AttemptContext, adir: Path, env: PythonEnv, ids: list[str]
+) -> list[str]:
+    """Of ``ids``, those pytest cannot collect in the base tree with the hidden tests applied."""
+    source = ctx.references.source(task.id)
+    base = sealed_checkout(source.git_dir, task.base_commit, adir / "base-check")
+    prepare_for_grading(base, task, source.test_patch)
+    scratch = adir / "base-scratch"
+    scratch.mkdir()
+    sandbox = _sandbox(ctx, env, base, scratch)
+    argv = [*task.environment.test_cmd, "-p", "no:cacheprovider", "--collect-only", "-q", *ids]
+    run_env = _run_env(task, env, base, scratch)
+    done = sandbox.exec(argv, cwd=base, timeout=ctx.settings.test_timeout_s, env=run_env)
+    write_log(adir / "base-check.log", done)
+    return not_found_ids(f"{done.stdout}\n{done.stderr}", ids)
 
 
 def _solve(model: Model, problem: Problem) -> Submission:

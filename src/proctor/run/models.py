@@ -77,6 +77,14 @@ class AgentFactory:
         self.name = f"{spec.name}+{choice.agent}"
         self._agent(None)  # fail early: a missing key or unknown agent is a config error
 
+    def check(self, timeout_s: float = 10.0) -> None:
+        """See that the model's endpoint answers (one free request, no retries).
+
+        Raises:
+            ModelError: it does not, or refuses the key.
+        """
+        self._llm(None).check(timeout_s)
+
     def for_attempt(self, task: Task, workdir: Path) -> Model:
         """The agent for one attempt, with its own budget and ``workdir/calls.jsonl``.
 

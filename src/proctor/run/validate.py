@@ -34,6 +34,8 @@ class TaskCheck:
 def check_task(task: Task, gold: list[AttemptResult], empty: AttemptResult) -> TaskCheck:
     """Pure judgement of one task's baseline attempts."""
     check = TaskCheck(task.id, gold, empty)
+    if _missing_tests(task, [*gold, empty], check):
+        return check  # nothing ran: no other verdict would mean anything
     for run in gold:
         if run.outcome is not Outcome.RESOLVED:
             note = "; ".join(run.notes) or run.message
@@ -56,6 +58,19 @@ def check_task(task: Task, gold: list[AttemptResult], empty: AttemptResult) -> T
         if broken:
             check.problems.append(f"P2P fails at base: {', '.join(broken[:5])}")
     return check
+
+
+def _missing_tests(task: Task, runs: list[AttemptResult], check: TaskCheck) -> bool:
+    """Note hidden test ids that do not exist (pytest found no such test); whether any."""
+    missing = {t for run in runs for t in run.tests_not_found}
+    for label, ids in (
+        ("F2P", task.hidden_tests.fail_to_pass),
+        ("P2P", task.hidden_tests.pass_to_pass),
+    ):
+        absent = [t for t in ids if t in missing]
+        if absent:
+            check.problems.append(f"{label} test ids do not exist: {', '.join(absent)}")
+    return bool(missing)
 
 
 def validate_suite(
