@@ -45,7 +45,7 @@ from proctor.repo import read_base_file, restore_paths, touched_paths
 from proctor.sandbox import Mounts, PythonEnv
 from proctor.sandbox.base import ExecResult, Sandbox
 from proctor.spec import Task
-from proctor.testrun import entry_point_plugins, locate_config, pytest_setup
+from proctor.testrun import entry_point_plugins, locate_config, pytest_setup, top_level_modules
 from proctor.testrun.pytest import runner_args
 
 SandboxMaker = Callable[[Mounts], Sandbox]
@@ -167,7 +167,7 @@ def grade_hidden(
         *canary_evidence(plan, cases, failures, hidden_passed),
         *exit_evidence(plan, res.returncode, bool(cases)),
         *hook_evidence(guard, checkout, roots, declared),
-        *_origins(guard, checkout, roots),
+        *_origins(guard, checkout, task.environment.pythonpath),
     ]
     if file_digests(checkout, guarded) != before:
         run.evidence.append("hidden test files changed while the tests ran")
@@ -277,7 +277,7 @@ def _cases(
         return {}, {}, [str(exc)]
 
 
-def _origins(guard: GuardReport | None, checkout: Path, roots: Sequence[str]) -> list[str]:
+def _origins(guard: GuardReport | None, checkout: Path, pythonpath: Sequence[str]) -> list[str]:
     """Evidence when the change removed a module so the tests imported an installed copy.
 
     Raises:
@@ -285,12 +285,9 @@ def _origins(guard: GuardReport | None, checkout: Path, roots: Sequence[str]) ->
             from elsewhere: the task's environment is wrong, whatever the change did.
     """
     evidence = []
+    present = set(top_level_modules(checkout, pythonpath))
     for name, where in foreign_modules(guard, checkout):
-        present = any(
-            (checkout / root / f"{name}.py").is_file() or (checkout / root / name).is_dir()
-            for root in roots
-        )
-        if present:
+        if name in present:
             raise EnvironmentBuildError(
                 f"the tests imported {name} from {where}, not from the checkout; "
                 "fix the task's environment.pythonpath (or remove the installed copy)"

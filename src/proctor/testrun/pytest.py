@@ -114,7 +114,10 @@ def top_level_modules(checkout: Path, pythonpath: Sequence[str]) -> list[str]:
     Test modules and ``conftest``/``setup`` are left out.
     """
     names: set[str] = set()
-    for rel in pythonpath:
+    # A src layout's packages count even when the task forgot to name 'src': that mistake is
+    # what makes tests import an installed copy instead.
+    extra = ["src"] if (checkout / "src").is_dir() and "src" not in pythonpath else []
+    for rel in [*pythonpath, *extra]:
         root = checkout / rel
         if not root.is_dir():
             continue
