@@ -194,6 +194,7 @@ def test_public_api() -> None:
         "save_comparison",
         "summarize",
         "summary_table",
+        "weak_sandbox_note",
         "wilson_ci",
         "write_manifest",
         "write_plot",

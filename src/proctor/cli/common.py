@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from proctor.errors import SandboxError
+from proctor.report import weak_sandbox_note
 from proctor.run import AttemptResult, Outcome
 from proctor.sandbox import detect_backend, weak_isolation_warning
 from proctor.settings import Settings, get_settings
@@ -67,6 +68,13 @@ def check_sandbox(settings: Settings) -> Settings:
     if warning is not None:
         err_console.print(f"[bold red]WARNING:[/] {warning}", highlight=False, soft_wrap=True)
     return settings
+
+
+def warn_weak_sandbox(results: Sequence[AttemptResult]) -> None:
+    """After a run's summary: the same loud line when attempts ran with weaker isolation."""
+    note = weak_sandbox_note(results)
+    if note is not None:
+        err_console.print(f"[bold red]WARNING:[/] {escape(note)}", highlight=False, soft_wrap=True)
 
 
 REPOS_OPT = typer.Option(

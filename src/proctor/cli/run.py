@@ -23,6 +23,7 @@ from proctor.cli.common import (
     exit_for_errors,
     fail,
     settings_from,
+    warn_weak_sandbox,
 )
 from proctor.errors import ProctorError
 from proctor.report import results_table, summarize, summary_table
@@ -114,5 +115,6 @@ def _run(
         )
     console.print(results_table(results))
     console.print(summary_table(summarize(results)))
+    warn_weak_sandbox(results)
     console.print(f"results: {out / 'results.jsonl'}", highlight=False)
     return results

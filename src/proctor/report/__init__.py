@@ -20,7 +20,13 @@ from proctor.report.stats import (
     rate_ci,
     wilson_ci,
 )
-from proctor.report.summary import Summary, results_table, summarize, summary_table
+from proctor.report.summary import (
+    Summary,
+    results_table,
+    summarize,
+    summary_table,
+    weak_sandbox_note,
+)
 
 __all__ = [
     "Comparison",
@@ -40,6 +46,7 @@ __all__ = [
     "save_comparison",
     "summarize",
     "summary_table",
+    "weak_sandbox_note",
     "wilson_ci",
     "write_manifest",
     "write_plot",

@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from proctor.run.results import AttemptResult, Outcome
+from proctor.sandbox import BACKENDS, FULL_ISOLATION
 
 _STYLE = {
     Outcome.RESOLVED: "green",
@@ -17,6 +18,7 @@ _STYLE = {
     Outcome.PATCH_FAILED: "magenta",
     Outcome.ENVIRONMENT_ERROR: "red",
     Outcome.TIMEOUT: "red",
+    Outcome.TAMPERED: "bold red",
 }
 
 
@@ -58,7 +60,7 @@ def results_table(results: Sequence[AttemptResult]) -> Table:
     table = Table("task", "outcome", "holds up", "F2P", "P2P", "seconds", "note", title="attempts")
     for r in results:
         style = _STYLE[r.outcome]
-        note = escape((r.message or "; ".join(r.notes))[:70])
+        note = escape((r.message or "; ".join([*r.integrity, *r.notes]))[:70])
         table.add_row(
             r.task_id,
             f"[{style}]{r.outcome.value}[/]",
@@ -92,3 +94,17 @@ def summary_table(summary: Summary) -> Table:
         *[str(summary.outcomes[o.value]) for o in others],
     )
     return table
+
+
+def weak_sandbox_note(results: Sequence[AttemptResult]) -> str | None:
+    """One line when any attempt ran under a weaker sandbox than full isolation, else None."""
+    weaker = set(BACKENDS) - set(FULL_ISOLATION)
+    weak = Counter(r.sandbox for r in results if r.sandbox in weaker)
+    if not weak:
+        return None
+    runs = ", ".join(f"{n} under {name!r}" for name, n in sorted(weak.items()))
+    return (
+        f"{sum(weak.values())} attempt(s) ran with weaker isolation ({runs}): "
+        "their code could read or change what full isolation hides, so their verdicts "
+        "are not as trustworthy"
+    )

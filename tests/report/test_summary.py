@@ -1,0 +1,51 @@
+"""Run summaries: every outcome has a row style; weaker sandboxes are called out."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from rich.console import Console
+
+from proctor.report import results_table, summarize, summary_table, weak_sandbox_note
+from proctor.run import AttemptResult, Outcome
+
+
+def result(task: str, outcome: Outcome, sandbox: str = "bwrap", **extra: object) -> AttemptResult:
+    now = datetime.now(timezone.utc)
+    return AttemptResult.model_validate(
+        {
+            "task_id": task,
+            "model": "m",
+            "outcome": outcome,
+            "resolved": outcome is Outcome.RESOLVED,
+            "started_at": now,
+            "finished_at": now,
+            "sandbox": sandbox,
+            **extra,
+        }
+    )
+
+
+def render(table: object) -> str:
+    console = Console(width=200, record=True)
+    console.print(table)
+    return console.export_text()
+
+
+def test_every_outcome_renders_and_tampered_shows_its_evidence() -> None:
+    results = [result(f"t{i}", o) for i, o in enumerate(Outcome)]
+    results.append(result("forged", Outcome.TAMPERED, integrity=["a canary reported passed"]))
+    text = render(results_table(results))
+    assert "tampered" in text and "a canary reported passed" in text
+    assert summarize(results).outcomes["tampered"] == 2
+    assert "tampered" in render(summary_table(summarize(results)))
+
+
+def test_weaker_sandboxes_are_named_once() -> None:
+    assert weak_sandbox_note([result("a", Outcome.RESOLVED)]) is None
+    note = weak_sandbox_note(
+        [result("a", Outcome.RESOLVED, "none"), result("b", Outcome.UNRESOLVED, "unshare")]
+    )
+    assert note is not None
+    assert note.startswith("2 attempt(s) ran with weaker isolation")
+    assert "'none'" in note and "'unshare'" in note
