@@ -397,3 +397,20 @@ def test_setup_commands_cannot_plant_a_conftest(calc, settings, tmp_path) -> Non
     rigged = _task_with(task, setup=[["python", "make_conftest.py"]])
     result = attempt(rigged, Scripted(plant), settings, tmp_path)
     assert result.outcome in NOT_RESOLVED, result.notes
+
+
+def _remove_mean(co: Path) -> None:
+    (co / "calc.py").write_text("def add(a, b):\n    return a + b\n")
+
+
+def _crash_in_mean(co: Path) -> None:
+    _append(co, "calc.py", "def mean(values):\n    raise RuntimeError('later')\n")
+
+
+@pytest.mark.parametrize(
+    "honest", [_remove_mean, _crash_in_mean], ids=["test module fails to import", "mean raises"]
+)
+def test_an_honest_failure_is_never_tampered(calc, settings, tmp_path, honest) -> None:  # type: ignore[no-untyped-def]
+    task, _ = calc
+    result = attempt(task, Scripted(honest), settings, tmp_path)
+    assert result.outcome is Outcome.UNRESOLVED, (result.outcome, result.integrity)

@@ -43,22 +43,32 @@ def read_guard_report(text: str | None) -> GuardReport | None:
 
 
 def canary_evidence(
-    plan: CanaryPlan, cases: Cases, failures: Mapping[tuple[str, str], str], hidden_passed: bool
+    plan: CanaryPlan,
+    cases: Cases,
+    failures: Mapping[tuple[str, str], str],
+    hidden: Mapping[str, Status],
 ) -> list[str]:
     """Canaries whose reported outcome an honest run cannot give.
+
+    A canary missing from the report counts only where hidden tests of its file were reported:
+    a test file that fails to import takes its canaries down with its tests, honestly.
 
     Args:
         plan: the canaries of this attempt.
         cases: the statuses the JUnit XML reports (empty when there is none: no evidence then).
         failures: the failure text of each failed case.
-        hidden_passed: whether the XML reports every selected hidden test passed.
+        hidden: the reported status of each selected hidden test.
     """
     if not cases:
         return []
+    hidden_passed = all(s is Status.PASSED for s in hidden.values())
+    reported = {_file(t) for t, s in hidden.items() if s is not Status.MISSING}
     evidence: list[str] = []
     for canary in plan.canaries:
         key = junit_key(canary.node_id)
         status = cases.get(key, Status.MISSING)
+        if status is Status.MISSING and _file(canary.node_id) not in reported:
+            continue
         if canary.twin_of:
             evidence += _twin(canary, status, failures.get(key, ""), cases)
         elif canary.expect == "fail" and status not in (Status.FAILED, Status.ERROR):
@@ -66,6 +76,10 @@ def canary_evidence(
         elif canary.expect == "pass" and status is not Status.PASSED and hidden_passed:
             evidence.append(f"a canary test that must pass was reported {status.value}")
     return evidence
+
+
+def _file(node_id: str) -> str:
+    return node_id.split("::", 1)[0]
 
 
 def _twin(canary: Canary, status: Status, failure: str, cases: Cases) -> list[str]:

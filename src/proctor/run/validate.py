@@ -50,6 +50,8 @@ def check_task(task: Task, gold: list[AttemptResult], empty: AttemptResult) -> T
         check.problems.append(f"flaky under gold: {', '.join(check.flaky)}")
     if empty.outcome is Outcome.ENVIRONMENT_ERROR:
         check.problems.append(f"empty environment-error: {empty.message}")
+    elif empty.outcome is Outcome.TAMPERED:  # nothing changed: the grading misjudged the base
+        check.problems.append(f"empty tampered: {'; '.join(empty.integrity)}")
     else:
         passed = [t for t in task.hidden_tests.fail_to_pass if empty.tests.get(t) == "passed"]
         if passed:
