@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from tests.conftest import git
 from tests.run.test_attempt import Scripted, attempt, fix
 
 from proctor.model import EmptyModel
@@ -414,3 +415,50 @@ def test_an_honest_failure_is_never_tampered(calc, settings, tmp_path, honest) -
     task, _ = calc
     result = attempt(task, Scripted(honest), settings, tmp_path)
     assert result.outcome is Outcome.UNRESOLVED, (result.outcome, result.integrity)
+
+
+STATEFUL_TESTS = """import calc
+
+
+def test_mean_counts_calls():
+    calc.CALLS.append(1)
+    assert len(calc.CALLS) == 1
+    assert calc.mean([2, 4]) == 3
+"""
+
+
+def test_a_test_that_cannot_run_twice_in_one_session_is_not_tampered(tmp_path, settings) -> None:  # type: ignore[no-untyped-def]
+    """Its twin, run right after it, fails early; run alone, the twin reaches its end."""
+    repo = tmp_path / "stateful"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    (repo / "calc.py").write_text(
+        "CALLS = []\n\n\ndef mean(v):\n    return sum(v) / (len(v) + 1)\n"
+    )
+    (repo / "tests").mkdir()
+    (repo / "tests" / "test_other.py").write_text("def test_nothing():\n    assert True\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "base")
+    base = git(repo, "rev-parse", "HEAD")
+    (repo / "calc.py").write_text("CALLS = []\n\n\ndef mean(v):\n    return sum(v) / len(v)\n")
+    (repo / "tests" / "test_stateful.py").write_text(STATEFUL_TESTS)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "fix")
+    fixed = git(repo, "rev-parse", "HEAD")
+    task = Task.model_validate(
+        {
+            "id": "stateful-1",
+            "repo": str(repo),
+            "base_commit": base,
+            "created_at": "2024-01-01T00:00:00Z",
+            "problem_statement": "mean is off.",
+            "reference": {"commit": fixed},
+            "hidden_tests": {
+                "files": ["tests/test_stateful.py"],
+                "fail_to_pass": ["tests/test_stateful.py::test_mean_counts_calls"],
+            },
+        }
+    )
+    result = attempt(task, "gold", settings, tmp_path / "gold")
+    assert result.outcome is Outcome.RESOLVED, (result.outcome, result.integrity, result.notes)
+    assert any("order-dependent" in n for n in result.notes)

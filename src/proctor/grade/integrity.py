@@ -9,7 +9,7 @@ it reported. Any piece of evidence makes the attempt **tampered**, which blocks 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +47,8 @@ def canary_evidence(
     cases: Cases,
     failures: Mapping[tuple[str, str], str],
     hidden: Mapping[str, Status],
+    *,
+    cleared: Set[str] = frozenset(),
 ) -> list[str]:
     """Canaries whose reported outcome an honest run cannot give.
 
@@ -58,6 +60,7 @@ def canary_evidence(
         cases: the statuses the JUnit XML reports (empty when there is none: no evidence then).
         failures: the failure text of each failed case.
         hidden: the reported status of each selected hidden test.
+        cleared: twins that failed early in the session but reached their end run alone.
     """
     if not cases:
         return []
@@ -68,6 +71,8 @@ def canary_evidence(
         key = junit_key(canary.node_id)
         status = cases.get(key, Status.MISSING)
         if status is Status.MISSING and _file(canary.node_id) not in reported:
+            continue
+        if canary.node_id in cleared:
             continue
         if canary.twin_of:
             evidence += _twin(canary, status, failures.get(key, ""), cases)
@@ -80,6 +85,25 @@ def canary_evidence(
 
 def _file(node_id: str) -> str:
     return node_id.split("::", 1)[0]
+
+
+def early_twins(
+    plan: CanaryPlan, cases: Cases, failures: Mapping[tuple[str, str], str]
+) -> list[Canary]:
+    """Twins that failed before their last line while their original was reported passed.
+
+    Either the original's result was forged, or the tests before the twin left state behind
+    that its body trips on; running the twin alone tells them apart.
+    """
+    early = []
+    for canary in plan.canaries:
+        key = junit_key(canary.node_id)
+        if not canary.twin_of or cases.get(key) not in (Status.FAILED, Status.ERROR):
+            continue
+        passed = cases.get(junit_key(canary.twin_of)) is Status.PASSED
+        if passed and canary.marker not in failures.get(key, ""):
+            early.append(canary)
+    return early
 
 
 def _twin(canary: Canary, status: Status, failure: str, cases: Cases) -> list[str]:

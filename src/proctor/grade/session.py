@@ -22,7 +22,7 @@ from pathlib import Path
 
 from proctor.errors import EnvironmentBuildError, GradingError
 from proctor.files import harness_path
-from proctor.grade.canary import CanaryPlan, plan_canaries
+from proctor.grade.canary import Canary, CanaryPlan, plan_canaries
 from proctor.grade.hidden import (
     TestVerdict,
     file_digests,
@@ -34,13 +34,14 @@ from proctor.grade.hidden import (
 from proctor.grade.integrity import (
     GuardReport,
     canary_evidence,
+    early_twins,
     exit_evidence,
     foreign_modules,
     hints,
     hook_evidence,
     read_guard_report,
 )
-from proctor.grade.junit import Status, failure_texts, parse_junit, statuses_for
+from proctor.grade.junit import Status, failure_texts, junit_key, parse_junit, statuses_for
 from proctor.repo import read_base_file, restore_paths, touched_paths
 from proctor.sandbox import Mounts, PythonEnv
 from proctor.sandbox.base import ExecResult, Sandbox
@@ -102,82 +103,162 @@ def grade_hidden(
         GradingError: the task's ``test_cmd`` does not run pytest.
         SandboxError: the sandbox cannot run at all.
     """
-    extra = runner_args(task.environment.test_cmd)
     plugins = entry_point_plugins(env.path)
     restored = prepare_for_grading(checkout, task, test_patch, _tops(plugins))
     owned = sorted(set(touched_paths(test_patch)) | set(task.hidden_tests.files))
     plan = _plant(checkout, task, owned, rng or random.SystemRandom())
+    session = _open_session(task, checkout, adir, env, make_sandbox, owned, plugins, modules)
+    before = file_digests(checkout, session.guarded)
+    setup_env = session.env | env.env_vars(checkout, task.environment.pythonpath)
+    _setup(task, session.sandbox, checkout, setup_env, adir, timeouts)
+    restored += _unhook_after_setup(checkout, task, test_patch, plugins)
+    first = session.run([*task.test_ids, *plan.node_ids], timeouts, "")
+    run = HiddenRun(
+        judge(task, {}, first.res.returncode),
+        session.sandbox.name,
+        restored,
+        canaries=len(plan.canaries),
+        output=f"{first.res.stdout}\n{first.res.stderr}",
+        timed_out=first.res.timed_out,
+    )
+    if run.timed_out:
+        return run
+    hidden = statuses_for(task.test_ids, first.cases)
+    early = early_twins(plan, first.cases, first.failures)
+    cleared = _alone(session, early, timeouts) if early else set()
+    run.evidence = [
+        *canary_evidence(plan, first.cases, first.failures, hidden, cleared=cleared),
+        *exit_evidence(plan, first.res.returncode, bool(first.cases)),
+        *hook_evidence(
+            first.guard, checkout, [*task.environment.pythonpath, "."], session.declared()
+        ),
+        *_origins(first.guard, checkout, task.environment.pythonpath),
+    ]
+    if file_digests(checkout, session.guarded) != before:
+        run.evidence.append("hidden test files changed while the tests ran")
+    reach = runner_tampering(model_patch)
+    run.hints = hints(f"change reaches into the test runner: {h}" for h in reach)
+    expected = 1 if any(c.expect == "fail" for c in plan.canaries) else 0
+    run.verdict = judge(
+        task,
+        first.cases,
+        first.res.returncode,
+        expected_exit=expected,
+        evidence=run.evidence,
+        notes=[
+            *first.notes,
+            *(f"ran alone, {t} reached its end: order-dependent" for t in cleared),
+        ],
+    )
+    return run
+
+
+@dataclass
+class _Ran:
+    """One graded pytest session's results, as reported (forgeable)."""
+
+    res: ExecResult
+    cases: dict[tuple[str, str], Status]
+    failures: dict[tuple[str, str], str]
+    notes: list[str]
+    guard: GuardReport | None
+
+
+@dataclass
+class _Session:
+    """How to start graded pytest sessions on one prepared checkout."""
+
+    task: Task
+    checkout: Path
+    adir: Path
+    sandbox: Sandbox
+    env: dict[str, str]
+    guarded: list[str]
+    config: Path
+    rootdir: Path
+    plugins: Sequence[str]
+    modules: Sequence[str]
+
+    def run(self, ids: Sequence[str], timeouts: Timeouts, tag: str) -> _Ran:
+        """Run ``ids``; the JUnit XML and log are kept in the attempt folder (``tag``-suffixed)."""
+        scratch = self.adir / "scratch"
+        junit, report = scratch / f"junit{tag}.xml", scratch / f"guard{tag}.json"
+        setup = pytest_setup(
+            boot=harness_path(BOOT),
+            checkout=self.checkout,
+            pythonpath=self.task.environment.pythonpath,
+            config=self.config,
+            rootdir=self.rootdir,
+            plugins=self.plugins,
+            extra_args=[*runner_args(self.task.environment.test_cmd), "--tb=short"],
+            junit=junit,
+            report=report,
+            modules=self.modules,
+            per_test_timeout_s=timeouts.per_test_s,
+            test_ids=ids,
+        )
+        env = self.env | setup.env
+        res = self.sandbox.exec(setup.argv, cwd=self.checkout, timeout=timeouts.total_s, env=env)
+        write_log(self.adir / f"tests{tag}.log", res)
+        xml = _read(junit)
+        if xml is not None:
+            (self.adir / f"junit{tag}.xml").write_text(xml, encoding="utf-8")
+        cases, failures, notes = _cases(xml)
+        return _Ran(res, cases, failures, notes, read_guard_report(_read(report)))
+
+    def declared(self) -> str:
+        """The text of the config and conftests: where a repository names its own plugins."""
+        config = self.config
+        texts = [config.read_text(encoding="utf-8", errors="replace")] if config.is_file() else []
+        for conftest in self.checkout.rglob("conftest.py"):
+            texts.append(conftest.read_text(encoding="utf-8", errors="replace"))
+        return "\n".join(texts)
+
+
+def _open_session(
+    task: Task,
+    checkout: Path,
+    adir: Path,
+    env: PythonEnv,
+    make_sandbox: SandboxMaker,
+    owned: Sequence[str],
+    plugins: Sequence[str],
+    modules: Sequence[str],
+) -> _Session:
+    """Locate the config, mount what the tests may not change read-only, open the sandbox.
+
+    Raises:
+        GradingError: the task's ``test_cmd`` does not run pytest.
+    """
+    runner_args(task.environment.test_cmd)
     runner = adir / "runner"
     runner.mkdir()
     config, rootdir = _config(checkout, runner, task, owned)
     scratch = adir / "scratch"
     scratch.mkdir()
     guarded = _guarded(checkout, owned, config)
-    before = file_digests(checkout, guarded)
     boot = harness_path(BOOT)
     readonly = (*env.readonly_paths(), boot.parent, runner, *(checkout / p for p in guarded))
     sandbox = make_sandbox(Mounts(writable=(checkout, scratch), readonly=readonly))
-    base_env = _env(task, env, scratch)
-    _setup(
+    return _Session(
         task,
-        sandbox,
         checkout,
-        base_env | env.env_vars(checkout, task.environment.pythonpath),
         adir,
-        timeouts,
+        sandbox,
+        _env(task, env, scratch),
+        guarded,
+        config,
+        rootdir,
+        plugins,
+        modules,
     )
-    restored += _unhook_after_setup(checkout, task, test_patch, plugins)
-    junit, report = scratch / "junit.xml", scratch / "guard.json"
-    setup = pytest_setup(
-        boot=boot,
-        checkout=checkout,
-        pythonpath=task.environment.pythonpath,
-        config=config,
-        rootdir=rootdir,
-        plugins=plugins,
-        extra_args=[*extra, "--tb=short"],
-        junit=junit,
-        report=report,
-        modules=modules,
-        per_test_timeout_s=timeouts.per_test_s,
-        test_ids=[*task.test_ids, *plan.node_ids],
-    )
-    res = sandbox.exec(setup.argv, cwd=checkout, timeout=timeouts.total_s, env=base_env | setup.env)
-    write_log(adir / "tests.log", res)
-    xml = _read(junit)
-    if xml is not None:
-        (adir / "junit.xml").write_text(xml, encoding="utf-8")
-    run = HiddenRun(
-        judge(task, {}, res.returncode),
-        sandbox.name,
-        restored,
-        canaries=len(plan.canaries),
-        output=f"{res.stdout}\n{res.stderr}",
-    )
-    if res.timed_out:
-        run.timed_out = True
-        return run
-    guard = read_guard_report(_read(report))
-    roots = [*task.environment.pythonpath, "."]
-    cases, failures, notes = _cases(xml)
-    hidden = statuses_for(task.test_ids, cases)
-    declared = _declared(checkout, config)
-    run.evidence = [
-        *canary_evidence(plan, cases, failures, hidden),
-        *exit_evidence(plan, res.returncode, bool(cases)),
-        *hook_evidence(guard, checkout, roots, declared),
-        *_origins(guard, checkout, task.environment.pythonpath),
-    ]
-    if file_digests(checkout, guarded) != before:
-        run.evidence.append("hidden test files changed while the tests ran")
-    run.hints = hints(
-        f"change reaches into the test runner: {h}" for h in runner_tampering(model_patch)
-    )
-    expected = 1 if any(c.expect == "fail" for c in plan.canaries) else 0
-    run.verdict = judge(
-        task, cases, res.returncode, expected_exit=expected, evidence=run.evidence, notes=notes
-    )
-    return run
+
+
+def _alone(session: _Session, twins: Sequence[Canary], timeouts: Timeouts) -> set[str]:
+    """Twins that reach their last line when run on their own (the full session's early
+    failure came from the tests before them, not from their body)."""
+    again = session.run([t.node_id for t in twins], timeouts, "-alone")
+    return {t.node_id for t in twins if t.marker in again.failures.get(junit_key(t.node_id), "")}
 
 
 def _tops(plugins: Sequence[str]) -> list[str]:
@@ -293,14 +374,6 @@ def _origins(guard: GuardReport | None, checkout: Path, pythonpath: Sequence[str
             )
         evidence.append(f"the change removed {name}, so the tests imported {where}")
     return evidence
-
-
-def _declared(checkout: Path, config: Path) -> str:
-    """The text of the config and conftests: where a repository names its own plugins."""
-    texts = [config.read_text(encoding="utf-8", errors="replace")] if config.is_file() else []
-    for conftest in checkout.rglob("conftest.py"):
-        texts.append(conftest.read_text(encoding="utf-8", errors="replace"))
-    return "\n".join(texts)
 
 
 def _read(path: Path) -> str | None:
