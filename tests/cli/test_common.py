@@ -24,8 +24,8 @@ def command_line(command: str, calc: tuple[Task, Path], tmp: Path) -> list[str]:
     patch.write_text("")
     repo = str(calc[1])
     return {
-        "run": ["run", "--suite", str(suite), "--model", "gold", "--run-dir", out],
-        "validate": ["validate", str(suite)],
+        "run": ["run", "--suite", str(suite), "--model", "gold", "--out", out],
+        "validate": ["validate", "--suite", str(suite)],
         "grade": ["grade", "--suite", str(suite), "--task", "calc-1", "--patch", str(patch)],
         "mine": ["mine", repo, "--out", out],
         "synth": ["synth", repo, "--commit", "HEAD", "--out", out],

@@ -6,29 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.conftest import calc_task, make_calc_repo
-from tests.isolated.test_solver import calc_pair_task, make_calc_pair
 from typer.testing import CliRunner
 
 from proctor.cli.app import app
 from proctor.settings import Settings
-from proctor.spec import dump_task
 
 PARTS = ("humaneval", "isolated", "repo_level", "issues_resolved")
-
-
-@pytest.fixture
-def suites(tmp_path: Path) -> tuple[Path, Path]:
-    pairs, issues = tmp_path / "pairs-calc", tmp_path / "issues"
-    pairs.mkdir()
-    issues.mkdir()
-    repo, base, fix = make_calc_pair(tmp_path / "calc-pair")
-    for kind in ("isolated", "repo"):
-        task = calc_pair_task(repo, base, fix, kind)
-        (pairs / f"{task.id}.yaml").write_text(dump_task(task))
-    task = calc_task(*make_calc_repo(tmp_path / "calc"))
-    (issues / f"{task.id}.yaml").write_text(dump_task(task))
-    return pairs, issues
 
 
 @pytest.fixture
@@ -48,7 +31,7 @@ def test_gold_and_empty_end_to_end_then_resume_and_from_runs(
 ) -> None:
     pairs, issues = suites
     out = tmp_path / "cmp"
-    args = ["--model", "gold", "--model", "empty", "--pairs", str(pairs), "--issues", str(issues)]
+    args = ["--model", "gold", "--model", "empty", "--suite", str(pairs), "--suite", str(issues)]
     args += ["--humaneval-subset", "2", "--out", str(out)]
     code, text = invoke(*args)
     assert code == 0, text
@@ -113,8 +96,43 @@ def test_a_broken_machine_is_one_line_before_anything_runs(
 ) -> None:
     _, issues = suites
     out = tmp_path / "cmp"
-    args = ("--model", "gold", "--issues", str(issues), "--humaneval-subset", "0")
+    args = ("--model", "gold", "--suite", str(issues), "--humaneval-subset", "0")
     code, text = invoke(*args, "--out", str(out), "--sandbox", "bogus")
     assert code == 1
     assert "unknown sandbox backend 'bogus'" in text and text.strip().count("\n") == 0, text
     assert not out.exists()
+
+
+def test_which_suite_holds_the_pairs_is_read_from_its_tasks(
+    suites: tuple[Path, Path], tmp_path: Path, env: None
+) -> None:
+    pairs, issues = suites
+    out = tmp_path / "cmp"
+    args = ("--model", "empty", "--suite", str(issues), "--suite", str(pairs))  # issues first
+    code, text = invoke(*args, "--humaneval-subset", "0", "--out", str(out))
+    assert code == 0, text
+    manifest = json.loads((out / "empty" / "runs.json").read_text())
+    assert (manifest["pairs"], manifest["issues"]) == ("pairs-calc", "issues")
+
+
+@pytest.mark.parametrize(
+    ("names", "message"),
+    [
+        (("issues", "again/issues"), "two suites are named 'issues'"),
+        (("issues", "issues-2"), "are both real-issues suites: give one of each"),
+        (("pairs-calc", "pairs-2"), "are both same-function pairs suites: give one of each"),
+    ],
+    ids=["same name", "two issues suites", "two pairs suites"],
+)
+def test_two_suites_of_one_kind_are_one_line(
+    suites: tuple[Path, Path], tmp_path: Path, names: tuple[str, str], message: str
+) -> None:
+    pairs, issues = suites  # tmp_path/pairs-calc and tmp_path/issues
+    (tmp_path / "again").mkdir()
+    for link, target in (("issues-2", issues), ("pairs-2", pairs), ("again/issues", issues)):
+        (tmp_path / link).symlink_to(target)
+    args = [arg for name in names for arg in ("--suite", str(tmp_path / name))]
+    code, text = invoke("--model", "gold", *args, "--out", str(tmp_path / "o"))
+    assert code == 1
+    assert message in text and text.count("\n") == 1, text
+    assert not (tmp_path / "o").exists()

@@ -58,7 +58,7 @@ def test_grade_one_patch(suite: Path, tmp_path: Path) -> None:
         "calc-1",
         "--patch",
         str(patch),
-        "--run-dir",
+        "--out",
         str(out),
     )
     assert res.exit_code == 0, res.output
@@ -72,7 +72,7 @@ def test_grade_predictions(suite: Path, tmp_path: Path) -> None:
     row = {"instance_id": "calc-1", "model_name_or_path": "someone/agent", "model_patch": "junk"}
     preds.write_text(json.dumps(row) + "\n")
     out = tmp_path / "out"
-    res = invoke("grade", "--suite", str(suite), "--predictions", str(preds), "--run-dir", str(out))
+    res = invoke("grade", "--suite", str(suite), "--predictions", str(preds), "--out", str(out))
     assert res.exit_code == 0, res.output
     result = json.loads((out / "results.jsonl").read_text())
     assert result["model"] == "someone/agent"
@@ -109,7 +109,7 @@ def one_line(output: str) -> str:
 
 def grade_patch(suite: Path, patch: Path, out: Path):  # type: ignore[no-untyped-def]
     args = ("--suite", str(suite), "--task", "calc-1", "--patch", str(patch))
-    return invoke("grade", *args, "--run-dir", str(out))
+    return invoke("grade", *args, "--out", str(out))
 
 
 def test_a_changed_patch_is_graded_again(suite: Path, tmp_path: Path) -> None:

@@ -60,7 +60,7 @@ def lines(path: Path) -> list[dict[str, object]]:
 def test_run_with_relative_run_dir_then_resume(calc, tmp_path, cli_env) -> None:  # type: ignore[no-untyped-def]
     task, _ = calc
     suite = write_suite(task, tmp_path / "suite", 2)
-    args = ("run", "--suite", str(suite), "--model", "gold", "--run-dir", "out")
+    args = ("run", "--suite", str(suite), "--model", "gold", "--out", "out")
     first = proctor(*args, cwd=tmp_path, env=cli_env)
     out, _ = first.communicate(timeout=300)
     assert first.returncode == 0, out
@@ -76,7 +76,7 @@ def test_run_with_relative_run_dir_then_resume(calc, tmp_path, cli_env) -> None:
 def test_run_dir_of_another_model_is_refused(calc, tmp_path, cli_env) -> None:  # type: ignore[no-untyped-def]
     task, _ = calc
     suite = write_suite(task, tmp_path / "suite", 1)
-    base = ("run", "--suite", str(suite), "--run-dir", "out", "--model")
+    base = ("run", "--suite", str(suite), "--out", "out", "--model")
     assert proctor(*base, "empty", cwd=tmp_path, env=cli_env).wait(timeout=300) == 0
     other = proctor(*base, "gold", cwd=tmp_path, env=cli_env)
     out, _ = other.communicate(timeout=60)
@@ -88,7 +88,7 @@ def test_run_dir_of_another_model_is_refused(calc, tmp_path, cli_env) -> None:  
 def test_resume_after_kill_minus_nine(calc, tmp_path, cli_env) -> None:  # type: ignore[no-untyped-def]
     task, _ = calc
     suite = write_suite(task, tmp_path / "suite", 5)
-    args = ("run", "--suite", str(suite), "--model", "gold", "--run-dir", "out")
+    args = ("run", "--suite", str(suite), "--model", "gold", "--out", "out")
     results = tmp_path / "out" / "results.jsonl"
     victim = proctor(*args, cwd=tmp_path, env=cli_env)
     deadline = time.monotonic() + 240
@@ -125,7 +125,7 @@ def test_sigterm_stops_at_once_and_records_nothing_in_flight(calc, tmp_path, cli
     suite = write_suite(task, tmp_path / "suite", 3)
     mute = socket.create_server(("127.0.0.1", 0))  # answers the preflight, then goes silent
     url = f"http://127.0.0.1:{mute.getsockname()[1]}/v1#silent"
-    args = ("run", "--suite", str(suite), "--model", url, "-j", "2", "--run-dir", "out")
+    args = ("run", "--suite", str(suite), "--model", url, "-j", "2", "--out", "out")
     victim = proctor(*args, cwd=tmp_path, env={**cli_env, "PROCTOR_API_KEY": "k"})
     try:
         mute.settimeout(240)
@@ -177,7 +177,7 @@ def test_without_bwrap_a_weaker_sandbox_named_runs_and_warns(  # type: ignore[no
     suite = write_suite(task, tmp_path / "suite", 1)
     env = {**cli_env, "PATH": without_bwrap}
     args = ("run", "--suite", str(suite), "--model", "gold", "--sandbox", "none")
-    run = proctor(*args, "--run-dir", "out", cwd=tmp_path, env=env)
+    run = proctor(*args, "--out", "out", cwd=tmp_path, env=env)
     out, _ = run.communicate(timeout=300)
     assert run.returncode == 0, out
     assert out.startswith(f"WARNING: {weak_isolation_warning('none')}\n")
@@ -207,7 +207,7 @@ def test_a_broken_machine_stops_the_run_before_any_attempt(  # type: ignore[no-u
 ) -> None:
     task, _ = calc
     suite = write_suite(task, tmp_path / "suite", 2)
-    args = ["run", "--suite", str(suite), "--run-dir", str(tmp_path / "out")]
+    args = ["run", "--suite", str(suite), "--out", str(tmp_path / "out")]
     res = invoke(*args, "--model", "gold", option, value, env=cli_env)
     assert res.exit_code == 1
     assert expected in one_line(res.output)
@@ -218,7 +218,7 @@ def test_an_unreachable_repository_stops_the_run(calc, tmp_path, cli_env) -> Non
     task, _ = calc
     gone = task.model_copy(update={"repo": str(tmp_path / "gone")})
     suite = write_suite(gone, tmp_path / "suite", 1)
-    res = invoke("run", "--suite", str(suite), "--model", "gold", "--run-dir", "out", env=cli_env)
+    res = invoke("run", "--suite", str(suite), "--model", "gold", "--out", "out", env=cli_env)
     assert res.exit_code == 1
     assert "gone: no such file or directory" in one_line(res.output)
 
@@ -226,7 +226,7 @@ def test_an_unreachable_repository_stops_the_run(calc, tmp_path, cli_env) -> Non
 def test_environment_errors_left_give_exit_status_3(calc, tmp_path, cli_env) -> None:  # type: ignore[no-untyped-def]
     task, _ = calc
     suite = write_suite(task.model_copy(update={"base_commit": "0" * 40}), tmp_path / "suite", 1)
-    args = ("run", "--suite", str(suite), "--model", "gold", "--run-dir", str(tmp_path / "out"))
+    args = ("run", "--suite", str(suite), "--model", "gold", "--out", str(tmp_path / "out"))
     res = invoke(*args, env=cli_env)
     assert res.exit_code == EXIT_ENVIRONMENT_ERRORS == 3, res.output
     assert "1 of 1 attempt(s) ended in environment-error (infrastructure)" in res.output
@@ -241,7 +241,7 @@ def test_a_run_dir_in_use_is_refused(calc, tmp_path, cli_env) -> None:  # type: 
     out = tmp_path / "out"
     with own_run_dir(out):  # another proctor process holds it
         res = invoke(
-            "run", "--suite", str(suite), "--model", "gold", "--run-dir", str(out), env=cli_env
+            "run", "--suite", str(suite), "--model", "gold", "--out", str(out), env=cli_env
         )
     assert res.exit_code == 1
     assert f"out: in use by another proctor process (pid {os.getpid()})" in one_line(res.output)
@@ -252,7 +252,7 @@ def test_a_run_dir_of_another_suite_is_refused(calc, tmp_path, cli_env) -> None:
     task, _ = calc
     first = write_suite(task, tmp_path / "first", 1)
     second = write_suite(task, tmp_path / "second", 1)
-    base = ("run", "--model", "empty", "--run-dir", str(tmp_path / "out"), "--suite")
+    base = ("run", "--model", "empty", "--out", str(tmp_path / "out"), "--suite")
     assert invoke(*base, str(first), env=cli_env).exit_code == 0
     res = invoke(*base, str(second), env=cli_env)
     assert res.exit_code == 1
@@ -270,7 +270,7 @@ def test_a_run_dir_that_cannot_be_one_is_one_line(calc, tmp_path, cli_env, where
         str(suite),
         "--model",
         "gold",
-        "--run-dir",
+        "--out",
         str(tmp_path / where),
         env=cli_env,
     )

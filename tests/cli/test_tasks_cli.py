@@ -16,7 +16,7 @@ SHIPPED = Path(__file__).parents[2] / "tasks" / "core"
 
 
 def test_shipped_suite_validates() -> None:
-    res = runner.invoke(app, ["tasks", "validate", str(SHIPPED)], env={"COLUMNS": "200"})
+    res = runner.invoke(app, ["tasks", "validate", "--suite", str(SHIPPED)], env={"COLUMNS": "200"})
     assert res.exit_code == 0, res.output
     assert "13 task file(s) valid" in res.output
 
@@ -31,7 +31,9 @@ def test_bad_file_is_named_with_field_and_exit_code(tmp_path: Path) -> None:
     good = yaml.safe_load((SHIPPED / "sqlparse-5ca50a2.yaml").read_text())
     (tmp_path / "good.yaml").write_text(yaml.safe_dump(good))
     (tmp_path / "bad.yaml").write_text(yaml.safe_dump({**good, "id": "b", "base_commit": "zz"}))
-    res = runner.invoke(app, ["tasks", "validate", str(tmp_path)], env={"COLUMNS": "300"})
+    res = runner.invoke(
+        app, ["tasks", "validate", "--suite", str(tmp_path)], env={"COLUMNS": "300"}
+    )
     assert res.exit_code == 1
     assert f"{tmp_path / 'bad.yaml'}: base_commit: 'zz' is not a hex sha" in res.output
 

@@ -35,7 +35,7 @@ def test_an_f2p_id_that_does_not_exist_is_named(calc, tmp_path, env) -> None:  #
         update={"fail_to_pass": [*task.hidden_tests.fail_to_pass, nope]}
     )
     suite = _suite(task.model_copy(update={"hidden_tests": hidden}), tmp_path / "suite")
-    res = CliRunner().invoke(app, ["validate", str(suite)], env=env)
+    res = CliRunner().invoke(app, ["validate", "--suite", str(suite)], env=env)
     assert res.exit_code == 1, res.output
     assert f"calc-1: F2P test ids do not exist: {nope}" in res.output
     assert "P2P" not in res.output  # nothing blamed on the tests that do exist
@@ -44,7 +44,9 @@ def test_an_f2p_id_that_does_not_exist_is_named(calc, tmp_path, env) -> None:  #
 def test_a_bogus_sandbox_is_one_line(calc, tmp_path, env) -> None:  # type: ignore[no-untyped-def]
     task, _ = calc
     suite = _suite(task, tmp_path / "suite")
-    res = CliRunner().invoke(app, ["validate", str(suite)], env={**env, "PROCTOR_SANDBOX": "bogus"})
+    res = CliRunner().invoke(
+        app, ["validate", "--suite", str(suite)], env={**env, "PROCTOR_SANDBOX": "bogus"}
+    )
     assert res.exit_code == 1
     assert res.output.strip().count("\n") == 0, res.output
     assert "unknown sandbox backend 'bogus'" in res.output

@@ -6,26 +6,75 @@ import os
 import signal
 import sys
 import threading
+from importlib.metadata import PackageNotFoundError, version
 
 import typer
 
 from proctor.cli import compare, env, grade, humaneval, mine, retrieve, run, synth, tasks, validate
+from proctor.cli.common import LEGACY_SUITE, Command, set_verbosity
 from proctor.run.models import open_chat_model
 from proctor.settings import get_settings
 
 app = typer.Typer(
-    help="Measure how useful a code model is in real engineering work.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: metavars, never Python types
 )
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        try:
+            typer.echo(f"proctor {version('proctor')}")
+        except PackageNotFoundError:
+            typer.echo("proctor (not installed: no version)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _global_options(
+    quiet: bool = typer.Option(
+        False, "-q", "--quiet", help="Only errors, warnings and the final table or summary."
+    ),
+    verbose: int = typer.Option(
+        0,
+        "-v",
+        "--verbose",
+        count=True,
+        show_default=False,
+        help="proctor's log on stderr: -v INFO, -vv DEBUG.",
+    ),
+    _version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_print_version,
+        is_eager=True,
+        help="Print the installed version and exit.",
+    ),
+) -> None:
+    """Measure how useful a code model is in real engineering work.
+
+    Global options (-q, -v) come before the command.
+
+    Examples:
+
+    \b
+        proctor run --model gold --out runs/gold
+        proctor -q run --suite tasks/core --model openai:gpt-4o-mini -j 4
+        proctor grade --task cachetools-91aa4c6 --patch fix.patch
+        proctor COMMAND --help
+    """
+    set_verbosity(quiet, verbose)
+
+
 app.add_typer(tasks.app, name="tasks")
 app.add_typer(env.app, name="env")
 app.command("run")(run.run)
-app.command("validate")(validate.validate)
+app.command("validate", context_settings=LEGACY_SUITE)(validate.validate)
 app.command("retrieve")(retrieve.retrieve)
 app.command("grade")(grade.grade)
-app.command("mine")(mine.mine)
-app.command("synth")(synth.synth)
+app.command("mine", cls=Command)(mine.mine)
+app.command("synth", cls=Command)(synth.synth)
 app.command("compare")(compare.compare)
 app.command("humaneval")(
     humaneval.make_humaneval(lambda name: open_chat_model(name, get_settings()))

@@ -1,13 +1,19 @@
-"""What every command shares: the console, settings from options, one-line errors."""
+"""What every command shares: the consoles, settings from options, one-line errors, notes on
+old spellings, and the options every command spells the same way."""
 
 from __future__ import annotations
 
+import logging
+import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from typer.core import TyperArgument, TyperCommand
 
 from proctor.errors import SandboxError
 from proctor.report import weak_sandbox_note
@@ -16,7 +22,15 @@ from proctor.sandbox import detect_backend, weak_isolation_warning
 from proctor.settings import Settings, get_settings
 
 console = Console()
+"""What a command ends with: its tables and summary (kept by ``-q``)."""
+chatter = Console()
+"""What happens on the way: progress bars, a line per attempt (silenced by ``-q``)."""
 err_console = Console(stderr=True)
+"""Errors and warnings (always shown)."""
+
+DEFAULT_SUITE = Path("tasks/core")
+_T = TypeVar("_T")
+log = logging.getLogger("proctor")
 
 EXIT_ENVIRONMENT_ERRORS = 3
 """Exit status of ``proctor run`` and ``proctor grade`` while environment-errors remain."""
@@ -46,7 +60,80 @@ def exit_for_errors(results: Sequence[AttemptResult], hint: str = "") -> None:
 
 def settings_from(repos_dir: Path | None = None, sandbox: str | None = None) -> Settings:
     """Settings with CLI options over PROCTOR_* environment over defaults."""
-    return get_settings(repos_dir=repos_dir, sandbox=sandbox)
+    settings = get_settings(repos_dir=repos_dir, sandbox=sandbox)
+    log.info(
+        "sandbox %s, repositories %s, environments %s",
+        settings.sandbox,
+        settings.repos_dir,
+        settings.envs_dir,
+    )
+    return settings
+
+
+class _Stderr(logging.Handler):
+    """Writes to ``sys.stderr`` as it is when a record comes (a test runner may swap it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            print(self.format(record), file=sys.stderr)
+        except Exception:  # logging's own contract: report, never raise
+            self.handleError(record)
+
+
+_HANDLER = _Stderr()
+_HANDLER.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+
+
+def set_verbosity(quiet: bool, verbose: int) -> None:
+    """``-q``: no progress and no notes, only errors, warnings and what a command ends with;
+    ``-v``/``-vv``: proctor's log at INFO/DEBUG on stderr (otherwise warnings and errors).
+
+    Raises:
+        typer.Exit: both given.
+    """
+    if quiet and verbose:
+        raise fail("give -q or -v, not both")
+    chatter.quiet = quiet
+    levels = {0: logging.NOTSET, 1: logging.INFO}  # NOTSET: Python's default, WARNING
+    log.setLevel(levels.get(verbose, logging.DEBUG))
+    if _HANDLER not in log.handlers:
+        log.addHandler(_HANDLER)
+
+
+def note(message: str) -> None:
+    """One ``note:`` line on stderr, how an old spelling is written now (silenced by ``-q``)."""
+    if not chatter.quiet:
+        err_console.print(f"note: {escape(message)}", highlight=False, soft_wrap=True)
+
+
+def renamed(value: _T | None, old_value: _T | None, name: str, old_name: str) -> _T | None:
+    """An option's value, given as ``name`` or, after a note, as its old spelling ``old_name``.
+
+    Raises:
+        typer.Exit: both given.
+    """
+    if old_value is None:
+        return value
+    if value is not None:
+        raise fail(f"give {name} or {old_name}, not both")
+    note(f"{old_name} is now {name}")
+    return old_value
+
+
+def suite_from(suite: Path | None, ctx: typer.Context) -> Path:
+    """``--suite``, or the suite given the old way, as the one argument (after a note).
+
+    Raises:
+        typer.Exit: more than one argument, or both the argument and ``--suite``.
+    """
+    if not ctx.args:
+        return suite or DEFAULT_SUITE
+    if len(ctx.args) > 1:
+        raise fail(f"unexpected arguments: {' '.join(ctx.args)} (give the suite as --suite PATH)")
+    if suite is not None:
+        raise fail(f"give the suite once, as --suite PATH (not also as {ctx.args[0]})")
+    note(f"give the suite as --suite {ctx.args[0]}")
+    return Path(ctx.args[0])
 
 
 def check_sandbox(settings: Settings) -> Settings:
@@ -70,6 +157,14 @@ def check_sandbox(settings: Settings) -> Settings:
     return settings
 
 
+def progress_bar() -> Progress:
+    """A transient progress bar on :data:`chatter` (none with ``-q``)."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    return Progress(
+        *columns, TimeElapsedColumn(), console=chatter, transient=True, disable=chatter.quiet
+    )
+
+
 def warn_weak_sandbox(results: Sequence[AttemptResult]) -> None:
     """After a run's summary: the same loud line when attempts ran with weaker isolation."""
     note = weak_sandbox_note(results)
@@ -77,23 +172,57 @@ def warn_weak_sandbox(results: Sequence[AttemptResult]) -> None:
         err_console.print(f"[bold red]WARNING:[/] {escape(note)}", highlight=False, soft_wrap=True)
 
 
+LEGACY_SUITE = {"allow_extra_args": True}
+"""Context settings of a command that once took its suite as an argument (see suite_from)."""
+
+SUITE_OPT = typer.Option(
+    None, "--suite", metavar="PATH", help="Suite folder or task file (default tasks/core)."
+)
+
+
+class _NamedArgument(TyperArgument):
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
+
+
+class Command(TyperCommand):
+    """A command whose arguments show only their metavar in help, as its options do (typer
+    would add the Python type, e.g. ``PATH_OR_URL <str>``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if isinstance(param, TyperArgument) and param.metavar:
+                param.__class__ = _NamedArgument
+
+
 REPOS_OPT = typer.Option(
-    None, "--repos-dir", help="Mirror cache (default repos/, PROCTOR_REPOS_DIR)."
+    None, "--repos-dir", metavar="DIR", help="Mirror cache (default repos/, PROCTOR_REPOS_DIR)."
 )
 SANDBOX_OPT = typer.Option(
     None,
     "--sandbox",
+    metavar="NAME",
     help="auto (bubblewrap, or refuse), bwrap, or by name only the weaker unshare (host "
     "filesystem visible) or none (no isolation); PROCTOR_SANDBOX.",
 )
 
 # The options of every command that runs a model on tasks (run, compare).
-AGENT_OPT = typer.Option("oneshot", "--agent", help="oneshot (edit blocks) or tools.")
-RETRIEVER_OPT = typer.Option("hybrid", "--retriever", help="hybrid, bm25, bm25-files, none.")
-MAX_TOKENS_OPT = typer.Option(200_000, "--max-tokens", help="Per-task token budget.")
-MAX_USD_OPT = typer.Option(1.0, "--max-usd", help="Per-task dollar budget.")
-MAX_SECONDS_OPT = typer.Option(
-    1800.0, "--max-seconds", help="Per-task wall-time budget for the model."
+AGENT_OPT = typer.Option(
+    "oneshot", "--agent", metavar="NAME", help="oneshot (edit blocks) or tools."
 )
-THREADS_OPT = typer.Option(1, "--threads", help="CPU threads for a local model's server.")
-JOBS_OPT = typer.Option(1, "-j", "--jobs", help="Attempts in parallel.")
+RETRIEVER_OPT = typer.Option(
+    "hybrid", "--retriever", metavar="NAME", help="hybrid, bm25, bm25-files, none."
+)
+MAX_TOKENS_OPT = typer.Option(200_000, "--max-tokens", metavar="N", help="Per-task token budget.")
+MAX_USD_OPT = typer.Option(1.0, "--max-usd", metavar="USD", help="Per-task dollar budget.")
+MAX_SECONDS_OPT = typer.Option(
+    1800.0, "--max-seconds", metavar="SECONDS", help="Per-task wall-time budget for the model."
+)
+THREADS_OPT = typer.Option(
+    1, "--threads", metavar="N", help="CPU threads for a local model's server."
+)
+JOBS_OPT = typer.Option(1, "-j", "--jobs", metavar="N", help="Attempts in parallel.")
+
+RUN_DIR_ALIAS = typer.Option(None, "--run-dir", hidden=True)
+"""The old spelling of ``--out`` in run and grade (hidden; see :func:`renamed`)."""

@@ -1,7 +1,8 @@
 """`proctor compare`: HumanEval vs isolated pairs vs repo-level pairs vs real issues.
 
 For each ``--model`` it runs (or resumes) the HumanEval track, the same-function pairs suite
-and the real-issues suite, each in its own folder under ``--out/MODEL/``, records which is
+and the real-issues suite (each a ``--suite``: the one holding tasks of kind ``isolated`` is
+the pairs suite), each in its own folder under ``--out/MODEL/``, records which is
 which in ``runs.json``, then writes ``comparison.json`` and ``comparison.svg`` (and a PNG
 when matplotlib is installed) to ``--out``. ``--from-runs`` builds the comparison from such
 folders without running anything.
@@ -31,9 +32,11 @@ from proctor.cli.common import (
     RETRIEVER_OPT,
     SANDBOX_OPT,
     THREADS_OPT,
+    chatter,
     check_sandbox,
     console,
     fail,
+    note,
     settings_from,
 )
 from proctor.cli.humaneval import builtin_chat_model
@@ -64,8 +67,7 @@ _HUMANEVAL_BUILTIN = {"gold": "canonical", "empty": "empty"}
 class _Plan:
     """What to run for every model."""
 
-    pairs: Path | None
-    issues: Path | None
+    suites: tuple[Path, ...]
     subset: int | None
     """HumanEval problems (the first K; None for all; 0 skips HumanEval)."""
     jobs: int
@@ -74,14 +76,23 @@ class _Plan:
 
 def compare(
     model: list[str] | None = typer.Option(
-        None, "--model", help="Model to compare (repeat): gold, empty, or any model name."
+        None,
+        "--model",
+        metavar="NAME",
+        help="Model to compare (repeat): gold, empty, or any model name.",
     ),
-    pairs: Path | None = typer.Option(None, "--pairs", help="Same-function pairs suite."),
-    issues: Path | None = typer.Option(
-        None, "--issues", help="Real-issues suite, e.g. tasks/core."
+    suite: list[Path] | None = typer.Option(
+        None,
+        "--suite",
+        metavar="PATH",
+        help="A same-function pairs suite (tasks of kind isolated) and/or a real-issues "
+        "suite, e.g. tasks/core (repeat).",
     ),
     humaneval_subset: int | None = typer.Option(
-        None, "--humaneval-subset", help="First K HumanEval problems (0 skips; default all)."
+        None,
+        "--humaneval-subset",
+        metavar="K",
+        help="First K HumanEval problems (0 skips; default all).",
     ),
     agent: str = AGENT_OPT,
     retriever: str = RETRIEVER_OPT,
@@ -90,14 +101,28 @@ def compare(
     max_seconds: float = MAX_SECONDS_OPT,
     threads: int = THREADS_OPT,
     jobs: int = JOBS_OPT,
-    out: Path = typer.Option(Path("runs/compare"), "--out", help="Compare folder."),
+    out: Path = typer.Option(Path("runs/compare"), "--out", metavar="DIR", help="Compare folder."),
     from_runs: list[Path] | None = typer.Option(
-        None, "--from-runs", help="Compare existing folders (repeat); runs nothing."
+        None,
+        "--from-runs",
+        metavar="DIR",
+        help="Compare existing folders (repeat); runs nothing.",
     ),
     repos_dir: Path | None = REPOS_OPT,
     sandbox: str | None = SANDBOX_OPT,
+    pairs: Path | None = typer.Option(None, "--pairs", hidden=True),
+    issues: Path | None = typer.Option(None, "--issues", hidden=True),
 ) -> None:
-    """Run every part for each model (resumable), then compare with 95% intervals."""
+    """Run every part for each model (resumable), then compare with 95% intervals.
+
+    Examples:
+
+    \b
+        proctor compare --model gold --model empty --suite tasks/pairs-cachetools \\
+            --suite tasks/core --humaneval-subset 10 --out runs/compare
+        proctor compare --from-runs runs/compare
+    """
+    suites = [*(suite or []), *_old_suites(pairs=pairs, issues=issues)]
     try:
         if from_runs:
             if model:
@@ -106,7 +131,7 @@ def compare(
         else:
             if not model:
                 raise ConfigError("name at least one --model (or give --from-runs)")
-            plan = _plan(pairs, issues, humaneval_subset, jobs, out)
+            plan = _plan(suites, humaneval_subset, jobs, out)
             choices = [
                 ModelChoice(m, agent, retriever, max_tokens, max_usd, max_seconds, threads)
                 for m in model
@@ -117,16 +142,39 @@ def compare(
         raise fail(str(exc)) from None
 
 
-def _plan(
-    pairs: Path | None, issues: Path | None, subset: int | None, jobs: int, out: Path
-) -> _Plan:
+def _old_suites(**given: Path | None) -> list[Path]:
+    """The suites given as --pairs or --issues, the old spellings of --suite."""
+    for flag, path in given.items():
+        if path is not None:
+            note(f"--{flag} is now --suite")
+    return [path for path in given.values() if path is not None]
+
+
+def _plan(suites: Sequence[Path], subset: int | None, jobs: int, out: Path) -> _Plan:
     if subset is not None and subset < 0:
         raise ConfigError(f"--humaneval-subset must be 0 or more, not {subset}")
-    if pairs is None and issues is None and subset == 0:
-        raise ConfigError("nothing to compare: give --pairs or --issues, or run HumanEval")
-    if pairs is not None and issues is not None and pairs.name == issues.name:
-        raise ConfigError(f"--pairs and --issues are both named {pairs.name!r}")
-    return _Plan(pairs, issues, subset, jobs, out)
+    if not suites and subset == 0:
+        raise ConfigError("nothing to compare: give --suite, or run HumanEval")
+    names = [path.name for path in suites]
+    for name in names:
+        if names.count(name) > 1:
+            raise ConfigError(f"two suites are named {name!r} (each runs into MODEL/{name})")
+    return _Plan(tuple(suites), subset, jobs, out)
+
+
+def _roles(suites: dict[Path, list[Task]]) -> tuple[Path | None, Path | None]:
+    """The pairs suite (it holds tasks of kind isolated) and the real-issues suite.
+
+    Raises:
+        ConfigError: two of one kind.
+    """
+    pairs = [p for p, tasks in suites.items() if any(t.kind == "isolated" for t in tasks)]
+    issues = [p for p in suites if p not in pairs]
+    kinds = ((pairs, "same-function pairs suites"), (issues, "real-issues suites"))
+    for found, what in kinds:
+        if len(found) > 1:
+            raise ConfigError(f"{found[0]} and {found[1]} are both {what}: give one of each")
+    return (pairs[0] if pairs else None), (issues[0] if issues else None)
 
 
 def _slug(name: str) -> str:
@@ -135,10 +183,11 @@ def _slug(name: str) -> str:
 
 def _run_all(choices: Sequence[ModelChoice], plan: _Plan, settings: Settings) -> list[ModelRuns]:
     """Run every part for every model; the folders of each."""
-    suites = {p: load_suite(p) for p in (plan.pairs, plan.issues) if p is not None}
+    suites = {p: load_suite(p) for p in plan.suites}
     for path, tasks in suites.items():
         if not tasks:
             raise ConfigError(f"{path}: no task files (*.yaml) found")
+    pairs, issues = _roles(suites)
     every = [t for tasks in suites.values() for t in tasks]
     preflight(every, settings, run_dir=plan.out)
     refs = References(every, settings.repos_dir)
@@ -153,7 +202,7 @@ def _run_all(choices: Sequence[ModelChoice], plan: _Plan, settings: Settings) ->
             if executor is not None:
                 humaneval = _humaneval(choice, plan, settings, executor, model_dir)
             done = _suites(choice, suites, refs, settings, plan.jobs, model_dir)
-            found = ModelRuns(choice.name, humaneval, done.get(plan.pairs), done.get(plan.issues))
+            found = ModelRuns(choice.name, humaneval, done.get(pairs), done.get(issues))
             write_manifest(model_dir, found)
             runs.append(found)
     return runs
@@ -169,10 +218,10 @@ def _humaneval(
     choice: ModelChoice, plan: _Plan, settings: Settings, executor: Executor, model_dir: Path
 ) -> Path:
     folder = model_dir / f"humaneval-{plan.subset or 'all'}"
-    console.print(f"{choice.name}: HumanEval ({plan.subset or 'all'} problems)", highlight=False)
+    chatter.print(f"{choice.name}: HumanEval ({plan.subset or 'all'} problems)", highlight=False)
     with _chat(choice.name, settings, choice.threads) as chat:
         result = run_humaneval(chat, subset=plan.subset, out_dir=folder, executor=executor)
-    console.print(f"{choice.name}: HumanEval pass@1 {result.pass_at_k.get('pass@1', 0):.3f}")
+    chatter.print(f"{choice.name}: HumanEval pass@1 {result.pass_at_k.get('pass@1', 0):.3f}")
     return folder
 
 
@@ -197,9 +246,9 @@ def _suites(
             def on_result(result: AttemptResult, earlier: bool, suite: str = path.name) -> None:
                 if not earlier:
                     line = f"{choice.name} {suite} {result.task_id}: {result.outcome.value}"
-                    console.print(escape(line), highlight=False, soft_wrap=True)
+                    chatter.print(escape(line), highlight=False, soft_wrap=True)
 
-            console.print(f"{choice.name}: {path} ({len(tasks)} tasks)", highlight=False)
+            chatter.print(f"{choice.name}: {path} ({len(tasks)} tasks)", highlight=False)
             run_suite(tasks, ctx, folder, suite=str(path), jobs=jobs, on_result=on_result)
             folders[path] = folder
     return folders

@@ -7,7 +7,15 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from proctor.cli.common import console, fail, settings_from
+from proctor.cli.common import (
+    LEGACY_SUITE,
+    SUITE_OPT,
+    chatter,
+    console,
+    fail,
+    settings_from,
+    suite_from,
+)
 from proctor.errors import ProctorError
 from proctor.sandbox import build_env
 from proctor.spec import load_suite
@@ -15,11 +23,17 @@ from proctor.spec import load_suite
 app = typer.Typer(help="Task environments.", no_args_is_help=True)
 
 
-@app.command("build")
-def build(suite: Path = typer.Argument(..., help="Suite folder or task file.")) -> None:
-    """Build (or reuse) one venv per distinct environment of the suite."""
+@app.command("build", context_settings=LEGACY_SUITE)
+def build(ctx: typer.Context, suite: Path | None = SUITE_OPT) -> None:
+    """Build (or reuse) one venv per distinct environment of the suite.
+
+    Examples:
+
+    \b
+        proctor env build --suite tasks/core
+    """
     try:
-        tasks = load_suite(suite)
+        tasks = load_suite(suite_from(suite, ctx))
     except ProctorError as exc:
         raise fail(str(exc)) from None
     settings = settings_from()
@@ -28,9 +42,10 @@ def build(suite: Path = typer.Argument(..., help="Suite folder or task file.")) 
     for key, task in unique.items():
         try:
             env = build_env(task.environment, task.repo, settings.envs_dir)
-            console.print(f"{key} ({task.repo}): [green]ready[/] {escape(str(env.path))}")
+            chatter.print(f"{key} ({task.repo}): [green]ready[/] {escape(str(env.path))}")
         except ProctorError as exc:
             failed += 1
             console.print(f"{key} ({task.repo}): [red]{escape(str(exc))}[/]", highlight=False)
     if failed:
         raise fail(f"{failed} of {len(unique)} environment(s) failed to build")
+    console.print(f"{len(unique)} environment(s) ready")

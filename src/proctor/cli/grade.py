@@ -10,12 +10,16 @@ from rich.markup import escape
 from rich.table import Table
 
 from proctor.cli.common import (
+    DEFAULT_SUITE,
     REPOS_OPT,
+    RUN_DIR_ALIAS,
     SANDBOX_OPT,
+    SUITE_OPT,
     check_sandbox,
     console,
     exit_for_errors,
     fail,
+    renamed,
     settings_from,
 )
 from proctor.errors import ProctorError
@@ -28,22 +32,38 @@ from proctor.spec import Task, load_suite
 
 
 def grade(
-    suite: Path = typer.Option(Path("tasks/core"), "--suite", help="Suite holding the tasks."),
-    task: str | None = typer.Option(None, "--task", help="Task id (with --patch)."),
-    patch: Path | None = typer.Option(None, "--patch", help="Unified diff to grade."),
-    predictions: Path | None = typer.Option(
-        None, "--predictions", help="SWE-bench-style predictions (JSONL)."
+    suite: Path | None = SUITE_OPT,
+    task: str | None = typer.Option(None, "--task", metavar="ID", help="Task id (with --patch)."),
+    patch: Path | None = typer.Option(
+        None, "--patch", metavar="FILE", help="Unified diff to grade."
     ),
-    run_dir: Path | None = typer.Option(None, "--run-dir", help="Default: runs/grade-NAME."),
-    jobs: int = typer.Option(1, "-j", "--jobs", help="Attempts in parallel."),
+    predictions: Path | None = typer.Option(
+        None,
+        "--predictions",
+        metavar="FILE",
+        help="SWE-bench-style predictions (JSONL, or one JSON array).",
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", metavar="DIR", help="Run folder (default runs/grade-NAME)."
+    ),
+    jobs: int = typer.Option(1, "-j", "--jobs", metavar="N", help="Attempts in parallel."),
     repos_dir: Path | None = REPOS_OPT,
     sandbox: str | None = SANDBOX_OPT,
+    run_dir: Path | None = RUN_DIR_ALIAS,
 ) -> None:
     """Grade one patch (--task ID --patch FILE) or a predictions file for a whole suite.
 
-    Graded again into the same run dir, a task whose patch changed is graded anew. Exits 3
+    Graded again into the same --out, a task whose patch changed is graded anew. Exits 3
     while environment-errors remain.
+
+    Examples:
+
+    \b
+        proctor grade --task cachetools-91aa4c6 --patch fix.patch
+        proctor grade --suite tasks/swebench --predictions preds.jsonl --out runs/agent -j 4
     """
+    out = renamed(out, run_dir, "--out", "--run-dir")
+    suite = suite or DEFAULT_SUITE
     if (patch is None) == (predictions is None) or (patch is not None and task is None):
         raise fail("give --task ID --patch FILE, or --predictions FILE")
     try:
@@ -61,7 +81,7 @@ def grade(
         raise fail(f"not in {suite}: {', '.join(unknown[:5])}")
     chosen = [t for t in tasks if t.id in patches]
     slug = re.sub(r"[^A-Za-z0-9._+-]+", "_", name)
-    out = run_dir or Path("runs") / f"grade-{slug}"
+    folder = out or Path("runs") / f"grade-{slug}"
     settings = settings_from(repos_dir, sandbox)
     check_sandbox(settings)
     ctx = AttemptContext(
@@ -69,15 +89,15 @@ def grade(
     )
     keys = {tid: patch_sha256(text) for tid, text in patches.items()}
     try:
-        preflight(chosen, settings, run_dir=out)
-        results = run_suite(chosen, ctx, out, suite=str(suite), jobs=jobs, patch_sha256=keys)
+        preflight(chosen, settings, run_dir=folder)
+        results = run_suite(chosen, ctx, folder, suite=str(suite), jobs=jobs, patch_sha256=keys)
     except ProctorError as exc:
         raise fail(str(exc)) from None
     if len(results) == 1:
         console.print(findings_table(chosen[0], results[0]))
     console.print(results_table(results))
     console.print(summary_table(summarize(results)))
-    console.print(f"results: {out / 'results.jsonl'}", highlight=False)
+    console.print(f"results: {folder / 'results.jsonl'}", highlight=False)
     exit_for_errors(results, "grade again to retry infrastructure failures")
 
 

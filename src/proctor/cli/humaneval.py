@@ -11,10 +11,17 @@ from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from proctor.cli.common import SANDBOX_OPT, check_sandbox, console, fail, settings_from
+from proctor.cli.common import (
+    SANDBOX_OPT,
+    check_sandbox,
+    console,
+    fail,
+    progress_bar,
+    renamed,
+    settings_from,
+)
 from proctor.errors import ConfigError, ProctorError
 from proctor.isolated import (
     CanonicalChatModel,
@@ -66,34 +73,60 @@ def make_humaneval(resolver: ChatResolver | None = None) -> Callable[..., None]:
         return resolver(name)
 
     def humaneval(
-        model: str = typer.Option(..., "--model", help="canonical, empty, or a model name."),
-        n: int = typer.Option(1, "--n", help="Samples per problem."),
+        model: str = typer.Option(
+            ..., "--model", metavar="NAME", help="canonical, empty, or a model name."
+        ),
+        n: int = typer.Option(1, "--n", metavar="N", help="Samples per problem."),
         subset: str | None = typer.Option(
-            None, "--subset", help="First K problems, or task ids (comma-separated)."
+            None,
+            "--subset",
+            metavar="K|IDS",
+            help="First K problems, or task ids (comma-separated).",
         ),
         out: Path | None = typer.Option(
-            None, "--out", help="Run folder (default runs/humaneval/MODEL-nN-tT)."
+            None, "--out", metavar="DIR", help="Run folder (default runs/humaneval/MODEL-nN-tT)."
         ),
         temperature: float | None = typer.Option(
-            None, "--temperature", help="Default 0 for --n 1, else 0.8."
+            None, "--temperature", metavar="T", help="Default 0 for --n 1, else 0.8."
         ),
-        timeout: float = typer.Option(3.0, "--timeout", help="Seconds per program."),
-        workers: int | None = typer.Option(None, "--workers", help="Executor workers."),
-        model_workers: int = typer.Option(4, "--model-workers", help="Requests in flight."),
-        max_tokens: int | None = typer.Option(None, "--max-tokens", help="Completion cap."),
+        timeout: float = typer.Option(
+            3.0, "--timeout", metavar="SECONDS", help="Seconds per program."
+        ),
+        jobs: int | None = typer.Option(
+            None,
+            "-j",
+            "--jobs",
+            metavar="N",
+            help="Programs run in parallel (default: one per CPU).",
+        ),
+        model_workers: int = typer.Option(
+            4, "--model-workers", metavar="N", help="Requests in flight."
+        ),
+        max_tokens: int | None = typer.Option(
+            None, "--max-tokens", metavar="N", help="Completion cap."
+        ),
         retry_errors: bool = typer.Option(False, help="Ask again where the model failed."),
         sandbox: str | None = SANDBOX_OPT,
+        workers: int | None = typer.Option(None, "--workers", hidden=True),
     ) -> None:
-        """Sample HumanEval completions, run them, report pass@k; resumes in the same --out."""
+        """Sample HumanEval completions, run them, report pass@k; resumes in the same --out.
+
+        Examples:
+
+        \b
+            proctor humaneval --model canonical --subset 10
+            proctor humaneval --model openai:gpt-4o-mini --n 5 -j 8 --out runs/he-mini
+        """
+        jobs = renamed(jobs, workers, "--jobs", "--workers")
         temp = temperature if temperature is not None else (0.0 if n == 1 else 0.8)
         safe = model.replace("/", "_").replace(":", "_")
         folder = out or Path("runs") / "humaneval" / f"{safe}-n{n}-t{temp:g}"
-        check_sandbox(settings_from(sandbox=sandbox))
+        settings = check_sandbox(settings_from(sandbox=sandbox))
         try:
             chosen = parse_subset(subset)
             with (
                 resolve(model) as chat,
-                Executor(workers, backend=settings_from(sandbox=sandbox).sandbox) as executor,
+                Executor(jobs, backend=settings.sandbox) as executor,
                 _Progress(model) as on_sample,
             ):
                 result = run_humaneval(
@@ -125,8 +158,7 @@ class _Progress:
     """A progress line per finished sample (count only: the total is known to the track)."""
 
     def __init__(self, model: str) -> None:
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-        self.bar = Progress(*columns, TimeElapsedColumn(), console=console, transient=True)
+        self.bar = progress_bar()
         self.model = model
 
     def __enter__(self) -> Callable[[SampleRecord], None]:

@@ -9,7 +9,15 @@ import typer
 from pydantic import ValidationError
 from rich.markup import escape
 
-from proctor.cli.common import REPOS_OPT, SANDBOX_OPT, check_sandbox, console, fail, settings_from
+from proctor.cli.common import (
+    REPOS_OPT,
+    SANDBOX_OPT,
+    chatter,
+    check_sandbox,
+    console,
+    fail,
+    settings_from,
+)
 from proctor.errors import ProctorError
 from proctor.mine import (
     REPORT_NAME,
@@ -41,32 +49,72 @@ def _options(**values: object) -> MineOptions:
 
 
 def mine(
-    repo: str = typer.Argument(..., help="Repository URL or local path."),
-    out: Path = typer.Option(..., "--out", help="Suite folder for the tasks, e.g. tasks/mined."),
-    since: str | None = typer.Option(None, "--since", help="Only commits after this date."),
-    until: str | None = typer.Option(None, "--until", help="Only commits before this date."),
-    rev: str | None = typer.Option(None, "--rev", help="Start of the walk (default HEAD)."),
-    name: str | None = typer.Option(None, "--name", help="Task id prefix (the repo's name)."),
-    max_candidates: int | None = typer.Option(
-        None, "--max", help="Verify at most N candidates, newest first."
+    repo: str = typer.Argument(..., metavar="PATH_OR_URL", help="Repository URL or local path."),
+    out: Path = typer.Option(
+        ..., "--out", metavar="DIR", help="Suite folder for the tasks, e.g. tasks/mined."
     ),
-    jobs: int = typer.Option(1, "-j", "--jobs", help="Candidates verified in parallel."),
-    src_glob: list[str] = typer.Option([], "--src-glob", help="Source files (default *.py)."),
-    test_glob: list[str] = typer.Option([], "--test-glob", help="Extra test files."),
-    doc_glob: list[str] = typer.Option([], "--doc-glob", help="Docs/changelog files."),
-    max_files: int | None = typer.Option(None, "--max-files", help="Most files in a fix (6)."),
-    max_lines: int | None = typer.Option(None, "--max-lines", help="Most lines in a fix (300)."),
+    since: str | None = typer.Option(
+        None, "--since", metavar="DATE", help="Only commits after this date."
+    ),
+    until: str | None = typer.Option(
+        None, "--until", metavar="DATE", help="Only commits before this date."
+    ),
+    rev: str | None = typer.Option(
+        None, "--rev", metavar="REV", help="Start of the walk (default HEAD)."
+    ),
+    name: str | None = typer.Option(
+        None, "--name", metavar="NAME", help="Task id prefix (the repo's name)."
+    ),
+    max_candidates: int | None = typer.Option(
+        None, "--max", metavar="N", help="Verify at most N candidates, newest first."
+    ),
+    jobs: int = typer.Option(
+        1, "-j", "--jobs", metavar="N", help="Candidates verified in parallel."
+    ),
+    src_glob: list[str] = typer.Option(
+        [], "--src-glob", metavar="GLOB", help="Source files (default *.py; repeat)."
+    ),
+    test_glob: list[str] = typer.Option(
+        [], "--test-glob", metavar="GLOB", help="Extra test files (repeat)."
+    ),
+    doc_glob: list[str] = typer.Option(
+        [], "--doc-glob", metavar="GLOB", help="Docs/changelog files (repeat)."
+    ),
+    max_files: int | None = typer.Option(
+        None, "--max-files", metavar="N", help="Most files in a fix (6)."
+    ),
+    max_lines: int | None = typer.Option(
+        None, "--max-lines", metavar="N", help="Most lines in a fix (300)."
+    ),
     single_file: bool = typer.Option(False, "--single-file", help="One-file fixes only."),
-    python: str | None = typer.Option(None, "--python", help="Python version (3.11)."),
-    package: list[str] = typer.Option([], "--package", help="Requirement for the venv."),
-    pythonpath: list[str] = typer.Option([], "--pythonpath", help="Checkout dir on PYTHONPATH."),
+    python: str | None = typer.Option(
+        None, "--python", metavar="VERSION", help="Python version (3.11)."
+    ),
+    package: list[str] = typer.Option(
+        [], "--package", metavar="REQ", help="Requirement for the venv (repeat)."
+    ),
+    pythonpath: list[str] = typer.Option(
+        [], "--pythonpath", metavar="DIR", help="Checkout dir on PYTHONPATH (repeat)."
+    ),
     describe_with: str | None = typer.Option(
-        None, "--describe-with", help="Chat model that drafts the problem statements."
+        None,
+        "--describe-with",
+        metavar="MODEL",
+        help="Chat model that drafts the problem statements.",
     ),
     repos_dir: Path | None = REPOS_OPT,
     sandbox: str | None = SANDBOX_OPT,
 ) -> None:
-    """Find commits that fix source and tests together, verify them, write them as tasks."""
+    """Find commits that fix source and tests together, verify them, write them as tasks.
+
+    Started again with the same --out, it resumes.
+
+    Examples:
+
+    \b
+        proctor mine https://github.com/tkem/cachetools --out tasks/mined-cachetools --max 20
+        proctor mine ../sqlparse --out tasks/sqlparse --since 2023-01-01 -j 2 --pythonpath .
+    """
     options = _options(
         name=name,
         rev=rev,
@@ -111,7 +159,7 @@ def _mine(
             kept = entry.status == "kept"
             mark = f"[green]kept[/] {entry.task_id}" if kept else escape(entry.reason)
             line = f"{entry.sha[:7]} {escape(entry.subject[:60])}: {mark}"
-            console.print(line, highlight=False)
+            chatter.print(line, highlight=False)
 
     try:
         result = mine_repo(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from proctor.cli.common import REPOS_OPT, fail, settings_from
+from proctor.cli.common import DEFAULT_SUITE, REPOS_OPT, SUITE_OPT, fail, settings_from
 from proctor.errors import ProctorError
 from proctor.repo import ensure_source, reference_patches, sealed_checkout
 from proctor.retrieval import (
@@ -68,16 +68,26 @@ def _summary(recalls: dict[str, Recall]) -> str:
 
 
 def retrieve(
-    task_id: str = typer.Option(..., "--task", help="Id of the task."),
-    suite: Path = typer.Option(Path("tasks/core"), "--suite", help="Suite folder or task file."),
-    budget: int = typer.Option(8000, "--budget", min=1, help="Token budget of the context."),
+    task_id: str = typer.Option(..., "--task", metavar="ID", help="Id of the task."),
+    suite: Path | None = SUITE_OPT,
+    budget: int = typer.Option(
+        8000, "--budget", min=1, metavar="N", help="Token budget of the context."
+    ),
     retriever: str = typer.Option(
-        "hybrid", "--retriever", help=f"One of: {', '.join(sorted(RETRIEVERS))}."
+        "hybrid", "--retriever", metavar="NAME", help=f"One of: {', '.join(sorted(RETRIEVERS))}."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead."),
     repos_dir: Path | None = REPOS_OPT,
 ) -> None:
-    """Print the context a model would see for a task, then how much of the fix it holds."""
+    """Print the context a model would see for a task, then how much of the fix it holds.
+
+    Examples:
+
+    \b
+        proctor retrieve --task cachetools-91aa4c6
+        proctor retrieve --suite tasks/core --task sqlparse-5ca50a2 --retriever bm25 --json
+    """
+    suite = suite or DEFAULT_SUITE
     try:
         task = _find(load_suite(suite), task_id, suite)
         context, targets = _localize(task, retriever, budget, repos_dir)

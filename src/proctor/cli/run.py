@@ -6,22 +6,26 @@ import re
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from proctor.cli.common import (
     AGENT_OPT,
+    DEFAULT_SUITE,
     JOBS_OPT,
     MAX_SECONDS_OPT,
     MAX_TOKENS_OPT,
     MAX_USD_OPT,
     REPOS_OPT,
     RETRIEVER_OPT,
+    RUN_DIR_ALIAS,
     SANDBOX_OPT,
+    SUITE_OPT,
     THREADS_OPT,
     check_sandbox,
     console,
     exit_for_errors,
     fail,
+    progress_bar,
+    renamed,
     settings_from,
     warn_weak_sandbox,
 )
@@ -37,10 +41,11 @@ DEFAULT_MODEL = "local:qwen2.5-coder-0.5b"
 
 
 def run(
-    suite: Path = typer.Option(Path("tasks/core"), "--suite", help="Suite folder or task file."),
+    suite: Path | None = SUITE_OPT,
     model: str = typer.Option(
         DEFAULT_MODEL,
         "--model",
+        metavar="NAME",
         help="local:NAME (offline), a models.yaml name, openai:M, URL#M, or gold / empty.",
     ),
     agent: str = AGENT_OPT,
@@ -50,18 +55,30 @@ def run(
     max_seconds: float = MAX_SECONDS_OPT,
     threads: int = THREADS_OPT,
     jobs: int = JOBS_OPT,
-    run_dir: Path | None = typer.Option(None, "--run-dir", help="Default: runs/MODEL-SUITE."),
+    out: Path | None = typer.Option(
+        None, "--out", metavar="DIR", help="Run folder (default runs/MODEL-SUITE)."
+    ),
     keep_checkouts: bool = typer.Option(False, help="Keep each attempt's checkout."),
     retry_errors: bool = typer.Option(
         False, help="Also attempt again model API failures (costs money) and other errors."
     ),
     repos_dir: Path | None = REPOS_OPT,
     sandbox: str | None = SANDBOX_OPT,
+    run_dir: Path | None = RUN_DIR_ALIAS,
 ) -> None:
-    """Attempt every task of a suite; started again with the same run dir, it resumes.
+    """Attempt every task of a suite; started again with the same --out, it resumes.
 
     Exits 3 while environment-errors remain in the run (run it again to retry them).
+
+    Examples:
+
+    \b
+        proctor run --model gold
+        proctor run --suite tasks/core --model openai:gpt-4o-mini --agent tools -j 4
+        proctor run --model local:qwen2.5-coder-0.5b --out runs/qwen --retry-errors
     """
+    out = renamed(out, run_dir, "--out", "--run-dir")
+    suite = suite or DEFAULT_SUITE
     choice = ModelChoice(model, agent, retriever, max_tokens, max_usd, max_seconds, threads)
     try:
         tasks = load_suite(suite)
@@ -74,10 +91,10 @@ def run(
         with open_model(choice, refs, settings) as chosen:
             ctx = AttemptContext(chosen, refs, settings, keep_checkout=keep_checkouts)
             slug = re.sub(r"[^A-Za-z0-9._+-]+", "_", ctx.model.name)
-            out = run_dir or Path("runs") / f"{slug}-{suite.name}"
-            check_run_dir(out)
+            folder = out or Path("runs") / f"{slug}-{suite.name}"
+            check_run_dir(folder)
             check_model(chosen)
-            results = _run(tasks, ctx, suite, out, jobs, retry_errors)
+            results = _run(tasks, ctx, suite, folder, jobs, retry_errors)
     except ProctorError as exc:
         raise fail(str(exc)) from None
     exit_for_errors(
@@ -95,8 +112,7 @@ def _run(
     retry_errors: bool,
 ) -> list[AttemptResult]:
     model = ctx.model.name
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, TimeElapsedColumn(), console=console, transient=True) as progress:
+    with progress_bar() as progress:
         bar = progress.add_task(f"{model} on {suite}", total=len(tasks))
 
         def on_result(result: AttemptResult, earlier: bool) -> None:

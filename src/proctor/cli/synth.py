@@ -7,28 +7,52 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from proctor.cli.common import REPOS_OPT, SANDBOX_OPT, check_sandbox, console, fail, settings_from
+from proctor.cli.common import (
+    REPOS_OPT,
+    SANDBOX_OPT,
+    chatter,
+    check_sandbox,
+    console,
+    fail,
+    settings_from,
+)
 from proctor.errors import ProctorError
 from proctor.isolated import SynthConfig, synthesize
 from proctor.spec import Environment
 
 
 def synth(
-    repo: str = typer.Argument(..., help="Repository URL or local path."),
-    commit: str = typer.Option(..., "--commit", help="Commit to take the functions from."),
-    out: Path = typer.Option(..., "--out", help="Suite folder to write, e.g. tasks/NAME."),
-    max_tasks: int = typer.Option(10, "--max", help="Most function pairs to write."),
-    python: str = typer.Option("3.11", "--python", help="Python version of the environment."),
+    repo: str = typer.Argument(..., metavar="PATH_OR_URL", help="Repository URL or local path."),
+    commit: str = typer.Option(
+        ..., "--commit", metavar="SHA", help="Commit to take the functions from."
+    ),
+    out: Path = typer.Option(
+        ..., "--out", metavar="DIR", help="Suite folder to write, e.g. tasks/NAME."
+    ),
+    max_tasks: int = typer.Option(10, "--max", metavar="N", help="Most function pairs to write."),
+    python: str = typer.Option(
+        "3.11", "--python", metavar="VERSION", help="Python version of the environment."
+    ),
     package: list[str] | None = typer.Option(
-        None, "--package", help="Requirement to install (repeat)."
+        None, "--package", metavar="REQ", help="Requirement to install (repeat)."
     ),
     pythonpath: list[str] | None = typer.Option(
-        None, "--pythonpath", help="Checkout folder on PYTHONPATH (repeat; default '.')."
+        None,
+        "--pythonpath",
+        metavar="DIR",
+        help="Checkout folder on PYTHONPATH (repeat; default '.').",
     ),
     repos_dir: Path | None = REPOS_OPT,
     sandbox: str | None = SANDBOX_OPT,
 ) -> None:
-    """Trace the test suite, pick covered functions, write verified <id>-repo/<id>-iso pairs."""
+    """Trace the test suite, pick covered functions, write verified <id>-repo/<id>-iso pairs.
+
+    Examples:
+
+    \b
+        proctor synth https://github.com/tkem/cachetools --commit SHA \\
+            --out tasks/pairs-cachetools --max 6 --pythonpath src --package 'pytest>=8,<9'
+    """
     settings = settings_from(repos_dir, sandbox)
     check_sandbox(settings)
     try:
@@ -48,11 +72,11 @@ def synth(
             suite_timeout_s=settings.test_timeout_s,
             per_test_timeout_s=settings.per_test_timeout_s,
         )
-        report = synthesize(config, log=lambda line: console.print(escape(line), highlight=False))
+        report = synthesize(config, log=lambda line: chatter.print(escape(line), highlight=False))
     except (ProctorError, ValueError) as exc:
         raise fail(str(exc)) from None
     for label, reason in report.skipped:
-        console.print(escape(f"skipped {label}: {reason}"), highlight=False)
+        chatter.print(escape(f"skipped {label}: {reason}"), highlight=False)
     if not report.written:
         raise fail(f"no task pair could be made from {repo} at {commit}")
     console.print(

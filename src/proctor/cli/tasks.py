@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from proctor.cli.common import console, fail
+from proctor.cli.common import LEGACY_SUITE, SUITE_OPT, Command, console, fail, suite_from
 from proctor.errors import SpecError
 from proctor.spec import Task, dump_task, iter_suite
 from proctor.spec.swebench import convert_instance, load_repo_config, read_instances
@@ -17,9 +17,17 @@ from proctor.spec.swebench import convert_instance, load_repo_config, read_insta
 app = typer.Typer(help="Work with task specs.", no_args_is_help=True)
 
 
-@app.command("validate")
-def validate(path: Path = typer.Argument(..., help="A task file or a suite folder.")) -> None:
-    """Check every task file; print a table; exit non-zero if any is malformed."""
+@app.command("validate", context_settings=LEGACY_SUITE)
+def validate(ctx: typer.Context, suite: Path | None = SUITE_OPT) -> None:
+    """Check every task file; print a table; exit non-zero if any is malformed.
+
+    Examples:
+
+    \b
+        proctor tasks validate --suite tasks/core
+        proctor tasks validate --suite tasks/core/sqlparse-5ca50a2.yaml
+    """
+    path = suite_from(suite, ctx)
     table = Table("file", "task", "repo", "F2P", "P2P", "status")
     bad: list[SpecError] = []
     seen: dict[str, Path] = {}
@@ -51,22 +59,43 @@ def validate(path: Path = typer.Argument(..., help="A task file or a suite folde
 
 @app.command("schema")
 def schema() -> None:
-    """Print the JSON Schema of a task file."""
+    """Print the JSON Schema of a task file.
+
+    Examples:
+
+    \b
+        proctor tasks schema > task.schema.json
+    """
     typer.echo(json.dumps(Task.model_json_schema(), indent=2))
 
 
-@app.command("import-swebench")
+@app.command("import-swebench", cls=Command)
 def import_swebench(
-    file: Path = typer.Argument(..., help="SWE-bench instances, JSON or JSONL."),
-    out: Path = typer.Option(Path("tasks/swebench"), "--out", help="Suite folder to write."),
-    repo_config: Path | None = typer.Option(
-        None, "--repo-config", help="YAML: owner/name -> environment fields."
+    file: Path = typer.Argument(..., metavar="FILE", help="SWE-bench instances, JSON or JSONL."),
+    out: Path = typer.Option(
+        Path("tasks/swebench"), "--out", metavar="DIR", help="Suite folder to write."
     ),
-    python: str = typer.Option("3.11", help="Python version when the config has none."),
-    package: list[str] = typer.Option([], "--package", help="Requirement for the venv (repeat)."),
-    pythonpath: list[str] = typer.Option([], "--pythonpath", help="Checkout folder on PYTHONPATH."),
+    repo_config: Path | None = typer.Option(
+        None, "--repo-config", metavar="FILE", help="YAML: owner/name -> environment fields."
+    ),
+    python: str = typer.Option(
+        "3.11", "--python", metavar="VERSION", help="Python version when the config has none."
+    ),
+    package: list[str] = typer.Option(
+        [], "--package", metavar="REQ", help="Requirement for the venv (repeat)."
+    ),
+    pythonpath: list[str] = typer.Option(
+        [], "--pythonpath", metavar="DIR", help="Checkout folder on PYTHONPATH (repeat)."
+    ),
 ) -> None:
-    """Convert SWE-bench instances into task files, one per instance."""
+    """Convert SWE-bench instances into task files, one per instance.
+
+    Examples:
+
+    \b
+        proctor tasks import-swebench instances.jsonl --out tasks/swebench --package 'pytest<9'
+        proctor tasks import-swebench lite.json --out tasks/lite --repo-config repos.yaml
+    """
     defaults: dict[str, object] = {"python": python, "packages": package}
     if pythonpath:
         defaults["pythonpath"] = pythonpath

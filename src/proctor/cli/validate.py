@@ -9,7 +9,18 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from proctor.cli.common import REPOS_OPT, SANDBOX_OPT, check_sandbox, console, fail, settings_from
+from proctor.cli.common import (
+    REPOS_OPT,
+    SANDBOX_OPT,
+    SUITE_OPT,
+    chatter,
+    check_sandbox,
+    console,
+    fail,
+    renamed,
+    settings_from,
+    suite_from,
+)
 from proctor.errors import ProctorError
 from proctor.run.preflight import preflight
 from proctor.run.validate import TaskCheck, validate_suite
@@ -17,29 +28,43 @@ from proctor.spec import load_suite
 
 
 def validate(
-    suite: Path = typer.Argument(..., help="Suite folder or task file."),
+    ctx: typer.Context,
+    suite: Path | None = SUITE_OPT,
     reruns: int = typer.Option(
-        1, "--reruns", help="Gold runs per task; differing tests are flaky."
+        1, "--reruns", metavar="N", help="Gold runs per task; differing tests are flaky."
     ),
-    jobs: int = typer.Option(1, "-j", "--jobs", help="Tasks in parallel."),
-    work_dir: Path | None = typer.Option(None, "--work-dir", help="Keep attempts here."),
+    jobs: int = typer.Option(1, "-j", "--jobs", metavar="N", help="Tasks in parallel."),
+    out: Path | None = typer.Option(
+        None, "--out", metavar="DIR", help="Keep the attempts here (default: a temporary folder)."
+    ),
     repos_dir: Path | None = REPOS_OPT,
     sandbox: str | None = SANDBOX_OPT,
+    work_dir: Path | None = typer.Option(None, "--work-dir", hidden=True),
 ) -> None:
-    """Run the gold and empty baselines on every task and report any that misbehaves."""
+    """Run the gold and empty baselines on every task and report any that misbehaves.
+
+    Examples:
+
+    \b
+        proctor validate --suite tasks/core
+        proctor validate --suite tasks/mined --reruns 3 -j 2 --out runs/validate
+    """
+    path = suite_from(suite, ctx)
+    out = renamed(out, work_dir, "--out", "--work-dir")
     settings = check_sandbox(settings_from(repos_dir, sandbox))
     try:
-        tasks = load_suite(suite)
-        preflight(tasks, settings, run_dir=work_dir)
+        tasks = load_suite(path)
+        preflight(tasks, settings, run_dir=out)
     except ProctorError as exc:
         raise fail(str(exc)) from None
 
     def on_check(check: TaskCheck) -> None:
         mark = "[green]ok[/]" if check.ok else f"[red]{escape('; '.join(check.problems))}[/]"
-        console.print(f"{check.task_id}: {mark}", highlight=False, soft_wrap=True)
+        shown = chatter if check.ok else console  # a problem is shown even with -q
+        shown.print(f"{check.task_id}: {mark}", highlight=False, soft_wrap=True)
 
     with tempfile.TemporaryDirectory(prefix="proctor-validate-") as tmp:
-        where = work_dir or Path(tmp)
+        where = out or Path(tmp)
         checks = validate_suite(tasks, settings, where, reruns=reruns, jobs=jobs, on_check=on_check)
     table = Table("task", "gold", "empty F2P passed", "flaky", "verdict")
     for c in checks:
