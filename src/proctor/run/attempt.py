@@ -25,7 +25,7 @@ from proctor.repo import (
 )
 from proctor.run.references import References, TaskSource
 from proctor.run.results import AttemptResult, ErrorCause, Outcome
-from proctor.sandbox import LocalSandbox, Mounts, PythonEnv, build_env
+from proctor.sandbox import Mounts, PythonEnv, build_env, open_sandbox
 from proctor.sandbox.base import ExecResult, Limits, Sandbox
 from proctor.settings import Settings
 from proctor.spec import Task
@@ -62,7 +62,7 @@ SandboxFactory = Callable[[Mounts, Limits, str], Sandbox]
 
 
 def _default_sandbox(mounts: Mounts, limits: Limits, backend: str) -> Sandbox:
-    return LocalSandbox(mounts, limits, backend=backend)
+    return open_sandbox(backend, mounts, limits)
 
 
 @dataclass

@@ -9,19 +9,37 @@ from proctor.sandbox.backends import (
 from proctor.sandbox.base import ExecResult, Limits, Mounts, Sandbox
 from proctor.sandbox.env import PythonEnv, build_env, env_status, with_test_tools
 from proctor.sandbox.local import LocalSandbox, scrub_env
+from proctor.sandbox.registry import (
+    EnvProvider,
+    SandboxFactory,
+    VenvProvider,
+    env_provider,
+    open_sandbox,
+    register_env_provider,
+    register_sandbox,
+    sandbox_names,
+)
 
 __all__ = [
     "BACKENDS",
     "FULL_ISOLATION",
+    "EnvProvider",
     "ExecResult",
     "Limits",
     "LocalSandbox",
     "Mounts",
     "PythonEnv",
     "Sandbox",
+    "SandboxFactory",
+    "VenvProvider",
     "build_env",
     "detect_backend",
+    "env_provider",
     "env_status",
+    "open_sandbox",
+    "register_env_provider",
+    "register_sandbox",
+    "sandbox_names",
     "scrub_env",
     "weak_isolation_warning",
     "with_test_tools",
