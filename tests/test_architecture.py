@@ -13,6 +13,7 @@ LAYERS = [
     {"spec"},
     {"repo"},
     {"sandbox"},
+    {"testrun"},
     {"retrieval"},
     {"model"},
     {"agent", "grade", "mine", "isolated"},

@@ -5,10 +5,12 @@
    equal (:mod:`.canary`).
 3. The config file is the one pytest would pick in the trusted tree; plugin autoload is off
    and the environment's plugins are loaded by name; the boot script starts pytest with the
-   checkout first on ``sys.path`` (:mod:`proctor.testrun`).
-4. The tests run in the sandbox, hidden test files, conftests and config mounted read-only.
-5. The verdict is judged from the JUnit XML and the exit status against what only proctor
-   knows: which tests are canaries, and how they must end (:mod:`.integrity`).
+   checkout first on ``sys.path`` (:mod:`proctor.testrun`). Graded sessions run pytest only:
+   the canaries are Python tests.
+4. The tests run in the sandbox, hidden test files, the runner's local plugin files and the
+   config mounted read-only.
+5. The verdict is judged from the runner's report and the exit status against what only
+   proctor knows: which tests are canaries, and how they must end (:mod:`.integrity`).
 """
 
 from __future__ import annotations
@@ -40,13 +42,24 @@ from proctor.grade.integrity import (
     hook_evidence,
     read_guard_report,
 )
-from proctor.grade.junit import Status, failure_texts, parse_junit, statuses_for
 from proctor.repo import read_base_file, restore_paths, touched_paths
 from proctor.sandbox import Mounts, PythonEnv
 from proctor.sandbox.base import ExecResult, Sandbox
 from proctor.spec import Task
-from proctor.testrun import entry_point_plugins, locate_config, pytest_setup, top_level_modules
-from proctor.testrun.pytest import runner_args
+from proctor.testrun import (
+    DEFAULT_RUNNER,
+    Status,
+    TestReport,
+    TestRunner,
+    command_for,
+    empty_config,
+    entry_point_plugins,
+    get_runner,
+    locate_config,
+    pytest_setup,
+    runner_args,
+    top_level_modules,
+)
 
 SandboxMaker = Callable[[Mounts], Sandbox]
 BOOT = "grade/proctor_boot.py"
@@ -99,23 +112,24 @@ def grade_hidden(
         PatchError: the hidden tests do not apply (a spec problem).
         EnvironmentBuildError: a setup command failed, or the tests imported the checkout's
             modules from somewhere else (the task's ``pythonpath`` is wrong).
-        GradingError: the task's ``test_cmd`` does not run pytest.
+        GradingError: the task's runner is not pytest, or its ``test_cmd`` does not run it.
         SandboxError: the sandbox cannot run at all.
     """
-    extra = runner_args(task.environment.test_cmd)
+    runner = _runner(task)
+    extra = runner_args(command_for(task.environment))
     plugins = entry_point_plugins(env.path)
     restored = prepare_for_grading(checkout, task, test_patch, _tops(plugins))
     owned = sorted(set(touched_paths(test_patch)) | set(task.hidden_tests.files))
     plan = _plant(checkout, task, owned, rng or random.SystemRandom())
-    runner = adir / "runner"
-    runner.mkdir()
-    config, rootdir = _config(checkout, runner, task, owned)
+    trusted = adir / "runner"
+    trusted.mkdir()
+    config, rootdir = _config(checkout, trusted, task, owned)
     scratch = adir / "scratch"
     scratch.mkdir()
-    guarded = _guarded(checkout, owned, config)
+    guarded = _guarded(checkout, owned, config, runner)
     before = file_digests(checkout, guarded)
     boot = harness_path(BOOT)
-    readonly = (*env.readonly_paths(), boot.parent, runner, *(checkout / p for p in guarded))
+    readonly = (*env.readonly_paths(), boot.parent, trusted, *(checkout / p for p in guarded))
     sandbox = make_sandbox(Mounts(writable=(checkout, scratch), readonly=readonly))
     base_env = _env(task, env, scratch)
     _setup(
@@ -127,7 +141,7 @@ def grade_hidden(
         timeouts,
     )
     restored += _unhook_after_setup(checkout, task, test_patch, plugins)
-    junit, report = scratch / "junit.xml", scratch / "guard.json"
+    written, report = scratch / runner.files.report, scratch / "guard.json"
     setup = pytest_setup(
         boot=boot,
         checkout=checkout,
@@ -136,19 +150,19 @@ def grade_hidden(
         rootdir=rootdir,
         plugins=plugins,
         extra_args=[*extra, "--tb=short"],
-        junit=junit,
-        report=report,
+        results=written,
+        guard_report=report,
         modules=modules,
         per_test_timeout_s=timeouts.per_test_s,
         test_ids=[*task.test_ids, *plan.node_ids],
     )
     res = sandbox.exec(setup.argv, cwd=checkout, timeout=timeouts.total_s, env=base_env | setup.env)
     write_log(adir / "tests.log", res)
-    xml = _read(junit)
-    if xml is not None:
-        (adir / "junit.xml").write_text(xml, encoding="utf-8")
+    text = _read(written)
+    if text is not None:
+        (adir / runner.files.report).write_text(text, encoding="utf-8")
     run = HiddenRun(
-        judge(task, {}, res.returncode),
+        judge(task, TestReport(), res.returncode),
         sandbox.name,
         restored,
         canaries=len(plan.canaries),
@@ -159,26 +173,38 @@ def grade_hidden(
         return run
     guard = read_guard_report(_read(report))
     roots = [*task.environment.pythonpath, "."]
-    cases, failures, notes = _cases(xml)
-    hidden = statuses_for(task.test_ids, cases)
-    hidden_passed = bool(cases) and all(s is Status.PASSED for s in hidden.values())
-    declared = _declared(checkout, config)
+    cases, notes = _parse(runner, text)
+    hidden = cases.statuses_for(task.test_ids)
+    hidden_passed = bool(cases.cases) and all(s is Status.PASSED for s in hidden.values())
+    declared = _declared(checkout, config, runner)
     run.evidence = [
-        *canary_evidence(plan, cases, failures, hidden_passed),
-        *exit_evidence(plan, res.returncode, bool(cases)),
-        *hook_evidence(guard, checkout, roots, declared),
+        *canary_evidence(plan, cases, hidden_passed),
+        *exit_evidence(plan, res.returncode, bool(cases.cases)),
+        *hook_evidence(guard, checkout, roots, declared, runner.files.local_plugins),
         *_origins(guard, checkout, task.environment.pythonpath),
     ]
     if file_digests(checkout, guarded) != before:
         run.evidence.append("hidden test files changed while the tests ran")
     run.hints = hints(
-        f"change reaches into the test runner: {h}" for h in runner_tampering(model_patch)
+        f"change reaches into the test runner: {h}"
+        for h in runner_tampering(model_patch, runner.files)
     )
     expected = 1 if any(c.expect == "fail" for c in plan.canaries) else 0
     run.verdict = judge(
         task, cases, res.returncode, expected_exit=expected, evidence=run.evidence, notes=notes
     )
     return run
+
+
+def _runner(task: Task) -> TestRunner:
+    """The task's runner, which must be pytest: canaries and twins are Python tests."""
+    runner = get_runner(task.environment.runner)
+    if runner.name != DEFAULT_RUNNER:
+        raise GradingError(
+            f"runner {runner.name}: graded sessions run {DEFAULT_RUNNER} only (canaries are "
+            "Python tests)"
+        )
+    return runner
 
 
 def _tops(plugins: Sequence[str]) -> list[str]:
@@ -202,7 +228,7 @@ def _plant(checkout: Path, task: Task, owned: Sequence[str], rng: random.Random)
     return plan
 
 
-def _config(checkout: Path, runner: Path, task: Task, owned: Sequence[str]) -> tuple[Path, Path]:
+def _config(checkout: Path, trusted: Path, task: Task, owned: Sequence[str]) -> tuple[Path, Path]:
     """(config file, rootdir): pytest's pick in the base tree plus the hidden tests."""
 
     def read(path: str) -> str | None:
@@ -215,20 +241,23 @@ def _config(checkout: Path, runner: Path, task: Task, owned: Sequence[str]) -> t
     files = [n.split("::", 1)[0] for n in task.test_ids]
     found = locate_config(read, files)
     if found is None:
-        empty = runner / "pytest.ini"
-        empty.write_text("[pytest]\n", encoding="utf-8")
-        return empty, checkout
+        return empty_config(trusted), checkout
     if found not in owned:
         restore_paths(checkout, [found])
     path = checkout / found
     return path, path.parent
 
 
-def _guarded(checkout: Path, owned: Sequence[str], config: Path) -> list[str]:
-    """Files mounted read-only over the checkout: hidden tests, conftests, the config."""
-    conftests = [str(p.relative_to(checkout)) for p in checkout.rglob("conftest.py")]
+def _guarded(checkout: Path, owned: Sequence[str], config: Path, runner: TestRunner) -> list[str]:
+    """Files mounted read-only over the checkout: hidden tests, local plugins, the config."""
+    plugins = [str(p.relative_to(checkout)) for p in _local_plugins(checkout, runner)]
     extra = [str(config.relative_to(checkout))] if config.is_relative_to(checkout) else []
-    return sorted({p for p in [*owned, *conftests, *extra] if (checkout / p).is_file()})
+    return sorted({p for p in [*owned, *plugins, *extra] if (checkout / p).is_file()})
+
+
+def _local_plugins(checkout: Path, runner: TestRunner) -> list[Path]:
+    """The repository's own plugin files, anywhere in the checkout."""
+    return [p for name in sorted(runner.files.local_plugins) for p in checkout.rglob(name)]
 
 
 def _env(task: Task, env: PythonEnv, scratch: Path) -> dict[str, str]:
@@ -266,15 +295,14 @@ def _unhook_after_setup(
     return restore_paths(checkout, hooks)
 
 
-def _cases(
-    xml: str | None,
-) -> tuple[dict[tuple[str, str], Status], dict[tuple[str, str], str], list[str]]:
-    if xml is None:
-        return {}, {}, ["no JUnit XML was written"]
+def _parse(runner: TestRunner, text: str | None) -> tuple[TestReport, list[str]]:
+    """The report's statuses, or none and why."""
+    if text is None:
+        return TestReport(), [f"the runner wrote no report ({runner.files.report})"]
     try:
-        return parse_junit(xml), failure_texts(xml), []
+        return runner.parse(text), []
     except GradingError as exc:
-        return {}, {}, [str(exc)]
+        return TestReport(), [str(exc)]
 
 
 def _origins(guard: GuardReport | None, checkout: Path, pythonpath: Sequence[str]) -> list[str]:
@@ -296,11 +324,11 @@ def _origins(guard: GuardReport | None, checkout: Path, pythonpath: Sequence[str
     return evidence
 
 
-def _declared(checkout: Path, config: Path) -> str:
-    """The text of the config and conftests: where a repository names its own plugins."""
+def _declared(checkout: Path, config: Path, runner: TestRunner) -> str:
+    """The text of the config and local plugin files: where a repository names its plugins."""
     texts = [config.read_text(encoding="utf-8", errors="replace")] if config.is_file() else []
-    for conftest in checkout.rglob("conftest.py"):
-        texts.append(conftest.read_text(encoding="utf-8", errors="replace"))
+    for plugin in _local_plugins(checkout, runner):
+        texts.append(plugin.read_text(encoding="utf-8", errors="replace"))
     return "\n".join(texts)
 
 
