@@ -1,4 +1,8 @@
-"""The layering of STYLE.md holds: a layer imports only from layers below it."""
+"""The layering of STYLE.md holds: a layer imports only from layers below it.
+
+And the test runner stays behind its seam: only ``proctor.testrun`` imports pytest, knows JUnit
+or conftest files, and the layers above reach it through its ``__init__`` only.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ import ast
 from pathlib import Path
 
 import pytest
+
+from proctor import testrun
 
 SRC = Path(__file__).parents[1] / "src" / "proctor"
 LAYERS = [
@@ -54,3 +60,72 @@ def test_imports_point_down(path: Path) -> None:
 def test_every_package_has_a_layer() -> None:
     units = {unit_of(p) for p in SRC.rglob("*.py")} - {"__init__", "__main__"}
     assert units <= set(RANK), units - set(RANK)
+
+
+RUNNER = "testrun"
+RUNNER_PACKAGES = {"pytest", "_pytest", "pluggy"}
+"""Top-level modules of the test runner itself."""
+RUNNER_WORDS = ("junit", "conftest")
+"""What only the runner's package may name: its report format and its local plugin files."""
+OUTSIDE = [p for p in SRC.rglob("*.py") if unit_of(p) != RUNNER]
+
+
+def module_imports(path: Path) -> set[str]:
+    """Every absolute module an import statement of ``path`` names, dotted."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found |= {f"{node.module}.{a.name}" for a in node.names}
+        elif isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+    return found
+
+
+def identifiers(path: Path) -> set[str]:
+    """Names ``path`` defines, binds, imports or reads (not strings, not docstrings)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found.add(node.name)
+        elif isinstance(node, ast.Name):
+            found.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            found.add(node.attr)
+        elif isinstance(node, (ast.arg, ast.keyword)) and node.arg:
+            found.add(node.arg)
+        elif isinstance(node, ast.alias):
+            found |= {node.name, node.asname or ""}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found |= set(node.module.split("."))
+    return found
+
+
+@pytest.mark.parametrize("path", OUTSIDE, ids=lambda p: str(p.relative_to(SRC)))
+def test_only_testrun_imports_the_runner(path: Path) -> None:
+    tops = {name.split(".")[0] for name in module_imports(path)}
+    assert not tops & RUNNER_PACKAGES, f"imports {tops & RUNNER_PACKAGES}: only testrun may"
+
+
+@pytest.mark.parametrize("path", OUTSIDE, ids=lambda p: str(p.relative_to(SRC)))
+def test_testrun_is_reached_through_its_init(path: Path) -> None:
+    private = {
+        name
+        for name in module_imports(path)
+        if name.startswith(f"proctor.{RUNNER}.") and name.split(".")[2] not in testrun.__all__
+    }
+    assert not private, f"imports {private}: use proctor.{RUNNER}'s public names"
+
+
+@pytest.mark.parametrize("path", OUTSIDE, ids=lambda p: str(p.relative_to(SRC)))
+def test_only_testrun_knows_junit_or_conftest(path: Path) -> None:
+    assert not any(w in path.stem.lower() for w in RUNNER_WORDS), "a runner module outside testrun"
+    known = {n for n in identifiers(path) if any(w in n.lower() for w in RUNNER_WORDS)}
+    assert not known, f"names {sorted(known)}: the runner's business, in proctor.{RUNNER}"
+
+
+def test_the_seam_checks_see_what_they_look_for() -> None:
+    inside = SRC / RUNNER
+    assert any("junit" in n.lower() for p in inside.rglob("*.py") for n in identifiers(p))
+    session = SRC / "grade" / "session.py"
+    assert f"proctor.{RUNNER}.get_runner" in module_imports(session)

@@ -1,63 +1,14 @@
-"""Judging test runs and reading node ids from JUnit XML (pure)."""
+"""Judging test runs (pure)."""
 
 from __future__ import annotations
 
 import pytest
+from tests.testrun.test_pytest_report import CAPTURED
 
-from proctor.mine.junit import node_id, parse_report
 from proctor.mine.verify import PytestRun, judge_runs, runnable_files
+from proctor.testrun import get_runner
 
-# Captured from pytest 8 (`--continue-on-collection-errors --junitxml=... -o
-# junit_family=xunit1`): a collection error, classes, odd parametrize ids, a skip.
-CAPTURED = (
-    '<?xml version="1.0" encoding="utf-8"?><testsuites name="pytest tests"><testsuite '
-    'name="pytest" errors="1" failures="2" skipped="1" tests="6" time="0.071">'
-    '<testcase classname="" name="tests.test_b" file="tests/test_b.py" time="0.000">'
-    '<error message="collection failure">ImportError</error></testcase>'
-    '<testcase classname="tests.test_a.TestX" name="test_y" file="tests/test_a.py" line="2" '
-    'time="0.000" />'
-    '<testcase classname="tests.test_a.TestX" name="test_p[a::b]" file="tests/test_a.py" '
-    'line="3" time="0.000" />'
-    '<testcase classname="tests.test_a.TestX" name="test_p[c d]" file="tests/test_a.py" '
-    'line="3" time="0.001"><failure message="AssertionError">x</failure></testcase>'
-    '<testcase classname="tests.test_a" name="test_f" file="tests/test_a.py" line="5" '
-    'time="0.000"><failure message="assert 0">x</failure></testcase>'
-    '<testcase classname="tests.test_a" name="test_s" file="tests/test_a.py" line="6" '
-    'time="0.000"><skipped type="pytest.skip" message="unconditional skip">s</skipped>'
-    "</testcase></testsuite></testsuites>"
-)
-
-
-def test_parse_report_recovers_node_ids() -> None:
-    report = parse_report(CAPTURED)
-    assert report.statuses == {
-        "tests/test_a.py::TestX::test_y": "passed",
-        "tests/test_a.py::TestX::test_p[a::b]": "passed",
-        "tests/test_a.py::TestX::test_p[c d]": "failed",
-        "tests/test_a.py::test_f": "failed",
-        "tests/test_a.py::test_s": "skipped",
-    }
-    assert report.collection_errors == ["tests/test_b.py"]
-
-
-def test_the_worst_record_of_a_test_wins() -> None:
-    xml = (
-        '<testsuite><testcase classname="t" name="x" file="t.py"/>'
-        '<testcase classname="t" name="x" file="t.py"><error message="teardown"/></testcase>'
-        "</testsuite>"
-    )
-    assert parse_report(xml).statuses == {"t.py::x": "error"}
-
-
-def test_node_id_needs_the_module_of_its_file() -> None:
-    assert node_id("a/t.py", "a.t.C.D", "x") == "a/t.py::C::D::x"
-    assert node_id("a/t.py", "b.t", "x") is None
-
-
-@pytest.mark.parametrize("text", ["not xml", "<html/>"])
-def test_parse_report_rejects_non_junit(text: str) -> None:
-    with pytest.raises(ValueError):
-        parse_report(text)
+parse_report = get_runner("pytest").parse
 
 
 def test_only_test_modules_go_to_pytest() -> None:
@@ -119,7 +70,7 @@ def test_long_lists_are_cut_in_reasons() -> None:
 def test_run_problems() -> None:
     report = parse_report(CAPTURED)
     assert PytestRun(None, 1, True).problem(after=True) == "the test run timed out"
-    assert PytestRun(None, 2, False, "boom").problem(after=False) == "no JUnit XML (exit 2): boom"
+    assert PytestRun(None, 2, False, "boom").problem(after=False) == "no report (exit 2): boom"
     assert PytestRun(report, 1, False).problem(after=False) is None
     assert PytestRun(report, 1, False).problem(after=True) == "collection error in tests/test_b.py"
     assert PytestRun(report, 4, False, "bad").problem(after=False) == "pytest exited 4: bad"

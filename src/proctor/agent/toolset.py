@@ -19,9 +19,10 @@ from typing import Any
 
 from proctor.agent.edits import EditBlock, apply_block, safe_path
 from proctor.agent.errors import EditNotApplied, Feedback, Submitted, ToolFailed, UnsafePath
-from proctor.errors import SandboxError
+from proctor.errors import ConfigError, SandboxError
 from proctor.model.base import Problem, Submission
 from proctor.model.llm import ToolCall
+from proctor.testrun import RunOptions, get_runner
 
 MAX_LIST = 300
 MAX_READ_LINES = 400
@@ -90,9 +91,10 @@ TOOL_SCHEMAS: tuple[dict[str, Any], ...] = (
     ),
     _tool(
         "run_tests",
-        "Run pytest in the repository with the given arguments; returns the end of its output.",
+        "Run the repository's tests (its test command, e.g. pytest) with the given arguments; "
+        "returns the end of its output.",
         [],
-        args=_p("array", "pytest arguments, e.g. ['tests/test_x.py', '-x', '-q'].", items={}),
+        args=_p("array", "test runner arguments, e.g. ['tests/test_x.py', '-x', '-q'].", items={}),
     ),
     _tool(
         "submit",
@@ -212,7 +214,13 @@ class Toolbox:
         argv = shlex.split(raw) if isinstance(raw, str) else raw
         if not isinstance(argv, list) or not all(isinstance(a, str) for a in argv):
             raise ToolFailed("args must be a list of strings")
-        res = self.problem.exec(["python", "-m", "pytest", *argv], self.test_timeout_s)
+        try:
+            runner = get_runner(self.problem.runner)
+        except ConfigError as exc:
+            raise ToolFailed(str(exc)) from None
+        command = self.problem.test_cmd or runner.default_command
+        as_typed = RunOptions(extra=tuple(argv))  # the model's own options and test ids
+        res = self.problem.exec(runner.argv(command, [], as_typed), self.test_timeout_s)
         status = "timed out" if res.timed_out else f"exit code {res.returncode}"
         output = (res.stdout + ("\n" + res.stderr if res.stderr else "")).strip()
         if len(output) > OUTPUT_TAIL:

@@ -1,9 +1,10 @@
 """Hidden-test grading, first and last steps: protect the runner, then judge.
 
 Before the tests run, every file the hidden tests own is restored to base and the hidden tests
-applied on top; every conftest, pytest config file, ``sitecustomize``/``usercustomize``,
-``*.pth`` and test package ``__init__.py`` the change touched is restored or removed, and so is
-any module it adds that shadows one the runner loads. After the run, :func:`judge` decides
+applied on top; every file that hooks the runner (:attr:`proctor.testrun.RunnerFiles.hooks`:
+for pytest its local plugins, config files, ``sitecustomize``/``usercustomize``; and ``*.pth``)
+and test package ``__init__.py`` the change touched is restored or removed, and so is any
+module it adds that shadows one the runner loads. After the run, :func:`judge` decides
 from the reported statuses, the exit status and the integrity evidence
 (:mod:`proctor.grade.integrity`); a selected test that is missing or skipped counts as failed.
 """
@@ -16,20 +17,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from proctor.grade.junit import Status, statuses_for
 from proctor.repo import apply_patch, changed_paths, read_base_file, restore_paths, touched_paths
 from proctor.spec import Task
-from proctor.testrun import CONFIG_NAMES
+from proctor.testrun import RunnerFiles, Status, TestReport, get_runner
 
-RUNNER_HOOK_NAMES = frozenset(
-    {"conftest.py", "sitecustomize.py", "usercustomize.py", *CONFIG_NAMES}
-    - {"pyproject.toml", "setup.cfg", "tox.ini"}
-)
-"""Files that configure or hook the runner wherever they are: a change's edits are undone."""
-RUNNER_MODULES = frozenset(
-    {"pytest", "_pytest", "pluggy", "py", "iniconfig", "pytest_timeout", "proctor_guard"}
-)
-"""Modules the runner loads; a change may not add a module that shadows one."""
 TEST_FOLDERS = frozenset({"test", "tests", "testing"})
 
 
@@ -79,19 +70,24 @@ def protected_paths(
 ) -> list[str]:
     """Paths to put back to base before grading.
 
-    These are the files the hidden tests own, and every changed file that hooks the runner:
-    conftest files, pytest config files, ``sitecustomize``/``usercustomize``, ``*.pth``, test
-    packages' ``__init__.py``, and modules the change adds that shadow a runner module (the
-    repository's own modules are its code under test, even when pytest imports them).
+    These are the files the hidden tests own, and every changed file that hooks the runner
+    (the task's runner names them: for pytest conftest files, its config files,
+    ``sitecustomize``/``usercustomize``, ``*.pth``), test packages' ``__init__.py``, and
+    modules the change adds that shadow a runner module (the repository's own modules are its
+    code under test, even when the runner imports them).
+
+    Raises:
+        ConfigError: the task names an unknown runner.
     """
+    files = get_runner(task.environment.runner).files
     owned = set(touched_paths(test_patch)) | set(task.hidden_tests.files)
     roots = [*task.environment.pythonpath, "."]
-    modules = {*RUNNER_MODULES, *runner_modules}
+    modules = {*files.modules, *runner_modules}
     for path in changed_paths(checkout):
         p = PurePosixPath(path)
         if (
-            p.name in RUNNER_HOOK_NAMES
-            or p.suffix == ".pth"
+            p.name in files.hooks
+            or p.suffix in files.hook_suffixes
             or _is_test_package_init(path, owned)
             or _shadows_runner(checkout, path, roots, modules)
         ):
@@ -134,22 +130,21 @@ class TestVerdict:
         return sum(s is Status.PASSED for s in self.pass_to_pass.values())
 
 
-# Added lines that reach for the test runner's own machinery: a library has no business
-# touching them, and code imported by the tests could forge the verdict through them.
-_RUNNER_REACH = re.compile(
-    r"junitxml|junit_|\b_pytest\b|pytest_runtest|pytest_collection|pytest_sessionfinish"
-    r"|\bos\._exit\b|PYTEST_ADDOPTS|sys\.settrace|sys\.setprofile"
-)
+# Added lines that reach for the test runner's own machinery (or the interpreter's): a library
+# has no business touching them, and code imported by the tests could forge the verdict
+# through them.
+_INTERPRETER_REACH = r"\bos\._exit\b|sys\.settrace|sys\.setprofile"
 
 
-def runner_tampering(patch: str) -> list[str]:
+def runner_tampering(patch: str, files: RunnerFiles) -> list[str]:
     """Added lines of ``patch`` that reach into the test runner: a hint, never a verdict."""
+    reach = re.compile(f"{files.internals}|{_INTERPRETER_REACH}")
     hits: list[str] = []
     path = ""
     for line in patch.splitlines():
         if line.startswith("+++ "):
             path = line[4:].removeprefix("b/")
-        elif line.startswith("+") and _RUNNER_REACH.search(line):
+        elif line.startswith("+") and reach.search(line):
             hits.append(f"{path}: {line[1:].strip()[:120]}")
     return hits
 
@@ -165,7 +160,7 @@ def file_digests(checkout: Path, paths: Sequence[str]) -> dict[str, str]:
 
 def judge(
     task: Task,
-    junit: dict[tuple[str, str], Status],
+    report: TestReport,
     exit_code: int,
     *,
     expected_exit: int = 0,
@@ -179,12 +174,13 @@ def judge(
     tampering; anything else is not resolved, with the reason in the notes.
     """
     out: list[str] = [*notes, *evidence]
-    f2p = statuses_for(task.hidden_tests.fail_to_pass, junit)
-    p2p = statuses_for(task.hidden_tests.pass_to_pass, junit)
+    f2p = report.statuses_for(task.hidden_tests.fail_to_pass)
+    p2p = report.statuses_for(task.hidden_tests.pass_to_pass)
     all_passed = all(s is Status.PASSED for s in [*f2p.values(), *p2p.values()])
-    if junit and all_passed and exit_code != expected_exit:
+    reported = bool(report.cases)
+    if reported and all_passed and exit_code != expected_exit:
         out.append(
             f"runner exited {exit_code}, where an honest run of these tests exits {expected_exit}"
         )
-    resolved = all_passed and exit_code == expected_exit and bool(junit) and not evidence
+    resolved = all_passed and exit_code == expected_exit and reported and not evidence
     return TestVerdict(resolved, f2p, p2p, exit_code, out)

@@ -1,6 +1,6 @@
 """Was the verdict itself attacked? Evidence from canaries, the exit status and the guard.
 
-Everything the test process writes (the JUnit XML, its exit status, the guard's report) is
+Everything the test process writes (the runner's report, its exit status, the guard's report) is
 treated as forgeable. What it cannot know is which of the tests it ran are canaries and what
 their right outcomes are: that is decided here, outside the process, and checked against what
 it reported. Any piece of evidence makes the attempt **tampered**, which blocks resolved.
@@ -14,9 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from proctor.grade.canary import Canary, CanaryPlan
-from proctor.grade.junit import Status, junit_key
-
-Cases = Mapping[tuple[str, str], Status]
+from proctor.testrun import Status, TestReport
 
 
 @dataclass(frozen=True)
@@ -44,8 +42,7 @@ def read_guard_report(text: str | None) -> GuardReport | None:
 
 def canary_evidence(
     plan: CanaryPlan,
-    cases: Cases,
-    failures: Mapping[tuple[str, str], str],
+    report: TestReport,
     hidden: Mapping[str, Status],
     *,
     cleared: Set[str] = frozenset(),
@@ -57,25 +54,23 @@ def canary_evidence(
 
     Args:
         plan: the canaries of this attempt.
-        cases: the statuses the JUnit XML reports (empty when there is none: no evidence then).
-        failures: the failure text of each failed case.
+        report: what the runner's report says (no cases when there is none: no evidence then).
         hidden: the reported status of each selected hidden test.
         cleared: twins that failed early in the session but reached their end run alone.
     """
-    if not cases:
+    if not report.cases:
         return []
     hidden_passed = all(s is Status.PASSED for s in hidden.values())
     reported = {_file(t) for t, s in hidden.items() if s is not Status.MISSING}
     evidence: list[str] = []
     for canary in plan.canaries:
-        key = junit_key(canary.node_id)
-        status = cases.get(key, Status.MISSING)
+        status = report.status(canary.node_id)
         if status is Status.MISSING and _file(canary.node_id) not in reported:
             continue
         if canary.node_id in cleared:
             continue
         if canary.twin_of:
-            evidence += _twin(canary, status, failures.get(key, ""), cases)
+            evidence += _twin(canary, status, report.failure(canary.node_id), report)
         elif canary.expect == "fail" and status not in (Status.FAILED, Status.ERROR):
             evidence.append(f"a canary test that must fail was reported {status.value}")
         elif canary.expect == "pass" and status is not Status.PASSED and hidden_passed:
@@ -87,9 +82,7 @@ def _file(node_id: str) -> str:
     return node_id.split("::", 1)[0]
 
 
-def early_twins(
-    plan: CanaryPlan, cases: Cases, failures: Mapping[tuple[str, str], str]
-) -> list[Canary]:
+def early_twins(plan: CanaryPlan, report: TestReport) -> list[Canary]:
     """Twins that failed before their last line while their original was reported passed.
 
     Either the original's result was forged, or the tests before the twin left state behind
@@ -97,17 +90,16 @@ def early_twins(
     """
     early = []
     for canary in plan.canaries:
-        key = junit_key(canary.node_id)
-        if not canary.twin_of or cases.get(key) not in (Status.FAILED, Status.ERROR):
+        if not canary.twin_of or report.status(canary.node_id) not in (Status.FAILED, Status.ERROR):
             continue
-        passed = cases.get(junit_key(canary.twin_of)) is Status.PASSED
-        if passed and canary.marker not in failures.get(key, ""):
+        passed = report.status(canary.twin_of) is Status.PASSED
+        if passed and canary.marker not in report.failure(canary.node_id):
             early.append(canary)
     return early
 
 
-def _twin(canary: Canary, status: Status, failure: str, cases: Cases) -> list[str]:
-    original = cases.get(junit_key(canary.twin_of), Status.MISSING)
+def _twin(canary: Canary, status: Status, failure: str, report: TestReport) -> list[str]:
+    original = report.status(canary.twin_of)
     if status not in (Status.FAILED, Status.ERROR):
         return [f"a copy of {canary.twin_of} that must fail at its end was reported {status.value}"]
     if original is Status.PASSED and canary.marker not in failure:
@@ -126,20 +118,26 @@ def exit_evidence(plan: CanaryPlan, exit_code: int, has_xml: bool) -> list[str]:
 
 
 def hook_evidence(
-    report: GuardReport | None, checkout: Path, roots: Sequence[str], declared: str
+    report: GuardReport | None,
+    checkout: Path,
+    roots: Sequence[str],
+    declared: str,
+    local_plugins: Iterable[str],
 ) -> list[str]:
     """Plugins registered from the checkout's library code while the tests ran.
 
-    A conftest is the repository's own (restored to base before the run); a module named in
-    ``declared`` (the text of the base config and conftests) is one the repository loads on
-    purpose. Anything else registered from the checkout reached into the runner.
+    A local plugin file (named in ``local_plugins``) is the repository's own (restored to base
+    before the run); a module named in ``declared`` (the text of the base config and local
+    plugin files) is one the repository loads on purpose. Anything else registered from the
+    checkout reached into the runner.
     """
+    local = set(local_plugins)
     if report is None:
         return []
     evidence = []
     for name, file in report.plugins:
         path = Path(file) if file else None
-        if path is None or not path.is_relative_to(checkout) or path.name == "conftest.py":
+        if path is None or not path.is_relative_to(checkout) or path.name in local:
             continue
         dotted = _dotted(path.relative_to(checkout), roots)
         if dotted and any(d in declared for d in dotted):

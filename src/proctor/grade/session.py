@@ -5,10 +5,12 @@
    equal (:mod:`.canary`).
 3. The config file is the one pytest would pick in the trusted tree; plugin autoload is off
    and the environment's plugins are loaded by name; the boot script starts pytest with the
-   checkout first on ``sys.path`` (:mod:`proctor.testrun`).
-4. The tests run in the sandbox, hidden test files, conftests and config mounted read-only.
-5. The verdict is judged from the JUnit XML and the exit status against what only proctor
-   knows: which tests are canaries, and how they must end (:mod:`.integrity`).
+   checkout first on ``sys.path`` (:mod:`proctor.testrun`). Graded sessions run pytest only:
+   the canaries are Python tests.
+4. The tests run in the sandbox, hidden test files, the runner's local plugin files and the
+   config mounted read-only.
+5. The verdict is judged from the runner's report and the exit status against what only
+   proctor knows: which tests are canaries, and how they must end (:mod:`.integrity`).
 """
 
 from __future__ import annotations
@@ -41,13 +43,23 @@ from proctor.grade.integrity import (
     hook_evidence,
     read_guard_report,
 )
-from proctor.grade.junit import Status, failure_texts, junit_key, parse_junit, statuses_for
 from proctor.repo import read_base_file, restore_paths, touched_paths
 from proctor.sandbox import Mounts, PythonEnv
 from proctor.sandbox.base import ExecResult, Sandbox
 from proctor.spec import Task
-from proctor.testrun import entry_point_plugins, locate_config, pytest_setup, top_level_modules
-from proctor.testrun.pytest import runner_args
+from proctor.testrun import (
+    DEFAULT_RUNNER,
+    TestReport,
+    TestRunner,
+    command_for,
+    empty_config,
+    entry_point_plugins,
+    get_runner,
+    locate_config,
+    pytest_setup,
+    runner_args,
+    top_level_modules,
+)
 
 SandboxMaker = Callable[[Mounts], Sandbox]
 BOOT = "grade/proctor_boot.py"
@@ -100,21 +112,24 @@ def grade_hidden(
         PatchError: the hidden tests do not apply (a spec problem).
         EnvironmentBuildError: a setup command failed, or the tests imported the checkout's
             modules from somewhere else (the task's ``pythonpath`` is wrong).
-        GradingError: the task's ``test_cmd`` does not run pytest.
+        GradingError: the task's runner is not pytest, or its ``test_cmd`` does not run it.
         SandboxError: the sandbox cannot run at all.
     """
+    runner = _runner(task)
     plugins = entry_point_plugins(env.path)
     restored = prepare_for_grading(checkout, task, test_patch, _tops(plugins))
     owned = sorted(set(touched_paths(test_patch)) | set(task.hidden_tests.files))
     plan = _plant(checkout, task, owned, rng or random.SystemRandom())
-    session = _open_session(task, checkout, adir, env, make_sandbox, owned, plugins, modules)
+    session = _open_session(
+        task, runner, checkout, adir, env, make_sandbox, owned, plugins, modules
+    )
     before = file_digests(checkout, session.guarded)
     setup_env = session.env | env.env_vars(checkout, task.environment.pythonpath)
     _setup(task, session.sandbox, checkout, setup_env, adir, timeouts)
     restored += _unhook_after_setup(checkout, task, test_patch, plugins)
     first = session.run([*task.test_ids, *plan.node_ids], timeouts, "")
     run = HiddenRun(
-        judge(task, {}, first.res.returncode),
+        judge(task, TestReport(), first.res.returncode),
         session.sandbox.name,
         restored,
         canaries=len(plan.canaries),
@@ -123,43 +138,42 @@ def grade_hidden(
     )
     if run.timed_out:
         return run
-    hidden = statuses_for(task.test_ids, first.cases)
-    early = early_twins(plan, first.cases, first.failures)
+    hidden = first.report.statuses_for(task.test_ids)
+    early = early_twins(plan, first.report)
     cleared = _alone(session, early, timeouts) if early else set()
+    roots = [*task.environment.pythonpath, "."]
+    declared = _declared(checkout, session.config, runner)
     run.evidence = [
-        *canary_evidence(plan, first.cases, first.failures, hidden, cleared=cleared),
-        *exit_evidence(plan, first.res.returncode, bool(first.cases)),
-        *hook_evidence(
-            first.guard, checkout, [*task.environment.pythonpath, "."], session.declared()
-        ),
+        *canary_evidence(plan, first.report, hidden, cleared=cleared),
+        *exit_evidence(plan, first.res.returncode, bool(first.report.cases)),
+        *hook_evidence(first.guard, checkout, roots, declared, runner.files.local_plugins),
         *_origins(first.guard, checkout, task.environment.pythonpath),
     ]
     if file_digests(checkout, session.guarded) != before:
         run.evidence.append("hidden test files changed while the tests ran")
-    reach = runner_tampering(model_patch)
-    run.hints = hints(f"change reaches into the test runner: {h}" for h in reach)
+    run.hints = hints(
+        f"change reaches into the test runner: {h}"
+        for h in runner_tampering(model_patch, runner.files)
+    )
     expected = 1 if any(c.expect == "fail" for c in plan.canaries) else 0
+    alone = [f"ran alone, {t} reached its end: order-dependent" for t in sorted(cleared)]
     run.verdict = judge(
         task,
-        first.cases,
+        first.report,
         first.res.returncode,
         expected_exit=expected,
         evidence=run.evidence,
-        notes=[
-            *first.notes,
-            *(f"ran alone, {t} reached its end: order-dependent" for t in cleared),
-        ],
+        notes=[*first.notes, *alone],
     )
     return run
 
 
 @dataclass
 class _Ran:
-    """One graded pytest session's results, as reported (forgeable)."""
+    """One graded session's results, as reported (forgeable)."""
 
     res: ExecResult
-    cases: dict[tuple[str, str], Status]
-    failures: dict[tuple[str, str], str]
+    report: TestReport
     notes: list[str]
     guard: GuardReport | None
 
@@ -169,6 +183,7 @@ class _Session:
     """How to start graded pytest sessions on one prepared checkout."""
 
     task: Task
+    runner: TestRunner
     checkout: Path
     adir: Path
     sandbox: Sandbox
@@ -180,9 +195,10 @@ class _Session:
     modules: Sequence[str]
 
     def run(self, ids: Sequence[str], timeouts: Timeouts, tag: str) -> _Ran:
-        """Run ``ids``; the JUnit XML and log are kept in the attempt folder (``tag``-suffixed)."""
+        """Run ``ids``; the report and log are kept in the attempt folder (``tag`` marks them)."""
         scratch = self.adir / "scratch"
-        junit, report = scratch / f"junit{tag}.xml", scratch / f"guard{tag}.json"
+        name = self.runner.files.report
+        written, guard = scratch / f"{tag}{name}", scratch / f"{tag}guard.json"
         setup = pytest_setup(
             boot=harness_path(BOOT),
             checkout=self.checkout,
@@ -190,33 +206,26 @@ class _Session:
             config=self.config,
             rootdir=self.rootdir,
             plugins=self.plugins,
-            extra_args=[*runner_args(self.task.environment.test_cmd), "--tb=short"],
-            junit=junit,
-            report=report,
+            extra_args=[*runner_args(command_for(self.task.environment)), "--tb=short"],
+            results=written,
+            guard_report=guard,
             modules=self.modules,
             per_test_timeout_s=timeouts.per_test_s,
             test_ids=ids,
         )
         env = self.env | setup.env
         res = self.sandbox.exec(setup.argv, cwd=self.checkout, timeout=timeouts.total_s, env=env)
-        write_log(self.adir / f"tests{tag}.log", res)
-        xml = _read(junit)
-        if xml is not None:
-            (self.adir / f"junit{tag}.xml").write_text(xml, encoding="utf-8")
-        cases, failures, notes = _cases(xml)
-        return _Ran(res, cases, failures, notes, read_guard_report(_read(report)))
-
-    def declared(self) -> str:
-        """The text of the config and conftests: where a repository names its own plugins."""
-        config = self.config
-        texts = [config.read_text(encoding="utf-8", errors="replace")] if config.is_file() else []
-        for conftest in self.checkout.rglob("conftest.py"):
-            texts.append(conftest.read_text(encoding="utf-8", errors="replace"))
-        return "\n".join(texts)
+        write_log(self.adir / f"{tag}tests.log", res)
+        text = _read(written)
+        if text is not None:
+            (self.adir / f"{tag}{name}").write_text(text, encoding="utf-8")
+        report, notes = _parse(self.runner, text)
+        return _Ran(res, report, notes, read_guard_report(_read(guard)))
 
 
 def _open_session(
     task: Task,
+    runner: TestRunner,
     checkout: Path,
     adir: Path,
     env: PythonEnv,
@@ -230,35 +239,38 @@ def _open_session(
     Raises:
         GradingError: the task's ``test_cmd`` does not run pytest.
     """
-    runner_args(task.environment.test_cmd)
-    runner = adir / "runner"
-    runner.mkdir()
-    config, rootdir = _config(checkout, runner, task, owned)
+    runner_args(command_for(task.environment))
+    trusted = adir / "runner"
+    trusted.mkdir()
+    config, rootdir = _config(checkout, trusted, task, owned)
     scratch = adir / "scratch"
     scratch.mkdir()
-    guarded = _guarded(checkout, owned, config)
+    guarded = _guarded(checkout, owned, config, runner)
     boot = harness_path(BOOT)
-    readonly = (*env.readonly_paths(), boot.parent, runner, *(checkout / p for p in guarded))
+    readonly = (*env.readonly_paths(), boot.parent, trusted, *(checkout / p for p in guarded))
     sandbox = make_sandbox(Mounts(writable=(checkout, scratch), readonly=readonly))
+    run_env = _env(task, env, scratch)
     return _Session(
-        task,
-        checkout,
-        adir,
-        sandbox,
-        _env(task, env, scratch),
-        guarded,
-        config,
-        rootdir,
-        plugins,
-        modules,
+        task, runner, checkout, adir, sandbox, run_env, guarded, config, rootdir, plugins, modules
     )
 
 
 def _alone(session: _Session, twins: Sequence[Canary], timeouts: Timeouts) -> set[str]:
-    """Twins that reach their last line when run on their own (the full session's early
-    failure came from the tests before them, not from their body)."""
-    again = session.run([t.node_id for t in twins], timeouts, "-alone")
-    return {t.node_id for t in twins if t.marker in again.failures.get(junit_key(t.node_id), "")}
+    """Twins that reach their last line when run on their own: the full session's early
+    failure came from the tests before them, not from their body."""
+    again = session.run([t.node_id for t in twins], timeouts, "alone-")
+    return {t.node_id for t in twins if t.marker in again.report.failure(t.node_id)}
+
+
+def _runner(task: Task) -> TestRunner:
+    """The task's runner, which must be pytest: canaries and twins are Python tests."""
+    runner = get_runner(task.environment.runner)
+    if runner.name != DEFAULT_RUNNER:
+        raise GradingError(
+            f"runner {runner.name}: graded sessions run {DEFAULT_RUNNER} only (canaries are "
+            "Python tests)"
+        )
+    return runner
 
 
 def _tops(plugins: Sequence[str]) -> list[str]:
@@ -282,7 +294,7 @@ def _plant(checkout: Path, task: Task, owned: Sequence[str], rng: random.Random)
     return plan
 
 
-def _config(checkout: Path, runner: Path, task: Task, owned: Sequence[str]) -> tuple[Path, Path]:
+def _config(checkout: Path, trusted: Path, task: Task, owned: Sequence[str]) -> tuple[Path, Path]:
     """(config file, rootdir): pytest's pick in the base tree plus the hidden tests."""
 
     def read(path: str) -> str | None:
@@ -295,20 +307,23 @@ def _config(checkout: Path, runner: Path, task: Task, owned: Sequence[str]) -> t
     files = [n.split("::", 1)[0] for n in task.test_ids]
     found = locate_config(read, files)
     if found is None:
-        empty = runner / "pytest.ini"
-        empty.write_text("[pytest]\n", encoding="utf-8")
-        return empty, checkout
+        return empty_config(trusted), checkout
     if found not in owned:
         restore_paths(checkout, [found])
     path = checkout / found
     return path, path.parent
 
 
-def _guarded(checkout: Path, owned: Sequence[str], config: Path) -> list[str]:
-    """Files mounted read-only over the checkout: hidden tests, conftests, the config."""
-    conftests = [str(p.relative_to(checkout)) for p in checkout.rglob("conftest.py")]
+def _guarded(checkout: Path, owned: Sequence[str], config: Path, runner: TestRunner) -> list[str]:
+    """Files mounted read-only over the checkout: hidden tests, local plugins, the config."""
+    plugins = [str(p.relative_to(checkout)) for p in _local_plugins(checkout, runner)]
     extra = [str(config.relative_to(checkout))] if config.is_relative_to(checkout) else []
-    return sorted({p for p in [*owned, *conftests, *extra] if (checkout / p).is_file()})
+    return sorted({p for p in [*owned, *plugins, *extra] if (checkout / p).is_file()})
+
+
+def _local_plugins(checkout: Path, runner: TestRunner) -> list[Path]:
+    """The repository's own plugin files, anywhere in the checkout."""
+    return [p for name in sorted(runner.files.local_plugins) for p in checkout.rglob(name)]
 
 
 def _env(task: Task, env: PythonEnv, scratch: Path) -> dict[str, str]:
@@ -346,15 +361,14 @@ def _unhook_after_setup(
     return restore_paths(checkout, hooks)
 
 
-def _cases(
-    xml: str | None,
-) -> tuple[dict[tuple[str, str], Status], dict[tuple[str, str], str], list[str]]:
-    if xml is None:
-        return {}, {}, ["no JUnit XML was written"]
+def _parse(runner: TestRunner, text: str | None) -> tuple[TestReport, list[str]]:
+    """The report's statuses, or none and why."""
+    if text is None:
+        return TestReport(), [f"the runner wrote no report ({runner.files.report})"]
     try:
-        return parse_junit(xml), failure_texts(xml), []
+        return runner.parse(text), []
     except GradingError as exc:
-        return {}, {}, [str(exc)]
+        return TestReport(), [str(exc)]
 
 
 def _origins(guard: GuardReport | None, checkout: Path, pythonpath: Sequence[str]) -> list[str]:
@@ -374,6 +388,14 @@ def _origins(guard: GuardReport | None, checkout: Path, pythonpath: Sequence[str
             )
         evidence.append(f"the change removed {name}, so the tests imported {where}")
     return evidence
+
+
+def _declared(checkout: Path, config: Path, runner: TestRunner) -> str:
+    """The text of the config and local plugin files: where a repository names its plugins."""
+    texts = [config.read_text(encoding="utf-8", errors="replace")] if config.is_file() else []
+    for plugin in _local_plugins(checkout, runner):
+        texts.append(plugin.read_text(encoding="utf-8", errors="replace"))
+    return "\n".join(texts)
 
 
 def _read(path: Path) -> str | None:

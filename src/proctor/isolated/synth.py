@@ -41,6 +41,7 @@ from proctor.repo.mirror import run_git
 from proctor.sandbox import Limits, LocalSandbox, Mounts, PythonEnv, build_env
 from proctor.settings import get_settings
 from proctor.spec import Environment, Task, dump_task
+from proctor.testrun import RunOptions, command_for, get_runner
 
 __all__ = [
     "Candidate",
@@ -343,16 +344,14 @@ def _run_tests(
     run_env |= {"PYTHONPATH": ":".join(paths), "HOME": str(scratch), "TMPDIR": "/tmp"}
     for argv in config.environment.setup:
         sandbox.exec(argv, cwd=checkout, timeout=600, env=run_env)
-    argv = [
-        *config.environment.test_cmd,
-        *("-p", "proctor_calltrace", "-p", "no:cacheprovider"),
-        f"--calltrace-out={out}",
-        f"--calltrace-root={checkout}",
-        *([] if trace else ["--calltrace-off"]),
-        f"--timeout={max(1, int(config.per_test_timeout_s))}",
-        "-q",
-        *ids,
-    ]
+    calltrace = (
+        *("-p", "proctor_calltrace", f"--calltrace-out={out}", f"--calltrace-root={checkout}"),
+        *(() if trace else ("--calltrace-off",)),
+    )
+    options = RunOptions(
+        per_test_timeout_s=config.per_test_timeout_s, quiet=True, cache=False, extra=calltrace
+    )
+    argv = get_runner(config.environment.runner).argv(command_for(config.environment), ids, options)
     res = sandbox.exec(argv, cwd=checkout, timeout=config.suite_timeout_s, env=run_env)
     if not out.is_file():
         tail = (res.stdout + res.stderr).strip().splitlines()[-1:] or [f"exit {res.returncode}"]

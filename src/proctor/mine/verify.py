@@ -3,7 +3,7 @@
 FAIL_TO_PASS are the tests that fail (or error, or are missing) before and pass after;
 PASS_TO_PASS pass in both. Each state runs twice and a test whose status differs between the
 two runs of a state is flaky and left out. Every run goes through the sandbox: the venv
-read-only, the checkout and a scratch folder (where the JUnit XML is written) writable.
+read-only, the checkout and a scratch folder (where the runner writes its report) writable.
 """
 
 from __future__ import annotations
@@ -13,18 +13,31 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from proctor.errors import PatchError
-from proctor.mine.junit import FAILING, MISSING, PASSED, SKIPPED, JunitReport, parse_report
+from proctor.errors import GradingError, PatchError
 from proctor.repo import apply_patch, reference_patches, sealed_checkout
 from proctor.sandbox import LocalSandbox, Mounts, PythonEnv
 from proctor.sandbox.base import ExecResult, Limits, Sandbox
 from proctor.settings import Settings
 from proctor.spec import Environment, Task
+from proctor.testrun import (
+    DEFAULT_RUNNER,
+    RunOptions,
+    Status,
+    TestReport,
+    command_for,
+    get_runner,
+)
 
 SandboxFactory = Callable[[Mounts, Limits, str], Sandbox]
 """Makes the sandbox for one checkout (a seam: tests count or replace it)."""
 
 _SHOWN = 3
+
+PASSED = Status.PASSED.value
+SKIPPED = Status.SKIPPED.value
+MISSING = Status.MISSING.value
+FAILING = frozenset({Status.FAILED.value, Status.ERROR.value, MISSING})
+"""Statuses that count as failing before the fix (missing: the test did not exist or load)."""
 
 
 def local_sandbox(mounts: Mounts, limits: Limits, backend: str) -> Sandbox:
@@ -89,20 +102,18 @@ def judge_runs(before: Sequence[Mapping[str, str]], after: Sequence[Mapping[str,
     return Verdict(sorted(f2p), sorted(p2p), sorted(flaky), reason)
 
 
-def runnable_files(files: Sequence[str]) -> list[str]:
-    """The files worth handing to pytest: Python files other than conftest and __init__."""
-    return [
-        f
-        for f in files
-        if f.endswith(".py") and PurePosixPath(f).name not in {"conftest.py", "__init__.py"}
-    ]
+def runnable_files(files: Sequence[str], runner: str = DEFAULT_RUNNER) -> list[str]:
+    """The files worth handing to the runner: Python files other than ``__init__`` and the
+    runner's local plugin files."""
+    skip = {"__init__.py", *get_runner(runner).files.local_plugins}
+    return [f for f in files if f.endswith(".py") and PurePosixPath(f).name not in skip]
 
 
 @dataclass(frozen=True)
 class PytestRun:
-    """One pytest run of some test files."""
+    """One run of some test files."""
 
-    report: JunitReport | None
+    report: TestReport | None
     returncode: int
     timed_out: bool
     tail: str = ""
@@ -112,7 +123,7 @@ class PytestRun:
         if self.timed_out:
             return "the test run timed out"
         if self.report is None:
-            return f"no JUnit XML (exit {self.returncode}): {self.tail}".rstrip(": ")
+            return f"no report (exit {self.returncode}): {self.tail}".rstrip(": ")
         if self.returncode in (3, 4):
             return f"pytest exited {self.returncode}: {self.tail}".rstrip(": ")
         if after and self.report.collection_errors:
@@ -150,26 +161,24 @@ class Bench:
         return None
 
     def run(self, checkout: Path, scratch: Path, files: Sequence[str]) -> PytestRun:
-        """Run ``files`` with pytest; statuses by node id from the JUnit XML in ``scratch``."""
-        xml = scratch / f"junit-{next(self._ids)}.xml"
-        argv = [
-            *self.environment.test_cmd,
-            *("-p", "no:cacheprovider", "--continue-on-collection-errors"),
-            *(f"--junitxml={xml}", "-o", "junit_family=xunit1"),
-            f"--timeout={max(1, int(self.settings.per_test_timeout_s))}",
-            "-rN",
-            *files,
-        ]
+        """Run ``files`` with the task's runner; statuses by test id from its report."""
+        runner = get_runner(self.environment.runner)
+        written = scratch / f"{next(self._ids)}-{runner.files.report}"
+        options = RunOptions(
+            report=written,
+            per_test_timeout_s=self.settings.per_test_timeout_s,
+            keep_going=True,
+            quiet=True,
+            cache=False,
+        )
+        argv = runner.argv(command_for(self.environment), files, options)
         box, env = self._sandbox(checkout, scratch)
         res = box.exec(argv, cwd=checkout, timeout=self.settings.test_timeout_s, env=env)
-        return PytestRun(_read(xml), res.returncode, res.timed_out, _tail(res))
-
-
-def _read(xml: Path) -> JunitReport | None:
-    try:
-        return parse_report(xml.read_text(errors="replace"))
-    except (OSError, ValueError):
-        return None
+        try:
+            report = runner.parse(written.read_text(errors="replace"))
+        except (OSError, GradingError):
+            report = None
+        return PytestRun(report, res.returncode, res.timed_out, _tail(res))
 
 
 def _tail(res: ExecResult) -> str:
@@ -204,7 +213,7 @@ def verify(source: Path, task: Task, bench: Bench, work: Path) -> Verdict:
         RepoError: a commit cannot be read; SandboxError: the sandbox cannot start.
     """
     gold, tests = reference_patches(source, task)
-    files = runnable_files(task.hidden_tests.files)
+    files = runnable_files(task.hidden_tests.files, task.environment.runner)
     if not files:
         return Verdict(reason="no test module changed")
     try:
@@ -224,7 +233,7 @@ def verify(source: Path, task: Task, bench: Bench, work: Path) -> Verdict:
             if problem is not None:
                 return Verdict(reason=f"tests cannot run {name} the fix: {problem}")
             assert run.report is not None
-            runs[name].append(run.report.statuses)
+            runs[name].append({t: s.value for t, s in run.report.statuses.items()})
         verdict = judge_runs(runs["before"], runs["after"])
         if verdict.reason is not None and round_ == 0:
             return verdict  # rejected already: a second round is not worth its time

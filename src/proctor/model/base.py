@@ -14,10 +14,12 @@ from typing import Protocol, runtime_checkable
 from proctor.errors import BudgetExceeded, ProctorError
 from proctor.sandbox.base import ExecResult
 from proctor.spec import IsolatedFunction, Task
+from proctor.testrun import DEFAULT_RUNNER
 
 Exec = Callable[[Sequence[str], float], ExecResult]
 """Runs an argv (with a timeout in seconds) in the checkout, inside the task's sandbox and
-environment: ``python -m pytest tests/test_x.py`` works. Never sees the hidden tests."""
+environment: the task's test command (``python -m pytest tests/test_x.py``) works. Never sees
+the hidden tests."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,10 @@ class Problem:
     """Run commands in the checkout (sandboxed); None where no environment is available."""
     isolated: IsolatedFunction | None = None
     """For an isolated task: the one function asked for (its prompt is all a model may see)."""
+    runner: str = DEFAULT_RUNNER
+    """The task's test runner (a name :func:`proctor.testrun.get_runner` knows)."""
+    test_cmd: tuple[str, ...] = ()
+    """The task's test command; empty: the runner's default."""
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from proctor.sandbox import Mounts, PythonEnv, build_env, open_sandbox
 from proctor.sandbox.base import ExecResult, Limits, Sandbox
 from proctor.settings import Settings
 from proctor.spec import Task
-from proctor.testrun import top_level_modules
+from proctor.testrun import RunOptions, command_for, get_runner, top_level_modules
 
 
 @dataclass
@@ -206,7 +206,17 @@ def _model_phase(
     def run(argv: Sequence[str], timeout: float) -> ExecResult:
         return sandbox.exec(argv, cwd=work, timeout=timeout, env=run_env)
 
-    problem = Problem(task.id, task.repo, task.problem_statement, work, workdir, run, task.isolated)
+    problem = Problem(
+        task.id,
+        task.repo,
+        task.problem_statement,
+        work,
+        workdir,
+        run,
+        task.isolated,
+        runner=task.environment.runner,
+        test_cmd=tuple(task.environment.test_cmd),
+    )
     model = ctx.model
     if isinstance(model, ModelFactory):
         model = model.for_attempt(task, workdir)
@@ -278,7 +288,7 @@ def _tests_not_found(
     the model's. Ids that exist there were made to vanish by the change: graded as usual,
     with the ids named in the message.
     """
-    claimed = not_found_ids(output, task.test_ids)
+    claimed = not_found_ids(output, task.test_ids, task.environment.runner)
     if not claimed:
         return {}
     confirmed = _missing_at_base(task, ctx, adir, env, claimed)
@@ -302,11 +312,12 @@ def _missing_at_base(
     scratch = adir / "base-scratch"
     scratch.mkdir()
     sandbox = _sandbox(ctx, env, base, scratch)
-    argv = [*task.environment.test_cmd, "-p", "no:cacheprovider", "--collect-only", "-q", *ids]
+    collect = RunOptions(collect_only=True, quiet=True, cache=False)
+    argv = get_runner(task.environment.runner).argv(command_for(task.environment), ids, collect)
     run_env = _run_env(task, env, base, scratch)
     done = sandbox.exec(argv, cwd=base, timeout=ctx.settings.test_timeout_s, env=run_env)
     write_log(adir / "base-check.log", done)
-    return not_found_ids(f"{done.stdout}\n{done.stderr}", ids)
+    return not_found_ids(f"{done.stdout}\n{done.stderr}", ids, task.environment.runner)
 
 
 def _solve(model: Model, problem: Problem) -> Submission:

@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -70,7 +70,8 @@ class HiddenTests(_Frozen):
     )
     patch: str | None = Field(None, description="Unified diff that adds or changes the tests.")
     fail_to_pass: list[str] = Field(
-        description="Test ids (pytest node ids) that fail at base and must pass after the fix."
+        description="Test ids (the runner's own: pytest node ids) that fail at base and must "
+        "pass after the fix."
     )
     pass_to_pass: list[str] = Field(
         default_factory=list, description="Test ids that pass at base and must keep passing."
@@ -104,9 +105,15 @@ class Environment(_Frozen):
         default_factory=list,
         description="Commands (argv) run in the checkout, in the sandbox, before the tests.",
     )
+    runner: str = Field(
+        "pytest",
+        description="The test runner (pytest, vitest, or one a package registers); test ids "
+        "and test_cmd are its own.",
+    )
     test_cmd: list[str] = Field(
         default_factory=lambda: ["python", "-m", "pytest"],
-        description="argv prefix that runs the tests; test ids are appended.",
+        description="argv prefix that runs the tests; test ids are appended. Left out for "
+        "another runner than pytest, or empty: the runner's default command.",
     )
     env: dict[str, str] = Field(
         default_factory=dict, description="Extra environment variables for setup and tests."
@@ -116,6 +123,19 @@ class Environment(_Frozen):
     @classmethod
     def _python(cls, v: str) -> str:
         return python_version(v)
+
+    @field_validator("runner")
+    @classmethod
+    def _runner(cls, v: str) -> str:
+        return task_id(v)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _runner_command(cls, data: Any) -> Any:
+        """Another runner's tests are not started with pytest's default command."""
+        if isinstance(data, dict) and data.get("runner", "pytest") != "pytest":
+            return {"test_cmd": [], **data}
+        return data
 
     def key(self, repo: str) -> str:
         """Content hash of everything that shapes the venv (its cache key)."""

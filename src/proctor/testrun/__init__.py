@@ -1,23 +1,71 @@
-"""How tests run: what configures the runner, which plugins it loads, the argv it gets.
+"""How tests run: the TestRunner seam, its registry, and pytest's trusted configuration.
 
-pytest first. Everything here is decided in proctor's own process from trusted inputs (the
+A :class:`TestRunner` builds the argv for a selection of test ids, names the files and modules
+that belong to it (the grader owns them), gives its default test command and parses its report
+into per-test statuses. :func:`get_runner` is the one registry: the built-ins (pytest, vitest),
+then the ``proctor.runners`` entry points of installed packages. For pytest, everything that
+configures a graded session is decided here in proctor's own process from trusted inputs (the
 base tree, the hidden tests, the read-only environment), never from what a change wrote.
+
+Checked on paper against ``go test -json``: ``argv`` fits (``-run '^(TestA|TestB)$' ./pkg``,
+``-timeout``, ``-list``; ids ``PKG TestName/sub``), ``parse`` reads its event stream (``Action``
+per ``Test``), ``files`` are ``go.mod``/``go.work``. Two misfits: the report is stdout, not a
+file (the session must hand stdout to ``parse``), and a forging ``TestMain`` may sit in any
+``*_test.go``, which file names and suffixes cannot single out.
 """
 
+from proctor.testrun.base import (
+    PLAIN,
+    RunnerFiles,
+    RunOptions,
+    Status,
+    TestReport,
+    TestRunner,
+)
 from proctor.testrun.pytest import (
     CONFIG_NAMES,
+    PytestRunner,
     PytestSetup,
+    empty_config,
     entry_point_plugins,
     locate_config,
     pytest_setup,
+    runner_args,
     top_level_modules,
 )
+from proctor.testrun.registry import (
+    BUILT_IN,
+    ENTRY_POINT_GROUP,
+    available_runners,
+    command_for,
+    get_runner,
+)
+from proctor.testrun.vitest import VitestRunner
+
+DEFAULT_RUNNER = "pytest"
+"""The runner of a task that names none."""
 
 __all__ = [
+    "BUILT_IN",
     "CONFIG_NAMES",
+    "DEFAULT_RUNNER",
+    "ENTRY_POINT_GROUP",
+    "PLAIN",
+    "PytestRunner",
     "PytestSetup",
+    "RunOptions",
+    "RunnerFiles",
+    "Status",
+    "TestReport",
+    "TestRunner",
+    "VitestRunner",
+    "available_runners",
+    "command_for",
+    "empty_config",
     "entry_point_plugins",
+    "get_runner",
     "locate_config",
     "pytest_setup",
+    "runner_args",
     "top_level_modules",
 ]

@@ -28,6 +28,9 @@ from pathlib import Path, PurePosixPath
 import tomllib
 
 from proctor.errors import GradingError
+from proctor.testrun.base import PLAIN, RunnerFiles, RunOptions, TestReport
+from proctor.testrun.junit import junit_report
+from proctor.testrun.pytest_ids import KEYS, not_found_ids
 
 CONFIG_NAMES = (
     "pytest.toml",
@@ -39,6 +42,25 @@ CONFIG_NAMES = (
     "setup.cfg",
 )
 """Files pytest reads its configuration from, in the order it looks for them in a folder."""
+
+FILES = RunnerFiles(
+    hooks=frozenset(
+        {"conftest.py", "sitecustomize.py", "usercustomize.py", *CONFIG_NAMES}
+        - {"pyproject.toml", "setup.cfg", "tox.ini"}
+    ),
+    hook_suffixes=frozenset({".pth"}),
+    local_plugins=frozenset({"conftest.py"}),
+    modules=frozenset(
+        {"pytest", "_pytest", "pluggy", "py", "iniconfig", "pytest_timeout", "proctor_guard"}
+    ),
+    internals=(
+        r"junitxml|junit_|\b_pytest\b|pytest_runtest|pytest_collection|pytest_sessionfinish"
+        r"|PYTEST_ADDOPTS"
+    ),
+    report="junit.xml",
+)
+"""What belongs to pytest (shared files like ``pyproject.toml`` are not hooks: only their
+pytest section is, and the config file is passed with ``-c`` from the trusted tree)."""
 
 ENV_VARS = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1"}
 """Set for every graded session (and never ``PYTHONPATH``: the boot script sets it)."""
@@ -165,8 +187,8 @@ def pytest_setup(
     rootdir: Path,
     plugins: Sequence[str],
     extra_args: Sequence[str],
-    junit: Path,
-    report: Path,
+    results: Path,
+    guard_report: Path,
     modules: Sequence[str],
     per_test_timeout_s: float,
     test_ids: Sequence[str],
@@ -175,6 +197,10 @@ def pytest_setup(
 
     ``--maxfail=0`` comes after everything a config's ``addopts`` may hold, so a ``-x`` of the
     repository's cannot stop the session at the first test that must fail.
+
+    Args:
+        results: where pytest writes its JUnit XML (what :meth:`PytestRunner.parse` reads).
+        guard_report: where proctor's guard plugin writes what it saw.
     """
     paths: list[str] = []
     for rel in [*pythonpath, "."]:
@@ -194,14 +220,60 @@ def pytest_setup(
         "-p",
         "no:cacheprovider",
         *extra_args,
-        f"--junitxml={junit}",
+        f"--junitxml={results}",
         "-o",
         "junit_family=xunit1",
         f"--timeout={max(1, int(per_test_timeout_s))}",
         "--maxfail=0",
         "-rN",
-        f"--proctor-report={report}",
+        f"--proctor-report={guard_report}",
         f"--proctor-modules={','.join(modules)}",
         *test_ids,
     ]
     return PytestSetup(argv, dict(ENV_VARS))
+
+
+def empty_config(folder: Path) -> Path:
+    """Write a config file that configures nothing into ``folder`` (for a tree with none)."""
+    path = folder / "pytest.ini"
+    path.write_text("[pytest]\n", encoding="utf-8")
+    return path
+
+
+class PytestRunner:
+    """pytest as a :class:`~proctor.testrun.base.TestRunner`: node ids, JUnit XML (xunit1)."""
+
+    name = "pytest"
+    default_command = ("python", "-m", "pytest")
+    files = FILES
+
+    def argv(
+        self, command: Sequence[str], test_ids: Sequence[str], options: RunOptions = PLAIN
+    ) -> list[str]:
+        """``command`` with pytest's options for ``options``, then ``test_ids``."""
+        argv = [*command]
+        if not options.cache:
+            argv += ["-p", "no:cacheprovider"]
+        if options.collect_only:
+            argv += ["--collect-only"]
+        if options.keep_going:
+            argv += ["--continue-on-collection-errors"]
+        if options.report is not None:
+            argv += [f"--junitxml={options.report}", "-o", "junit_family=xunit1"]
+        if options.per_test_timeout_s is not None:
+            argv += [f"--timeout={max(1, int(options.per_test_timeout_s))}"]
+        if options.quiet:
+            argv += ["-q", "-rN"]
+        return [*argv, *options.extra, *test_ids]
+
+    def parse(self, text: str) -> TestReport:
+        """Statuses by node id from pytest's JUnit XML (see :mod:`.pytest_ids`).
+
+        Raises:
+            GradingError: the text is not JUnit XML.
+        """
+        return junit_report(text, KEYS)
+
+    def not_found(self, output: str, test_ids: Sequence[str]) -> list[str]:
+        """Ids pytest's output reports not found (it then runs no test at all)."""
+        return not_found_ids(output, test_ids)
