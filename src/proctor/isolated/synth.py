@@ -38,7 +38,7 @@ from proctor.isolated.derive import commit_date, derive_pair, init_derived
 from proctor.isolated.functions import FunctionInfo, find_functions, isolated_prompt, remove_body
 from proctor.repo import ensure_source, github_slug, is_test_path, resolve_commit, sealed_checkout
 from proctor.repo.mirror import run_git
-from proctor.sandbox import Limits, LocalSandbox, Mounts, PythonEnv, build_env
+from proctor.sandbox import Limits, Mounts, PythonEnv, build_env, open_sandbox
 from proctor.settings import get_settings
 from proctor.spec import Environment, Task, dump_task
 from proctor.testrun import RunOptions, command_for, get_runner
@@ -338,7 +338,7 @@ def _run_tests(
     scratch.mkdir(parents=True)
     out = scratch / "calltrace.json"
     mounts = Mounts(writable=(checkout, scratch), readonly=(*env.readonly_paths(), CALLTRACE_DIR))
-    sandbox = LocalSandbox(mounts, Limits(memory_mb=config.memory_mb), config.sandbox)
+    sandbox = open_sandbox(config.sandbox, mounts, Limits(memory_mb=config.memory_mb))
     run_env = {**env.env_vars(checkout, config.environment.pythonpath), **config.environment.env}
     paths = [p for p in (run_env.get("PYTHONPATH"), str(CALLTRACE_DIR)) if p]
     run_env |= {"PYTHONPATH": ":".join(paths), "HOME": str(scratch), "TMPDIR": "/tmp"}

@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from proctor.errors import GradingError, PatchError
 from proctor.repo import apply_patch, reference_patches, sealed_checkout
-from proctor.sandbox import LocalSandbox, Mounts, PythonEnv
+from proctor.sandbox import Mounts, PythonEnv, open_sandbox
 from proctor.sandbox.base import ExecResult, Limits, Sandbox
 from proctor.settings import Settings
 from proctor.spec import Environment, Task
@@ -42,7 +42,7 @@ FAILING = frozenset({Status.FAILED.value, Status.ERROR.value, MISSING})
 
 def local_sandbox(mounts: Mounts, limits: Limits, backend: str) -> Sandbox:
     """The default :data:`SandboxFactory`: a :class:`LocalSandbox`."""
-    return LocalSandbox(mounts, limits, backend=backend)
+    return open_sandbox(backend, mounts, limits)
 
 
 @dataclass(frozen=True)
