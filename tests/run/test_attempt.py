@@ -150,7 +150,7 @@ def test_a_clean_fix_holds_up(calc, settings, tmp_path) -> None:  # type: ignore
     task, _ = calc
     result = attempt(task, Scripted(fix), settings, tmp_path)
     assert result.resolved and result.holds_up
-    assert result.quality is not None and result.quality["lint"]["ok"]
+    assert result.quality is not None and result.quality.lint.ok
 
 
 def _fix_with_unused_import(co: Path) -> None:
@@ -175,8 +175,9 @@ def test_a_fix_that_is_not_clean_resolves_but_does_not_hold_up(  # type: ignore[
     task, _ = calc
     result = attempt(task, Scripted(edit), settings, tmp_path)
     assert result.resolved and not result.holds_up
-    findings = result.quality[check]["findings"]
-    assert any(kind in (f["rule"] or f["kind"]) for f in findings), findings
+    assert result.quality is not None
+    findings = getattr(result.quality, check).findings
+    assert any(kind in (f.rule or f.kind) for f in findings), findings
 
 
 def test_a_model_api_failure_says_so(calc, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]

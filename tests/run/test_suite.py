@@ -10,7 +10,15 @@ import pytest
 from tests.run.test_results import result
 
 from proctor.errors import ConfigError
-from proctor.run import AttemptContext, AttemptResult, ErrorCause, Outcome, ResultsStore, run_suite
+from proctor.run import (
+    AttemptContext,
+    AttemptKey,
+    AttemptResult,
+    ErrorCause,
+    Outcome,
+    ResultsStore,
+    run_suite,
+)
 from proctor.run import suite as suite_mod
 from proctor.run.lock import own_run_dir
 from proctor.settings import Settings
@@ -54,7 +62,7 @@ def test_every_task_once_in_task_order(tmp_path: Path, monkeypatch: pytest.Monke
     tasks = [_task(t) for t in ("c", "a", "b")]
     got = run_suite(tasks, _ctx(tmp_path), tmp_path / "run", jobs=2)
     assert [r.task_id for r in got] == ["c", "a", "b"]
-    assert sorted(ResultsStore(tmp_path / "run").finished()) == ["a", "b", "c"]
+    assert sorted(k.task_id for k in ResultsStore(tmp_path / "run").finished()) == ["a", "b", "c"]
 
 
 def test_an_interrupted_run_starts_nothing_more_and_records_no_late_result(
@@ -81,7 +89,7 @@ def test_an_interrupted_run_starts_nothing_more_and_records_no_late_result(
     for thread in threading.enumerate():
         if thread.name.startswith("ThreadPoolExecutor"):
             thread.join(10)
-    assert sorted(ResultsStore(run_dir).finished()) == ["first"]
+    assert list(ResultsStore(run_dir).finished()) == [AttemptKey("first")]
     assert started == ["first", "second", "third"]  # the fourth never started
 
     monkeypatch.setattr(suite_mod, "run_attempt", lambda task, ctx, adir: _result(task))
@@ -117,7 +125,7 @@ def test_infrastructure_errors_are_tried_again_on_resume_three_tries_in_all(
     assert tries == [1, 2, 3, 3]
     assert calls == ["a", "a", "a"]  # the fourth start retries nothing
     store = ResultsStore(run_dir)
-    assert store.finished()["a"].tries == 3
+    assert store.finished()[AttemptKey("a")].tries == 3
     assert len(store.path.read_text().splitlines()) == 3
     assert AttemptResult.model_validate_json((run_dir / "a" / "result.json").read_text()).tries == 3
 
@@ -160,7 +168,7 @@ def test_a_changed_patch_is_attempted_again(
     got = run_suite(tasks, _ctx(tmp_path), run_dir, patch_sha256={"a": "1", "b": "2"})
     assert calls == ["a", "b", "b"]
     assert [r.patch_sha256 for r in got] == ["1", "2"]
-    assert ResultsStore(run_dir).finished()["b"].patch_sha256 == "2"
+    assert ResultsStore(run_dir).finished()[AttemptKey("b")].patch_sha256 == "2"
 
 
 def test_a_run_folder_in_use_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -200,3 +208,35 @@ def test_leftovers_of_killed_attempts_are_removed_on_start(
     assert (run_dir / "done" / "result.json").is_file()
     assert not (run_dir / "done" / "checkout").exists()
     assert (run_dir / "unrelated" / "work").is_dir()  # not a task of this suite: not ours
+
+
+def test_two_samples_of_a_task_are_recorded_and_resumed_apart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+
+    def attempt(task: Task, ctx: AttemptContext, adir: Path) -> AttemptResult:
+        calls.append(adir.name)
+        return _result(task)
+
+    monkeypatch.setattr(suite_mod, "run_attempt", attempt)
+    tasks = [_task("a"), _task("b")]
+    run_dir = tmp_path / "run"
+    got = run_suite(tasks, _ctx(tmp_path), run_dir, samples=2, jobs=2)
+    assert [(r.task_id, r.sample) for r in got] == [("a", 0), ("a", 1), ("b", 0), ("b", 1)]
+    assert sorted(calls) == ["a", "a@s1r0", "b", "b@s1r0"]
+    assert sorted(p.name for p in run_dir.iterdir() if p.is_dir()) == sorted(calls)
+    assert len((run_dir / "results.jsonl").read_text().splitlines()) == 4
+
+    calls.clear()
+    assert len(run_suite(tasks, _ctx(tmp_path), run_dir, samples=2)) == 4
+    assert calls == []  # every sample finished: nothing again
+
+    # a kill after a@s1r0 was written but before b@s1r0 was: only that one is made again
+    lines = (run_dir / "results.jsonl").read_text().splitlines()
+    kept = [x for x in lines if AttemptResult.model_validate_json(x).key != AttemptKey("b", 1)]
+    (run_dir / "results.jsonl").write_text("\n".join(kept) + "\n")
+    (run_dir / "b@s1r0" / "result.json").unlink()
+    got = run_suite(tasks, _ctx(tmp_path), run_dir, samples=2)
+    assert calls == ["b@s1r0"]
+    assert [(r.task_id, r.sample) for r in got] == [("a", 0), ("a", 1), ("b", 0), ("b", 1)]

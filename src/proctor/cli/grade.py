@@ -84,12 +84,20 @@ def grade(
 def findings_table(task: Task, result: AttemptResult) -> Table:
     """Every quality finding of one graded patch."""
     table = Table("check", "where", "finding", "norm", title=f"{task.id}: findings")
-    for check, body in (result.quality or {}).items():
-        if not isinstance(body, dict):
-            continue
-        for f in body.get("findings", []):
-            where = f"{f['path']}:{f['line']}" if f.get("line") else f.get("path", "")
-            rule = f"[{f['rule']}] " if f.get("rule") else ""
-            cells = (check, where, f"{rule}{f['message']}", f.get("norm") or "")
+    report = result.quality
+    if report is None:
+        return table
+    checks = {
+        "lint": report.lint,
+        "format": report.format,
+        "conventions": report.conventions,
+        "hygiene": report.hygiene,
+        "security": report.security,
+    }
+    for check, body in checks.items():
+        for f in body.findings:
+            where = f"{f.path}:{f.line}" if f.line else f.path
+            rule = f"[{f.rule}] " if f.rule else ""
+            cells = (check, where, f"{rule}{f.message}", f.norm or "")
             table.add_row(*(escape(str(c)) for c in cells))
     return table

@@ -149,7 +149,7 @@ def _attempt(task: Task, ctx: AttemptContext, adir: Path, clock: _Clock) -> dict
         _quality(task, checkout, model_patch, source.gold_patch) if ctx.settings.quality else None
     )
     if report is not None:
-        fields["quality"] = report.model_dump(mode="json")
+        fields["quality"] = report
     t = clock.lap("quality", t)
     try:
         hidden = _test_phase(
