@@ -21,7 +21,7 @@ from proctor.cli.common import (
 from proctor.errors import ProctorError
 from proctor.model import PatchModel
 from proctor.report import results_table, summarize, summary_table
-from proctor.run import AttemptContext, AttemptResult, References, run_suite
+from proctor.run import AttemptContext, AttemptOptions, AttemptResult, References, run_suite
 from proctor.run.predictions import patch_sha256, read_patch, read_predictions
 from proctor.run.preflight import preflight
 from proctor.spec import Task, load_suite
@@ -65,7 +65,7 @@ def grade(
     settings = settings_from(repos_dir, sandbox)
     check_sandbox(settings)
     ctx = AttemptContext(
-        PatchModel(name, patches), References(chosen, settings.repos_dir), settings
+        PatchModel(name, patches), References(chosen, settings.repos_dir), AttemptOptions(settings)
     )
     keys = {tid: patch_sha256(text) for tid, text in patches.items()}
     try:

@@ -1,6 +1,7 @@
 """Runs: one attempt per task (or per sample), recorded as it finishes, resumable."""
 
-from proctor.run.attempt import AttemptContext, run_attempt
+from proctor.run.attempt import run_attempt
+from proctor.run.context import AttemptContext, AttemptInput, AttemptOptions
 from proctor.run.key import AttemptKey
 from proctor.run.references import References, TaskSource
 from proctor.run.results import (
@@ -17,7 +18,9 @@ from proctor.run.suite import run_suite
 __all__ = [
     "RESULTS_FILE",
     "AttemptContext",
+    "AttemptInput",
     "AttemptKey",
+    "AttemptOptions",
     "AttemptResult",
     "ErrorCause",
     "Outcome",

@@ -25,7 +25,8 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from proctor.run.attempt import SCRATCH_DIRS, AttemptContext, run_attempt
+from proctor.run.attempt import SCRATCH_DIRS, run_attempt
+from proctor.run.context import AttemptContext, AttemptInput
 from proctor.run.key import AttemptKey
 from proctor.run.lock import own_run_dir
 from proctor.run.results import AttemptResult, ResultsStore
@@ -67,24 +68,17 @@ def run_suite(
         store = ResultsStore(run_dir)
         store.claim(ctx.model.name, suite)
         done = store.finished()
-        clean_leftovers(run_dir, keys, done, keep_checkouts=ctx.keep_checkout)
+        clean_leftovers(run_dir, keys, done, keep_checkouts=ctx.options.keep_checkout)
         results, tries = _plan(keys, done, retry_errors)
         for kept in results.values():
             if on_result:
                 on_result(kept, True)
-        todo = [k for k in keys if k in tries]
+        todo = [AttemptInput(by_id[k.task_id], k, tries[k]) for k in keys if k in tries]
         interrupted = threading.Event()
 
-        def attempt(key: AttemptKey) -> AttemptResult:
-            adir = run_dir / key.folder
-            result = run_attempt(by_id[key.task_id], ctx, adir).model_copy(
-                update={
-                    "tries": tries[key],
-                    "patch_sha256": key.patch_sha256,
-                    "sample": key.sample,
-                    "round": key.round,
-                }
-            )
+        def attempt(one: AttemptInput) -> AttemptResult:
+            adir = run_dir / one.key.folder
+            result = run_attempt(one, ctx, adir)
             if not interrupted.is_set():
                 store.record(result, adir)
             return result
@@ -114,8 +108,8 @@ def _plan(
 
 
 def _run_all(
-    todo: Sequence[AttemptKey],
-    attempt: Callable[[AttemptKey], AttemptResult],
+    todo: Sequence[AttemptInput],
+    attempt: Callable[[AttemptInput], AttemptResult],
     jobs: int,
     interrupted: threading.Event,
     on_result: OnResult | None,
