@@ -23,7 +23,14 @@ from pathlib import Path
 
 from proctor.model import GoldModel
 from proctor.repo import apply_patch, sealed_checkout
-from proctor.run import AttemptContext, Outcome, References, run_attempt
+from proctor.run import (
+    AttemptContext,
+    AttemptInput,
+    AttemptOptions,
+    Outcome,
+    References,
+    run_attempt,
+)
 from proctor.sandbox import build_env
 from proctor.settings import get_settings
 from proctor.spec import Task, load_suite
@@ -61,7 +68,7 @@ def direct_run(task: Task, refs: References, tmp: Path, settings_envs: Path) -> 
 
 def proctor_run(task: Task, ctx: AttemptContext, tmp: Path, i: int) -> float:
     start = time.perf_counter()
-    result = run_attempt(task, ctx, tmp / f"attempt-{task.id}-{i}")
+    result = run_attempt(AttemptInput.first(task), ctx, tmp / f"attempt-{task.id}-{i}")
     elapsed = time.perf_counter() - start
     if result.outcome is not Outcome.RESOLVED:
         sys.exit(f"{task.id}: gold did not resolve: {result.message} {result.notes}")
@@ -76,7 +83,7 @@ def main() -> None:
     settings = get_settings()
     tasks = load_suite(args.suite)
     refs = References(tasks, settings.repos_dir)
-    ctx = AttemptContext(GoldModel(refs.gold), refs, settings)
+    ctx = AttemptContext(GoldModel(refs.gold), refs, AttemptOptions(settings))
     rows = []
     with tempfile.TemporaryDirectory(prefix="proctor-overhead-") as name:
         tmp = Path(name)

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from proctor.model import GoldModel
-from proctor.run import AttemptContext, References, run_attempt
+from proctor.run import AttemptContext, AttemptInput, AttemptOptions, References, run_attempt
 from proctor.settings import get_settings
 from proctor.spec import load_suite
 
@@ -29,13 +29,13 @@ def main() -> None:
     settings = get_settings()
     tasks = load_suite(args.suite)
     refs = References(tasks, settings.repos_dir)
-    ctx = AttemptContext(GoldModel(refs.gold), refs, settings)
+    ctx = AttemptContext(GoldModel(refs.gold), refs, AttemptOptions(settings))
     rows = []
     with tempfile.TemporaryDirectory(prefix="proctor-quality-") as tmp:
         for task in tasks:
             # First attempt: norms learned from scratch (cold); second: learned norms cached.
-            first = run_attempt(task, ctx, Path(tmp) / f"cold-{task.id}")
-            again = run_attempt(task, ctx, Path(tmp) / task.id)
+            first = run_attempt(AttemptInput.first(task), ctx, Path(tmp) / f"cold-{task.id}")
+            again = run_attempt(AttemptInput.first(task), ctx, Path(tmp) / task.id)
             cold, warm = first.durations["quality"], again.durations["quality"]
             tests = again.durations["tests"]
             rows.append((cold, warm, tests))

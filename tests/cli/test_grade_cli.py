@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from proctor.cli.app import app
+from proctor.cli.grade import findings_table
 from proctor.errors import ConfigError
+from proctor.grade.quality import CheckResult, Finding, QualityReport
+from proctor.run import AttemptResult, Outcome
 from proctor.run.lock import own_run_dir
 from proctor.run.predictions import read_predictions
-from proctor.spec import dump_task
+from proctor.spec import Task, dump_task
 
 FIX = "\n".join(
     [
@@ -203,3 +208,40 @@ def test_brackets_in_messages_survive(suite: Path, tmp_path: Path) -> None:
     res = invoke("grade", "--suite", str(suite), "--predictions", str(preds))
     assert res.exit_code == 1
     assert "calc[local]" in one_line(res.output)
+
+
+def test_findings_are_listed_from_the_typed_quality_report() -> None:
+    task = Task.model_validate(
+        {
+            "id": "calc-1",
+            "repo": "https://github.com/example/calc",
+            "base_commit": "a" * 40,
+            "created_at": "2024-01-01T00:00:00Z",
+            "problem_statement": "mean is wrong",
+            "reference": {"commit": "b" * 40},
+            "hidden_tests": {"files": ["t.py"], "fail_to_pass": ["t.py::t"]},
+        }
+    )
+    unused = Finding(
+        check="lint", kind="new", path="calc.py", line=3, message="`os` unused", rule="F401"
+    )
+    checks = {
+        name: CheckResult(name=name, ok=name != "lint", findings=[unused] if name == "lint" else [])
+        for name in ("lint", "format", "conventions", "hygiene", "security")
+    }
+    now = datetime.now(timezone.utc)
+    result = AttemptResult(
+        task_id="calc-1",
+        model="m",
+        outcome=Outcome.RESOLVED,
+        resolved=True,
+        started_at=now,
+        finished_at=now,
+        quality=QualityReport(**checks),
+    )
+    console = Console(width=200, record=True)
+    console.print(findings_table(task, result))
+    text = console.export_text()
+    assert "lint" in text and "calc.py:3" in text and "[F401] `os` unused" in text
+    empty = findings_table(task, result.model_copy(update={"quality": None}))
+    assert empty.row_count == 0

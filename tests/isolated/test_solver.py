@@ -15,7 +15,15 @@ from proctor.errors import BudgetExceeded, ModelError
 from proctor.isolated.solver import IsolatedSolver, isolated_message
 from proctor.model import Problem
 from proctor.model.llm import ChatResponse, Message
-from proctor.run import AttemptContext, AttemptResult, Outcome, References, run_attempt
+from proctor.run import (
+    AttemptContext,
+    AttemptInput,
+    AttemptOptions,
+    AttemptResult,
+    Outcome,
+    References,
+    run_attempt,
+)
 from proctor.run.models import AgentFactory, ModelChoice, open_model
 from proctor.settings import Settings
 from proctor.spec import Task
@@ -94,7 +102,8 @@ def iso(tmp_path: Path) -> Task:
 
 def attempt(task: Task, model: object, settings: Settings, adir: Path) -> AttemptResult:
     refs = References([task], settings.repos_dir)
-    return run_attempt(task, AttemptContext(model, refs, settings), adir)  # type: ignore[arg-type]
+    ctx = AttemptContext(model, refs, AttemptOptions(settings))  # type: ignore[arg-type]
+    return run_attempt(AttemptInput.first(task), ctx, adir)
 
 
 def test_right_answer_resolves(iso: Task, settings: Settings, tmp_path: Path) -> None:
@@ -181,7 +190,8 @@ def test_agent_factory_solves_isolated_tasks_blind(
     with open_model(ModelChoice(f"{server}#fake"), refs, settings) as model:
         assert isinstance(model, AgentFactory)
         assert isinstance(model.for_attempt(iso, tmp_path / "w"), IsolatedSolver)
-        result = run_attempt(iso, AttemptContext(model, refs, settings), tmp_path / "a")
+        ctx = AttemptContext(model, refs, AttemptOptions(settings))
+        result = run_attempt(AttemptInput.first(iso), ctx, tmp_path / "a")
     assert result.outcome is Outcome.RESOLVED, result
     assert len(FakeOpenAI.seen) == 1
     messages = FakeOpenAI.seen[0]["messages"]

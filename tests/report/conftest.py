@@ -3,32 +3,40 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from proctor.grade.quality import CheckResult, QualityReport
 from proctor.isolated import HumanEvalResult, ProblemResult
+from proctor.run import AttemptResult, Outcome
+
+GRADED = QualityReport(
+    **{
+        name: CheckResult(name=name, ok=True)
+        for name in ("lint", "format", "conventions", "hygiene", "security")
+    }
+)
+"""A quality report with nothing found: the attempt's quality was graded."""
 
 
 def write_results(run_dir: Path, rows: list[tuple[str, str]], **extra: Any) -> Path:
     """A run folder whose results.jsonl holds (task id, outcome) rows; ``extra`` per row
-    fields keyed by task id, e.g. ``holds={"t1": True}`` or ``quality={"t1": None}``."""
+    fields keyed by task id: ``holds={"t1": True}`` (holds_up) or ``quality={"t1": GRADED}``."""
     run_dir.mkdir(parents=True, exist_ok=True)
     lines = []
     for task_id, outcome in rows:
-        row: dict[str, Any] = {
-            "schema_version": 1,
-            "task_id": task_id,
-            "model": "m",
-            "outcome": outcome,
-            "resolved": outcome == "resolved",
-            "started_at": "2024-01-01T00:00:00Z",
-            "finished_at": "2024-01-01T00:01:00Z",
-        }
-        if task_id in extra.get("holds", {}):
-            row["holds_up"] = extra["holds"][task_id]
-        if task_id in extra.get("quality", {}):
-            row["quality"] = extra["quality"][task_id]
-        lines.append(json.dumps(row))
+        result = AttemptResult(
+            task_id=task_id,
+            model="m",
+            outcome=Outcome(outcome),
+            resolved=outcome == "resolved",
+            holds_up=extra.get("holds", {}).get(task_id, False),
+            quality=extra.get("quality", {}).get(task_id),
+            started_at=datetime(2024, 1, 1, tzinfo=timezone.utc),
+            finished_at=datetime(2024, 1, 1, 0, 1, tzinfo=timezone.utc),
+        )
+        lines.append(result.model_dump_json())
     (run_dir / "results.jsonl").write_text("\n".join(lines) + "\n")
     (run_dir / "run.json").write_text(json.dumps({"model": "m", "suite": "s"}))
     return run_dir

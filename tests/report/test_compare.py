@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
-from tests.report.conftest import write_humaneval, write_results
+from tests.report.conftest import GRADED, write_humaneval, write_results
 
 import proctor.report
 from proctor.errors import ConfigError
@@ -20,10 +20,10 @@ from proctor.report.compare import (
     humaneval_scores,
     load_comparison,
     read_manifests,
-    read_results,
     save_comparison,
     write_manifest,
 )
+from proctor.run import read_results
 
 PAIRS = [
     ("lib-a-iso", "resolved"),
@@ -48,7 +48,7 @@ def model_runs(tmp_path: Path) -> ModelRuns:
             tmp_path / "issues",
             ISSUES,
             holds={"i1": True, "i2": False, "i3": False, "i4": False},
-            quality={"i1": {}, "i2": {}, "i3": None, "i4": None},
+            quality={"i1": GRADED, "i2": GRADED, "i3": None, "i4": None},
         ),
     )
 
@@ -80,12 +80,12 @@ def test_intervals_bracket_the_estimates(tmp_path: Path) -> None:
 
 def test_holds_up_is_unknown_when_quality_was_not_graded(tmp_path: Path) -> None:
     issues = write_results(
-        tmp_path / "issues", ISSUES, holds={"i1": False, "i2": False}, quality={"i1": None}
+        tmp_path / "issues", ISSUES, holds={"i1": False, "i2": False}, quality={"i2": GRADED}
     )
     row = build_comparison([ModelRuns("m", issues=issues)]).models[0]
     assert row.issues_holds_up is not None  # i2 says it does not hold up: known
     assert row.issues_holds_up.n == 3
-    older = write_results(tmp_path / "older", ISSUES)  # results without the field
+    older = write_results(tmp_path / "older", ISSUES)  # quality never graded
     row = build_comparison([ModelRuns("m", issues=older)]).models[0]
     assert row.issues_resolved is not None and row.issues_holds_up is None
     nothing = write_results(tmp_path / "nothing", [("i1", "unresolved")])

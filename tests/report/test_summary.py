@@ -6,8 +6,11 @@ from datetime import datetime, timezone
 
 from rich.console import Console
 
+from proctor.grade.quality import CheckResult, QualityReport
 from proctor.report import results_table, summarize, summary_table, weak_sandbox_note
 from proctor.run import AttemptResult, Outcome
+
+CHECKS = ("lint", "format", "conventions", "hygiene", "security")
 
 
 def result(task: str, outcome: Outcome, sandbox: str = "bwrap", **extra: object) -> AttemptResult:
@@ -49,3 +52,21 @@ def test_weaker_sandboxes_are_named_once() -> None:
     assert note is not None
     assert note.startswith("2 attempt(s) ran with weaker isolation")
     assert "'none'" in note and "'unshare'" in note
+
+
+def report(failing: str = "") -> QualityReport:
+    return QualityReport(**{name: CheckResult(name=name, ok=name != failing) for name in CHECKS})
+
+
+def test_holds_up_reads_the_typed_quality_report() -> None:
+    rows = [
+        result("clean", Outcome.RESOLVED, holds_up=True, quality=report()),
+        result("lint", Outcome.RESOLVED, quality=report("lint")),
+        result("ungraded", Outcome.RESOLVED),
+    ]
+    cells = {}
+    for line in render(results_table(rows)).splitlines():
+        row = [c.strip() for c in line.split("│")[1:-1]]
+        if row:
+            cells[row[0]] = row[2]
+    assert cells == {"clean": "yes", "lint": "no (lint)", "ungraded": "-"}

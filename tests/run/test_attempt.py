@@ -8,7 +8,16 @@ from pathlib import Path
 import pytest
 
 from proctor.model import EmptyModel, GoldModel, Problem, Submission
-from proctor.run import AttemptContext, ErrorCause, Outcome, References, run_attempt
+from proctor.run import (
+    AttemptContext,
+    AttemptInput,
+    AttemptKey,
+    AttemptOptions,
+    ErrorCause,
+    Outcome,
+    References,
+    run_attempt,
+)
 from proctor.settings import Settings
 from proctor.spec import Task
 
@@ -29,8 +38,8 @@ def attempt(task: Task, model: object, settings: Settings, tmp_path: Path):  # t
     refs = References([task], settings.repos_dir)
     if model == "gold":
         model = GoldModel(refs.gold)
-    ctx = AttemptContext(model, refs, settings)  # type: ignore[arg-type]
-    return run_attempt(task, ctx, tmp_path / "attempt")
+    ctx = AttemptContext(model, refs, AttemptOptions(settings))  # type: ignore[arg-type]
+    return run_attempt(AttemptInput.first(task), ctx, tmp_path / "attempt")
 
 
 def fix(checkout: Path) -> None:
@@ -75,7 +84,8 @@ def test_unappliable_gold_is_patch_failed(calc, settings, tmp_path) -> None:  # 
             "diff --git a/nope.py b/nope.py\n--- a/nope.py\n+++ b/nope.py\n@@ -1 +1 @@\n-x\n+y\n"
         )
     )
-    result = run_attempt(task, AttemptContext(model, refs, settings), tmp_path / "a")
+    ctx = AttemptContext(model, refs, AttemptOptions(settings))
+    result = run_attempt(AttemptInput.first(task), ctx, tmp_path / "a")
     assert result.outcome is Outcome.PATCH_FAILED
     assert "nope.py" in result.message
 
@@ -150,7 +160,7 @@ def test_a_clean_fix_holds_up(calc, settings, tmp_path) -> None:  # type: ignore
     task, _ = calc
     result = attempt(task, Scripted(fix), settings, tmp_path)
     assert result.resolved and result.holds_up
-    assert result.quality is not None and result.quality["lint"]["ok"]
+    assert result.quality is not None and result.quality.lint.ok
 
 
 def _fix_with_unused_import(co: Path) -> None:
@@ -175,8 +185,9 @@ def test_a_fix_that_is_not_clean_resolves_but_does_not_hold_up(  # type: ignore[
     task, _ = calc
     result = attempt(task, Scripted(edit), settings, tmp_path)
     assert result.resolved and not result.holds_up
-    findings = result.quality[check]["findings"]
-    assert any(kind in (f["rule"] or f["kind"]) for f in findings), findings
+    assert result.quality is not None
+    findings = getattr(result.quality, check).findings
+    assert any(kind in (f.rule or f.kind) for f in findings), findings
 
 
 def test_a_model_api_failure_says_so(calc, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -222,3 +233,14 @@ def test_a_change_that_forges_not_found_is_still_unresolved(calc, settings, tmp_
     result = attempt(task, Scripted(_claim_not_found), settings, tmp_path)
     assert result.outcome is Outcome.UNRESOLVED, result  # the base has the test
     assert "F2P test id not found: tests/test_calc.py::test_mean" in result.message
+
+
+def test_the_result_carries_the_attempts_key_and_try(calc, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    task, _ = calc
+    refs = References([task], settings.repos_dir)
+    one = AttemptInput(task, AttemptKey(task.id, 2, 1, "f00"), tries=3)
+    ctx = AttemptContext(EmptyModel(), refs, AttemptOptions(settings))
+    result = run_attempt(one, ctx, tmp_path / "attempt")
+    assert result.outcome is Outcome.UNRESOLVED, result
+    assert result.key == one.key and result.tries == 3
+    assert (result.sample, result.round, result.patch_sha256) == (2, 1, "f00")

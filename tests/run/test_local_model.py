@@ -13,7 +13,14 @@ import pytest
 
 from proctor.model.local import llama_cpp_available
 from proctor.model.weights import cached_weights
-from proctor.run import AttemptContext, Outcome, References, run_attempt
+from proctor.run import (
+    AttemptContext,
+    AttemptInput,
+    AttemptOptions,
+    Outcome,
+    References,
+    run_attempt,
+)
 from proctor.run.models import ModelChoice, open_model
 
 MODEL = "smollm2-135m"
@@ -33,7 +40,11 @@ def test_local_model_attempts_a_task_end_to_end(calc, settings, tmp_path, agent)
     refs = References([task], settings.repos_dir)
     choice = ModelChoice(f"local:{MODEL}", agent=agent, max_seconds=120, max_tokens=20_000)
     with open_model(choice, refs, settings) as model:
-        result = run_attempt(task, AttemptContext(model, refs, settings), tmp_path / "a")
+        result = run_attempt(
+            AttemptInput.first(task),
+            AttemptContext(model, refs, AttemptOptions(settings)),
+            tmp_path / "a",
+        )
     assert result.outcome in set(Outcome) - {Outcome.ENVIRONMENT_ERROR}, result
     assert result.model == f"local:{MODEL}+{agent}"
     calls = [

@@ -8,7 +8,14 @@ import pytest
 from tests.fake_openai import FakeOpenAI
 
 from proctor.errors import ConfigError, ContextOverflow
-from proctor.run import AttemptContext, Outcome, References, run_attempt
+from proctor.run import (
+    AttemptContext,
+    AttemptInput,
+    AttemptOptions,
+    Outcome,
+    References,
+    run_attempt,
+)
 from proctor.run.models import (
     PROMPT_OVERHEAD_TOKENS,
     AgentFactory,
@@ -37,7 +44,11 @@ def test_oneshot_over_http_resolves_and_records_calls(calc, settings, tmp_path, 
     refs = References([task], settings.repos_dir)
     with open_model(ModelChoice(f"{server}#fake-coder"), refs, settings) as model:
         assert isinstance(model, AgentFactory)
-        result = run_attempt(task, AttemptContext(model, refs, settings), tmp_path / "a")
+        result = run_attempt(
+            AttemptInput.first(task),
+            AttemptContext(model, refs, AttemptOptions(settings)),
+            tmp_path / "a",
+        )
     assert result.outcome is Outcome.RESOLVED, result
     assert result.confidence == 0.9
     assert result.model == f"{server}#fake-coder+oneshot"
@@ -56,7 +67,11 @@ def test_server_errors_past_retries_are_recorded_not_raised(
     refs = References([task], settings.repos_dir)
     choice = ModelChoice(f"{server}#fake-coder", max_retries=2, backoff_s=0.01)
     with open_model(choice, refs, settings) as model:
-        result = run_attempt(task, AttemptContext(model, refs, settings), tmp_path / "a")
+        result = run_attempt(
+            AttemptInput.first(task),
+            AttemptContext(model, refs, AttemptOptions(settings)),
+            tmp_path / "a",
+        )
     assert result.outcome is Outcome.ENVIRONMENT_ERROR
     assert "model error" in result.message
 
@@ -66,7 +81,11 @@ def test_garbage_answer_is_patch_failed(calc, settings, tmp_path, server) -> Non
     FakeOpenAI.answers = [(200, "I think the code is fine, really.")] * 3
     refs = References([task], settings.repos_dir)
     with open_model(ModelChoice(f"{server}#fake-coder"), refs, settings) as model:
-        result = run_attempt(task, AttemptContext(model, refs, settings), tmp_path / "a")
+        result = run_attempt(
+            AttemptInput.first(task),
+            AttemptContext(model, refs, AttemptOptions(settings)),
+            tmp_path / "a",
+        )
     assert result.outcome is Outcome.PATCH_FAILED
     assert result.model_status == "malformed"
 
@@ -106,7 +125,11 @@ def test_context_overflow_is_a_limit_not_an_outage(calc, settings, tmp_path, ser
     refs = References([task], settings.repos_dir)
     choice = ModelChoice(f"{server}#fake-coder", agent="tools")
     with open_model(choice, refs, settings) as model:
-        result = run_attempt(task, AttemptContext(model, refs, settings), tmp_path / "a")
+        result = run_attempt(
+            AttemptInput.first(task),
+            AttemptContext(model, refs, AttemptOptions(settings)),
+            tmp_path / "a",
+        )
     assert result.model_status == "limit"
     assert result.outcome is Outcome.UNRESOLVED
 

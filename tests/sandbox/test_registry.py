@@ -67,9 +67,9 @@ def test_built_in_names_stay_built_in() -> None:
 def test_an_unknown_backend_is_one_line_naming_the_choices() -> None:
     with pytest.raises(SandboxError) as err:
         open_sandbox("nope", Mounts())
-    assert str(
-        err.value
-    ) == "unknown sandbox backend 'nope' (available: auto, bwrap, unshare, none)"
+    assert (
+        str(err.value) == "unknown sandbox backend 'nope' (available: auto, bwrap, unshare, none)"
+    )
 
 
 def test_a_backend_from_an_installed_package(

@@ -4,7 +4,8 @@ import pytest
 import yaml
 
 from proctor.errors import SpecError
-from proctor.spec import Task, dump_task, load_suite, load_task
+from proctor.spec import SCHEMA_VERSION, Task, dump_task, load_suite, load_task
+from proctor.spec.models import TASK_MIGRATIONS
 
 SHA = "a" * 40
 GOOD = {
@@ -95,3 +96,21 @@ def test_env_key_ignores_package_order_but_not_content() -> None:
     c = t.environment.model_copy(update={"packages": ["x"]})
     assert a.key(t.repo) == b.key(t.repo) != c.key(t.repo)
     assert a.key(t.repo) != a.key("https://github.com/other/repo")
+
+
+def test_a_task_file_from_a_newer_proctor_is_one_clear_error(tmp_path: Path) -> None:
+    # A newer format may add fields and change others: the version is what to name.
+    newer = {**GOOD, "schema_version": 2, "hidden_tests": {"selector": "x"}, "new": 1}
+    path = write(tmp_path, newer)
+    with pytest.raises(SpecError) as info:
+        load_task(path)
+    assert (info.value.path, info.value.field) == (str(path), "schema_version")
+    assert str(info.value) == (
+        f"{path}: schema_version: 2 is newer than this proctor reads (1); upgrade proctor"
+    )
+
+
+def test_task_files_of_every_known_version_load(tmp_path: Path) -> None:
+    assert SCHEMA_VERSION == 1 and TASK_MIGRATIONS == {}  # a bump comes with its migration
+    assert load_task(write(tmp_path, {**GOOD, "schema_version": 1})).schema_version == 1
+    assert load_task(write(tmp_path, GOOD, "plain.yaml")) == Task.model_validate(GOOD)

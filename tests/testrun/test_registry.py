@@ -154,7 +154,8 @@ def test_every_built_in_runner_keeps_the_contract(name: str, tmp_path: Path) -> 
 
 
 def test_the_readme_says_how_to_add_a_runner() -> None:
-    section = README.read_text().split("## How to add a test runner", 1)[1].split("\n## ")[0]
+    text = README.read_text().split("**How to add a test runner.**", 1)[1]
+    section = text.split("**How to add a sandbox backend.**")[0]
     assert "`proctor.testrun.TestRunner`" in section
     assert f'[project.entry-points."{testrun.ENTRY_POINT_GROUP}"]' in section
     assert "src/proctor/testrun/registry.py" in section

@@ -53,7 +53,7 @@ from proctor.report.compare import (
     write_manifest,
 )
 from proctor.report.plot import write_plot
-from proctor.run import AttemptContext, AttemptResult, References, run_suite
+from proctor.run import AttemptContext, AttemptOptions, AttemptResult, References, run_suite
 from proctor.run.models import ModelChoice, open_chat_model, open_model
 from proctor.run.preflight import check_model, preflight
 from proctor.settings import Settings
@@ -239,7 +239,7 @@ def _suites(
     folders: dict[Path | None, Path] = {}
     with open_model(choice, refs, settings) as chosen:
         check_model(chosen)
-        ctx = AttemptContext(chosen, refs, settings)
+        ctx = AttemptContext(chosen, refs, AttemptOptions(settings))
         for path, tasks in suites.items():
             folder = model_dir / path.name
 

@@ -25,7 +25,7 @@ from proctor.cli.common import (
 from proctor.errors import ProctorError
 from proctor.model import PatchModel
 from proctor.report import results_table, summarize, summary_table
-from proctor.run import AttemptContext, AttemptResult, References, run_suite
+from proctor.run import AttemptContext, AttemptOptions, AttemptResult, References, run_suite
 from proctor.run.predictions import patch_sha256, read_patch, read_predictions
 from proctor.run.preflight import preflight
 from proctor.spec import Task, load_suite
@@ -85,7 +85,7 @@ def grade(
     settings = settings_from(repos_dir, sandbox)
     check_sandbox(settings)
     ctx = AttemptContext(
-        PatchModel(name, patches), References(chosen, settings.repos_dir), settings
+        PatchModel(name, patches), References(chosen, settings.repos_dir), AttemptOptions(settings)
     )
     keys = {tid: patch_sha256(text) for tid, text in patches.items()}
     try:
@@ -104,12 +104,20 @@ def grade(
 def findings_table(task: Task, result: AttemptResult) -> Table:
     """Every quality finding of one graded patch."""
     table = Table("check", "where", "finding", "norm", title=f"{task.id}: findings")
-    for check, body in (result.quality or {}).items():
-        if not isinstance(body, dict):
-            continue
-        for f in body.get("findings", []):
-            where = f"{f['path']}:{f['line']}" if f.get("line") else f.get("path", "")
-            rule = f"[{f['rule']}] " if f.get("rule") else ""
-            cells = (check, where, f"{rule}{f['message']}", f.get("norm") or "")
+    report = result.quality
+    if report is None:
+        return table
+    checks = {
+        "lint": report.lint,
+        "format": report.format,
+        "conventions": report.conventions,
+        "hygiene": report.hygiene,
+        "security": report.security,
+    }
+    for check, body in checks.items():
+        for f in body.findings:
+            where = f"{f.path}:{f.line}" if f.line else f.path
+            rule = f"[{f.rule}] " if f.rule else ""
+            cells = (check, where, f"{rule}{f.message}", f.norm or "")
             table.add_row(*(escape(str(c)) for c in cells))
     return table

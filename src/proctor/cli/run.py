@@ -31,7 +31,7 @@ from proctor.cli.common import (
 )
 from proctor.errors import ProctorError
 from proctor.report import results_table, summarize, summary_table
-from proctor.run import AttemptContext, AttemptResult, References, run_suite
+from proctor.run import AttemptContext, AttemptOptions, AttemptResult, References, run_suite
 from proctor.run.models import ModelChoice, open_model
 from proctor.run.preflight import check_model, check_run_dir, preflight
 from proctor.spec import Task, load_suite
@@ -89,7 +89,9 @@ def run(
         preflight(tasks, settings)  # before a local model's server takes its time to start
         refs = References(tasks, settings.repos_dir)
         with open_model(choice, refs, settings) as chosen:
-            ctx = AttemptContext(chosen, refs, settings, keep_checkout=keep_checkouts)
+            ctx = AttemptContext(
+                chosen, refs, AttemptOptions(settings, keep_checkout=keep_checkouts)
+            )
             slug = re.sub(r"[^A-Za-z0-9._+-]+", "_", ctx.model.name)
             folder = out or Path("runs") / f"{slug}-{suite.name}"
             check_run_dir(folder)

@@ -4,7 +4,7 @@ For each model, from run folders:
 
 * **HumanEval**: pass@1 per problem from a HumanEval track folder (``result.json``);
 * **isolated** and **repo-level**: resolved rate over the ``<stem>-iso`` and ``<stem>-repo``
-  tasks of a same-function pairs run (``results.jsonl``);
+  tasks of a same-function pairs run (``results.jsonl``, read by :func:`proctor.run.read_results`);
 * **context tax**: isolated minus repo-level over the stems attempted both ways, with a
   paired bootstrap interval (positive: the repository costs the model points);
 * **real issues**: resolved rate over a run of mined tasks, and the rate of fixes that
@@ -36,7 +36,7 @@ from proctor.errors import ConfigError
 from proctor.files import write_atomic
 from proctor.isolated import HumanEvalResult
 from proctor.report.stats import RESAMPLES, Estimate, paired_bootstrap_ci, rate_ci
-from proctor.run.results import RESULTS_FILE, AttemptResult, Outcome
+from proctor.run import AttemptResult, Outcome, read_results
 
 __all__ = [
     "COMPARISON_FILE",
@@ -44,14 +44,12 @@ __all__ = [
     "Comparison",
     "ModelComparison",
     "ModelRuns",
-    "RunRecord",
     "build_comparison",
     "comparison_table",
     "holds_up_outcome",
     "humaneval_scores",
     "load_comparison",
     "read_manifests",
-    "read_results",
     "save_comparison",
     "write_manifest",
 ]
@@ -102,15 +100,6 @@ class Comparison(BaseModel):
     models: list[ModelComparison]
 
 
-@dataclass(frozen=True)
-class RunRecord:
-    """What a comparison needs of one attempt."""
-
-    task_id: str
-    outcome: Outcome
-    holds_up: bool | None
-
-
 def humaneval_scores(run_dir: Path) -> list[float]:
     """pass@1 of each problem of a HumanEval run folder (fractions when n > 1).
 
@@ -125,35 +114,9 @@ def humaneval_scores(run_dir: Path) -> list[float]:
     return [p.correct / p.n if p.n else 0.0 for p in result.problems]
 
 
-def read_results(run_dir: Path) -> list[RunRecord]:
-    """The attempts of a run folder (the last line per task wins, as in the results store:
-    a task attempted again has a newer line).
-
-    Raises:
-        ConfigError: the folder has no ``results.jsonl``.
-    """
-    path = run_dir / RESULTS_FILE
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read results ({_first_line(exc)})") from None
-    seen: dict[str, RunRecord] = {}
-    for line in text.splitlines():
-        try:
-            raw = json.loads(line)
-            result = AttemptResult.model_validate(raw)
-        except (ValueError, ValidationError):
-            continue  # a half-written last line
-        seen[result.task_id] = RunRecord(result.task_id, result.outcome, _holds(raw))
-    return list(seen.values())
-
-
-def _holds(raw: dict[str, Any]) -> bool | None:
-    """The attempt's ``holds_up``; None (unknown) where quality was not graded."""
-    holds = raw.get("holds_up")
-    if not isinstance(holds, bool) or ("quality" in raw and raw["quality"] is None):
-        return None
-    return holds
+def _holds(result: AttemptResult) -> bool | None:
+    """The attempt's ``holds_up``; None (unknown) where its quality was not graded."""
+    return None if result.quality is None else result.holds_up
 
 
 def holds_up_outcome(outcome: Outcome, holds_up: bool | None) -> float | None:
@@ -226,17 +189,17 @@ def _compare_model(runs: ModelRuns, ci: _Ci, paired: _Paired) -> ModelComparison
     return row
 
 
-def _holds_up(graded: Sequence[RunRecord], ci: _Ci) -> Estimate | None:
+def _holds_up(graded: Sequence[AttemptResult], ci: _Ci) -> Estimate | None:
     """Over the attempts whose outcome is known (see :func:`holds_up_outcome`); None when
     fixes were made but none says whether it holds up (the field is not recorded)."""
     fixes = [r for r in graded if r.outcome is Outcome.RESOLVED]
-    if fixes and all(r.holds_up is None for r in fixes):
+    if fixes and all(_holds(r) is None for r in fixes):
         return None
-    known = [holds_up_outcome(r.outcome, r.holds_up) for r in graded]
+    known = [holds_up_outcome(r.outcome, _holds(r)) for r in graded]
     return ci([h for h in known if h is not None])
 
 
-def _solved(record: RunRecord) -> float:
+def _solved(record: AttemptResult) -> float:
     return 1.0 if record.outcome is Outcome.RESOLVED else 0.0
 
 

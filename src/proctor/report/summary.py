@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from rich.markup import escape
 from rich.table import Table
 
-from proctor.run.results import AttemptResult, Outcome
+from proctor.run import AttemptResult, Outcome
 from proctor.sandbox import BACKENDS, FULL_ISOLATION
 
 _STYLE = {
@@ -74,11 +74,17 @@ def results_table(results: Sequence[AttemptResult]) -> Table:
 
 
 def _holds(r: AttemptResult) -> str:
-    if r.quality is None:
+    quality = r.quality
+    if quality is None:
         return "-"
     if r.holds_up:
         return "[green]yes[/]"
-    failed = [k for k in ("lint", "conventions", "hygiene") if not r.quality[k]["ok"]]
+    deciding = {
+        "lint": quality.lint,
+        "conventions": quality.conventions,
+        "hygiene": quality.hygiene,
+    }
+    failed = [name for name, check in deciding.items() if not check.ok]
     return "no" + (f" ({', '.join(failed)})" if failed else "")
 
 

@@ -1,14 +1,18 @@
 """Attempt results and the run's results store.
 
 A run folder holds one folder per attempt (patch, logs, JUnit XML, ``result.json``) and
-``results.jsonl`` with one line per finished task. Results are versioned pydantic models whose
+``results.jsonl`` with one line per finished attempt. Results are versioned pydantic models whose
 field order is part of the format. A result is written to its attempt folder first (atomic
 rename), then appended to ``results.jsonl`` under a lock with fsync, so a run killed at any
-instant loses nothing finished and, started again, neither redoes nor doubles a task.
+instant loses nothing finished and, started again, neither redoes nor doubles an attempt.
 
-An attempt can be recorded more than once (an environment-error tried again, a changed patch
-graded again): the **last** line of a task in ``results.jsonl`` is its result, and its
-attempt folder holds that same newest try.
+An attempt is named by its :class:`~proctor.run.key.AttemptKey`. A slot can be recorded more than
+once (an environment-error tried again, a changed patch graded again): the **last** line of a
+slot in ``results.jsonl`` is its result, and its attempt folder holds that same newest try.
+:func:`latest_results` is that rule, the only reader of ``results.jsonl``.
+
+Versions: 1 is every result written before samples and rounds existed; 2 adds ``sample`` and
+``round`` and refuses unknown fields (version 1 ignored them; its migration drops them).
 """
 
 from __future__ import annotations
@@ -19,15 +23,27 @@ import os
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from proctor.errors import ConfigError
 from proctor.files import append_line, write_atomic
+from proctor.grade.quality import QualityReport
+from proctor.run.key import AttemptKey
+from proctor.spec import NEWER_SCHEMA, Migration, check_schema_version, migrate_record
 
 RESULTS_FILE = "results.jsonl"
 RUN_FILE = "run.json"
+SCHEMA_VERSION: Literal[2] = 2
+"""Version of :class:`AttemptResult` written now (see the module docstring)."""
 MAX_TRIES = 3
 """Tries of an attempt that keeps ending in an infrastructure environment-error: a resumed run
 attempts it again at most twice."""
@@ -59,11 +75,14 @@ class ErrorCause(str, Enum):
 
 
 class AttemptResult(BaseModel):
-    """One task attempted by one model."""
+    """One attempt of one task by one model.
 
-    model_config = ConfigDict(extra="ignore")
+    The field order is part of the format: new fields go at the end.
+    """
 
-    schema_version: int = 1
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: Literal[2] = SCHEMA_VERSION
     task_id: str
     model: str
     outcome: Outcome
@@ -88,8 +107,8 @@ class AttemptResult(BaseModel):
     """Evidence that the verdict was attacked (why the outcome is tampered)."""
     canaries: int = 0
     """Canary tests run beside the hidden tests."""
-    quality: dict[str, Any] | None = None
-    """Every quality check with its findings (lint, format, conventions, hygiene, security)."""
+    quality: QualityReport | None = None
+    """Every quality check with its findings; None where quality was not graded."""
     error_cause: ErrorCause | None = None
     """For an environment-error: infrastructure, the model's API, the task, or proctor itself."""
     tries: int = 1
@@ -98,24 +117,25 @@ class AttemptResult(BaseModel):
     """sha256 of the patch text graded by ``proctor grade``; a changed patch is graded again."""
     tests_not_found: list[str] = Field(default_factory=list)
     """Hidden test ids the test runner could not find (the task names tests that do not exist)."""
+    sample: int = Field(0, ge=0)
+    """Which sample of the task this is (see :class:`~proctor.run.key.AttemptKey`)."""
+    round: int = Field(0, ge=0)
+    """Which feedback round this is (see :class:`~proctor.run.key.AttemptKey`)."""
 
     @model_validator(mode="before")
     @classmethod
-    def _cause_of_old_records(cls, data: Any) -> Any:
-        """Records written before ``error_cause`` existed: read it off the message."""
-        if (
-            isinstance(data, dict)
-            and data.get("outcome") == Outcome.ENVIRONMENT_ERROR.value
-            and data.get("error_cause") is None
-        ):
-            message = str(data.get("message", ""))
-            cause = ErrorCause.INFRASTRUCTURE
-            if message.startswith("model error:"):
-                cause = ErrorCause.MODEL_API
-            elif message.startswith("internal error:"):
-                cause = ErrorCause.INTERNAL
-            data = {**data, "error_cause": cause.value}
-        return data
+    def _migrate(cls, data: Any) -> Any:
+        return migrate_record(data, SCHEMA_VERSION, RESULT_MIGRATIONS)
+
+    @field_validator("schema_version", mode="before")
+    @classmethod
+    def _not_newer(cls, v: Any) -> Any:
+        return check_schema_version(v, SCHEMA_VERSION)
+
+    @property
+    def key(self) -> AttemptKey:
+        """The attempt this is the result of."""
+        return AttemptKey(self.task_id, self.sample, self.round, self.patch_sha256)
 
     def retryable(self, *, retry_errors: bool = False) -> bool:
         """Whether a resumed run attempts this again.
@@ -129,6 +149,28 @@ class AttemptResult(BaseModel):
         if retry_errors:
             return True
         return self.error_cause is ErrorCause.INFRASTRUCTURE and self.tries < MAX_TRIES
+
+
+def _from_v1(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 -> 2: drop what version 1 ignored (unknown fields); records written before
+    ``error_cause`` existed get it from their message."""
+    record = {k: v for k, v in data.items() if k in AttemptResult.model_fields}
+    if (
+        record.get("outcome") == Outcome.ENVIRONMENT_ERROR.value
+        and record.get("error_cause") is None
+    ):
+        message = str(record.get("message", ""))
+        cause = ErrorCause.INFRASTRUCTURE
+        if message.startswith("model error:"):
+            cause = ErrorCause.MODEL_API
+        elif message.startswith("internal error:"):
+            cause = ErrorCause.INTERNAL
+        record["error_cause"] = cause.value
+    return record
+
+
+RESULT_MIGRATIONS: dict[int, Migration] = {1: _from_v1}
+"""Steps from each older version of :class:`AttemptResult` to the next."""
 
 
 class ResultsStore:
@@ -164,33 +206,34 @@ class ResultsStore:
             return
         write_atomic(manifest, json.dumps({"model": model, "suite": suite}, indent=2) + "\n")
 
-    def finished(self) -> dict[str, AttemptResult]:
-        """The newest result of every task, after repairing what a kill may have left.
+    def finished(self) -> dict[AttemptKey, AttemptResult]:
+        """The newest result in every slot (:attr:`AttemptKey.slot`), after repairing what a
+        kill may have left.
 
         An attempt folder's ``result.json`` is written before its line, so one that differs
-        from the task's last line is newer (the kill came in between): it is appended.
+        from its slot's last line is newer (the kill came in between): it is appended.
         """
         with self._locked():
             done = self._read_lines()
             for result_file in sorted(self.run_dir.glob("*/result.json")):
                 result = _read_result(result_file)
-                if result is not None and not _same(done.get(result.task_id), result):
+                if result is not None and not _same(done.get(result.key.slot), result):
                     self._append(result)
-                    done[result.task_id] = result
+                    done[result.key.slot] = result
         return done
 
     def record(self, result: AttemptResult, attempt_dir: Path) -> None:
         """Persist one finished attempt (attempt folder first, then results.jsonl).
 
-        Recording the same result twice writes one line; a new try of a task adds a line,
-        which from then on is the task's result.
+        Recording the same result twice writes one line; a new try in a slot adds a line,
+        which from then on is the slot's result.
         """
         write_atomic(attempt_dir / "result.json", result.model_dump_json(indent=2) + "\n")
         with self._locked():
-            if not _same(self._read_lines().get(result.task_id), result):
+            if not _same(self._read_lines().get(result.key.slot), result):
                 self._append(result)
 
-    def _read_lines(self) -> dict[str, AttemptResult]:
+    def _read_lines(self) -> dict[AttemptKey, AttemptResult]:
         if not self.path.exists():
             return {}
         raw = self.path.read_bytes()
@@ -200,7 +243,7 @@ class ResultsStore:
             with self.path.open("r+b") as fh:
                 fh.truncate(len(keep))
             raw = keep
-        return latest_results(raw.decode("utf-8", errors="replace"))
+        return latest_results(raw.decode("utf-8", errors="replace"), source=str(self.path))
 
     def _append(self, result: AttemptResult) -> None:
         append_line(self.path, result.model_dump_json())
@@ -209,21 +252,48 @@ class ResultsStore:
         return _Lock(self.run_dir / ".results.lock")
 
 
-def latest_results(text: str) -> dict[str, AttemptResult]:
-    """Each task's result in ``results.jsonl`` text: its **last** valid line wins.
+def latest_results(text: str, source: str = RESULTS_FILE) -> dict[AttemptKey, AttemptResult]:
+    """The result in every slot of ``results.jsonl`` text: the slot's **last** valid line wins.
 
-    A task gets a second line when it is attempted again (an environment-error retried on
+    A slot gets a second line when it is attempted again (an environment-error retried on
     resume, a changed patch graded again), so the last line is the newest try. Lines that do
-    not parse (half written by a kill) are skipped. Tasks keep the order of their first line.
+    not parse (half written by a kill) are skipped; lines of an older version are migrated.
+    Slots keep the order of their first line.
+
+    Raises:
+        ConfigError: a line was written by a newer proctor (its ``schema_version`` is above
+            :data:`SCHEMA_VERSION`), naming ``source`` and the line.
     """
-    done: dict[str, AttemptResult] = {}
-    for line in text.splitlines():
+    done: dict[AttemptKey, AttemptResult] = {}
+    for n, line in enumerate(text.splitlines(), 1):
         try:
             result = AttemptResult.model_validate_json(line)
-        except ValidationError:
+        except ValidationError as exc:
+            _refuse_newer(exc, f"{source}:{n}")
             continue
-        done[result.task_id] = result
+        done[result.key.slot] = result
     return done
+
+
+def read_results(run_dir: Path) -> list[AttemptResult]:
+    """The newest result in every slot of a run folder, read as the store reads them.
+
+    Raises:
+        ConfigError: the folder has no readable ``results.jsonl``, or a line of it is newer
+            than this proctor reads.
+    """
+    path = run_dir / RESULTS_FILE
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read results ({exc.strerror})") from None
+    return list(latest_results(text, source=str(path)).values())
+
+
+def _refuse_newer(exc: ValidationError, where: str) -> None:
+    for error in exc.errors():
+        if error["type"] == NEWER_SCHEMA:
+            raise ConfigError(f"{where}: schema_version {error['msg']}") from None
 
 
 def make_run_dir(run_dir: Path) -> None:
@@ -269,7 +339,15 @@ class _Lock:
 
 
 def _read_result(path: Path) -> AttemptResult | None:
+    """The result in an attempt folder; None when it is unreadable or half written.
+
+    Raises:
+        ConfigError: it was written by a newer proctor.
+    """
     try:
         return AttemptResult.model_validate_json(path.read_text(encoding="utf-8"))
-    except (OSError, ValidationError):
+    except OSError:
+        return None
+    except ValidationError as exc:
+        _refuse_newer(exc, str(path))
         return None

@@ -5,9 +5,11 @@ end, so a second process on the same folder is refused instead of corrupting it.
 what killed attempts left behind (attempt folders without ``result.json``, checkouts of finished
 attempts) is removed.
 
-A resumed run attempts again what is not finished, infrastructure environment-errors (up to
-:data:`~proctor.run.results.MAX_TRIES` tries, counted in ``tries``), every environment-error
-with ``retry_errors``, and tasks whose patch changed (``patch_sha256``, for graded patches).
+Every attempt is named by its :class:`~proctor.run.key.AttemptKey` (task, sample, feedback
+round, and the patch's sha256 when a patch is graded): its folder, its result in the store and
+what a resumed run looks for. A resumed run attempts again what is not finished, infrastructure
+environment-errors (up to :data:`~proctor.run.results.MAX_TRIES` tries, counted in ``tries``),
+every environment-error with ``retry_errors``, and attempts whose patch changed.
 
 An interruption (Ctrl-C, or SIGTERM turned into SystemExit by the CLI) stops the run: attempts
 not yet started never start, and attempts still in flight are not recorded when they end (the
@@ -23,13 +25,15 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from proctor.run.attempt import SCRATCH_DIRS, AttemptContext, run_attempt
+from proctor.run.attempt import SCRATCH_DIRS, run_attempt
+from proctor.run.context import AttemptContext, AttemptInput
+from proctor.run.key import AttemptKey
 from proctor.run.lock import own_run_dir
 from proctor.run.results import AttemptResult, ResultsStore
 from proctor.spec import Task
 
 OnResult = Callable[[AttemptResult, bool], None]
-"""Called once per task with its result and whether it was already finished before."""
+"""Called once per attempt with its result and whether it was already finished before."""
 
 
 def run_suite(
@@ -39,13 +43,16 @@ def run_suite(
     *,
     suite: str = "",
     jobs: int = 1,
+    samples: int = 1,
     on_result: OnResult | None = None,
     retry_errors: bool = False,
     patch_sha256: Mapping[str, str] | None = None,
 ) -> list[AttemptResult]:
-    """Attempt every task not yet finished in ``run_dir``; return results in task order.
+    """Make every attempt not yet finished in ``run_dir``; return results in task order (and
+    sample order within a task).
 
     Args:
+        samples: independent attempts per task, each its own :class:`AttemptKey`.
         retry_errors: attempt every environment-error again, model API failures included.
         patch_sha256: per task id, the sha256 of the patch being graded; a recorded result
             for another patch is graded again.
@@ -54,66 +61,66 @@ def run_suite(
         ConfigError: ``run_dir`` is in use by another process, cannot be made, or holds a run
             of another model or suite.
     """
-    keys = dict(patch_sha256 or {})
+    patches = dict(patch_sha256 or {})
+    keys = [AttemptKey(t.id, s, 0, patches.get(t.id, "")) for t in tasks for s in range(samples)]
+    by_id = {t.id: t for t in tasks}
     with own_run_dir(run_dir):
         store = ResultsStore(run_dir)
         store.claim(ctx.model.name, suite)
         done = store.finished()
-        clean_leftovers(run_dir, tasks, done, keep_checkouts=ctx.keep_checkout)
-        results, tries = _plan(tasks, done, keys, retry_errors)
+        clean_leftovers(run_dir, keys, done, keep_checkouts=ctx.options.keep_checkout)
+        results, tries = _plan(keys, done, retry_errors)
         for kept in results.values():
             if on_result:
                 on_result(kept, True)
-        todo = [t for t in tasks if t.id in tries]
+        todo = [AttemptInput(by_id[k.task_id], k, tries[k]) for k in keys if k in tries]
         interrupted = threading.Event()
 
-        def attempt(task: Task) -> AttemptResult:
-            adir = run_dir / task.id
-            result = run_attempt(task, ctx, adir).model_copy(
-                update={"tries": tries[task.id], "patch_sha256": keys.get(task.id, "")}
-            )
+        def attempt(one: AttemptInput) -> AttemptResult:
+            adir = run_dir / one.key.folder
+            result = run_attempt(one, ctx, adir)
             if not interrupted.is_set():
                 store.record(result, adir)
             return result
 
         results |= _run_all(todo, attempt, jobs, interrupted, on_result)
-    return [results[t.id] for t in tasks]
+    return [results[k.slot] for k in keys]
 
 
 def _plan(
-    tasks: Sequence[Task],
-    done: Mapping[str, AttemptResult],
-    keys: Mapping[str, str],
+    keys: Sequence[AttemptKey],
+    done: Mapping[AttemptKey, AttemptResult],
     retry_errors: bool,
-) -> tuple[dict[str, AttemptResult], dict[str, int]]:
-    """The recorded results that stand, and for every other task the number of its next try."""
-    kept: dict[str, AttemptResult] = {}
-    tries: dict[str, int] = {}
-    for task in tasks:
-        earlier = done.get(task.id)
-        if earlier is None or earlier.patch_sha256 != keys.get(task.id, ""):
-            tries[task.id] = 1
+) -> tuple[dict[AttemptKey, AttemptResult], dict[AttemptKey, int]]:
+    """The recorded results that stand (by slot), and for every other attempt the number of
+    its next try."""
+    kept: dict[AttemptKey, AttemptResult] = {}
+    tries: dict[AttemptKey, int] = {}
+    for key in keys:
+        earlier = done.get(key.slot)
+        if earlier is None or earlier.key != key:  # not made, or made for another patch
+            tries[key] = 1
         elif earlier.retryable(retry_errors=retry_errors):
-            tries[task.id] = earlier.tries + 1
+            tries[key] = earlier.tries + 1
         else:
-            kept[task.id] = earlier
+            kept[key.slot] = earlier
     return kept, tries
 
 
 def _run_all(
-    todo: Sequence[Task],
-    attempt: Callable[[Task], AttemptResult],
+    todo: Sequence[AttemptInput],
+    attempt: Callable[[AttemptInput], AttemptResult],
     jobs: int,
     interrupted: threading.Event,
     on_result: OnResult | None,
-) -> dict[str, AttemptResult]:
-    results: dict[str, AttemptResult] = {}
+) -> dict[AttemptKey, AttemptResult]:
+    results: dict[AttemptKey, AttemptResult] = {}
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
     try:
-        futures = [pool.submit(attempt, t) for t in todo]
+        futures = [pool.submit(attempt, one) for one in todo]
         for fut in as_completed(futures):
             result = fut.result()
-            results[result.task_id] = result
+            results[result.key.slot] = result
             if on_result:
                 on_result(result, False)
     except BaseException:
@@ -126,23 +133,23 @@ def _run_all(
 
 def clean_leftovers(
     run_dir: Path,
-    tasks: Sequence[Task],
-    done: Mapping[str, AttemptResult],
+    keys: Sequence[AttemptKey],
+    done: Mapping[AttemptKey, AttemptResult],
     *,
     keep_checkouts: bool = False,
 ) -> list[Path]:
     """Remove what killed attempts left in ``run_dir``; return what was removed.
 
-    The attempt folder of a task with no recorded result is removed whole (it will be
-    attempted again from scratch); a finished attempt loses its checkouts and scratch folders
-    unless ``keep_checkouts``. Only folders named after the suite's tasks are touched.
+    The folder of an attempt with no recorded result is removed whole (it will be attempted
+    again from scratch); a finished attempt loses its checkouts and scratch folders unless
+    ``keep_checkouts``. Only the folders of ``keys`` are touched.
     """
     removed: list[Path] = []
-    for task in tasks:
-        adir = run_dir / task.id
+    for key in keys:
+        adir = run_dir / key.folder
         if not adir.is_dir():
             continue
-        if task.id not in done or not (adir / "result.json").is_file():
+        if key.slot not in done or not (adir / "result.json").is_file():
             removed.append(adir)
         elif not keep_checkouts:
             removed.extend(adir / name for name in SCRATCH_DIRS if (adir / name).exists())

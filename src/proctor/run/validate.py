@@ -8,7 +8,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from proctor.model import EmptyModel, GoldModel
-from proctor.run.attempt import AttemptContext, run_attempt
+from proctor.run.attempt import run_attempt
+from proctor.run.context import AttemptContext, AttemptInput, AttemptOptions
+from proctor.run.key import AttemptKey
 from proctor.run.references import References
 from proctor.run.results import AttemptResult, Outcome
 from proctor.settings import Settings
@@ -86,15 +88,19 @@ def validate_suite(
 ) -> list[TaskCheck]:
     """Run gold ``reruns`` times and empty once on every task; judge each."""
     refs = References(list(tasks), settings.repos_dir)
-    gold_ctx = AttemptContext(GoldModel(refs.gold), refs, settings)
+    gold_ctx = AttemptContext(GoldModel(refs.gold), refs, AttemptOptions(settings))
     empty_ctx = replace(gold_ctx, model=EmptyModel())
 
     def one(task: Task) -> TaskCheck:
-        golds = [
-            run_attempt(task, gold_ctx, work_dir / f"gold-{i}" / task.id)
+        golds = [  # each rerun of gold is a sample of its own
+            run_attempt(
+                AttemptInput(task, AttemptKey(task.id, i)),
+                gold_ctx,
+                work_dir / f"gold-{i}" / task.id,
+            )
             for i in range(max(1, reruns))
         ]
-        empty = run_attempt(task, empty_ctx, work_dir / "empty" / task.id)
+        empty = run_attempt(AttemptInput.first(task), empty_ctx, work_dir / "empty" / task.id)
         check = check_task(task, golds, empty)
         if on_check:
             on_check(check)

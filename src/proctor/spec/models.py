@@ -14,7 +14,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from proctor.spec.versions import Migration, check_schema_version, migrate_record
+
 SCHEMA_VERSION = 1
+"""Version of the task format. Bump it when a change would misread older files, and add the
+step from the old version to :data:`TASK_MIGRATIONS`."""
+
+TASK_MIGRATIONS: dict[int, Migration] = {}
+"""Steps from each older task format to the next (none yet: version 1 is the only one)."""
 
 _SHA = re.compile(r"^[0-9a-f]{7,40}$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -181,6 +188,16 @@ class Task(_Frozen):
     isolated: IsolatedFunction | None = Field(
         None, description="The function asked for; required when kind is 'isolated'."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _migrate(cls, data: Any) -> Any:
+        return migrate_record(data, SCHEMA_VERSION, TASK_MIGRATIONS)
+
+    @field_validator("schema_version", mode="before")
+    @classmethod
+    def _not_newer(cls, v: Any) -> Any:
+        return check_schema_version(v, SCHEMA_VERSION)
 
     @field_validator("id")
     @classmethod
