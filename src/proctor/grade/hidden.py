@@ -19,22 +19,14 @@ from pathlib import Path, PurePosixPath
 
 from proctor.repo import apply_patch, changed_paths, read_base_file, restore_paths, touched_paths
 from proctor.spec import Task
-from proctor.testrun import RunnerFiles, Status, TestReport, get_runner
+from proctor.testrun import RunnerFiles, Status, TestReport, get_runner, under_roots
 
 TEST_FOLDERS = frozenset({"test", "tests", "testing"})
 
 
 def _top_module(path: str, roots: Sequence[str]) -> tuple[str, str] | None:
     """(root, top-level module name) that ``path`` belongs to on the import path."""
-    p = PurePosixPath(path)
-    for root in roots:
-        base = PurePosixPath(root)
-        if root in (".", ""):
-            rel = p
-        elif p.is_relative_to(base):
-            rel = p.relative_to(base)
-        else:
-            continue
+    for root, rel in under_roots(path, roots):
         top = rel.parts[0] if rel.parts else ""
         if len(rel.parts) > 1 or top.endswith(".py"):
             return root, top.removesuffix(".py")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from proctor.grade.canary import Canary, CanaryPlan
-from proctor.testrun import Status, TestReport
+from proctor.testrun import Status, TestReport, under_roots
 
 
 @dataclass(frozen=True)
@@ -150,14 +150,7 @@ def hook_evidence(
 
 def _dotted(rel: Path, roots: Sequence[str]) -> list[str]:
     names = []
-    for root in roots:
-        base = Path(root)
-        if root in (".", ""):
-            inner = rel
-        elif rel.is_relative_to(base):
-            inner = rel.relative_to(base)
-        else:
-            continue
+    for _, inner in under_roots(rel.as_posix(), roots):
         parts = (
             [*inner.parent.parts, inner.stem] if inner.stem != "__init__" else [*inner.parent.parts]
         )

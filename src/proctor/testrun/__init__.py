@@ -32,6 +32,7 @@ from proctor.testrun.pytest import (
     pytest_setup,
     runner_args,
     top_level_modules,
+    under_roots,
 )
 from proctor.testrun.registry import (
     BUILT_IN,
@@ -68,4 +69,5 @@ __all__ = [
     "pytest_setup",
     "runner_args",
     "top_level_modules",
+    "under_roots",
 ]

@@ -21,7 +21,7 @@ from __future__ import annotations
 import configparser
 import os
 import posixpath
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -156,6 +156,19 @@ def top_level_modules(checkout: Path, pythonpath: Sequence[str]) -> list[str]:
             ):
                 names.add(name)
     return sorted(names)
+
+
+def under_roots(path: str, roots: Sequence[str]) -> Iterator[tuple[str, PurePosixPath]]:
+    """(root, ``path`` relative to it) for each import root of ``roots`` that holds ``path``.
+
+    ``'.'`` (or ``''``) is the checkout's top, which holds everything.
+    """
+    p = PurePosixPath(path)
+    for root in roots:
+        if root in (".", ""):
+            yield root, p
+        elif p.is_relative_to(root):
+            yield root, p.relative_to(root)
 
 
 def runner_args(test_cmd: Sequence[str]) -> list[str]:
