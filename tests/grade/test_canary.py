@@ -132,3 +132,18 @@ def test_a_file_with_one_word_still_gets_every_canary() -> None:
     result = plan_canaries({"t.py": text}, ["t.py::test_x"], random.Random(0), plain_pairs=5)
     ids = [c.node_id for c in result.canaries]
     assert len(ids) == 11 and len(set(ids)) == 11
+
+
+def test_names_never_take_a_selected_tests_name() -> None:
+    """A test a class inherits from another file is not in this text; its name stays free."""
+    text = (
+        "from base import Mixin\n\n\n"
+        "class TestLFU(Mixin):\n    def test_clear_lfu(self):\n        assert 1\n"
+    )
+    inherited = [f"t.py::TestLFU::test_{w}" for w in ("clear", "lfu", "clear_lfu_clear")]
+    for seed in range(200):
+        result = plan_canaries(
+            {"t.py": text}, ["t.py::TestLFU::test_clear_lfu"], random.Random(seed), avoid=inherited
+        )
+        names = {c.node_id.split("::")[-1] for c in result.canaries}
+        assert not names & {"test_clear", "test_lfu", "test_clear_lfu", "test_clear_lfu_clear"}

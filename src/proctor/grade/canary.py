@@ -19,7 +19,7 @@ from __future__ import annotations
 import ast
 import random
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from typing import Literal, TypeVar
 
@@ -60,6 +60,7 @@ def plan_canaries(
     rng: random.Random,
     *,
     plain_pairs: int = 2,
+    avoid: Sequence[str] = (),
 ) -> CanaryPlan:
     """Twins for the FAIL_TO_PASS tests and ``plain_pairs`` pairs of plain canaries.
 
@@ -68,7 +69,11 @@ def plan_canaries(
         fail_to_pass: the FAIL_TO_PASS node ids.
         rng: randomness (``random.SystemRandom()`` when grading; seeded in tests).
         plain_pairs: how many must-pass/must-fail pairs to spread over the files.
+        avoid: other node ids whose names a canary must not take: a test a class inherits
+            from another file is not in this file's text, and a canary of its name would
+            replace it.
     """
+    reserved = {_quals(n)[0][-1] for n in [*fail_to_pass, *avoid] if "::" in n}
     files: dict[str, str] = {}
     canaries: list[Canary] = []
     usable = []
@@ -77,7 +82,7 @@ def plan_canaries(
             tree = ast.parse(text)
         except SyntaxError:
             continue
-        namer = _Namer(tree, rng)
+        namer = _Namer(tree, rng, reserved)
         new, twins = _add_twins(
             path, text, tree, [n for n in fail_to_pass if _file(n) == path], namer
         )
@@ -100,11 +105,11 @@ def _file(node_id: str) -> str:
 class _Namer:
     """Fresh test names built from the words of the module's own test names."""
 
-    def __init__(self, tree: ast.Module, rng: random.Random) -> None:
+    def __init__(self, tree: ast.Module, rng: random.Random, reserved: Set[str]) -> None:
         self.rng = rng
         self.taken = {
             n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.ClassDef)
-        }
+        } | set(reserved)
         tests = [
             n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and "test" in n.name
         ]

@@ -284,7 +284,7 @@ def _plant(checkout: Path, task: Task, owned: Sequence[str], rng: random.Random)
         path = node_id.split("::", 1)[0]
         if path not in texts and (checkout / path).is_file():
             texts[path] = (checkout / path).read_text(encoding="utf-8", errors="replace")
-    plan = plan_canaries(texts, task.hidden_tests.fail_to_pass, rng)
+    plan = plan_canaries(texts, task.hidden_tests.fail_to_pass, rng, avoid=task.test_ids)
     for path, text in plan.files.items():
         (checkout / path).write_text(text, encoding="utf-8")
     stamp = time.time()
