@@ -107,9 +107,7 @@ class _Namer:
 
     def __init__(self, tree: ast.Module, rng: random.Random, reserved: Set[str]) -> None:
         self.rng = rng
-        self.taken = {
-            n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.ClassDef)
-        } | set(reserved)
+        self.taken = _bound_names(tree) | set(reserved)
         tests = [
             n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and "test" in n.name
         ]
@@ -134,6 +132,19 @@ class _Namer:
                 self.taken.add(name)
                 return name
         raise RuntimeError("no fresh canary name")  # unreachable: the pool keeps growing
+
+
+def _bound_names(tree: ast.Module) -> set[str]:
+    """Every name the module binds: definitions anywhere, imports and assignments."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+    return names
 
 
 def _plain(name: str, expect: Literal["pass", "fail"], rng: random.Random) -> str:
