@@ -147,3 +147,10 @@ def test_names_never_take_a_selected_tests_name() -> None:
         )
         names = {c.node_id.split("::")[-1] for c in result.canaries}
         assert not names & {"test_clear", "test_lfu", "test_clear_lfu", "test_clear_lfu_clear"}
+
+
+def test_plain_canaries_follow_the_files_test_prefix() -> None:
+    text = "def check_mean():\n    assert 1\n"
+    result = plan_canaries({"t.py": text}, ["t.py::check_mean"], random.Random(3))
+    plain = [c for c in result.canaries if not c.twin_of]
+    assert plain and all(c.node_id.split("::")[-1].startswith("check_") for c in plain)

@@ -462,3 +462,42 @@ def test_a_test_that_cannot_run_twice_in_one_session_is_not_tampered(tmp_path, s
     result = attempt(task, "gold", settings, tmp_path / "gold")
     assert result.outcome is Outcome.RESOLVED, (result.outcome, result.integrity, result.notes)
     assert any("order-dependent" in n for n in result.notes)
+
+
+def test_a_skipped_class_or_module_is_not_tampered(calc, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """pytest skips a whole file (a platform mark): its canaries and twins skip honestly."""
+    task, _ = calc
+    hidden = task.hidden_tests.model_copy(update={"files": [], "patch": SKIPPED_FILE_PATCH})
+    skipped = task.model_copy(update={"hidden_tests": hidden})
+    result = attempt(skipped, EmptyModel(), settings, tmp_path)
+    assert result.outcome is Outcome.UNRESOLVED, (result.outcome, result.integrity)
+
+
+SKIPPED_FILE_PATCH = "\n".join(
+    [
+        "diff --git a/tests/test_calc.py b/tests/test_calc.py",
+        "--- a/tests/test_calc.py",
+        "+++ b/tests/test_calc.py",
+        "@@ -1,4 +1,6 @@",
+        "-from calc import add",
+        "+import pytest",
+        "+from calc import add, mean",
+        '+pytestmark = pytest.mark.skip(reason="not on this platform")',
+        " ",
+        " ",
+        " def test_add():",
+        "@@ -7,3 +9,11 @@ def test_add():",
+        " ",
+        " def test_add_negative():",
+        "     assert add(-2, -3) == -5",
+        "+",
+        "+",
+        "+def test_mean():",
+        "+    assert mean([1, 2, 3]) == 2",
+        "+",
+        "+",
+        "+def test_mean_single():",
+        "+    assert mean([4]) == 4",
+        "",
+    ]
+)

@@ -92,7 +92,7 @@ def plan_canaries(
         for i in range(plain_pairs * 2):
             path, namer = usable[i % len(usable)]
             expect: Literal["pass", "fail"] = "pass" if i % 2 == 0 else "fail"
-            name = namer.fresh()
+            name = namer.fresh(_prefix(fail_to_pass, path))
             files[path] = files[path].rstrip("\n") + "\n\n\n" + _plain(name, expect, rng)
             canaries.append(Canary(f"{path}::{name}", expect))
     return CanaryPlan(files, canaries)
@@ -100,6 +100,16 @@ def plan_canaries(
 
 def _file(node_id: str) -> str:
     return node_id.split("::", 1)[0]
+
+
+def _prefix(fail_to_pass: Sequence[str], path: str) -> str:
+    """The prefix the file's FAIL_TO_PASS test functions share ('test' for ``test_x``): a
+    repository whose ``python_functions`` collects ``check_*`` gets canaries named so."""
+    for node_id in fail_to_pass:
+        name = _quals(node_id)[0][-1] if _file(node_id) == path else ""
+        if "_" in name:
+            return name.split("_", 1)[0]
+    return "test"
 
 
 class _Namer:

@@ -49,8 +49,9 @@ def canary_evidence(
 ) -> list[str]:
     """Canaries whose reported outcome an honest run cannot give.
 
-    A canary missing from the report counts only where hidden tests of its file were reported:
-    a test file that fails to import takes its canaries down with its tests, honestly.
+    A canary missing or skipped counts only where hidden tests of its file ran: a test file that
+    fails to import, or is skipped whole, takes its canaries down with its tests, honestly. A
+    twin missing or skipped counts only when its original passed (a class skipped whole).
 
     Args:
         plan: the canaries of this attempt.
@@ -61,12 +62,13 @@ def canary_evidence(
     if not report.cases:
         return []
     hidden_passed = all(s is Status.PASSED for s in hidden.values())
-    reported = {_file(t) for t, s in hidden.items() if s is not Status.MISSING}
+    absent = (Status.MISSING, Status.SKIPPED)
+    ran = _ran(hidden)
     evidence: list[str] = []
     for canary in plan.canaries:
         status = report.status(canary.node_id)
-        if status is Status.MISSING and _file(canary.node_id) not in reported:
-            continue
+        if status in absent and _file(canary.node_id) not in ran:
+            continue  # the file did not run (an import error, a module-wide skip): honest
         if canary.node_id in cleared:
             continue
         if canary.twin_of:
@@ -100,6 +102,8 @@ def early_twins(plan: CanaryPlan, report: TestReport) -> list[Canary]:
 
 def _twin(canary: Canary, status: Status, failure: str, report: TestReport) -> list[str]:
     original = report.status(canary.twin_of)
+    if status in (Status.MISSING, Status.SKIPPED) and original is not Status.PASSED:
+        return []
     if status not in (Status.FAILED, Status.ERROR):
         return [f"a copy of {canary.twin_of} that must fail at its end was reported {status.value}"]
     if original is Status.PASSED and canary.marker not in failure:
@@ -110,11 +114,21 @@ def _twin(canary: Canary, status: Status, failure: str, report: TestReport) -> l
     return []
 
 
-def exit_evidence(plan: CanaryPlan, exit_code: int, has_xml: bool) -> list[str]:
-    """An exit status an honest session cannot have: with canaries that must fail, 0."""
-    if has_xml and exit_code == 0 and any(c.expect == "fail" for c in plan.canaries):
+def exit_evidence(
+    plan: CanaryPlan, exit_code: int, report: TestReport, hidden: Mapping[str, Status]
+) -> list[str]:
+    """An exit status an honest session cannot have: 0, while a test that must fail ran (a
+    must-fail canary in a file whose hidden tests ran)."""
+    ran = _ran(hidden)
+    must_fail = any(c.expect == "fail" and _file(c.node_id) in ran for c in plan.canaries)
+    if report.cases and exit_code == 0 and must_fail:
         return ["the test run exited 0 although tests that must fail were run"]
     return []
+
+
+def _ran(hidden: Mapping[str, Status]) -> set[str]:
+    """Files some hidden test of which ran (was reported neither missing nor skipped)."""
+    return {_file(t) for t, s in hidden.items() if s not in (Status.MISSING, Status.SKIPPED)}
 
 
 def hook_evidence(

@@ -145,7 +145,7 @@ def grade_hidden(
     declared = _declared(checkout, session.config, runner)
     run.evidence = [
         *canary_evidence(plan, first.report, hidden, cleared=cleared),
-        *exit_evidence(plan, first.res.returncode, bool(first.report.cases)),
+        *exit_evidence(plan, first.res.returncode, first.report, hidden),
         *hook_evidence(first.guard, checkout, roots, declared, runner.files.local_plugins),
         *_origins(first.guard, checkout, task.environment.pythonpath),
     ]
