@@ -15,7 +15,8 @@ from proctor import testrun
 
 SRC = Path(__file__).parents[1] / "src" / "proctor"
 LAYERS = [
-    {"errors", "settings", "files"},
+    {"errors"},
+    {"settings", "files", "plugins"},
     {"spec"},
     {"repo"},
     {"sandbox"},
