@@ -21,7 +21,7 @@ from proctor.grade.quality.report import (
     changed_paths,
     error_result,
 )
-from proctor.spec.models import LintSettings
+from proctor.spec import LintSettings
 
 __all__ = ["CheckResult", "Finding", "QualityReport", "grade_quality"]
 

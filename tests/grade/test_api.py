@@ -1,0 +1,22 @@
+"""The public API of proctor.grade: what ``run`` composes, and nothing of its modules."""
+
+from __future__ import annotations
+
+import proctor.grade
+
+
+def test_all_is_pinned() -> None:
+    assert proctor.grade.__all__ == [
+        "CheckResult",
+        "Finding",
+        "HiddenRun",
+        "QualityReport",
+        "TestVerdict",
+        "Timeouts",
+        "grade_hidden",
+        "grade_quality",
+        "not_found_ids",
+        "prepare_for_grading",
+        "write_log",
+    ]
+    assert all(hasattr(proctor.grade, name) for name in proctor.grade.__all__)
