@@ -10,6 +10,7 @@ def test_all_is_pinned() -> None:
         "CheckResult",
         "Finding",
         "HiddenRun",
+        "QualityCheck",
         "QualityReport",
         "TestVerdict",
         "Timeouts",
@@ -17,6 +18,8 @@ def test_all_is_pinned() -> None:
         "grade_quality",
         "not_found_ids",
         "prepare_for_grading",
+        "register_quality_check",
+        "unregister_quality_check",
         "write_log",
     ]
     assert all(hasattr(proctor.grade, name) for name in proctor.grade.__all__)
