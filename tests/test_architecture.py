@@ -1,4 +1,5 @@
-"""The layering of STYLE.md holds: a layer imports only from layers below it.
+"""The layering of STYLE.md holds: a layer imports only from layers below it, through the
+lower package's ``__init__`` (its public names), never its private modules.
 
 And the test runner stays behind its seam: only ``proctor.testrun`` imports pytest, knows JUnit
 or conftest files, and the layers above reach it through its ``__init__`` only.
@@ -7,6 +8,7 @@ or conftest files, and the layers above reach it through its ``__init__`` only.
 from __future__ import annotations
 
 import ast
+import importlib
 from pathlib import Path
 
 import pytest
@@ -15,7 +17,8 @@ from proctor import testrun
 
 SRC = Path(__file__).parents[1] / "src" / "proctor"
 LAYERS = [
-    {"errors", "settings", "files"},
+    {"errors"},
+    {"settings", "files", "plugins"},
     {"spec"},
     {"repo"},
     {"sandbox"},
@@ -60,6 +63,71 @@ def test_imports_point_down(path: Path) -> None:
 def test_every_package_has_a_layer() -> None:
     units = {unit_of(p) for p in SRC.rglob("*.py")} - {"__init__", "__main__"}
     assert units <= set(RANK), units - set(RANK)
+
+
+PACKAGES = sorted(p.parent.name for p in SRC.glob("*/__init__.py"))
+
+
+def public_names(package: str) -> set[str]:
+    """The ``__all__`` of ``proctor.PACKAGE``."""
+    return set(importlib.import_module(f"proctor.{package}").__all__)
+
+
+def private_imports(path: Path, me: str) -> set[str]:
+    """What ``path`` (of unit ``me``) imports from another package other than its public
+    names: a module below ``proctor.PKG``, or a name ``proctor.PKG`` does not export."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            named = [(node.module, a.name) for a in node.names]
+        elif isinstance(node, ast.Import):
+            named = [(a.name, "") for a in node.names]
+        else:
+            continue
+        for module, name in named:
+            parts = module.split(".")
+            if parts[0] != "proctor" or len(parts) < 2 or parts[1] == me:
+                continue
+            if parts[1] not in PACKAGES:
+                continue  # a bottom-layer module (errors, settings, files, plugins) is its API
+            if len(parts) > 2:
+                found.add(module)
+            elif name and name not in public_names(parts[1]):
+                found.add(f"{module}.{name}")
+    return found
+
+
+@pytest.mark.parametrize("path", sorted(SRC.rglob("*.py")), ids=lambda p: str(p.relative_to(SRC)))
+def test_other_packages_are_reached_through_their_init(path: Path) -> None:
+    private = private_imports(path, unit_of(path))
+    assert not private, f"imports {sorted(private)}: use the package's public names"
+
+
+@pytest.mark.parametrize("package", [*PACKAGES, "grade/quality"])
+def test_every_package_has_a_curated_api(package: str) -> None:
+    assert (SRC / package / "__init__.py").is_file()
+    module = importlib.import_module(f"proctor.{package.replace('/', '.')}")
+    assert module.__all__, f"proctor.{package} has no __all__"
+    missing = [n for n in module.__all__ if not hasattr(module, n)]
+    assert not missing, f"proctor.{package}.__all__ names what it lacks: {missing}"
+
+
+def test_the_private_import_check_sees_what_it_looks_for(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text(
+        "from proctor.grade.session import grade_hidden\n"
+        "import proctor.sandbox.backends\n"
+        "from proctor.model import _checked\n"
+        "from proctor.grade import grade_hidden, not_found_ids\n"
+        "from proctor.errors import ConfigError\n"
+        "from proctor.run.models import open_model\n"
+    )
+    assert private_imports(bad, "run") == {
+        "proctor.grade.session",
+        "proctor.sandbox.backends",
+        "proctor.model._checked",
+    }
+    assert {p.parent.name for p in SRC.glob("*/__init__.py")} <= set(RANK)
 
 
 RUNNER = "testrun"

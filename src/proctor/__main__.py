@@ -1,5 +1,5 @@
 """`python -m proctor` runs the CLI."""
 
-from proctor.cli.app import main
+from proctor.cli import main
 
 main()

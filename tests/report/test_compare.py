@@ -177,6 +177,7 @@ def test_table_shows_rates_intervals_and_the_tax(tmp_path: Path) -> None:
 
 def test_public_api() -> None:
     assert proctor.report.__all__ == [
+        "COMPARISON_FILE",
         "Comparison",
         "Estimate",
         "ModelComparison",

@@ -10,6 +10,7 @@ from proctor.errors import ConfigError
 
 def test_all_is_pinned() -> None:
     assert retrieval.__all__ == [
+        "ENTRY_POINT_GROUP",
         "RETRIEVERS",
         "Chunk",
         "ChunkBM25Retriever",
@@ -26,6 +27,7 @@ def test_all_is_pinned() -> None:
         "RepoMap",
         "Retriever",
         "Target",
+        "available_retrievers",
         "build_repo_map",
         "estimate_tokens",
         "extract_mentions",
@@ -49,6 +51,6 @@ def test_retrievers_by_name() -> None:
         retriever = retrieval.get_retriever(name)
         assert retriever.name == name and isinstance(retriever, retrieval.Retriever)
     with pytest.raises(
-        ConfigError, match="unknown retriever 'nope' \\(known: bm25, bm25-files, hybrid\\)"
+        ConfigError, match="unknown retriever 'nope' \\(available: bm25, bm25-files, hybrid\\)"
     ):
         retrieval.get_retriever("nope")

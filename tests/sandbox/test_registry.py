@@ -77,7 +77,8 @@ def test_a_backend_from_an_installed_package(
 ) -> None:
     point = EntryPoint("echo", f"{__name__}:EchoSandbox", "proctor.sandboxes")
     monkeypatch.setattr(
-        registry, "entry_points", lambda group: [point] if group == "proctor.sandboxes" else []
+        "importlib.metadata.entry_points",
+        lambda group: [point] if group == "proctor.sandboxes" else [],
     )
     assert isinstance(open_sandbox("echo", Mounts(writable=(tmp_path,))), EchoSandbox)
 

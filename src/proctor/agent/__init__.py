@@ -16,9 +16,8 @@ from proctor.agent.oneshot import OneShotAgent, render_context
 from proctor.agent.tools import ToolAgent
 from proctor.agent.toolset import TOOL_SCHEMAS, parse_text_tool_calls
 from proctor.errors import ConfigError
-from proctor.model.base import Model
-from proctor.model.llm import ChatModel
-from proctor.retrieval.base import Retriever
+from proctor.model import ChatModel, Model
+from proctor.retrieval import Retriever
 
 AGENTS = ("oneshot", "tools")
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from proctor.model.base import Submission
+from proctor.model import Submission
 
 _CONFIDENCE = re.compile(
     r"^[\s>*_#`-]*confidence[\s*_`]*[:=][\s*_`]*(\d+(?:\.\d*)?|\.\d+)\s*(%?)", re.IGNORECASE

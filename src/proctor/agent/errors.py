@@ -18,7 +18,7 @@ None of these leaves :meth:`~proctor.model.Model.solve`; an agent turns them int
 from __future__ import annotations
 
 from proctor.errors import ProctorError
-from proctor.model.base import Submission
+from proctor.model import Submission
 
 
 class AgentError(ProctorError):

@@ -18,9 +18,8 @@ from proctor.agent.edits import Applied, apply_blocks, parse_edit_blocks
 from proctor.agent.errors import EditNotApplied, MalformedAnswer, Stop
 from proctor.agent.transcript import Transcript, prompt
 from proctor.errors import ProctorError
-from proctor.model.base import Problem, Submission
-from proctor.model.llm import ChatModel
-from proctor.retrieval.base import Context, Retriever
+from proctor.model import ChatModel, Problem, Submission
+from proctor.retrieval import Context, Retriever
 
 Renderer = Callable[[Context], str]
 """Turns a retrieved :class:`Context` into prompt text."""

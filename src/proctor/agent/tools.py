@@ -24,10 +24,8 @@ from proctor.agent.oneshot import Renderer, render_context, retrieved
 from proctor.agent.toolset import TOOL_NAMES, TOOL_SCHEMAS, Toolbox, parse_text_tool_calls
 from proctor.agent.transcript import Transcript, prompt
 from proctor.errors import ContextOverflow, ProctorError
-from proctor.model.base import Problem, Submission
-from proctor.model.llm import ChatModel, ChatResponse, ToolCall
-from proctor.retrieval.base import Retriever
-from proctor.retrieval.tokens import estimate_tokens
+from proctor.model import ChatModel, ChatResponse, Problem, Submission, ToolCall
+from proctor.retrieval import Retriever, estimate_tokens
 
 _SCHEMA_TOKENS = estimate_tokens(json.dumps(TOOL_SCHEMAS))
 

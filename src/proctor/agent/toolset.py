@@ -20,8 +20,7 @@ from typing import Any
 from proctor.agent.edits import EditBlock, apply_block, safe_path
 from proctor.agent.errors import EditNotApplied, Feedback, Submitted, ToolFailed, UnsafePath
 from proctor.errors import ConfigError, SandboxError
-from proctor.model.base import Problem, Submission
-from proctor.model.llm import ToolCall
+from proctor.model import Problem, Submission, ToolCall
 from proctor.testrun import RunOptions, get_runner
 
 MAX_LIST = 300

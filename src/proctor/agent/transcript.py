@@ -17,9 +17,8 @@ from string import Template
 from typing import Any
 
 from proctor.files import write_atomic
-from proctor.model.base import Submission
-from proctor.model.llm import ChatModel, ChatResponse, ToolCall
-from proctor.retrieval.tokens import estimate_tokens
+from proctor.model import ChatModel, ChatResponse, Submission, ToolCall
+from proctor.retrieval import estimate_tokens
 
 
 def prompt(name: str, **values: str) -> str:

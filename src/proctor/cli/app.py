@@ -12,7 +12,7 @@ import typer
 
 from proctor.cli import compare, env, grade, humaneval, mine, retrieve, run, synth, tasks, validate
 from proctor.cli.common import LEGACY_SUITE, Command, set_verbosity
-from proctor.run.models import open_chat_model
+from proctor.run import open_chat_model
 from proctor.settings import get_settings
 
 app = typer.Typer(

@@ -42,8 +42,8 @@ from proctor.cli.common import (
 from proctor.cli.humaneval import builtin_chat_model
 from proctor.errors import ConfigError, ProctorError
 from proctor.isolated import Executor, run_humaneval
-from proctor.model.llm import ChatModel
-from proctor.report.compare import (
+from proctor.model import ChatModel
+from proctor.report import (
     COMPARISON_FILE,
     ModelRuns,
     build_comparison,
@@ -51,11 +51,20 @@ from proctor.report.compare import (
     read_manifests,
     save_comparison,
     write_manifest,
+    write_plot,
 )
-from proctor.report.plot import write_plot
-from proctor.run import AttemptContext, AttemptOptions, AttemptResult, References, run_suite
-from proctor.run.models import ModelChoice, open_chat_model, open_model
-from proctor.run.preflight import check_model, preflight
+from proctor.run import (
+    AttemptContext,
+    AttemptOptions,
+    AttemptResult,
+    ModelChoice,
+    References,
+    check_model,
+    open_chat_model,
+    open_model,
+    preflight,
+    run_suite,
+)
 from proctor.settings import Settings
 from proctor.spec import Task, load_suite
 

@@ -25,9 +25,17 @@ from proctor.cli.common import (
 from proctor.errors import ProctorError
 from proctor.model import PatchModel
 from proctor.report import results_table, summarize, summary_table
-from proctor.run import AttemptContext, AttemptOptions, AttemptResult, References, run_suite
-from proctor.run.predictions import patch_sha256, read_patch, read_predictions
-from proctor.run.preflight import preflight
+from proctor.run import (
+    AttemptContext,
+    AttemptOptions,
+    AttemptResult,
+    References,
+    patch_sha256,
+    preflight,
+    read_patch,
+    read_predictions,
+    run_suite,
+)
 from proctor.spec import Task, load_suite
 
 

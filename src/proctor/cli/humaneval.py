@@ -32,7 +32,7 @@ from proctor.isolated import (
     load_problems,
     run_humaneval,
 )
-from proctor.model.llm import ChatModel
+from proctor.model import ChatModel
 
 ChatResolver = Callable[[str], AbstractContextManager[ChatModel]]
 """Opens a chat model by name for the duration of a context (a local server runs meanwhile)."""

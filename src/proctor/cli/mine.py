@@ -28,8 +28,8 @@ from proctor.mine import (
     reasons_table,
     verified_table,
 )
-from proctor.mine.miner import mine as mine_repo
-from proctor.run.models import open_chat_model
+from proctor.mine import mine as mine_repo
+from proctor.run import open_chat_model
 from proctor.settings import Settings
 
 _FLAGS = {"max_candidates": "max", "src_globs": "src-glob", "test_globs": "test-glob"}

@@ -31,9 +31,18 @@ from proctor.cli.common import (
 )
 from proctor.errors import ProctorError
 from proctor.report import results_table, summarize, summary_table
-from proctor.run import AttemptContext, AttemptOptions, AttemptResult, References, run_suite
-from proctor.run.models import ModelChoice, open_model
-from proctor.run.preflight import check_model, check_run_dir, preflight
+from proctor.run import (
+    AttemptContext,
+    AttemptOptions,
+    AttemptResult,
+    ModelChoice,
+    References,
+    check_model,
+    check_run_dir,
+    open_model,
+    preflight,
+    run_suite,
+)
 from proctor.spec import Task, load_suite
 
 DEFAULT_MODEL = "local:qwen2.5-coder-0.5b"

@@ -11,8 +11,14 @@ from rich.table import Table
 
 from proctor.cli.common import LEGACY_SUITE, SUITE_OPT, Command, console, fail, suite_from
 from proctor.errors import SpecError
-from proctor.spec import Task, dump_task, iter_suite
-from proctor.spec.swebench import convert_instance, load_repo_config, read_instances
+from proctor.spec import (
+    Task,
+    convert_instance,
+    dump_task,
+    iter_suite,
+    load_repo_config,
+    read_instances,
+)
 
 app = typer.Typer(help="Work with task specs.", no_args_is_help=True)
 

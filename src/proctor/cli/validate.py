@@ -22,8 +22,7 @@ from proctor.cli.common import (
     suite_from,
 )
 from proctor.errors import ProctorError
-from proctor.run.preflight import preflight
-from proctor.run.validate import TaskCheck, validate_suite
+from proctor.run import TaskCheck, preflight, validate_suite
 from proctor.spec import load_suite
 
 

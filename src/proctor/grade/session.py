@@ -44,8 +44,7 @@ from proctor.grade.integrity import (
     read_guard_report,
 )
 from proctor.repo import read_base_file, restore_paths, touched_paths
-from proctor.sandbox import Mounts, PythonEnv
-from proctor.sandbox.base import ExecResult, Sandbox
+from proctor.sandbox import ExecResult, Mounts, PythonEnv, Sandbox
 from proctor.spec import Task
 from proctor.testrun import (
     DEFAULT_RUNNER,

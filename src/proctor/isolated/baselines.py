@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from proctor.isolated.humaneval import Problem
-from proctor.model.llm import ChatResponse, Message
+from proctor.model import ChatResponse, Message
 
 __all__ = ["CanonicalChatModel", "EmptyChatModel"]
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from proctor.errors import RepoError
-from proctor.repo.mirror import run_git
+from proctor.repo import run_git
 
 __all__ = ["commit_date", "derive_pair", "init_derived"]
 

@@ -53,8 +53,7 @@ from proctor.isolated.workers import (
     readonly_paths,
     unshare_prefix,
 )
-from proctor.sandbox import Limits, detect_backend
-from proctor.sandbox.cgroup import PidsCgroup
+from proctor.sandbox import Limits, PidsCgroup, detect_backend
 
 __all__ = ["DEFAULT_LIMITS", "WORKER_SCRIPT", "Executor", "Job", "Verdict", "run_programs"]
 

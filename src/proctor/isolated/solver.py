@@ -23,8 +23,7 @@ from proctor.errors import ModelError
 from proctor.files import write_atomic
 from proctor.isolated.extract import Extraction, extract_completion, lift_method
 from proctor.isolated.splice import SpliceError, splice_function
-from proctor.model.base import Problem, Submission
-from proctor.model.llm import ChatModel, ChatResponse
+from proctor.model import ChatModel, ChatResponse, Problem, Submission
 
 __all__ = ["IsolatedSolver", "isolated_message"]
 

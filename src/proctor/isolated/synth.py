@@ -36,8 +36,14 @@ from proctor.errors import GradingError, ProctorError
 from proctor.files import harness_path
 from proctor.isolated.derive import commit_date, derive_pair, init_derived
 from proctor.isolated.functions import FunctionInfo, find_functions, isolated_prompt, remove_body
-from proctor.repo import ensure_source, github_slug, is_test_path, resolve_commit, sealed_checkout
-from proctor.repo.mirror import run_git
+from proctor.repo import (
+    ensure_source,
+    github_slug,
+    is_test_path,
+    resolve_commit,
+    run_git,
+    sealed_checkout,
+)
 from proctor.sandbox import Limits, Mounts, PythonEnv, build_env, open_sandbox
 from proctor.settings import get_settings
 from proctor.spec import Environment, Task, dump_task

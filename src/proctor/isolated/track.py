@@ -29,7 +29,7 @@ from proctor.isolated.executor import Executor, Job, Verdict
 from proctor.isolated.extract import extract_completion
 from proctor.isolated.humaneval import Problem, check_program, load_problems, select_problems
 from proctor.isolated.passk import mean_pass_at_k, pass_at_k
-from proctor.model.llm import ChatModel, ChatResponse
+from proctor.model import ChatModel, ChatResponse
 
 __all__ = [
     "HumanEvalResult",

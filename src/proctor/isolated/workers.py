@@ -20,9 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from proctor.sandbox import Mounts, backends
-from proctor.sandbox.backends import SYSTEM_DIRS
-from proctor.sandbox.cgroup import PidsCgroup
+from proctor import sandbox
+from proctor.sandbox import SYSTEM_DIRS, Mounts, PidsCgroup
 
 GRACE_S = 5.0
 """How long past a program's timeout the worker itself may take to answer."""
@@ -51,12 +50,12 @@ def readonly_paths(script: Path, python: Path) -> list[Path]:
 
 def bwrap_prefix(readonly: Sequence[Path]) -> list[str]:
     """The sandbox's bwrap allowlist: the system and ``readonly``, in a private /tmp."""
-    return backends.bwrap_prefix(Mounts(readonly=tuple(readonly)), Path("/tmp"))
+    return sandbox.bwrap_prefix(Mounts(readonly=tuple(readonly)), Path("/tmp"))
 
 
 def unshare_prefix(readonly: Sequence[Path]) -> list[str]:
     """The sandbox's unshare namespaces, ``readonly`` read-only; the worker runs as pid 2."""
-    return backends.unshare_prefix(Mounts(readonly=tuple(readonly)))
+    return sandbox.unshare_prefix(Mounts(readonly=tuple(readonly)))
 
 
 class Worker:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 
-from proctor.model.llm import ChatModel
+from proctor.model import ChatModel
 
 Describe = Callable[[str, str], str]
 """Drafts a statement from (commit message, diff of the fix and its tests); may raise

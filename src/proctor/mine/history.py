@@ -7,7 +7,7 @@ from pathlib import Path
 
 from proctor.mine.candidates import LOG_FORMAT, Commit, parse_log
 from proctor.mine.options import MineOptions
-from proctor.repo.mirror import git_dir_args, resolve_commit, run_git
+from proctor.repo import git_dir_args, resolve_commit, run_git
 
 
 def log_argv(options: MineOptions) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from proctor.spec.models import Environment, python_version, task_id
+from proctor.spec import Environment, python_version, task_id
 
 DOC_GLOBS = (
     "*.md",

@@ -15,8 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from proctor.errors import GradingError, PatchError
 from proctor.repo import apply_patch, reference_patches, sealed_checkout
-from proctor.sandbox import Mounts, PythonEnv, open_sandbox
-from proctor.sandbox.base import ExecResult, Limits, Sandbox
+from proctor.sandbox import ExecResult, Limits, Mounts, PythonEnv, Sandbox, open_sandbox
 from proctor.settings import Settings
 from proctor.spec import Environment, Task
 from proctor.testrun import (

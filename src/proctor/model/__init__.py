@@ -1,16 +1,58 @@
-"""Models under test and the baselines that bracket them."""
+"""Models under test and the baselines that bracket them.
 
-from proctor.model.base import Model, ModelFactory, Problem, Submission
+Two seams: :class:`Model` changes a checkout to solve a problem (agents, baselines), and
+:class:`ChatModel` answers a conversation (the OpenAI-compatible adapter, a local llama.cpp
+server, replay, or a package's own through the ``proctor.models`` entry points, which
+:func:`resolve_chat_model` reads when a name is not in the catalog).
+"""
+
+from proctor.model.base import Exec, Model, ModelFactory, Problem, Submission
 from proctor.model.baselines import EmptyModel, GoldModel, PatchModel
-from proctor.model.registry import resolve_model
+from proctor.model.budget import Budget
+from proctor.model.catalog import (
+    ModelSpec,
+    default_user_file,
+    load_catalog,
+    local_spec,
+    resolve_spec,
+)
+from proctor.model.llm import ChatModel, ChatResponse, Message, ToolCall
+from proctor.model.local import serving
+from proctor.model.openai_model import OpenAIChatModel
+from proctor.model.registry import (
+    BASELINES,
+    ENTRY_POINT_GROUP,
+    ChatModelFactory,
+    available_models,
+    resolve_chat_model,
+    resolve_model,
+)
 
 __all__ = [
+    "BASELINES",
+    "ENTRY_POINT_GROUP",
+    "Budget",
+    "ChatModel",
+    "ChatModelFactory",
+    "ChatResponse",
     "EmptyModel",
+    "Exec",
     "GoldModel",
+    "Message",
     "Model",
     "ModelFactory",
+    "ModelSpec",
+    "OpenAIChatModel",
     "PatchModel",
     "Problem",
     "Submission",
+    "ToolCall",
+    "available_models",
+    "default_user_file",
+    "load_catalog",
+    "local_spec",
+    "resolve_chat_model",
     "resolve_model",
+    "resolve_spec",
+    "serving",
 ]

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from proctor.errors import BudgetExceeded, ProctorError
-from proctor.sandbox.base import ExecResult
+from proctor.sandbox import ExecResult
 from proctor.spec import IsolatedFunction, Task
 from proctor.testrun import DEFAULT_RUNNER
 

@@ -170,6 +170,22 @@ def resolve_spec(name: str, catalog: dict[str, ModelSpec]) -> ModelSpec:
     Raises:
         ConfigError: the name is neither in the catalog nor an ad hoc form.
     """
+    spec = find_spec(name, catalog)
+    if spec is None:
+        known = ", ".join(sorted(catalog)) or "none"
+        raise ConfigError(
+            f"unknown model {name!r} (known: {known}; or openai:MODEL, URL#MODEL, local:NAME)"
+        )
+    return spec
+
+
+def find_spec(name: str, catalog: dict[str, ModelSpec]) -> ModelSpec | None:
+    """Like :func:`resolve_spec`, but None for a name that is neither in the catalog nor an
+    ad hoc form.
+
+    Raises:
+        ConfigError: ``local:NAME`` names no offline weights.
+    """
     if name in catalog:
         return catalog[name]
     if name.startswith("openai:") and len(name) > len("openai:"):
@@ -183,7 +199,4 @@ def resolve_spec(name: str, catalog: dict[str, ModelSpec]) -> ModelSpec:
     if sep and model and url.startswith(("http://", "https://")):
         key_env = "PROCTOR_API_KEY" if os.environ.get("PROCTOR_API_KEY") else None
         return ModelSpec(name=name, base_url=url.rstrip("/"), model=model, api_key_env=key_env)
-    known = ", ".join(sorted(catalog)) or "none"
-    raise ConfigError(
-        f"unknown model {name!r} (known: {known}; or openai:MODEL, URL#MODEL, local:NAME)"
-    )
+    return None

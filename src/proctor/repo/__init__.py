@@ -15,10 +15,12 @@ from proctor.repo.checkout import (
 from proctor.repo.mirror import (
     clone_mirror,
     ensure_source,
+    git_dir_args,
     github_slug,
     has_commit,
     mirror_path,
     resolve_commit,
+    run_git,
 )
 from proctor.repo.patch import (
     apply_patch,
@@ -37,6 +39,7 @@ __all__ = [
     "diff_commits",
     "diff_from_base",
     "ensure_source",
+    "git_dir_args",
     "github_slug",
     "has_commit",
     "is_test_path",
@@ -45,6 +48,7 @@ __all__ = [
     "reference_patches",
     "resolve_commit",
     "restore_paths",
+    "run_git",
     "sealed_checkout",
     "split_patch",
     "touched_paths",

@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from proctor.errors import PatchError, RepoError
 from proctor.repo.checkout import DIFF_FLAGS
 from proctor.repo.mirror import first_error, git_dir_args, resolve_commit, run_git
-from proctor.spec.models import Task
+from proctor.spec import Task
 
 _HUNK = re.compile(r"^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
 _ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}

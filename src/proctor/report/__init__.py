@@ -2,6 +2,7 @@
 and its plot."""
 
 from proctor.report.compare import (
+    COMPARISON_FILE,
     Comparison,
     ModelComparison,
     ModelRuns,
@@ -29,6 +30,7 @@ from proctor.report.summary import (
 )
 
 __all__ = [
+    "COMPARISON_FILE",
     "Comparison",
     "Estimate",
     "ModelComparison",

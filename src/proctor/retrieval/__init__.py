@@ -19,12 +19,18 @@ from proctor.retrieval.recall import (
     gold_targets,
     read_base_sources,
 )
-from proctor.retrieval.registry import RETRIEVERS, get_retriever
+from proctor.retrieval.registry import (
+    ENTRY_POINT_GROUP,
+    RETRIEVERS,
+    available_retrievers,
+    get_retriever,
+)
 from proctor.retrieval.render import render_context
 from proctor.retrieval.repomap import RepoMap, build_repo_map, pagerank
 from proctor.retrieval.tokens import estimate_tokens
 
 __all__ = [
+    "ENTRY_POINT_GROUP",
     "RETRIEVERS",
     "Chunk",
     "ChunkBM25Retriever",
@@ -41,6 +47,7 @@ __all__ = [
     "RepoMap",
     "Retriever",
     "Target",
+    "available_retrievers",
     "build_repo_map",
     "estimate_tokens",
     "extract_mentions",

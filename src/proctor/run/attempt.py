@@ -15,8 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from proctor.errors import EnvironmentBuildError, PatchError, ProctorError
-from proctor.grade.notfound import not_found_ids
-from proctor.grade.quality import QualityReport
+from proctor.grade import QualityReport, not_found_ids
 from proctor.repo import apply_patch, sealed_checkout
 from proctor.run.context import AttemptContext, AttemptInput
 from proctor.run.phases import (

@@ -1,8 +1,9 @@
 """From a model name on the command line to something that attempts tasks.
 
 ``gold`` and ``empty`` are baselines. Any other name is a chat model (a ``models.yaml`` entry,
-``openai:MODEL``, ``URL#MODEL`` or ``local:NAME``) wrapped in an agent (``oneshot`` or
-``tools``) with a retriever; a local model's llama.cpp server runs while the context is open.
+``openai:MODEL``, ``URL#MODEL``, ``local:NAME``, or a ``proctor.models`` entry point of an
+installed package) wrapped in an agent (``oneshot`` or ``tools``) with a retriever; a local
+model's llama.cpp server runs while the context is open.
 """
 
 from __future__ import annotations
@@ -13,14 +14,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from proctor.agent import build_agent
-from proctor.isolated.solver import IsolatedSolver
-from proctor.model import Model, ModelFactory, resolve_model
-from proctor.model.budget import Budget
-from proctor.model.catalog import ModelSpec, default_user_file, load_catalog, resolve_spec
-from proctor.model.llm import ChatModel
-from proctor.model.local import serving
-from proctor.model.openai_model import OpenAIChatModel
-from proctor.model.registry import BASELINES
+from proctor.isolated import IsolatedSolver
+from proctor.model import (
+    BASELINES,
+    Budget,
+    ChatModel,
+    ChatModelFactory,
+    Model,
+    ModelFactory,
+    ModelSpec,
+    OpenAIChatModel,
+    default_user_file,
+    load_catalog,
+    resolve_chat_model,
+    resolve_model,
+    serving,
+)
 from proctor.retrieval import get_retriever, render_context
 from proctor.run.references import References
 from proctor.settings import Settings
@@ -32,7 +41,8 @@ class ModelChoice:
     """What the user asked for on the command line."""
 
     name: str
-    """Model name: gold, empty, a models.yaml entry, openai:M, URL#M or local:NAME."""
+    """Model name: gold, empty, a models.yaml entry, openai:M, URL#M, local:NAME or the name
+    of a ``proctor.models`` entry point."""
     agent: str = "oneshot"
     """How the model edits: ``oneshot`` (edit blocks) or ``tools`` (a tool-using loop)."""
     retriever: str = "hybrid"
@@ -57,33 +67,42 @@ PROMPT_OVERHEAD_TOKENS = 1500
 """Room kept for instructions, the problem statement and token-estimate error."""
 
 
-def context_budget(spec: ModelSpec, wanted: int) -> int:
-    """Tokens of retrieved context that fit the model's window next to its answer."""
-    answer = spec.extra.get("max_tokens")
+def context_budget(spec: ModelSpec | ChatModel, wanted: int) -> int:
+    """Tokens of retrieved context that fit the model's window next to its answer (a chat
+    model from an entry point has no catalog entry: the defaults of one apply)."""
+    extra = spec.extra if isinstance(spec, ModelSpec) else {}
+    answer = extra.get("max_tokens")
     answer = answer if isinstance(answer, int) else 2048
     room = spec.context_window - answer - PROMPT_OVERHEAD_TOKENS
-    cap = spec.extra.get("context_tokens")
+    cap = extra.get("context_tokens")
     if isinstance(cap, int):  # the spec's own cap, e.g. for slow local models
         room = min(room, cap)
     return max(500, min(wanted, room))
 
 
 class AgentFactory:
-    """A fresh agent per attempt around a chat model that records into the attempt folder."""
+    """A fresh agent per attempt around a chat model that records into the attempt folder.
 
-    def __init__(self, spec: ModelSpec, choice: ModelChoice) -> None:
+    The chat model is an endpoint of the catalog (``spec``), or one a package's factory
+    makes (its budget and records are then the factory's business).
+    """
+
+    def __init__(self, spec: ModelSpec | ChatModelFactory, choice: ModelChoice) -> None:
         self.spec = spec
         self.choice = choice
-        self.name = f"{spec.name}+{choice.agent}"
+        self.name = f"{spec.name if isinstance(spec, ModelSpec) else choice.name}+{choice.agent}"
         self._agent(None)  # fail early: a missing key or unknown agent is a config error
 
     def check(self, timeout_s: float = 10.0) -> None:
-        """See that the model's endpoint answers (one free request, no retries).
+        """See that the model's endpoint answers (one free request, no retries); a chat
+        model from an entry point has no endpoint proctor knows.
 
         Raises:
             ModelError: it does not, or refuses the key.
         """
-        self._llm(None).check(timeout_s)
+        llm = self._llm(None)
+        if isinstance(llm, OpenAIChatModel):
+            llm.check(timeout_s)
 
     def for_attempt(self, task: Task, workdir: Path) -> Model:
         """The agent for one attempt, with its own budget and ``workdir/calls.jsonl``.
@@ -95,8 +114,10 @@ class AgentFactory:
             return IsolatedSolver(self._llm(workdir), name=self.name)
         return self._agent(workdir)
 
-    def _llm(self, workdir: Path | None) -> OpenAIChatModel:
+    def _llm(self, workdir: Path | None) -> ChatModel:
         """The chat model of one attempt, with its own budget."""
+        if not isinstance(self.spec, ModelSpec):
+            return self.spec()
         budget = Budget(self.choice.max_tokens, self.choice.max_usd, self.choice.max_seconds)
         return OpenAIChatModel(
             self.spec,
@@ -118,7 +139,9 @@ class AgentFactory:
             retriever,
             name=self.name,
             renderer=render_context,
-            budget_tokens=context_budget(self.spec, self.choice.context_tokens),
+            budget_tokens=context_budget(
+                self.spec if isinstance(self.spec, ModelSpec) else llm, self.choice.context_tokens
+            ),
         )
 
 
@@ -137,8 +160,11 @@ def open_chat_model(
         ConfigError: unknown model, a missing API key or missing local weights.
         ModelError: a local server did not start.
     """
-    spec = resolve_spec(name, load_catalog(*models_files()))
-    with serving(spec, threads=threads, settings=settings) as live:
+    found = resolve_chat_model(name, load_catalog(*models_files()))
+    if not isinstance(found, ModelSpec):
+        yield found()
+        return
+    with serving(found, threads=threads, settings=settings) as live:
         yield OpenAIChatModel(live, record_dir=record_dir)
 
 
@@ -155,6 +181,9 @@ def open_model(
     if choice.name in BASELINES:
         yield resolve_model(choice.name, refs.gold)
         return
-    spec = resolve_spec(choice.name, load_catalog(*models_files()))
-    with serving(spec, threads=choice.threads, settings=settings) as live:
+    found = resolve_chat_model(choice.name, load_catalog(*models_files()))
+    if not isinstance(found, ModelSpec):
+        yield AgentFactory(found, choice)
+        return
+    with serving(found, threads=choice.threads, settings=settings) as live:
         yield AgentFactory(live, choice)

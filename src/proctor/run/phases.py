@@ -13,10 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from proctor.errors import ProctorError
-from proctor.grade.hidden import prepare_for_grading
-from proctor.grade.notfound import not_found_ids
-from proctor.grade.quality import QualityReport, grade_quality
-from proctor.grade.session import HiddenRun, Timeouts, grade_hidden, write_log
+from proctor.grade import (
+    HiddenRun,
+    QualityReport,
+    Timeouts,
+    grade_hidden,
+    grade_quality,
+    not_found_ids,
+    prepare_for_grading,
+    write_log,
+)
 from proctor.model import Model, ModelFactory, Problem, Submission
 from proctor.repo import diff_from_base, read_base_file, sealed_checkout, touched_paths
 from proctor.run.context import AttemptContext

@@ -36,7 +36,7 @@ from pydantic import (
 
 from proctor.errors import ConfigError
 from proctor.files import append_line, write_atomic
-from proctor.grade.quality import QualityReport
+from proctor.grade import QualityReport
 from proctor.run.key import AttemptKey
 from proctor.spec import NEWER_SCHEMA, Migration, check_schema_version, migrate_record
 

@@ -3,10 +3,14 @@
 from proctor.sandbox.backends import (
     BACKENDS,
     FULL_ISOLATION,
+    SYSTEM_DIRS,
+    bwrap_prefix,
     detect_backend,
+    unshare_prefix,
     weak_isolation_warning,
 )
 from proctor.sandbox.base import ExecResult, Limits, Mounts, Sandbox
+from proctor.sandbox.cgroup import PidsCgroup
 from proctor.sandbox.env import PythonEnv, build_env, env_status, with_test_tools
 from proctor.sandbox.local import LocalSandbox, scrub_env
 from proctor.sandbox.registry import (
@@ -23,16 +27,19 @@ from proctor.sandbox.registry import (
 __all__ = [
     "BACKENDS",
     "FULL_ISOLATION",
+    "SYSTEM_DIRS",
     "EnvProvider",
     "ExecResult",
     "Limits",
     "LocalSandbox",
     "Mounts",
+    "PidsCgroup",
     "PythonEnv",
     "Sandbox",
     "SandboxFactory",
     "VenvProvider",
     "build_env",
+    "bwrap_prefix",
     "detect_backend",
     "env_provider",
     "env_status",
@@ -41,6 +48,7 @@ __all__ = [
     "register_sandbox",
     "sandbox_names",
     "scrub_env",
+    "unshare_prefix",
     "weak_isolation_warning",
     "with_test_tools",
 ]

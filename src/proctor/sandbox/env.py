@@ -35,7 +35,7 @@ from uv import find_uv_bin
 
 from proctor.errors import EnvironmentBuildError
 from proctor.sandbox import env_probe
-from proctor.spec.models import Environment
+from proctor.spec import Environment
 
 MARKER = "proctor-env.json"
 """File written into a venv once it is complete; a venv without it is never used."""

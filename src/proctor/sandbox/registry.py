@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Protocol, cast
 
 from proctor.errors import SandboxError
+from proctor.plugins import load_plugin, unknown_name
 from proctor.sandbox.backends import BACKENDS
 from proctor.sandbox.base import Limits, Mounts, Sandbox
 from proctor.sandbox.env import PythonEnv, build_env, env_status
@@ -62,8 +62,7 @@ def open_sandbox(backend: str, mounts: Mounts, limits: Limits = Limits()) -> San
         "SandboxFactory | None", _entry_point("proctor.sandboxes", backend)
     )
     if factory is None:
-        known = ", ".join(sandbox_names())
-        raise SandboxError(f"unknown sandbox backend {backend!r} (available: {known})")
+        raise SandboxError(unknown_name("sandbox backend", backend, sandbox_names()))
     return factory(mounts, limits)
 
 
@@ -123,19 +122,12 @@ def env_provider(name: str, envs_dir: Path) -> EnvProvider:
         "EnvProviderFactory | None", _entry_point("proctor.env_providers", name)
     )
     if factory is None:
-        known = ", ".join(sorted(_PROVIDERS))
-        raise SandboxError(f"unknown environment provider {name!r} (available: {known})")
+        raise SandboxError(unknown_name("environment provider", name, sorted(_PROVIDERS)))
     return factory(envs_dir)
 
 
 @functools.cache
 def _entry_point(group: str, name: str) -> object | None:
-    """The object an installed package registered as ``name`` in ``group``, or None."""
-    for ep in entry_points(group=group):
-        if ep.name == name:
-            try:
-                loaded: object = ep.load()
-            except Exception as exc:  # a broken plugin: say which, in one line
-                raise SandboxError(f"{group} entry point {name!r} failed to load: {exc}") from exc
-            return loaded
-    return None
+    """The factory an installed package registers as ``name`` in ``group``, or None (cached:
+    every attempt opens sandboxes)."""
+    return load_plugin(group, name, kind=f"{group} entry point", error=SandboxError)

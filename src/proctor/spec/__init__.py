@@ -9,7 +9,10 @@ from proctor.spec.models import (
     LintSettings,
     Reference,
     Task,
+    python_version,
+    task_id,
 )
+from proctor.spec.swebench import convert_instance, load_repo_config, read_instances
 from proctor.spec.versions import NEWER_SCHEMA, Migration, check_schema_version, migrate_record
 
 __all__ = [
@@ -23,11 +26,16 @@ __all__ = [
     "Reference",
     "Task",
     "check_schema_version",
+    "convert_instance",
     "dump_task",
     "iter_suite",
+    "load_repo_config",
     "load_suite",
     "load_task",
     "migrate_record",
     "parse_task",
+    "python_version",
+    "read_instances",
     "task_files",
+    "task_id",
 ]

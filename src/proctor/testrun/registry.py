@@ -7,9 +7,9 @@ cannot stop a run that never asked for its runner.
 from __future__ import annotations
 
 from collections.abc import Callable
-from importlib import metadata
 
 from proctor.errors import ConfigError
+from proctor.plugins import load_plugin, plugin_names, unknown_name
 from proctor.spec import Environment
 from proctor.testrun.base import TestRunner
 from proctor.testrun.pytest import PytestRunner
@@ -27,8 +27,7 @@ BUILT_IN: dict[str, Callable[[], TestRunner]] = {
 
 def available_runners() -> list[str]:
     """Names of every runner: the built-ins and those installed packages register."""
-    found = {ep.name for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)}
-    return sorted({*BUILT_IN, *found})
+    return sorted({*BUILT_IN, *plugin_names(ENTRY_POINT_GROUP)})
 
 
 def get_runner(name: str) -> TestRunner:
@@ -45,16 +44,10 @@ def get_runner(name: str) -> TestRunner:
 
 
 def _entry_point(name: str) -> Callable[[], TestRunner]:
-    for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
-        if ep.name == name:
-            try:
-                factory = ep.load()
-            except Exception as exc:  # a third-party package: whatever it raises
-                raise ConfigError(f"runner {name}: cannot load {ep.value}: {exc}") from None
-            if not callable(factory):
-                raise ConfigError(f"runner {name}: {ep.value} is not callable")
-            return factory  # type: ignore[no-any-return]
-    raise ConfigError(f"unknown runner {name!r} (available: {', '.join(available_runners())})")
+    factory = load_plugin(ENTRY_POINT_GROUP, name, kind="runner")
+    if factory is None:
+        raise ConfigError(unknown_name("runner", name, available_runners()))
+    return factory
 
 
 def command_for(environment: Environment) -> list[str]:

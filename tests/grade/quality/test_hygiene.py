@@ -161,7 +161,15 @@ def test_size_is_compared_with_the_reference() -> None:
 
 
 def test_public_api_is_pinned() -> None:
-    assert quality.__all__ == ["CheckResult", "Finding", "QualityReport", "grade_quality"]
+    assert quality.__all__ == [
+        "CheckResult",
+        "Finding",
+        "QualityCheck",
+        "QualityReport",
+        "grade_quality",
+        "register_quality_check",
+        "unregister_quality_check",
+    ]
 
 
 def test_a_clean_change_holds_up(make_repo: MakeRepo) -> None:
@@ -177,7 +185,9 @@ def test_a_clean_change_holds_up(make_repo: MakeRepo) -> None:
         "hygiene",
         "security",
         "size",
+        "checks",
     ]
+    assert report.checks == [] and "checks" not in report.model_dump()  # records stay as before
 
 
 def test_new_lint_or_tampering_is_not_clean_but_security_and_format_do_not_decide(

@@ -2,7 +2,8 @@
 
 Everything here is pure analysis of text and configuration: the repository's code is never
 imported or run (ruff runs on copies, and executes nothing). One entry point,
-:func:`grade_quality`; see :class:`QualityReport` for what decides ``clean``.
+:func:`grade_quality`; see :class:`QualityReport` for what decides ``clean``. Further checks
+(a :class:`QualityCheck`) join through :func:`register_quality_check`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,12 @@ from proctor.grade.quality.config import configured_line_length, line_length_ign
 from proctor.grade.quality.conventions import base_sources, check_conventions
 from proctor.grade.quality.hygiene import check_hygiene, size_stats
 from proctor.grade.quality.lint import check_lint
+from proctor.grade.quality.registry import (
+    QualityCheck,
+    register_quality_check,
+    run_registered_checks,
+    unregister_quality_check,
+)
 from proctor.grade.quality.report import (
     CheckResult,
     Finding,
@@ -21,9 +28,17 @@ from proctor.grade.quality.report import (
     changed_paths,
     error_result,
 )
-from proctor.spec.models import LintSettings
+from proctor.spec import LintSettings
 
-__all__ = ["CheckResult", "Finding", "QualityReport", "grade_quality"]
+__all__ = [
+    "CheckResult",
+    "Finding",
+    "QualityCheck",
+    "QualityReport",
+    "grade_quality",
+    "register_quality_check",
+    "unregister_quality_check",
+]
 
 
 def grade_quality(
@@ -46,8 +61,8 @@ def grade_quality(
         lint_settings: the task's lint settings, used when the repository has none.
 
     Returns:
-        Every check's result; a check that fails has ``ok=False`` and an ``error`` finding,
-        it never raises.
+        Every check's result, the registered checks' last; a check that fails has
+        ``ok=False`` and an ``error`` finding, it never raises.
     """
     outcome = check_lint(root, base, after, lint_settings)
     sources: dict[str, str] = {}
@@ -68,6 +83,7 @@ def grade_quality(
         hygiene=hygiene,
         security=outcome.security,
         size=size,
+        checks=run_registered_checks(root, base, after),
     )
 
 

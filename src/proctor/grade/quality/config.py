@@ -25,7 +25,7 @@ from typing import Any
 
 from proctor.grade.quality.report import base_text
 from proctor.grade.quality.runner import rule_table
-from proctor.spec.models import LintSettings
+from proctor.spec import LintSettings
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -33,7 +33,7 @@ from proctor.grade.quality.report import (
     error_result,
 )
 from proctor.grade.quality.runner import RuffError, run_ruff
-from proctor.spec.models import LintSettings
+from proctor.spec import LintSettings
 
 _PAD = Path("p/q/r/s")  # keeps `extend = "../../x.toml"` targets inside the temp folder
 _SECURITY_ARGS = ("--select", "S", "--ignore", "S101")  # asserts are not a security finding

@@ -10,7 +10,8 @@ The models are versioned by their field order (it is part of the format). Which 
 A deciding check that itself failed (``ok=False`` with an ``error`` finding) also makes the
 change not clean: nothing can be vouched for. ``format``, ``security`` and the other hygiene
 findings (debugging leftovers, commented-out code, new dependencies, files outside the
-reference footprint) and ``size`` are reported but never decide.
+reference footprint), ``size`` and the ``checks`` packages registered
+(:func:`~proctor.grade.quality.register_quality_check`) are reported but never decide.
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 _DECIDING_HYGIENE_KINDS = frozenset({"tampering"})
 
@@ -64,6 +71,18 @@ class QualityReport(_Frozen):
     size: dict[str, int | float | None] = Field(
         default_factory=dict, description="Lines and files touched, and ratios to the reference."
     )
+    checks: list[CheckResult] = Field(
+        default_factory=list,
+        description="Results of the checks packages registered (reported, never deciding).",
+    )
+
+    @model_serializer(mode="wrap")
+    def _registered_only_when_any(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # Records written without registered checks stay as they were before the field existed.
+        data = handler(self)
+        if isinstance(data, dict) and not data.get("checks"):
+            data.pop("checks", None)
+        return data
 
     @property
     def clean(self) -> bool:
