@@ -70,6 +70,7 @@ def test_the_public_api_is_pinned() -> None:
 
     assert proctor.mine.__all__ == [
         "REPORT_NAME",
+        "CandidateCheck",
         "Commit",
         "Describe",
         "FileChange",
@@ -78,7 +79,6 @@ def test_the_public_api_is_pinned() -> None:
         "MineResult",
         "ReportLog",
         "Screened",
-        "Verdict",
         "chat_describer",
         "clean_message",
         "find_leak",

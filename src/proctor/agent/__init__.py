@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from proctor.agent.answer import Verdict, parse_verdict
+from proctor.agent.answer import ConfidenceVerdict, parse_verdict
 from proctor.agent.edits import (
     Applied,
     EditBlock,
@@ -39,13 +39,13 @@ __all__ = [
     "AGENTS",
     "TOOL_SCHEMAS",
     "Applied",
+    "ConfidenceVerdict",
     "EditBlock",
     "EditNotApplied",
     "MalformedAnswer",
     "OneShotAgent",
     "ToolAgent",
     "UnsafePath",
-    "Verdict",
     "apply_block",
     "apply_blocks",
     "build_agent",

@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from proctor.errors import ConfigError, ModelError
 from proctor.files import append_line, write_atomic
-from proctor.isolated.executor import Executor, Job, Verdict
+from proctor.isolated.executor import Executor, Job, ProgramResult
 from proctor.isolated.extract import extract_completion
 from proctor.isolated.humaneval import Problem, check_program, load_problems, select_problems
 from proctor.isolated.passk import mean_pass_at_k, pass_at_k
@@ -219,13 +219,13 @@ def _execute(
             record(draft)
     jobs = [Job(check_program(part[i][0], drafts[i].completion), timeout_s) for i in runnable]
 
-    def finished(job: int, verdict: Verdict) -> None:
+    def finished(job: int, verdict: ProgramResult) -> None:
         record(drafts[runnable[job]].model_copy(update=_verdict_fields(verdict)))
 
     executor.run(jobs, on_result=finished)
 
 
-def _verdict_fields(verdict: Verdict) -> dict[str, object]:
+def _verdict_fields(verdict: ProgramResult) -> dict[str, object]:
     return {"passed": verdict.passed, "result": verdict.result, "exec_s": verdict.duration_s}
 
 

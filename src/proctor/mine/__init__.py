@@ -9,10 +9,11 @@ from proctor.mine.describe import Describe, chat_describer, clean_message, find_
 from proctor.mine.miner import MineResult, mine, repo_name
 from proctor.mine.options import MineOptions
 from proctor.mine.report import REPORT_NAME, MineEntry, ReportLog, reasons_table, verified_table
-from proctor.mine.verify import Verdict, judge_runs
+from proctor.mine.verify import CandidateCheck, judge_runs
 
 __all__ = [
     "REPORT_NAME",
+    "CandidateCheck",
     "Commit",
     "Describe",
     "FileChange",
@@ -21,7 +22,6 @@ __all__ = [
     "MineResult",
     "ReportLog",
     "Screened",
-    "Verdict",
     "chat_describer",
     "clean_message",
     "find_leak",
