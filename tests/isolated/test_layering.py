@@ -17,7 +17,7 @@ def test_public_api() -> None:
             "HumanEvalResult",
             "IsolatedSolver",
             "Job",
-            "Problem",
+            "HumanEvalProblem",
             "ProblemResult",
             "ProgramResult",
             "SampleRecord",

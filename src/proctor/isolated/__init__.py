@@ -11,7 +11,7 @@ from proctor.isolated.executor import DEFAULT_LIMITS, Executor, Job, ProgramResu
 from proctor.isolated.extract import Extraction, extract_completion
 from proctor.isolated.functions import FunctionInfo, find_functions, isolated_prompt, remove_body
 from proctor.isolated.humaneval import (
-    Problem,
+    HumanEvalProblem,
     check_program,
     data_file,
     load_problems,
@@ -30,10 +30,10 @@ __all__ = [
     "Executor",
     "Extraction",
     "FunctionInfo",
+    "HumanEvalProblem",
     "HumanEvalResult",
     "IsolatedSolver",
     "Job",
-    "Problem",
     "ProblemResult",
     "ProgramResult",
     "SampleRecord",
