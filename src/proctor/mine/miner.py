@@ -31,8 +31,8 @@ from proctor.mine.describe import (
     is_thin,
     pick_statement,
 )
+from proctor.mine.ledger import REPORT_NAME, MineEntry, ReportLog, finished, latest
 from proctor.mine.options import MineOptions
-from proctor.mine.report import REPORT_NAME, MineEntry, ReportLog, finished, latest
 from proctor.mine.verify import Bench, CandidateCheck, SandboxFactory, local_sandbox, verify
 from proctor.repo import (
     diff_commits,

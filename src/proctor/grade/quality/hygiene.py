@@ -13,7 +13,7 @@ Findings, by kind:
   project and poetry dependencies, setup.py/setup.cfg install_requires and extras);
 * ``outside_reference`` — non-test files the reference change does not touch.
 
-Only ``tampering`` decides :attr:`~proctor.grade.quality.report.QualityReport.clean`.
+Only ``tampering`` decides :attr:`~proctor.grade.quality.findings.QualityReport.clean`.
 """
 
 from __future__ import annotations
@@ -26,11 +26,11 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from proctor.grade.quality.config import parse_toml
-from proctor.grade.quality.report import (
+from proctor.grade.quality.findings import (
     CheckResult,
     Finding,
     added_lines,
-    changed_paths,
+    differing_paths,
     is_test_path,
     line_delta,
 )
@@ -311,7 +311,7 @@ def check_hygiene(
     reference_paths: Sequence[str] = (),
 ) -> CheckResult:
     """Every hygiene finding of the change (``sources``: base texts to learn print norms)."""
-    paths = changed_paths(base, after)
+    paths = differing_paths(base, after)
     findings, tests_added = tampering(paths, base, after)
     silent = silent_kinds(sources)
     for path in paths:

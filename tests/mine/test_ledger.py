@@ -1,4 +1,4 @@
-"""The mining report: append-only, kill -9 safe, errors retried."""
+"""The mining ledger: append-only, kill -9 safe, errors retried."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from proctor.mine.report import (
+from proctor.mine.ledger import (
     MineEntry,
     ReportLog,
     finished,
