@@ -15,7 +15,7 @@ from pathlib import Path
 from proctor.errors import ConfigError
 from proctor.model import Model, ModelFactory
 from proctor.repo import ensure_source
-from proctor.run.models import AgentFactory
+from proctor.run.solvers import AgentFactory
 from proctor.sandbox import detect_backend
 from proctor.settings import Settings
 from proctor.spec import Task
