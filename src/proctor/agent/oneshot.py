@@ -47,7 +47,7 @@ def retrieved(
 
 
 class OneShotAgent:
-    """A :class:`~proctor.model.Model` that answers once with search/replace edit blocks.
+    """A :class:`~proctor.model.Solver` that answers once with search/replace edit blocks.
 
     Args:
         llm: the chat model that writes the answer.
