@@ -120,7 +120,7 @@ def test_the_private_import_check_sees_what_it_looks_for(tmp_path: Path) -> None
         "from proctor.model import _checked\n"
         "from proctor.grade import grade_hidden, not_found_ids\n"
         "from proctor.errors import ConfigError\n"
-        "from proctor.run.models import open_model\n"
+        "from proctor.run.solvers import open_model\n"
     )
     assert private_imports(bad, "run") == {
         "proctor.grade.session",

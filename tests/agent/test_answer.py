@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from proctor.agent.answer import Verdict, parse_verdict, verdict_submission
+from proctor.agent.answer import ConfidenceVerdict, parse_verdict, verdict_submission
 
 
 @pytest.mark.parametrize(
@@ -29,7 +29,7 @@ def test_confidence(text: str, confidence: float | None) -> None:
 
 def test_cannot_fix() -> None:
     verdict = parse_verdict("I looked.\nCANNOT FIX: the bug is in a C extension\n")
-    assert verdict == Verdict(None, "the bug is in a C extension")
+    assert verdict == ConfidenceVerdict(None, "the bug is in a C extension")
     assert verdict.given
     assert parse_verdict("**Cannot fix:**").cannot_fix == "no reason given"
     assert parse_verdict("cannot_fix: no tests").cannot_fix == "no tests"
@@ -37,6 +37,6 @@ def test_cannot_fix() -> None:
 
 
 def test_submission_from_verdict() -> None:
-    assert verdict_submission(Verdict(0.5), "ok").status == "submitted"
-    sub = verdict_submission(Verdict(None, "too hard"))
+    assert verdict_submission(ConfidenceVerdict(0.5), "ok").status == "submitted"
+    sub = verdict_submission(ConfidenceVerdict(None, "too hard"))
     assert (sub.status, sub.message) == ("cannot-fix", "too hard")

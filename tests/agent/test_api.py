@@ -13,6 +13,7 @@ def test_all_is_pinned() -> None:
     assert sorted(proctor.agent.__all__) == [
         "AGENTS",
         "Applied",
+        "ConfidenceVerdict",
         "EditBlock",
         "EditNotApplied",
         "MalformedAnswer",
@@ -20,7 +21,6 @@ def test_all_is_pinned() -> None:
         "TOOL_SCHEMAS",
         "ToolAgent",
         "UnsafePath",
-        "Verdict",
         "apply_block",
         "apply_blocks",
         "build_agent",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from proctor.agent import OneShotAgent, render_context
 from proctor.errors import BudgetExceeded, ModelError
-from proctor.model.base import Model, Problem
+from proctor.model.base import Problem, Solver
 from proctor.model.llm import ChatResponse
 from proctor.retrieval.base import Context
 
@@ -54,7 +54,7 @@ def _saved(problem: Problem) -> dict:  # type: ignore[type-arg]
 def test_success(script, retriever, problem: Problem) -> None:  # type: ignore[no-untyped-def]
     llm = script([FIX])
     agent = OneShotAgent(llm, retriever, budget_tokens=1234)
-    assert isinstance(agent, Model)
+    assert isinstance(agent, Solver)
     assert agent.name == "fake+oneshot"
     sub = agent.solve(problem)
     assert (sub.status, sub.confidence) == ("submitted", 0.8)

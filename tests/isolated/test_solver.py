@@ -24,7 +24,7 @@ from proctor.run import (
     References,
     run_attempt,
 )
-from proctor.run.models import AgentFactory, ModelChoice, open_model
+from proctor.run.solvers import AgentFactory, ModelChoice, open_model
 from proctor.settings import Settings
 from proctor.spec import Task
 

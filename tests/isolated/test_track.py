@@ -13,7 +13,7 @@ import pytest
 from proctor.errors import ConfigError, ModelError
 from proctor.isolated.baselines import CanonicalChatModel, EmptyChatModel
 from proctor.isolated.executor import Executor
-from proctor.isolated.humaneval import Problem
+from proctor.isolated.humaneval import HumanEvalProblem
 from proctor.isolated.track import SAMPLES_FILE, render_prompt, run_humaneval
 from proctor.model.llm import ChatResponse, Message
 
@@ -26,7 +26,9 @@ class Scripted:
     name = "scripted"
     context_window = 100_000
 
-    def __init__(self, problems: Mapping[str, Problem], fail_on: set[str] = frozenset()) -> None:
+    def __init__(
+        self, problems: Mapping[str, HumanEvalProblem], fail_on: set[str] = frozenset()
+    ) -> None:
         self.canonical = CanonicalChatModel(problems)
         self.problems = problems
         self.fail_on = set(fail_on)
@@ -44,14 +46,14 @@ class Scripted:
         return ChatResponse(content=answer.content, prompt_tokens=10, cost_usd=0.01)
 
 
-def test_prompt_comes_from_the_template(problems: dict[str, Problem]) -> None:
+def test_prompt_comes_from_the_template(problems: dict[str, HumanEvalProblem]) -> None:
     text = render_prompt(problems["HumanEval/0"])
     assert "```python\nfrom typing import List" in text
     assert "def has_close_elements" in text and "$prompt" not in text
 
 
 def test_canonical_passes_empty_fails(
-    problems: dict[str, Problem], executor: Executor, tmp_path: Path
+    problems: dict[str, HumanEvalProblem], executor: Executor, tmp_path: Path
 ) -> None:
     good = run_humaneval(
         CanonicalChatModel(problems), subset=SUBSET, out_dir=tmp_path / "c", executor=executor
@@ -68,7 +70,7 @@ def test_canonical_passes_empty_fails(
 
 
 def test_model_errors_are_failed_samples(
-    problems: dict[str, Problem], executor: Executor, tmp_path: Path
+    problems: dict[str, HumanEvalProblem], executor: Executor, tmp_path: Path
 ) -> None:
     model = Scripted(problems, fail_on={"HumanEval/2"})
     result = run_humaneval(model, subset=SUBSET, out_dir=tmp_path, executor=executor)
@@ -90,7 +92,7 @@ def test_model_errors_are_failed_samples(
 
 
 def test_resume_skips_finished_samples(
-    problems: dict[str, Problem], executor: Executor, tmp_path: Path
+    problems: dict[str, HumanEvalProblem], executor: Executor, tmp_path: Path
 ) -> None:
     model = Scripted(problems)
     first = run_humaneval(model, n=2, subset=SUBSET, out_dir=tmp_path, executor=executor)
@@ -110,7 +112,7 @@ def test_resume_skips_finished_samples(
 
 
 def test_a_folder_belongs_to_one_model_and_temperature(
-    problems: dict[str, Problem], executor: Executor, tmp_path: Path
+    problems: dict[str, HumanEvalProblem], executor: Executor, tmp_path: Path
 ) -> None:
     run_humaneval(EmptyChatModel(), subset=1, out_dir=tmp_path, executor=executor)
     with pytest.raises(ConfigError, match="holds a run of model 'empty'"):
@@ -119,7 +121,7 @@ def test_a_folder_belongs_to_one_model_and_temperature(
         run_humaneval(EmptyChatModel(), subset=1, out_dir=tmp_path, temperature=0.8)
 
 
-def test_bad_arguments(problems: dict[str, Problem], tmp_path: Path) -> None:
+def test_bad_arguments(problems: dict[str, HumanEvalProblem], tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="n must be"):
         run_humaneval(EmptyChatModel(), n=0, out_dir=tmp_path)
     with pytest.raises(ConfigError, match="unknown HumanEval problem"):

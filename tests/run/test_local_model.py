@@ -21,7 +21,7 @@ from proctor.run import (
     References,
     run_attempt,
 )
-from proctor.run.models import ModelChoice, open_model
+from proctor.run.solvers import ModelChoice, open_model
 
 MODEL = "smollm2-135m"
 

@@ -20,8 +20,8 @@ from proctor.run import (
     References,
     run_attempt,
 )
-from proctor.run.models import AgentFactory, ModelChoice, open_chat_model, open_model
 from proctor.run.preflight import check_model
+from proctor.run.solvers import AgentFactory, ModelChoice, open_chat_model, open_model
 
 README = Path(__file__).parents[2] / "README.md"
 

@@ -12,8 +12,8 @@ from tests.fake_openai import FakeOpenAI
 from proctor.errors import ConfigError, ModelError, RepoError, SandboxError
 from proctor.model import EmptyModel
 from proctor.model.catalog import ModelSpec
-from proctor.run.models import AgentFactory, ModelChoice
 from proctor.run.preflight import check_model, check_run_dir, preflight
+from proctor.run.solvers import AgentFactory, ModelChoice
 from proctor.settings import Settings
 
 

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from proctor.agent.answer import Verdict, parse_verdict
+from proctor.agent.answer import ConfidenceVerdict, parse_verdict
 from proctor.agent.edits import (
     Applied,
     EditBlock,
@@ -16,13 +16,13 @@ from proctor.agent.oneshot import OneShotAgent, render_context
 from proctor.agent.tools import ToolAgent
 from proctor.agent.toolset import TOOL_SCHEMAS, parse_text_tool_calls
 from proctor.errors import ConfigError
-from proctor.model import ChatModel, Model
+from proctor.model import ChatModel, Solver
 from proctor.retrieval import Retriever
 
 AGENTS = ("oneshot", "tools")
 
 
-def build_agent(kind: str, llm: ChatModel, retriever: Retriever | None, **options: Any) -> Model:
+def build_agent(kind: str, llm: ChatModel, retriever: Retriever | None, **options: Any) -> Solver:
     """The agent ``kind`` (``oneshot`` or ``tools``) around ``llm``; ``options`` go to it.
 
     Raises:
@@ -39,13 +39,13 @@ __all__ = [
     "AGENTS",
     "TOOL_SCHEMAS",
     "Applied",
+    "ConfidenceVerdict",
     "EditBlock",
     "EditNotApplied",
     "MalformedAnswer",
     "OneShotAgent",
     "ToolAgent",
     "UnsafePath",
-    "Verdict",
     "apply_block",
     "apply_blocks",
     "build_agent",

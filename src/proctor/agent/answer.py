@@ -25,7 +25,7 @@ _CANNOT_FIX = re.compile(r"^[\s>*_#`-]*cannot[ _-]?fix[\s*_`]*:[\s*_`]*(.*)$", r
 
 
 @dataclass(frozen=True)
-class Verdict:
+class ConfidenceVerdict:
     """What the model said about its own answer."""
 
     confidence: float | None = None
@@ -39,7 +39,7 @@ class Verdict:
         return self.confidence is not None or self.cannot_fix is not None
 
 
-def parse_verdict(text: str) -> Verdict:
+def parse_verdict(text: str) -> ConfidenceVerdict:
     """The last ``CONFIDENCE:`` and ``CANNOT FIX:`` lines of ``text`` (pure).
 
     Percentages and whole numbers from 2 to 100 are read as percent; the result is clamped
@@ -55,10 +55,10 @@ def parse_verdict(text: str) -> Verdict:
             confidence = min(1.0, max(0.0, value))
         elif m := _CANNOT_FIX.match(line):
             cannot_fix = m.group(1).strip().strip("*_`").strip() or "no reason given"
-    return Verdict(confidence, cannot_fix)
+    return ConfidenceVerdict(confidence, cannot_fix)
 
 
-def verdict_submission(verdict: Verdict, message: str = "") -> Submission:
+def verdict_submission(verdict: ConfidenceVerdict, message: str = "") -> Submission:
     """``cannot-fix`` with the reason, or ``submitted`` with the confidence."""
     if verdict.cannot_fix is not None:
         return Submission("cannot-fix", verdict.cannot_fix, verdict.confidence)

@@ -1,6 +1,6 @@
 """Exceptions inside the agents: each carries the message to send back, or the way to stop.
 
-None of these leaves :meth:`~proctor.model.Model.solve`; an agent turns them into a
+None of these leaves :meth:`~proctor.model.Solver.solve`; an agent turns them into a
 :class:`~proctor.model.Submission`::
 
     AgentError (ProctorError)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from proctor.agent.answer import Verdict, parse_verdict, verdict_submission
+from proctor.agent.answer import ConfidenceVerdict, parse_verdict, verdict_submission
 from proctor.agent.edits import Applied, apply_blocks, parse_edit_blocks
 from proctor.agent.errors import EditNotApplied, MalformedAnswer, Stop
 from proctor.agent.transcript import Transcript, prompt
@@ -47,7 +47,7 @@ def retrieved(
 
 
 class OneShotAgent:
-    """A :class:`~proctor.model.Model` that answers once with search/replace edit blocks.
+    """A :class:`~proctor.model.Solver` that answers once with search/replace edit blocks.
 
     Args:
         llm: the chat model that writes the answer.
@@ -105,7 +105,7 @@ class OneShotAgent:
                 raise Stop(Submission("patch-failed", f"retry unreadable: {exc}")) from None
             applied += again
             confidence = retry.confidence if retry.confidence is not None else verdict.confidence
-            verdict = Verdict(confidence, retry.cannot_fix)
+            verdict = ConfidenceVerdict(confidence, retry.cannot_fix)
         if failed:
             reasons = "; ".join(f"{f} ({f.kind})" for f in failed)
             return Submission("patch-failed", reasons, verdict.confidence)
@@ -113,7 +113,7 @@ class OneShotAgent:
 
     def _round(
         self, problem: Problem, record: Transcript
-    ) -> tuple[Verdict, list[Applied], list[EditNotApplied]]:
+    ) -> tuple[ConfidenceVerdict, list[Applied], list[EditNotApplied]]:
         """Ask, then apply the answer's blocks.
 
         Raises:

@@ -31,7 +31,7 @@ _SCHEMA_TOKENS = estimate_tokens(json.dumps(TOOL_SCHEMAS))
 
 
 class ToolAgent:
-    """A :class:`~proctor.model.Model` that works through tool calls (see :mod:`.toolset`).
+    """A :class:`~proctor.model.Solver` that works through tool calls (see :mod:`.toolset`).
 
     Args:
         llm: the chat model; native tool calls are used, calls written as text are read too.

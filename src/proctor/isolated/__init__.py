@@ -7,11 +7,11 @@ repository and in isolation, graded by the same tests.
 """
 
 from proctor.isolated.baselines import CanonicalChatModel, EmptyChatModel
-from proctor.isolated.executor import DEFAULT_LIMITS, Executor, Job, Verdict, run_programs
+from proctor.isolated.executor import DEFAULT_LIMITS, Executor, Job, ProgramResult, run_programs
 from proctor.isolated.extract import Extraction, extract_completion
 from proctor.isolated.functions import FunctionInfo, find_functions, isolated_prompt, remove_body
 from proctor.isolated.humaneval import (
-    Problem,
+    HumanEvalProblem,
     check_program,
     data_file,
     load_problems,
@@ -30,16 +30,16 @@ __all__ = [
     "Executor",
     "Extraction",
     "FunctionInfo",
+    "HumanEvalProblem",
     "HumanEvalResult",
     "IsolatedSolver",
     "Job",
-    "Problem",
     "ProblemResult",
+    "ProgramResult",
     "SampleRecord",
     "SpliceError",
     "SynthConfig",
     "SynthReport",
-    "Verdict",
     "check_program",
     "data_file",
     "extract_completion",

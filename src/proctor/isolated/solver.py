@@ -1,6 +1,6 @@
 """An isolated task solved blind: the function's prompt in, one answer, spliced into its file.
 
-:class:`IsolatedSolver` is the :class:`~proctor.model.Model` for tasks of kind
+:class:`IsolatedSolver` is the :class:`~proctor.model.Solver` for tasks of kind
 ``isolated``. It sees only ``problem.isolated.prompt`` (decorators, signature, docstring),
 asked with the HumanEval track's template (``prompts/humaneval.md``) so that isolated pairs
 and HumanEval scores are comparable. The code is read off the answer with

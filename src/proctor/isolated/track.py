@@ -25,9 +25,14 @@ from pydantic import BaseModel, Field, ValidationError
 
 from proctor.errors import ConfigError, ModelError
 from proctor.files import append_line, write_atomic
-from proctor.isolated.executor import Executor, Job, Verdict
+from proctor.isolated.executor import Executor, Job, ProgramResult
 from proctor.isolated.extract import extract_completion
-from proctor.isolated.humaneval import Problem, check_program, load_problems, select_problems
+from proctor.isolated.humaneval import (
+    HumanEvalProblem,
+    check_program,
+    load_problems,
+    select_problems,
+)
 from proctor.isolated.passk import mean_pass_at_k, pass_at_k
 from proctor.model import ChatModel, ChatResponse
 
@@ -87,7 +92,7 @@ class HumanEvalResult(BaseModel):
     cost_usd: float = 0.0
 
 
-def render_prompt(problem: Problem) -> str:
+def render_prompt(problem: HumanEvalProblem) -> str:
     """The user message for ``problem``, from ``prompts/humaneval.md``."""
     template = resources.files("proctor.isolated").joinpath("prompts", "humaneval.md")
     text = template.read_text(encoding="utf-8")
@@ -101,7 +106,7 @@ def run_humaneval(
     subset: Sequence[str] | int | None = None,
     temperature: float = 0.0,
     out_dir: Path,
-    problems: Mapping[str, Problem] | None = None,
+    problems: Mapping[str, HumanEvalProblem] | None = None,
     executor: Executor | None = None,
     timeout_s: float = 3.0,
     max_tokens: int | None = None,
@@ -158,11 +163,11 @@ def run_humaneval(
 
 
 def _pending(
-    problems: Sequence[Problem],
+    problems: Sequence[HumanEvalProblem],
     n: int,
     done: Mapping[tuple[str, int], SampleRecord],
     retry_errors: bool,
-) -> list[tuple[Problem, int]]:
+) -> list[tuple[HumanEvalProblem, int]]:
     """(problem, sample index) still to do: not finished, or (when asked) a model error."""
     return [
         (p, i)
@@ -182,7 +187,7 @@ class _Request:
 def _sample_all(
     llm: ChatModel,
     executor: Executor,
-    pending: list[tuple[Problem, int]],
+    pending: list[tuple[HumanEvalProblem, int]],
     request: _Request,
     model_workers: int,
     record: Callable[[SampleRecord], None],
@@ -192,7 +197,9 @@ def _sample_all(
     chunks = [pending[i : i + size] for i in range(0, len(pending), size)]
     with ThreadPoolExecutor(max_workers=max(1, model_workers)) as threads:
 
-        def ask(part: list[tuple[Problem, int]]) -> list[Future[ChatResponse | ModelError]]:
+        def ask(
+            part: list[tuple[HumanEvalProblem, int]],
+        ) -> list[Future[ChatResponse | ModelError]]:
             return [threads.submit(_ask, llm, problem, request) for problem, _ in part]
 
         asked = ask(chunks[0]) if chunks else []
@@ -207,7 +214,7 @@ def _sample_all(
 
 def _execute(
     executor: Executor,
-    part: list[tuple[Problem, int]],
+    part: list[tuple[HumanEvalProblem, int]],
     drafts: list[SampleRecord],
     timeout_s: float,
     record: Callable[[SampleRecord], None],
@@ -219,17 +226,17 @@ def _execute(
             record(draft)
     jobs = [Job(check_program(part[i][0], drafts[i].completion), timeout_s) for i in runnable]
 
-    def finished(job: int, verdict: Verdict) -> None:
+    def finished(job: int, verdict: ProgramResult) -> None:
         record(drafts[runnable[job]].model_copy(update=_verdict_fields(verdict)))
 
     executor.run(jobs, on_result=finished)
 
 
-def _verdict_fields(verdict: Verdict) -> dict[str, object]:
+def _verdict_fields(verdict: ProgramResult) -> dict[str, object]:
     return {"passed": verdict.passed, "result": verdict.result, "exec_s": verdict.duration_s}
 
 
-def _ask(llm: ChatModel, problem: Problem, request: _Request) -> ChatResponse | ModelError:
+def _ask(llm: ChatModel, problem: HumanEvalProblem, request: _Request) -> ChatResponse | ModelError:
     messages = [{"role": "user", "content": render_prompt(problem)}]
     try:
         return llm.complete(
@@ -239,7 +246,9 @@ def _ask(llm: ChatModel, problem: Problem, request: _Request) -> ChatResponse | 
         return exc
 
 
-def _draft(problem: Problem, index: int, answer: ChatResponse | ModelError) -> SampleRecord:
+def _draft(
+    problem: HumanEvalProblem, index: int, answer: ChatResponse | ModelError
+) -> SampleRecord:
     """The sample before execution (a model error is already final)."""
     if isinstance(answer, ModelError):
         return SampleRecord(
@@ -270,7 +279,7 @@ def _draft(problem: Problem, index: int, answer: ChatResponse | ModelError) -> S
 def summarize(
     model: str,
     temperature: float,
-    problems: Sequence[Problem],
+    problems: Sequence[HumanEvalProblem],
     n: int,
     samples: Mapping[tuple[str, int], SampleRecord],
     ks: Sequence[int] | None = None,

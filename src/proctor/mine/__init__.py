@@ -6,13 +6,14 @@ fix in the sandbox, and writes the survivors as task specs with a report of ever
 
 from proctor.mine.candidates import Commit, FileChange, Screened, parse_log, screen
 from proctor.mine.describe import Describe, chat_describer, clean_message, find_leak
+from proctor.mine.ledger import REPORT_NAME, MineEntry, ReportLog, reasons_table, verified_table
 from proctor.mine.miner import MineResult, mine, repo_name
 from proctor.mine.options import MineOptions
-from proctor.mine.report import REPORT_NAME, MineEntry, ReportLog, reasons_table, verified_table
-from proctor.mine.verify import Verdict, judge_runs
+from proctor.mine.verify import CandidateCheck, judge_runs
 
 __all__ = [
     "REPORT_NAME",
+    "CandidateCheck",
     "Commit",
     "Describe",
     "FileChange",
@@ -21,7 +22,6 @@ __all__ = [
     "MineResult",
     "ReportLog",
     "Screened",
-    "Verdict",
     "chat_describer",
     "clean_message",
     "find_leak",

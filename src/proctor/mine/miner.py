@@ -31,9 +31,9 @@ from proctor.mine.describe import (
     is_thin,
     pick_statement,
 )
+from proctor.mine.ledger import REPORT_NAME, MineEntry, ReportLog, finished, latest
 from proctor.mine.options import MineOptions
-from proctor.mine.report import REPORT_NAME, MineEntry, ReportLog, finished, latest
-from proctor.mine.verify import Bench, SandboxFactory, Verdict, local_sandbox, verify
+from proctor.mine.verify import Bench, CandidateCheck, SandboxFactory, local_sandbox, verify
 from proctor.repo import (
     diff_commits,
     ensure_source,
@@ -76,7 +76,7 @@ def draft_task(repo: str, commit: Commit, tests: Sequence[str], options: MineOpt
     )
 
 
-def finish_task(draft: Task, verdict: Verdict, statement: str) -> Task:
+def finish_task(draft: Task, verdict: CandidateCheck, statement: str) -> Task:
     """The draft with its tests and statement filled in (validated again)."""
     data = draft.model_dump()
     data["problem_statement"] = statement

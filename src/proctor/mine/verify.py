@@ -45,7 +45,7 @@ def local_sandbox(mounts: Mounts, limits: Limits, backend: str) -> Sandbox:
 
 
 @dataclass(frozen=True)
-class Verdict:
+class CandidateCheck:
     """What the test runs say about a candidate; accepted when ``reason`` is None."""
 
     fail_to_pass: list[str] = field(default_factory=list)
@@ -59,7 +59,9 @@ def _listed(ids: Sequence[str]) -> str:
     return ", ".join(ids[:_SHOWN]) + more
 
 
-def judge_runs(before: Sequence[Mapping[str, str]], after: Sequence[Mapping[str, str]]) -> Verdict:
+def judge_runs(
+    before: Sequence[Mapping[str, str]], after: Sequence[Mapping[str, str]]
+) -> CandidateCheck:
     """FAIL_TO_PASS, PASS_TO_PASS and flaky tests from repeated runs of both states.
 
     A test whose status differs between runs of the same state is flaky and dropped. The
@@ -98,7 +100,7 @@ def judge_runs(before: Sequence[Mapping[str, str]], after: Sequence[Mapping[str,
         reason = f"tests fail after the fix: {_listed(still_failing)}"
     elif not f2p:
         reason = "no FAIL_TO_PASS test" + (f" (flaky: {_listed(flaky)})" if flaky else "")
-    return Verdict(sorted(f2p), sorted(p2p), sorted(flaky), reason)
+    return CandidateCheck(sorted(f2p), sorted(p2p), sorted(flaky), reason)
 
 
 def runnable_files(files: Sequence[str], runner: str = DEFAULT_RUNNER) -> list[str]:
@@ -200,7 +202,7 @@ def _prepare(source: Path, task: Task, patches: Sequence[str], where: Path) -> _
     return _State(checkout, scratch)
 
 
-def verify(source: Path, task: Task, bench: Bench, work: Path) -> Verdict:
+def verify(source: Path, task: Task, bench: Bench, work: Path) -> CandidateCheck:
     """Run the candidate's test files before and after its fix and judge the statuses.
 
     ``task`` is the draft task: its base, reference commit and hidden test files are used;
@@ -214,23 +216,23 @@ def verify(source: Path, task: Task, bench: Bench, work: Path) -> Verdict:
     gold, tests = reference_patches(source, task)
     files = runnable_files(task.hidden_tests.files, task.environment.runner)
     if not files:
-        return Verdict(reason="no test module changed")
+        return CandidateCheck(reason="no test module changed")
     try:
         after = _prepare(source, task, [gold, tests], work / "after")
         before = _prepare(source, task, [tests], work / "before")
     except PatchError as exc:
-        return Verdict(reason=str(exc))
+        return CandidateCheck(reason=str(exc))
     for state in (after, before):
         problem = bench.setup(state.checkout, state.scratch)
         if problem is not None:
-            return Verdict(reason=problem)
+            return CandidateCheck(reason=problem)
     runs: dict[str, list[Mapping[str, str]]] = {"after": [], "before": []}
     for round_ in range(2):
         for name, state in (("after", after), ("before", before)):
             run = bench.run(state.checkout, state.scratch, files)
             problem = run.problem(after=name == "after")
             if problem is not None:
-                return Verdict(reason=f"tests cannot run {name} the fix: {problem}")
+                return CandidateCheck(reason=f"tests cannot run {name} the fix: {problem}")
             assert run.report is not None
             runs[name].append({t: s.value for t, s in run.report.statuses.items()})
         verdict = judge_runs(runs["before"], runs["after"])

@@ -1,12 +1,12 @@
 """Models under test and the baselines that bracket them.
 
-Two seams: :class:`Model` changes a checkout to solve a problem (agents, baselines), and
+Two seams: :class:`Solver` changes a checkout to solve a problem (agents, baselines), and
 :class:`ChatModel` answers a conversation (the OpenAI-compatible adapter, a local llama.cpp
 server, replay, or a package's own through the ``proctor.models`` entry points, which
 :func:`resolve_chat_model` reads when a name is not in the catalog).
 """
 
-from proctor.model.base import Exec, Model, ModelFactory, Problem, Submission
+from proctor.model.base import Exec, Problem, Solver, SolverFactory, Submission
 from proctor.model.baselines import EmptyModel, GoldModel, PatchModel
 from proctor.model.budget import Budget
 from proctor.model.catalog import (
@@ -39,12 +39,12 @@ __all__ = [
     "Exec",
     "GoldModel",
     "Message",
-    "Model",
-    "ModelFactory",
     "ModelSpec",
     "OpenAIChatModel",
     "PatchModel",
     "Problem",
+    "Solver",
+    "SolverFactory",
     "Submission",
     "ToolCall",
     "available_models",

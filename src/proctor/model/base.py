@@ -1,6 +1,6 @@
-"""The Model seam: something that changes a checkout to solve a problem.
+"""The Solver seam: something that changes a checkout to solve a problem.
 
-A model sees a :class:`Problem` (the statement and a sealed checkout), never the task spec,
+A solver sees a :class:`Problem` (the statement and a sealed checkout), never the task spec,
 the hidden tests or the repository's later history.
 """
 
@@ -64,7 +64,7 @@ class Submission:
 
 
 @runtime_checkable
-class Model(Protocol):
+class Solver(Protocol):
     """Changes a checkout to solve a problem."""
 
     name: str
@@ -75,13 +75,13 @@ class Model(Protocol):
 
 
 @runtime_checkable
-class ModelFactory(Protocol):
-    """Makes a fresh model per attempt (its own budget, its records in the attempt folder)."""
+class SolverFactory(Protocol):
+    """Makes a fresh solver per attempt (its own budget, its records in the attempt folder)."""
 
     name: str
 
-    def for_attempt(self, task: Task, workdir: Path) -> Model:
-        """The model that attempts ``task``, recording into ``workdir``.
+    def for_attempt(self, task: Task, workdir: Path) -> Solver:
+        """The solver that attempts ``task``, recording into ``workdir``.
 
         It may look at ``task.kind`` (an isolated task is solved blind from its prompt) but
         must not pass the hidden tests or the reference on to the model.

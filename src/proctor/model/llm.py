@@ -1,6 +1,6 @@
 """The chat seam: one call to a language model, with usage and cost.
 
-Agents (``proctor.agent``) turn a :class:`ChatModel` into a :class:`~proctor.model.Model`
+Agents (``proctor.agent``) turn a :class:`ChatModel` into a :class:`~proctor.model.Solver`
 that edits a repository; the HumanEval track uses it directly. Implementations: the OpenAI-
 compatible adapter (any server the ``openai`` client reaches) and a replay fake for tests.
 """

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from proctor.errors import ConfigError
-from proctor.model.base import Model
+from proctor.model.base import Solver
 from proctor.model.baselines import EmptyModel, GoldModel
 from proctor.model.catalog import ModelSpec, find_spec
 from proctor.model.llm import ChatModel
@@ -28,7 +28,7 @@ ChatModelFactory = Callable[[], ChatModel]
 AD_HOC = "openai:MODEL, URL#MODEL, local:NAME"
 
 
-def resolve_model(name: str, reference: Callable[[str], str]) -> Model:
+def resolve_model(name: str, reference: Callable[[str], str]) -> Solver:
     """The model called ``name``; ``reference`` gives the gold patch of a task id.
 
     Raises:

@@ -3,7 +3,6 @@
 from proctor.run.attempt import run_attempt
 from proctor.run.context import AttemptContext, AttemptInput, AttemptOptions
 from proctor.run.key import AttemptKey
-from proctor.run.models import ModelChoice, open_chat_model, open_model
 from proctor.run.predictions import patch_sha256, read_patch, read_predictions
 from proctor.run.preflight import check_model, check_run_dir, preflight
 from proctor.run.references import References, TaskSource
@@ -16,6 +15,7 @@ from proctor.run.results import (
     latest_results,
     read_results,
 )
+from proctor.run.solvers import ModelChoice, open_chat_model, open_model
 from proctor.run.suite import run_suite
 from proctor.run.validate import TaskCheck, validate_suite
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from proctor.model import Model, ModelFactory
+from proctor.model import Solver, SolverFactory
 from proctor.run.key import AttemptKey
 from proctor.run.references import References
 from proctor.sandbox import Limits, Mounts, Sandbox, open_sandbox
@@ -58,7 +58,7 @@ class AttemptInput:
 class AttemptContext:
     """What attempts share in one process: live objects, and the run's options."""
 
-    model: Model | ModelFactory
+    model: Solver | SolverFactory
     """One model for every attempt, or a factory making one per attempt."""
     references: References
     options: AttemptOptions

@@ -23,7 +23,7 @@ from proctor.grade import (
     prepare_for_grading,
     write_log,
 )
-from proctor.model import Model, ModelFactory, Problem, Submission
+from proctor.model import Problem, Solver, SolverFactory, Submission
 from proctor.repo import diff_from_base, read_base_file, sealed_checkout, touched_paths
 from proctor.run.context import AttemptContext
 from proctor.run.references import TaskSource
@@ -112,7 +112,7 @@ def model_phase(
         test_cmd=tuple(task.environment.test_cmd),
     )
     model = ctx.model
-    if isinstance(model, ModelFactory):
+    if isinstance(model, SolverFactory):
         model = model.for_attempt(task, workdir)
     submission = _solve(model, problem)
     patch = diff_from_base(work)
@@ -193,7 +193,7 @@ def missing_at_base(
     return not_found_ids(f"{done.stdout}\n{done.stderr}", ids, task.environment.runner)
 
 
-def _solve(model: Model, problem: Problem) -> Submission:
+def _solve(model: Solver, problem: Problem) -> Submission:
     try:
         return model.solve(problem)
     except ProctorError as exc:

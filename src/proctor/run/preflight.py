@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from proctor.errors import ConfigError
-from proctor.model import Model, ModelFactory
+from proctor.model import Solver, SolverFactory
 from proctor.repo import ensure_source
-from proctor.run.models import AgentFactory
+from proctor.run.solvers import AgentFactory
 from proctor.sandbox import detect_backend
 from proctor.settings import Settings
 from proctor.spec import Task
@@ -28,7 +28,7 @@ def preflight(
     tasks: Sequence[Task],
     settings: Settings,
     *,
-    model: Model | ModelFactory | None = None,
+    model: Solver | SolverFactory | None = None,
     run_dir: Path | None = None,
 ) -> str:
     """Check, cheapest first, the run folder, the sandbox, the model endpoint and every
@@ -67,7 +67,7 @@ def check_run_dir(run_dir: Path) -> None:
         raise ConfigError(f"{run_dir}: {probe} is not writable")
 
 
-def check_model(model: Model | ModelFactory) -> None:
+def check_model(model: Solver | SolverFactory) -> None:
     """A chat model's endpoint answers (baselines, given patches and test doubles need none;
     a local model's server has been started and waited for already).
 

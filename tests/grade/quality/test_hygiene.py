@@ -12,6 +12,7 @@ from proctor.grade.quality import CheckResult, Finding, QualityReport, grade_qua
 from proctor.grade.quality.hygiene import (
     check_hygiene,
     looks_like_code,
+    requirement_name,
     requirement_names,
     size_stats,
 )
@@ -140,6 +141,51 @@ def test_requirement_names_of_every_dependency_file() -> None:
     setup_cfg = "[options]\ninstall_requires =\n    click>=8\n    zope.interface\n"
     assert requirement_names("setup.cfg", setup_cfg) == {"click", "zope-interface"}
     assert requirement_names("README.md", "requests") == set()
+
+
+@pytest.mark.parametrize(
+    ("requirement", "name"),
+    [
+        ("Left_Pad[extra]>=1", "left-pad"),
+        ('zope.interface ; python_version < "3.9"', "zope-interface"),
+        ("requests (>=2.0)", "requests"),
+        ("pkg @ https://host/pkg-1.0.tar.gz", "pkg"),
+        ("click>=8  # the CLI", "click"),
+        # URL-only: the #egg= name when there is one, else the location itself
+        ("git+https://github.com/o/r.git@v1#egg=Some_Pkg", "some-pkg"),
+        ("https://host/pkg-1.0-py3-none-any.whl", "https://host/pkg-1.0-py3-none-any.whl"),
+        ("./vendor/pkg", "./vendor/pkg"),
+        # unparsable text declares nothing (pip refuses it too); nor does a blank line
+        ("not a requirement!", None),
+        ("foo>=1.0.*", None),
+        ("   ", None),
+    ],
+)
+def test_requirement_name_parses_with_packaging(requirement: str, name: str | None) -> None:
+    assert requirement_name(requirement) == name
+
+
+def test_requirements_txt_options_urls_and_continuations() -> None:
+    text = (
+        "# pinned\n"
+        "-e .\n"
+        "--index-url https://example.org/simple\n"
+        "attrs==23.1 \\\n    --hash=sha256:abc\n"
+        "git+https://github.com/o/r.git#egg=vendored\n"
+        "https://host/wheel-1.0-py3-none-any.whl  # a wheel\n"
+        "???\n"
+    )
+    assert requirement_names("requirements.txt", text) == {
+        "attrs",
+        "vendored",
+        "https://host/wheel-1.0-py3-none-any.whl",
+    }
+
+
+def test_a_new_url_only_dependency_fires(make_repo: MakeRepo) -> None:
+    repo = make_repo({"requirements.txt": "requests\n"})
+    new = "requests\nhttps://host/wheel-1.0-py3-none-any.whl\n"
+    assert _kinds(repo, {"requirements.txt": new}) == [("dependency", "requirements.txt", None)]
 
 
 def test_files_outside_the_reference_footprint_fire(make_repo: MakeRepo) -> None:

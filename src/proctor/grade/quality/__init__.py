@@ -13,6 +13,13 @@ from pathlib import Path
 
 from proctor.grade.quality.config import configured_line_length, line_length_ignored
 from proctor.grade.quality.conventions import base_sources, check_conventions
+from proctor.grade.quality.findings import (
+    CheckResult,
+    Finding,
+    QualityReport,
+    differing_paths,
+    error_result,
+)
 from proctor.grade.quality.hygiene import check_hygiene, size_stats
 from proctor.grade.quality.lint import check_lint
 from proctor.grade.quality.registry import (
@@ -20,13 +27,6 @@ from proctor.grade.quality.registry import (
     register_quality_check,
     run_registered_checks,
     unregister_quality_check,
-)
-from proctor.grade.quality.report import (
-    CheckResult,
-    Finding,
-    QualityReport,
-    changed_paths,
-    error_result,
 )
 from proctor.spec import LintSettings
 
@@ -75,7 +75,7 @@ def grade_quality(
         hygiene = check_hygiene(base, after, sources=sources, reference_paths=reference_paths)
     except Exception as exc:  # a failing check must never crash grading
         hygiene = error_result("hygiene", "cannot check hygiene", exc)
-    size = size_stats(changed_paths(base, after), base, after, reference_paths, reference_lines)
+    size = size_stats(differing_paths(base, after), base, after, reference_paths, reference_lines)
     return QualityReport(
         lint=outcome.lint,
         format=outcome.format,

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from proctor.grade.quality.report import base_text
+from proctor.grade.quality.findings import base_text
 from proctor.grade.quality.runner import rule_table
 from proctor.spec import LintSettings
 

@@ -32,11 +32,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from proctor.grade.quality.report import (
+from proctor.grade.quality.findings import (
     CheckResult,
     Finding,
     added_lines,
-    changed_paths,
+    differing_paths,
     is_test_path,
 )
 from proctor.grade.quality.samples import Sample, file_samples
@@ -393,7 +393,7 @@ def check_conventions(
         norms.pop("line_length")
     changes = {
         p: (base.get(p), after.get(p))
-        for p in changed_paths(base, after)
+        for p in differing_paths(base, after)
         if p.endswith(".py") and not is_test_path(p)
     }
     findings = departures(changes, norms, min_share, min_samples)

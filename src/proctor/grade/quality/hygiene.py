@@ -10,10 +10,11 @@ Findings, by kind:
   ``print(`` where the repository does not print in files of that kind (library or script);
 * ``commented_code`` — added comment lines that parse as Python statements (prose does not);
 * ``dependency`` — requirement names that the change adds (requirements*.txt, pyproject's
-  project and poetry dependencies, setup.py/setup.cfg install_requires and extras);
+  project and poetry dependencies, setup.py/setup.cfg install_requires and extras), parsed
+  with ``packaging`` (:func:`requirement_name`);
 * ``outside_reference`` — non-test files the reference change does not touch.
 
-Only ``tampering`` decides :attr:`~proctor.grade.quality.report.QualityReport.clean`.
+Only ``tampering`` decides :attr:`~proctor.grade.quality.findings.QualityReport.clean`.
 """
 
 from __future__ import annotations
@@ -25,12 +26,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import Any
 
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
 from proctor.grade.quality.config import parse_toml
-from proctor.grade.quality.report import (
+from proctor.grade.quality.findings import (
     CheckResult,
     Finding,
     added_lines,
-    changed_paths,
+    differing_paths,
     is_test_path,
     line_delta,
 )
@@ -192,9 +196,40 @@ def commented_code(path: str, old: str | None, new: str) -> list[Finding]:
 # --- dependencies --------------------------------------------------------------------------
 
 
-def _normalise(requirement: str) -> str | None:
-    match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
-    return re.sub(r"[-_.]+", "-", match.group(1)).lower() if match else None
+_VCS_PREFIXES = ("git+", "hg+", "svn+", "bzr+")
+_EGG = re.compile(r"[#&]egg=([^&\s]+)")
+
+
+def requirement_name(requirement: str) -> str | None:
+    """The canonical name (PEP 503) a requirement string declares, or None when it declares none.
+
+    A PEP 508 requirement (``Left_Pad[extra]>=1; python_version<"3.9"``, ``name @ URL``) gives
+    its canonical name. A URL or local path with no name (``https://host/pkg-1.0.whl``,
+    ``git+https://host/repo.git``, ``./vendor/pkg``) is identified by its ``#egg=`` name when it
+    has one, else by the location itself: it is still a dependency the change adds. Blank text
+    and text that is neither (pip would refuse it too) declare nothing.
+    """
+    text = re.split(r"\s#", requirement, maxsplit=1)[0].strip()
+    if not text:
+        return None
+    try:
+        return canonicalize_name(Requirement(text).name)
+    except InvalidRequirement:
+        pass
+    if "://" in text or text.startswith((*_VCS_PREFIXES, ".", "/")):
+        egg = _EGG.search(text)
+        return canonicalize_name(egg.group(1)) if egg else text
+    return None
+
+
+def _requirements_txt(text: str) -> list[str]:
+    """Requirement lines of a requirements file: no options (``-r``, ``--hash``), no comments."""
+    lines = []
+    for line in text.replace("\\\n", " ").splitlines():
+        line = re.split(r"(?:^|\s)#", line, maxsplit=1)[0]
+        if not line.strip().startswith("-"):
+            lines.append(re.split(r"\s--", line, maxsplit=1)[0])
+    return lines
 
 
 def _pyproject_requirements(text: str) -> list[str]:
@@ -255,10 +290,10 @@ def requirement_names(path: str, text: str | None) -> set[str]:
     elif pure.name == "setup.cfg":
         raw = _setup_cfg_requirements(text)
     elif pure.suffix in (".txt", ".in") and "requirements" in path.lower():
-        raw = [ln.split("#")[0] for ln in text.splitlines() if not ln.strip().startswith("-")]
+        raw = _requirements_txt(text)
     else:
         return set()
-    return {name for r in raw if (name := _normalise(r))}
+    return {name for r in raw if (name := requirement_name(r))}
 
 
 def new_dependencies(
@@ -311,7 +346,7 @@ def check_hygiene(
     reference_paths: Sequence[str] = (),
 ) -> CheckResult:
     """Every hygiene finding of the change (``sources``: base texts to learn print norms)."""
-    paths = changed_paths(base, after)
+    paths = differing_paths(base, after)
     findings, tests_added = tampering(paths, base, after)
     silent = silent_kinds(sources)
     for path in paths:

@@ -25,11 +25,11 @@ from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
 from proctor.grade.quality.config import RuffSetup, discover_setup, fallback_setup
-from proctor.grade.quality.report import (
+from proctor.grade.quality.findings import (
     CheckResult,
     Finding,
     added_lines,
-    changed_paths,
+    differing_paths,
     error_result,
 )
 from proctor.grade.quality.runner import RuffError, run_ruff
@@ -382,7 +382,7 @@ def check_lint(
 
     Never raises: a check that fails gets ``ok=False`` and an ``error`` finding.
     """
-    paths = [p for p in changed_paths(base, after) if p.endswith((".py", ".pyi"))]
+    paths = [p for p in differing_paths(base, after) if p.endswith((".py", ".pyi"))]
     try:
         setup = discover_setup(root, base, paths, settings)
         with tempfile.TemporaryDirectory(prefix="proctor-lint-") as name:

@@ -1,8 +1,8 @@
 """Quality checks a package adds: one Protocol, one registry, run after the built-in checks.
 
 A check reads the change as text (never imports or runs the repository's code) and returns a
-:class:`~proctor.grade.quality.report.CheckResult`. Its result lands in
-:attr:`QualityReport.checks <proctor.grade.quality.report.QualityReport.checks>`: reported
+:class:`~proctor.grade.quality.findings.CheckResult`. Its result lands in
+:attr:`QualityReport.checks <proctor.grade.quality.findings.QualityReport.checks>`: reported
 with every graded attempt, but it never decides ``clean`` (the built-in deciding checks do).
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Protocol
 
 from proctor.errors import ConfigError
-from proctor.grade.quality.report import CheckResult, error_result
+from proctor.grade.quality.findings import CheckResult, error_result
 
 BUILT_IN_CHECKS = frozenset({"lint", "format", "conventions", "hygiene", "security"})
 """Names of the checks :func:`~proctor.grade.quality.grade_quality` always runs."""

@@ -1,4 +1,4 @@
-"""The mining report: append-only, kill -9 safe, errors retried."""
+"""The mining ledger: append-only, kill -9 safe, errors retried."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from proctor.mine.report import (
+from proctor.mine.ledger import (
     MineEntry,
     ReportLog,
     finished,
@@ -70,6 +70,7 @@ def test_the_public_api_is_pinned() -> None:
 
     assert proctor.mine.__all__ == [
         "REPORT_NAME",
+        "CandidateCheck",
         "Commit",
         "Describe",
         "FileChange",
@@ -78,7 +79,6 @@ def test_the_public_api_is_pinned() -> None:
         "MineResult",
         "ReportLog",
         "Screened",
-        "Verdict",
         "chat_describer",
         "clean_message",
         "find_leak",

@@ -136,7 +136,7 @@ def is_test_path(path: str) -> bool:
     )
 
 
-def changed_paths(base: Mapping[str, str | None], after: Mapping[str, str | None]) -> list[str]:
+def differing_paths(base: Mapping[str, str | None], after: Mapping[str, str | None]) -> list[str]:
     """Paths whose text differs between base and after, sorted."""
     paths = set(base) | set(after)
     return sorted(p for p in paths if base.get(p) != after.get(p))

@@ -16,7 +16,7 @@ from proctor.run import (
     References,
     run_attempt,
 )
-from proctor.run.models import (
+from proctor.run.solvers import (
     PROMPT_OVERHEAD_TOKENS,
     AgentFactory,
     ModelChoice,

@@ -20,10 +20,10 @@ from proctor.model import (
     Budget,
     ChatModel,
     ChatModelFactory,
-    Model,
-    ModelFactory,
     ModelSpec,
     OpenAIChatModel,
+    Solver,
+    SolverFactory,
     default_user_file,
     load_catalog,
     resolve_chat_model,
@@ -104,7 +104,7 @@ class AgentFactory:
         if isinstance(llm, OpenAIChatModel):
             llm.check(timeout_s)
 
-    def for_attempt(self, task: Task, workdir: Path) -> Model:
+    def for_attempt(self, task: Task, workdir: Path) -> Solver:
         """The agent for one attempt, with its own budget and ``workdir/calls.jsonl``.
 
         An isolated task gets an :class:`~proctor.isolated.solver.IsolatedSolver` instead:
@@ -127,7 +127,7 @@ class AgentFactory:
             backoff_s=self.choice.backoff_s,
         )
 
-    def _agent(self, workdir: Path | None) -> Model:
+    def _agent(self, workdir: Path | None) -> Solver:
         """The agent for one attempt, with its own budget and ``workdir/calls.jsonl``."""
         llm = self._llm(workdir)
         retriever = (
@@ -171,7 +171,7 @@ def open_chat_model(
 @contextmanager
 def open_model(
     choice: ModelChoice, refs: References, settings: Settings
-) -> Iterator[Model | ModelFactory]:
+) -> Iterator[Solver | SolverFactory]:
     """The model to run, ready for the duration of the context.
 
     Raises:

@@ -1,4 +1,4 @@
-"""The mining report: one JSON line per candidate commit, kept or dropped and why.
+"""The mining ledger: one JSON line per candidate commit, kept or dropped and why.
 
 ``<out>/mine-report.jsonl`` is append-only and fsynced line by line, so a mine killed at any
 moment loses at most the line being written; a truncated last line is cut off when the file is
