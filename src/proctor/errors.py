@@ -9,6 +9,7 @@ from model failures so a broken environment is never scored against the model::
     ├── RepoError              a repository or commit cannot be had
     │   └── PatchError         a patch does not apply
     ├── EnvironmentBuildError  the task's Python environment cannot be built
+    │   └── TaskEnvironmentError  it was built, but the task's spec of it is wrong
     ├── SandboxError           the sandbox itself failed (not the code inside it)
     ├── GradingError           the test run produced no trustworthy verdict
     └── ModelError             the model's API failed past its retries, or a budget ran out
@@ -54,6 +55,11 @@ class PatchError(RepoError):
 
 class EnvironmentBuildError(ProctorError):
     """The task's Python environment could not be built (an infrastructure failure)."""
+
+
+class TaskEnvironmentError(EnvironmentBuildError):
+    """The environment works, but the task describes it wrongly (e.g. a ``pythonpath`` that
+    makes the tests import an installed copy): the task must change, so retrying is useless."""
 
 
 class SandboxError(ProctorError):

@@ -19,7 +19,7 @@ from tests.grade.test_cheats import HOOK, _append, _force_pass
 from tests.run.test_attempt import Scripted, attempt
 
 from proctor.model import EmptyModel
-from proctor.run import Outcome
+from proctor.run import ErrorCause, Outcome
 from proctor.spec import Task
 
 BUG = ("return None if lineno is None else lineno + 1", "return None if lineno is None else lineno")
@@ -96,6 +96,7 @@ def test_tests_importing_the_installed_copy_is_the_tasks_error(ini, settings, tm
     result = attempt(wrong, EmptyModel(), settings, tmp_path)
     assert result.outcome is Outcome.ENVIRONMENT_ERROR, result
     assert "imported iniconfig from" in result.message
+    assert result.error_cause is ErrorCause.TASK  # the task must change: never retried
 
 
 INIT = "src/iniconfig/__init__.py"

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from proctor.errors import EnvironmentBuildError, GradingError
+from proctor.errors import EnvironmentBuildError, GradingError, TaskEnvironmentError
 from proctor.files import harness_path
 from proctor.grade.canary import Canary, CanaryPlan, plan_canaries
 from proctor.grade.hidden import (
@@ -374,14 +374,14 @@ def _origins(guard: GuardReport | None, checkout: Path, pythonpath: Sequence[str
     """Evidence when the change removed a module so the tests imported an installed copy.
 
     Raises:
-        EnvironmentBuildError: the checkout provides the module, yet the tests imported it
+        TaskEnvironmentError: the checkout provides the module, yet the tests imported it
             from elsewhere: the task's environment is wrong, whatever the change did.
     """
     evidence = []
     present = set(top_level_modules(checkout, pythonpath))
     for name, where in foreign_modules(guard, checkout):
         if name in present:
-            raise EnvironmentBuildError(
+            raise TaskEnvironmentError(
                 f"the tests imported {name} from {where}, not from the checkout; "
                 "fix the task's environment.pythonpath (or remove the installed copy)"
             )

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from proctor.errors import EnvironmentBuildError, PatchError, ProctorError
+from proctor.errors import EnvironmentBuildError, PatchError, ProctorError, TaskEnvironmentError
 from proctor.grade import QualityReport, not_found_ids
 from proctor.repo import apply_patch, sealed_checkout
 from proctor.run.context import AttemptContext, AttemptInput
@@ -95,6 +95,8 @@ def run_attempt(attempt: AttemptInput, ctx: AttemptContext, attempt_dir: Path) -
         end = _attempt(attempt.task, ctx, adir, clock, found)
     except _Abort as exc:
         end = exc.end
+    except TaskEnvironmentError as exc:  # the task's spec, not the machine: never retried
+        found, end = _Found(), _End(Outcome.ENVIRONMENT_ERROR, str(exc), ErrorCause.TASK)
     except ProctorError as exc:  # infrastructure: repository, environment, sandbox
         found, end = _Found(), _End(Outcome.ENVIRONMENT_ERROR, str(exc))
     except Exception as exc:  # a bug of ours must not end the run; keep the trace
