@@ -7,7 +7,7 @@ default) are checked three ways, one after the other, in this process tree:
   package whose ``exec(check_program, exec_globals)`` line is live (some releases ship it
   commented out); its defaults otherwise (4 threads, a fresh process per sample, 3 s timeout);
   tqdm's progress output is discarded. site-packages is never touched.
-* proctor: :class:`proctor.isolated.executor.Executor` with one warm worker per CPU, the
+* proctor: :class:`proctor.sandbox.pool.Executor` with one warm worker per CPU, the
   sandbox ``auto`` picks (bubblewrap), 3 s timeout; the time includes starting the pool.
 * floor: every program ``exec``'d one after another in this process, with no isolation at
   all, the least any executor could take on one core.
@@ -39,8 +39,8 @@ import time
 from pathlib import Path
 from types import ModuleType
 
-from proctor.isolated.executor import Executor, Job
-from proctor.isolated.humaneval import check_program, load_problems
+from proctor.sandbox import Executor, Job
+from proctor.spec import check_program, load_problems
 
 PATCHED = "human_eval_patched"
 

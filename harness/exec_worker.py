@@ -1,4 +1,4 @@
-"""A warm worker of proctor's isolated executor (``proctor.isolated.executor``).
+"""A warm worker of proctor's isolated executor (``proctor.sandbox.pool``).
 
 Started once (inside the sandbox where one is available) and then fed programs, one JSON
 object per line on stdin; it answers one JSON object per line on stdout. It never runs a

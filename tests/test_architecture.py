@@ -25,7 +25,7 @@ LAYERS = [
     {"testrun"},
     {"retrieval"},
     {"model"},
-    {"agent", "grade", "mine", "isolated"},
+    {"agent", "grade", "mine"},
     {"run"},
     {"report"},
     {"cli"},

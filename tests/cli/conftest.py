@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.agent.test_isolated import calc_pair_task, make_calc_pair
 from tests.conftest import calc_task, make_calc_repo
-from tests.isolated.test_solver import calc_pair_task, make_calc_pair
 
 from proctor.spec import dump_task
 

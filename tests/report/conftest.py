@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from proctor.grade.quality import CheckResult, QualityReport
-from proctor.isolated import HumanEvalResult, ProblemResult
-from proctor.run import AttemptResult, Outcome
+from proctor.run import AttemptResult, HumanEvalResult, Outcome, ProblemResult
 
 GRADED = QualityReport(
     **{

@@ -12,7 +12,10 @@ from proctor.agent.edits import (
     safe_path,
 )
 from proctor.agent.errors import EditNotApplied, MalformedAnswer, UnsafePath
+from proctor.agent.extract import Extraction, extract_completion
+from proctor.agent.isolated import IsolatedSolver, isolated_message
 from proctor.agent.oneshot import OneShotAgent, render_context
+from proctor.agent.splice import SpliceError, splice_function
 from proctor.agent.tools import ToolAgent
 from proctor.agent.toolset import TOOL_SCHEMAS, parse_text_tool_calls
 from proctor.errors import ConfigError
@@ -42,16 +45,22 @@ __all__ = [
     "ConfidenceVerdict",
     "EditBlock",
     "EditNotApplied",
+    "Extraction",
+    "IsolatedSolver",
     "MalformedAnswer",
     "OneShotAgent",
+    "SpliceError",
     "ToolAgent",
     "UnsafePath",
     "apply_block",
     "apply_blocks",
     "build_agent",
+    "extract_completion",
+    "isolated_message",
     "parse_edit_blocks",
     "parse_text_tool_calls",
     "parse_verdict",
     "render_context",
     "safe_path",
+    "splice_function",
 ]

@@ -41,7 +41,6 @@ from proctor.cli.common import (
 )
 from proctor.cli.humaneval import builtin_chat_model
 from proctor.errors import ConfigError, ProctorError
-from proctor.isolated import Executor, run_humaneval
 from proctor.model import ChatModel
 from proctor.report import (
     COMPARISON_FILE,
@@ -63,8 +62,10 @@ from proctor.run import (
     open_chat_model,
     open_model,
     preflight,
+    run_humaneval,
     run_suite,
 )
+from proctor.sandbox import Executor
 from proctor.settings import Settings
 from proctor.spec import Task, load_suite
 

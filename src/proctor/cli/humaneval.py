@@ -23,16 +23,10 @@ from proctor.cli.common import (
     settings_from,
 )
 from proctor.errors import ConfigError, ProctorError
-from proctor.isolated import (
-    CanonicalChatModel,
-    EmptyChatModel,
-    Executor,
-    HumanEvalResult,
-    SampleRecord,
-    load_problems,
-    run_humaneval,
-)
-from proctor.model import ChatModel
+from proctor.model import CanonicalChatModel, ChatModel, EmptyChatModel
+from proctor.run import HumanEvalResult, SampleRecord, run_humaneval
+from proctor.sandbox import Executor
+from proctor.spec import load_problems
 
 ChatResolver = Callable[[str], AbstractContextManager[ChatModel]]
 """Opens a chat model by name for the duration of a context (a local server runs meanwhile)."""

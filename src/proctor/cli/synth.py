@@ -17,7 +17,7 @@ from proctor.cli.common import (
     settings_from,
 )
 from proctor.errors import ProctorError
-from proctor.isolated import SynthConfig, synthesize
+from proctor.mine import SynthConfig, synthesize
 from proctor.spec import Environment
 
 

@@ -6,9 +6,11 @@ fix in the sandbox, and writes the survivors as task specs with a report of ever
 
 from proctor.mine.candidates import Commit, FileChange, Screened, parse_log, screen
 from proctor.mine.describe import Describe, chat_describer, clean_message, find_leak
+from proctor.mine.functions import FunctionInfo, find_functions, isolated_prompt, remove_body
 from proctor.mine.ledger import REPORT_NAME, MineEntry, ReportLog, reasons_table, verified_table
 from proctor.mine.miner import MineResult, mine, repo_name
 from proctor.mine.options import MineOptions
+from proctor.mine.synth import SynthConfig, SynthReport, synthesize
 from proctor.mine.verify import CandidateCheck, judge_runs
 
 __all__ = [
@@ -17,19 +19,26 @@ __all__ = [
     "Commit",
     "Describe",
     "FileChange",
+    "FunctionInfo",
     "MineEntry",
     "MineOptions",
     "MineResult",
     "ReportLog",
     "Screened",
+    "SynthConfig",
+    "SynthReport",
     "chat_describer",
     "clean_message",
+    "find_functions",
     "find_leak",
+    "isolated_prompt",
     "judge_runs",
     "mine",
     "parse_log",
     "reasons_table",
+    "remove_body",
     "repo_name",
     "screen",
+    "synthesize",
     "verified_table",
 ]

@@ -7,7 +7,13 @@ server, replay, or a package's own through the ``proctor.models`` entry points, 
 """
 
 from proctor.model.base import Exec, Problem, Solver, SolverFactory, Submission
-from proctor.model.baselines import EmptyModel, GoldModel, PatchModel
+from proctor.model.baselines import (
+    CanonicalChatModel,
+    EmptyChatModel,
+    EmptyModel,
+    GoldModel,
+    PatchModel,
+)
 from proctor.model.budget import Budget
 from proctor.model.catalog import (
     ModelSpec,
@@ -32,9 +38,11 @@ __all__ = [
     "BASELINES",
     "ENTRY_POINT_GROUP",
     "Budget",
+    "CanonicalChatModel",
     "ChatModel",
     "ChatModelFactory",
     "ChatResponse",
+    "EmptyChatModel",
     "EmptyModel",
     "Exec",
     "GoldModel",

@@ -34,9 +34,8 @@ from rich.table import Table
 
 from proctor.errors import ConfigError
 from proctor.files import write_atomic
-from proctor.isolated import HumanEvalResult
 from proctor.report.stats import RESAMPLES, Estimate, paired_bootstrap_ci, rate_ci
-from proctor.run import AttemptResult, Outcome, read_results
+from proctor.run import AttemptResult, HumanEvalResult, Outcome, read_results
 
 __all__ = [
     "COMPARISON_FILE",

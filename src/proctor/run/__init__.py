@@ -2,7 +2,9 @@
 
 from proctor.run.attempt import run_attempt
 from proctor.run.context import AttemptContext, AttemptInput, AttemptOptions
+from proctor.run.humaneval import HumanEvalResult, ProblemResult, SampleRecord, run_humaneval
 from proctor.run.key import AttemptKey
+from proctor.run.passk import mean_pass_at_k, pass_at_k
 from proctor.run.predictions import patch_sha256, read_patch, read_predictions
 from proctor.run.preflight import check_model, check_run_dir, preflight
 from proctor.run.references import References, TaskSource
@@ -27,23 +29,29 @@ __all__ = [
     "AttemptOptions",
     "AttemptResult",
     "ErrorCause",
+    "HumanEvalResult",
     "ModelChoice",
     "Outcome",
+    "ProblemResult",
     "References",
     "ResultsStore",
+    "SampleRecord",
     "TaskCheck",
     "TaskSource",
     "check_model",
     "check_run_dir",
     "latest_results",
+    "mean_pass_at_k",
     "open_chat_model",
     "open_model",
+    "pass_at_k",
     "patch_sha256",
     "preflight",
     "read_patch",
     "read_predictions",
     "read_results",
     "run_attempt",
+    "run_humaneval",
     "run_suite",
     "validate_suite",
 ]

@@ -13,8 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from proctor.agent import build_agent
-from proctor.isolated import IsolatedSolver
+from proctor.agent import IsolatedSolver, build_agent
 from proctor.model import (
     BASELINES,
     Budget,
@@ -107,7 +106,7 @@ class AgentFactory:
     def for_attempt(self, task: Task, workdir: Path) -> Solver:
         """The agent for one attempt, with its own budget and ``workdir/calls.jsonl``.
 
-        An isolated task gets an :class:`~proctor.isolated.solver.IsolatedSolver` instead:
+        An isolated task gets an :class:`~proctor.agent.isolated.IsolatedSolver` instead:
         it sees the function's prompt alone, as on HumanEval, and no retrieved context.
         """
         if task.kind == "isolated":

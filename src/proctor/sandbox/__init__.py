@@ -1,4 +1,5 @@
-"""Sandboxes: run an argv under limits where untrusted code cannot hurt the host."""
+"""Sandboxes: run an argv under limits where untrusted code cannot hurt the host; and a pool
+of warm sandboxed workers (:class:`Executor`) that runs many small programs fast."""
 
 from proctor.sandbox.backends import (
     BACKENDS,
@@ -13,6 +14,7 @@ from proctor.sandbox.base import ExecResult, Limits, Mounts, Sandbox
 from proctor.sandbox.cgroup import PidsCgroup
 from proctor.sandbox.env import PythonEnv, build_env, env_status, with_test_tools
 from proctor.sandbox.local import LocalSandbox, scrub_env
+from proctor.sandbox.pool import DEFAULT_LIMITS, Executor, Job, ProgramResult, run_programs
 from proctor.sandbox.registry import (
     EnvProvider,
     SandboxFactory,
@@ -26,14 +28,18 @@ from proctor.sandbox.registry import (
 
 __all__ = [
     "BACKENDS",
+    "DEFAULT_LIMITS",
     "FULL_ISOLATION",
     "SYSTEM_DIRS",
     "EnvProvider",
     "ExecResult",
+    "Executor",
+    "Job",
     "Limits",
     "LocalSandbox",
     "Mounts",
     "PidsCgroup",
+    "ProgramResult",
     "PythonEnv",
     "Sandbox",
     "SandboxFactory",
@@ -46,6 +52,7 @@ __all__ = [
     "open_sandbox",
     "register_env_provider",
     "register_sandbox",
+    "run_programs",
     "sandbox_names",
     "scrub_env",
     "unshare_prefix",

@@ -1,5 +1,12 @@
 """Task specs: models, loading and validation."""
 
+from proctor.spec.humaneval import (
+    HumanEvalProblem,
+    check_program,
+    data_file,
+    load_problems,
+    select_problems,
+)
 from proctor.spec.load import dump_task, iter_suite, load_suite, load_task, parse_task, task_files
 from proctor.spec.models import (
     SCHEMA_VERSION,
@@ -20,15 +27,19 @@ __all__ = [
     "SCHEMA_VERSION",
     "Environment",
     "HiddenTests",
+    "HumanEvalProblem",
     "IsolatedFunction",
     "LintSettings",
     "Migration",
     "Reference",
     "Task",
+    "check_program",
     "check_schema_version",
     "convert_instance",
+    "data_file",
     "dump_task",
     "iter_suite",
+    "load_problems",
     "load_repo_config",
     "load_suite",
     "load_task",
@@ -36,6 +47,7 @@ __all__ = [
     "parse_task",
     "python_version",
     "read_instances",
+    "select_problems",
     "task_files",
     "task_id",
 ]

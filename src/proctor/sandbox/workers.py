@@ -1,6 +1,6 @@
 """The worker processes of the executor: how they are sandboxed, started, fed and stopped.
 
-Private to :mod:`proctor.isolated.executor`.
+Private to :mod:`proctor.sandbox.pool`.
 """
 
 from __future__ import annotations
@@ -20,8 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from proctor import sandbox
-from proctor.sandbox import SYSTEM_DIRS, Mounts, PidsCgroup
+from proctor.sandbox import backends
+from proctor.sandbox.backends import SYSTEM_DIRS
+from proctor.sandbox.base import Mounts
+from proctor.sandbox.cgroup import PidsCgroup
 
 GRACE_S = 5.0
 """How long past a program's timeout the worker itself may take to answer."""
@@ -50,12 +52,12 @@ def readonly_paths(script: Path, python: Path) -> list[Path]:
 
 def bwrap_prefix(readonly: Sequence[Path]) -> list[str]:
     """The sandbox's bwrap allowlist: the system and ``readonly``, in a private /tmp."""
-    return sandbox.bwrap_prefix(Mounts(readonly=tuple(readonly)), Path("/tmp"))
+    return backends.bwrap_prefix(Mounts(readonly=tuple(readonly)), Path("/tmp"))
 
 
 def unshare_prefix(readonly: Sequence[Path]) -> list[str]:
     """The sandbox's unshare namespaces, ``readonly`` read-only; the worker runs as pid 2."""
-    return sandbox.unshare_prefix(Mounts(readonly=tuple(readonly)))
+    return backends.unshare_prefix(Mounts(readonly=tuple(readonly)))
 
 
 class Worker:

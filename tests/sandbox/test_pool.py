@@ -11,8 +11,8 @@ import pytest
 from tests.conftest import TEST_SANDBOX
 
 from proctor.errors import SandboxError
-from proctor.isolated.executor import WORKER_SCRIPT, Executor, Job, ProgramResult, run_programs
 from proctor.sandbox import Limits
+from proctor.sandbox.pool import WORKER_SCRIPT, Executor, Job, ProgramResult, run_programs
 
 CHECK = "\n\ndef check(f):\n    assert f() == 1\n\ncheck(solution)\n"
 

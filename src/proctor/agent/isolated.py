@@ -4,8 +4,8 @@
 ``isolated``. It sees only ``problem.isolated.prompt`` (decorators, signature, docstring),
 asked with the HumanEval track's template (``prompts/humaneval.md``) so that isolated pairs
 and HumanEval scores are comparable. The code is read off the answer with
-:func:`~proctor.isolated.extract.extract_completion`, exactly as on HumanEval, and put in
-place of the stub with :func:`~proctor.isolated.splice.splice_function`; the hidden tests of
+:func:`~proctor.agent.extract.extract_completion`, exactly as on HumanEval, and put in
+place of the stub with :func:`~proctor.agent.splice.splice_function`; the hidden tests of
 the repository then judge it like any other attempt.
 """
 
@@ -19,10 +19,10 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
+from proctor.agent.extract import Extraction, extract_completion, lift_method
+from proctor.agent.splice import SpliceError, splice_function
 from proctor.errors import ModelError
 from proctor.files import write_atomic
-from proctor.isolated.extract import Extraction, extract_completion, lift_method
-from proctor.isolated.splice import SpliceError, splice_function
 from proctor.model import ChatModel, ChatResponse, Problem, Submission
 
 __all__ = ["IsolatedSolver", "isolated_message"]
@@ -32,7 +32,7 @@ CONVERSATION_FILE = "conversation.json"
 
 def isolated_message(prompt: str) -> str:
     """The user message asking for the function of ``prompt`` (the HumanEval template)."""
-    template = resources.files("proctor.isolated").joinpath("prompts", "humaneval.md")
+    template = resources.files("proctor.agent").joinpath("prompts", "humaneval.md")
     text = template.read_text(encoding="utf-8")
     return Template(text).safe_substitute(prompt=prompt.rstrip("\n"))
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from proctor.cli import humaneval, synth
 from proctor.errors import ConfigError
-from proctor.isolated.baselines import EmptyChatModel
+from proctor.model.baselines import EmptyChatModel
 from proctor.model.llm import ChatModel
 
 

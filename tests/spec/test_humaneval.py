@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from proctor.errors import ConfigError
-from proctor.isolated.humaneval import (
+from proctor.spec.humaneval import (
     HumanEvalProblem,
     check_program,
     data_file,

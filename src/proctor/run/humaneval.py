@@ -17,24 +17,17 @@ import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
-from importlib import resources
 from pathlib import Path
-from string import Template
 
 from pydantic import BaseModel, Field, ValidationError
 
+from proctor.agent import extract_completion, isolated_message
 from proctor.errors import ConfigError, ModelError
 from proctor.files import append_line, write_atomic
-from proctor.isolated.executor import Executor, Job, ProgramResult
-from proctor.isolated.extract import extract_completion
-from proctor.isolated.humaneval import (
-    HumanEvalProblem,
-    check_program,
-    load_problems,
-    select_problems,
-)
-from proctor.isolated.passk import mean_pass_at_k, pass_at_k
 from proctor.model import ChatModel, ChatResponse
+from proctor.run.passk import mean_pass_at_k, pass_at_k
+from proctor.sandbox import Executor, Job, ProgramResult
+from proctor.spec import HumanEvalProblem, check_program, load_problems, select_problems
 
 __all__ = [
     "HumanEvalResult",
@@ -93,10 +86,9 @@ class HumanEvalResult(BaseModel):
 
 
 def render_prompt(problem: HumanEvalProblem) -> str:
-    """The user message for ``problem``, from ``prompts/humaneval.md``."""
-    template = resources.files("proctor.isolated").joinpath("prompts", "humaneval.md")
-    text = template.read_text(encoding="utf-8")
-    return Template(text).safe_substitute(prompt=problem.prompt.rstrip("\n"))
+    """The user message for ``problem``, from the agent's ``prompts/humaneval.md`` (the
+    template isolated tasks are asked with too)."""
+    return isolated_message(problem.prompt)
 
 
 def run_humaneval(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import ast
 
-from proctor.isolated.functions import find_functions, isolated_prompt, remove_body
-from proctor.isolated.synth import SuiteRun, choose, task_stem
+from proctor.mine.functions import find_functions, isolated_prompt, remove_body
+from proctor.mine.synth import SuiteRun, choose, task_stem
 
 SOURCE = '''"""Module."""
 import functools

@@ -34,8 +34,8 @@ import yaml
 
 from proctor.errors import GradingError, ProctorError
 from proctor.files import harness_path
-from proctor.isolated.derive import commit_date, derive_pair, init_derived
-from proctor.isolated.functions import FunctionInfo, find_functions, isolated_prompt, remove_body
+from proctor.mine.derive import commit_date, derive_pair, init_derived
+from proctor.mine.functions import FunctionInfo, find_functions, isolated_prompt, remove_body
 from proctor.repo import (
     ensure_source,
     github_slug,

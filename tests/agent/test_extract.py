@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from proctor.isolated.executor import Executor, Job
-from proctor.isolated.extract import code_blocks, extract_completion, strip_reasoning
-from proctor.isolated.humaneval import HumanEvalProblem, check_program
+from proctor.agent.extract import code_blocks, extract_completion, strip_reasoning
+from proctor.sandbox.pool import Executor, Job
+from proctor.spec.humaneval import HumanEvalProblem, check_program
 
 PROMPT = '''from typing import List
 
@@ -193,7 +193,7 @@ def test_extracted_answers_pass_the_tests(answer: str, executor: Executor) -> No
 
 
 def test_lift_method_out_of_an_invented_class() -> None:
-    from proctor.isolated.extract import lift_method
+    from proctor.agent.extract import lift_method
 
     answer = (
         "```python\nfrom collections import OrderedDict\n\nclass MyDict:\n"

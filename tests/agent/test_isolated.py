@@ -11,8 +11,8 @@ import pytest
 from tests.conftest import CALC_FIXED, make_calc_repo
 from tests.fake_openai import FakeOpenAI
 
+from proctor.agent.isolated import IsolatedSolver, isolated_message
 from proctor.errors import BudgetExceeded, ModelError
-from proctor.isolated.solver import IsolatedSolver, isolated_message
 from proctor.model import Problem
 from proctor.model.llm import ChatResponse, Message
 from proctor.run import (

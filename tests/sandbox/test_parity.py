@@ -11,8 +11,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from types import ModuleType
 
-from proctor.isolated.executor import Executor, Job
-from proctor.isolated.humaneval import HumanEvalProblem, check_program
+from proctor.sandbox.pool import Executor, Job
+from proctor.spec.humaneval import HumanEvalProblem, check_program
 
 PROBLEMS = [f"HumanEval/{i}" for i in (0, 12, 53, 101, 120, 162)]
 TIMEOUT = 2.0

@@ -7,9 +7,9 @@ import textwrap
 
 import pytest
 
+from proctor.agent.splice import SpliceError, splice_function
 from proctor.errors import ProctorError
-from proctor.isolated.functions import find_functions, remove_body
-from proctor.isolated.splice import SpliceError, splice_function
+from proctor.mine.functions import find_functions, remove_body
 
 MODULE = '''"""Shapes."""
 

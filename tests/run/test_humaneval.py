@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from proctor.errors import ConfigError, ModelError
-from proctor.isolated.baselines import CanonicalChatModel, EmptyChatModel
-from proctor.isolated.executor import Executor
-from proctor.isolated.humaneval import HumanEvalProblem
-from proctor.isolated.track import SAMPLES_FILE, render_prompt, run_humaneval
+from proctor.model.baselines import CanonicalChatModel, EmptyChatModel
 from proctor.model.llm import ChatResponse, Message
+from proctor.run.humaneval import SAMPLES_FILE, render_prompt, run_humaneval
+from proctor.sandbox.pool import Executor
+from proctor.spec.humaneval import HumanEvalProblem
 
 SUBSET = ["HumanEval/0", "HumanEval/2", "HumanEval/4"]
 

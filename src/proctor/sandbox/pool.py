@@ -45,7 +45,10 @@ from pathlib import Path
 
 from proctor.errors import SandboxError
 from proctor.files import harness_path
-from proctor.isolated.workers import (
+from proctor.sandbox.backends import detect_backend
+from proctor.sandbox.base import Limits
+from proctor.sandbox.cgroup import PidsCgroup
+from proctor.sandbox.workers import (
     GRACE_S,
     Job,
     Worker,
@@ -53,7 +56,6 @@ from proctor.isolated.workers import (
     readonly_paths,
     unshare_prefix,
 )
-from proctor.sandbox import Limits, PidsCgroup, detect_backend
 
 __all__ = ["DEFAULT_LIMITS", "WORKER_SCRIPT", "Executor", "Job", "ProgramResult", "run_programs"]
 

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from tests.conftest import TEST_SANDBOX, git
 
-from proctor.isolated.synth import SynthConfig, dump_with, synthesize
+from proctor.mine.synth import SynthConfig, dump_with, synthesize
 from proctor.spec import Task, load_task, parse_task
 
 TEXTUTIL = '''"""Small text helpers."""
