@@ -9,7 +9,8 @@ from model failures so a broken environment is never scored against the model::
     ├── RepoError              a repository or commit cannot be had
     │   └── PatchError         a patch does not apply
     ├── EnvironmentBuildError  the task's Python environment cannot be built
-    │   └── TaskEnvironmentError  it was built, but the task's spec of it is wrong
+    │   ├── TaskEnvironmentError  it was built, but the task's spec of it is wrong
+    │   └── SetupError         a setup command of the task's environment failed
     ├── SandboxError           the sandbox itself failed (not the code inside it)
     ├── GradingError           the test run produced no trustworthy verdict
     └── ModelError             the model's API failed past its retries, or a budget ran out
@@ -60,6 +61,14 @@ class EnvironmentBuildError(ProctorError):
 class TaskEnvironmentError(EnvironmentBuildError):
     """The environment works, but the task describes it wrongly (e.g. a ``pythonpath`` that
     makes the tests import an installed copy): the task must change, so retrying is useless."""
+
+
+class SetupError(EnvironmentBuildError):
+    """A setup command of the task's environment failed; ``output`` holds what it printed."""
+
+    def __init__(self, message: str, output: str = "") -> None:
+        super().__init__(message)
+        self.output = output
 
 
 class SandboxError(ProctorError):

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from proctor.errors import EnvironmentBuildError, GradingError, TaskEnvironmentError
+from proctor.errors import GradingError, TaskEnvironmentError
 from proctor.files import harness_path
 from proctor.grade.canary import Canary, CanaryPlan, plan_canaries
 from proctor.grade.hidden import (
@@ -56,7 +56,10 @@ from proctor.testrun import (
     get_runner,
     locate_config,
     pytest_setup,
+    run_setup,
     runner_args,
+    session_env,
+    session_mounts,
     top_level_modules,
 )
 
@@ -123,8 +126,15 @@ def grade_hidden(
         task, runner, checkout, adir, env, make_sandbox, owned, plugins, modules
     )
     before = file_digests(checkout, session.guarded)
-    setup_env = session.env | env.env_vars(checkout, task.environment.pythonpath)
-    _setup(task, session.sandbox, checkout, setup_env, adir, timeouts)
+    setup_env = session_env(env, task.environment, checkout, adir / "scratch")
+    run_setup(
+        session.sandbox,
+        task.environment,
+        checkout,
+        setup_env,
+        timeout=timeouts.setup_s,
+        log=lambda i, res: write_log(adir / f"setup-{i}.log", res),
+    )
     restored += _unhook_after_setup(checkout, task, test_patch, plugins)
     first = session.run([*task.test_ids, *plan.node_ids], timeouts, "")
     run = HiddenRun(
@@ -246,9 +256,9 @@ def _open_session(
     scratch.mkdir()
     guarded = _guarded(checkout, owned, config, runner)
     boot = harness_path(BOOT)
-    readonly = (*env.readonly_paths(), boot.parent, trusted, *(checkout / p for p in guarded))
-    sandbox = make_sandbox(Mounts(writable=(checkout, scratch), readonly=readonly))
-    run_env = _env(task, env, scratch)
+    readonly = (boot.parent, trusted, *(checkout / p for p in guarded))
+    sandbox = make_sandbox(session_mounts(env, checkout, scratch, readonly))
+    run_env = session_env(env, task.environment, checkout, scratch, on_path=False)
     return _Session(
         task, runner, checkout, adir, sandbox, run_env, guarded, config, rootdir, plugins, modules
     )
@@ -323,28 +333,6 @@ def _guarded(checkout: Path, owned: Sequence[str], config: Path, runner: TestRun
 def _local_plugins(checkout: Path, runner: TestRunner) -> list[Path]:
     """The repository's own plugin files, anywhere in the checkout."""
     return [p for name in sorted(runner.files.local_plugins) for p in checkout.rglob(name)]
-
-
-def _env(task: Task, env: PythonEnv, scratch: Path) -> dict[str, str]:
-    """The session's variables: the venv's, the task's, never a PYTHONPATH."""
-    run_env = {**env.env_vars(scratch, []), **task.environment.env}
-    run_env.pop("PYTHONPATH", None)
-    return run_env | {"HOME": str(scratch), "TMPDIR": "/tmp"}
-
-
-def _setup(
-    task: Task,
-    sandbox: Sandbox,
-    checkout: Path,
-    env: dict[str, str],
-    adir: Path,
-    timeouts: Timeouts,
-) -> None:
-    for i, argv in enumerate(task.environment.setup):
-        res = sandbox.exec(argv, cwd=checkout, timeout=timeouts.setup_s, env=env)
-        write_log(adir / f"setup-{i}.log", res)
-        if not res.ok:
-            raise EnvironmentBuildError(f"setup command {argv} failed ({res.returncode})")
 
 
 def _unhook_after_setup(

@@ -44,10 +44,17 @@ from proctor.repo import (
     run_git,
     sealed_checkout,
 )
-from proctor.sandbox import Limits, Mounts, PythonEnv, build_env, open_sandbox
+from proctor.sandbox import Limits, PythonEnv, build_env, open_sandbox
 from proctor.settings import get_settings
 from proctor.spec import Environment, Task, dump_task
-from proctor.testrun import RunOptions, command_for, get_runner
+from proctor.testrun import (
+    RunOptions,
+    command_for,
+    get_runner,
+    run_setup,
+    session_env,
+    session_mounts,
+)
 
 __all__ = [
     "Candidate",
@@ -343,13 +350,12 @@ def _run_tests(
     """
     scratch.mkdir(parents=True)
     out = scratch / "calltrace.json"
-    mounts = Mounts(writable=(checkout, scratch), readonly=(*env.readonly_paths(), CALLTRACE_DIR))
+    mounts = session_mounts(env, checkout, scratch, (CALLTRACE_DIR,))
     sandbox = open_sandbox(config.sandbox, mounts, Limits(memory_mb=config.memory_mb))
-    run_env = {**env.env_vars(checkout, config.environment.pythonpath), **config.environment.env}
+    run_env = session_env(env, config.environment, checkout, scratch)
+    run_setup(sandbox, config.environment, checkout, run_env)  # a failure skips the function
     paths = [p for p in (run_env.get("PYTHONPATH"), str(CALLTRACE_DIR)) if p]
-    run_env |= {"PYTHONPATH": ":".join(paths), "HOME": str(scratch), "TMPDIR": "/tmp"}
-    for argv in config.environment.setup:
-        sandbox.exec(argv, cwd=checkout, timeout=600, env=run_env)
+    run_env["PYTHONPATH"] = ":".join(paths)
     calltrace = (
         *("-p", "proctor_calltrace", f"--calltrace-out={out}", f"--calltrace-root={checkout}"),
         *(() if trace else ("--calltrace-off",)),

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from proctor.errors import GradingError, PatchError
+from proctor.errors import GradingError, PatchError, SetupError
 from proctor.repo import apply_patch, reference_patches, sealed_checkout
 from proctor.sandbox import ExecResult, Limits, Mounts, PythonEnv, Sandbox, open_sandbox
 from proctor.settings import Settings
@@ -25,6 +25,9 @@ from proctor.testrun import (
     TestReport,
     command_for,
     get_runner,
+    run_setup,
+    session_env,
+    session_mounts,
 )
 
 SandboxFactory = Callable[[Mounts, Limits, str], Sandbox]
@@ -145,20 +148,19 @@ class Bench:
     _ids: Iterator[int] = field(default_factory=itertools.count)
 
     def _sandbox(self, checkout: Path, scratch: Path) -> tuple[Sandbox, dict[str, str]]:
-        mounts = Mounts(writable=(checkout, scratch), readonly=self.env.readonly_paths())
+        mounts = session_mounts(self.env, checkout, scratch)
         box = self.make_sandbox(
             mounts, Limits(memory_mb=self.settings.memory_mb), self.settings.sandbox
         )
-        env = {**self.env.env_vars(checkout, self.environment.pythonpath), **self.environment.env}
-        return box, env | {"HOME": str(scratch), "TMPDIR": "/tmp"}
+        return box, session_env(self.env, self.environment, checkout, scratch)
 
     def setup(self, checkout: Path, scratch: Path) -> str | None:
-        """Run the environment's setup commands; the first failure, or None."""
+        """Run the environment's setup commands; why the first failure dropped it, or None."""
         box, env = self._sandbox(checkout, scratch)
-        for argv in self.environment.setup:
-            res = box.exec(argv, cwd=checkout, timeout=600, env=env)
-            if not res.ok:
-                return f"setup command {argv} failed ({res.returncode})"
+        try:
+            run_setup(box, self.environment, checkout, env)
+        except SetupError as exc:
+            return str(exc)
         return None
 
     def run(self, checkout: Path, scratch: Path, files: Sequence[str]) -> PytestRun:

@@ -28,9 +28,9 @@ from proctor.repo import diff_from_base, read_base_file, sealed_checkout, touche
 from proctor.run.context import AttemptContext
 from proctor.run.references import TaskSource
 from proctor.run.results import Outcome
-from proctor.sandbox import ExecResult, Limits, Mounts, PythonEnv, Sandbox
+from proctor.sandbox import ExecResult, Limits, PythonEnv, Sandbox
 from proctor.spec import Task
-from proctor.testrun import RunOptions, command_for, get_runner
+from proctor.testrun import RunOptions, command_for, get_runner, session_env, session_mounts
 
 
 @dataclass(frozen=True)
@@ -202,12 +202,11 @@ def _solve(model: Solver, problem: Problem) -> Submission:
 
 def open_sandbox(ctx: AttemptContext, env: PythonEnv, checkout: Path, scratch: Path) -> Sandbox:
     """A sandbox that may write ``checkout`` and ``scratch`` and read the environment."""
-    mounts = Mounts(writable=(checkout, scratch), readonly=env.readonly_paths())
+    mounts = session_mounts(env, checkout, scratch)
     limits = Limits(memory_mb=ctx.settings.memory_mb)
     return ctx.make_sandbox(mounts, limits, ctx.settings.sandbox)
 
 
 def sandbox_env(task: Task, env: PythonEnv, checkout: Path, scratch: Path) -> dict[str, str]:
     """Environment variables of a command run on ``checkout``."""
-    run_env = {**env.env_vars(checkout, task.environment.pythonpath), **task.environment.env}
-    return run_env | {"HOME": str(scratch), "TMPDIR": "/tmp"}
+    return session_env(env, task.environment, checkout, scratch)

@@ -22,6 +22,7 @@ from proctor.testrun.base import (
     TestReport,
     TestRunner,
 )
+from proctor.testrun.checkout import SETUP_TIMEOUT_S, run_setup, session_env, session_mounts
 from proctor.testrun.pytest import (
     CONFIG_NAMES,
     PytestRunner,
@@ -52,6 +53,7 @@ __all__ = [
     "DEFAULT_RUNNER",
     "ENTRY_POINT_GROUP",
     "PLAIN",
+    "SETUP_TIMEOUT_S",
     "PytestRunner",
     "PytestSetup",
     "RunOptions",
@@ -67,7 +69,10 @@ __all__ = [
     "get_runner",
     "locate_config",
     "pytest_setup",
+    "run_setup",
     "runner_args",
+    "session_env",
+    "session_mounts",
     "top_level_modules",
     "under_roots",
 ]
