@@ -57,6 +57,11 @@ def _is_test_package_init(path: str, owned: set[str]) -> bool:
     return any(PurePosixPath(o).parent == p.parent for o in owned)
 
 
+def hidden_paths(task: Task, test_patch: str) -> set[str]:
+    """The files the hidden tests own: those their patch touches and those the task names."""
+    return set(touched_paths(test_patch)) | set(task.hidden_tests.files)
+
+
 def protected_paths(
     checkout: Path, task: Task, test_patch: str, runner_modules: Iterable[str] = ()
 ) -> list[str]:
@@ -72,7 +77,7 @@ def protected_paths(
         ConfigError: the task names an unknown runner.
     """
     files = get_runner(task.environment.runner).files
-    owned = set(touched_paths(test_patch)) | set(task.hidden_tests.files)
+    owned = hidden_paths(task, test_patch)
     roots = [*task.environment.pythonpath, "."]
     modules = {*files.modules, *runner_modules}
     for path in changed_paths(checkout):

@@ -20,7 +20,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from proctor.errors import GradingError, TaskEnvironmentError
 from proctor.files import harness_path
@@ -28,6 +28,7 @@ from proctor.grade.canary import Canary, CanaryPlan, plan_canaries
 from proctor.grade.hidden import (
     TestVerdict,
     file_digests,
+    hidden_paths,
     judge,
     prepare_for_grading,
     protected_paths,
@@ -43,7 +44,7 @@ from proctor.grade.integrity import (
     hook_evidence,
     read_guard_report,
 )
-from proctor.repo import read_base_file, restore_paths, touched_paths
+from proctor.repo import read_base_file, restore_paths
 from proctor.sandbox import ExecResult, Mounts, PythonEnv, Sandbox
 from proctor.spec import Task
 from proctor.testrun import (
@@ -120,7 +121,7 @@ def grade_hidden(
     runner = _runner(task)
     plugins = entry_point_plugins(env.path)
     restored = prepare_for_grading(checkout, task, test_patch, _tops(plugins))
-    owned = sorted(set(touched_paths(test_patch)) | set(task.hidden_tests.files))
+    owned = sorted(hidden_paths(task, test_patch))
     plan = _plant(checkout, task, owned, rng or random.SystemRandom())
     session = _open_session(
         task, runner, checkout, adir, env, make_sandbox, owned, plugins, modules
@@ -151,7 +152,7 @@ def grade_hidden(
     early = early_twins(plan, first.report)
     cleared = _alone(session, early, timeouts) if early else set()
     roots = [*task.environment.pythonpath, "."]
-    declared = _declared(checkout, session.config, runner)
+    declared = _declared(checkout, session.config, session.guarded, runner)
     run.evidence = [
         *canary_evidence(plan, first.report, hidden, cleared=cleared),
         *exit_evidence(plan, first.res.returncode, first.report, hidden),
@@ -341,7 +342,7 @@ def _unhook_after_setup(
     """Setup commands run the checkout's code: undo any runner hook they left behind."""
     if not task.environment.setup:
         return []
-    owned = set(touched_paths(test_patch)) | set(task.hidden_tests.files)
+    owned = hidden_paths(task, test_patch)
     hooks = [
         p for p in protected_paths(checkout, task, test_patch, _tops(plugins)) if p not in owned
     ]
@@ -377,11 +378,13 @@ def _origins(guard: GuardReport | None, checkout: Path, pythonpath: Sequence[str
     return evidence
 
 
-def _declared(checkout: Path, config: Path, runner: TestRunner) -> str:
-    """The text of the config and local plugin files: where a repository names its plugins."""
+def _declared(checkout: Path, config: Path, guarded: Sequence[str], runner: TestRunner) -> str:
+    """The text of the config and local plugin files (found once, for the read-only mounts):
+    where a repository names its own plugins."""
+    local = set(runner.files.local_plugins)
+    plugins = [checkout / p for p in guarded if PurePosixPath(p).name in local]
     texts = [config.read_text(encoding="utf-8", errors="replace")] if config.is_file() else []
-    for plugin in _local_plugins(checkout, runner):
-        texts.append(plugin.read_text(encoding="utf-8", errors="replace"))
+    texts += [p.read_text(encoding="utf-8", errors="replace") for p in plugins]
     return "\n".join(texts)
 
 

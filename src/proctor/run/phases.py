@@ -94,8 +94,8 @@ def model_phase(
     workdir.mkdir()
     scratch = adir / "model-scratch"
     scratch.mkdir()
-    sandbox = open_sandbox(ctx, env, work, scratch)
-    run_env = sandbox_env(task, env, work, scratch)
+    sandbox = _checkout_sandbox(ctx, env, work, scratch)
+    run_env = session_env(env, task.environment, work, scratch)
 
     def run(argv: Sequence[str], timeout: float) -> ExecResult:
         return sandbox.exec(argv, cwd=work, timeout=timeout, env=run_env)
@@ -184,10 +184,10 @@ def missing_at_base(
     prepare_for_grading(base, task, source.test_patch)
     scratch = adir / "base-scratch"
     scratch.mkdir()
-    sandbox = open_sandbox(ctx, env, base, scratch)
+    sandbox = _checkout_sandbox(ctx, env, base, scratch)
     collect = RunOptions(collect_only=True, quiet=True, cache=False)
     argv = get_runner(task.environment.runner).argv(command_for(task.environment), ids, collect)
-    run_env = sandbox_env(task, env, base, scratch)
+    run_env = session_env(env, task.environment, base, scratch)
     done = sandbox.exec(argv, cwd=base, timeout=ctx.settings.test_timeout_s, env=run_env)
     write_log(adir / "base-check.log", done)
     return not_found_ids(f"{done.stdout}\n{done.stderr}", ids, task.environment.runner)
@@ -200,13 +200,10 @@ def _solve(model: Solver, problem: Problem) -> Submission:
         return Submission("error", str(exc))
 
 
-def open_sandbox(ctx: AttemptContext, env: PythonEnv, checkout: Path, scratch: Path) -> Sandbox:
+def _checkout_sandbox(
+    ctx: AttemptContext, env: PythonEnv, checkout: Path, scratch: Path
+) -> Sandbox:
     """A sandbox that may write ``checkout`` and ``scratch`` and read the environment."""
     mounts = session_mounts(env, checkout, scratch)
     limits = Limits(memory_mb=ctx.settings.memory_mb)
     return ctx.make_sandbox(mounts, limits, ctx.settings.sandbox)
-
-
-def sandbox_env(task: Task, env: PythonEnv, checkout: Path, scratch: Path) -> dict[str, str]:
-    """Environment variables of a command run on ``checkout``."""
-    return session_env(env, task.environment, checkout, scratch)
