@@ -220,30 +220,25 @@ def pytest_setup(
         full = os.path.normpath(checkout / rel)
         if full not in paths:
             paths.append(full)
-    argv = ["python", "-s", str(boot)]
+    command = ["python", "-s", str(boot)]
     for path in paths:
-        argv += ["--path", path]
-    argv += [
+        command += ["--path", path]
+    command += [
         "--",
         *(arg for plugin in plugins for arg in ("-p", plugin)),
-        "-c",
-        str(config),
-        f"--rootdir={rootdir}",
-        f"--confcutdir={rootdir}",
-        "-p",
-        "no:cacheprovider",
+        *("-c", str(config), f"--rootdir={rootdir}", f"--confcutdir={rootdir}"),
         *extra_args,
-        f"--junitxml={results}",
-        "-o",
-        "junit_family=xunit1",
-        f"--timeout={max(1, int(per_test_timeout_s))}",
+    ]
+    graded = (
         "--maxfail=0",
         "-rN",
         f"--proctor-report={guard_report}",
         f"--proctor-modules={','.join(modules)}",
-        *test_ids,
-    ]
-    return PytestSetup(argv, dict(ENV_VARS))
+    )
+    options = RunOptions(
+        report=results, per_test_timeout_s=per_test_timeout_s, cache=False, extra=graded
+    )
+    return PytestSetup(PytestRunner().argv(command, test_ids, options), dict(ENV_VARS))
 
 
 def empty_config(folder: Path) -> Path:
