@@ -2,11 +2,20 @@
 
 ``mine`` screens the first-parent history, runs each candidate's tests before and after its
 fix in the sandbox, and writes the survivors as task specs with a report of every commit.
+``infer_environment`` proposes the environment a repository's tests need from its files alone.
 """
 
 from proctor.mine.candidates import Commit, FileChange, Screened, parse_log, screen
 from proctor.mine.describe import Describe, chat_describer, clean_message, find_leak
 from proctor.mine.functions import FunctionInfo, find_functions, isolated_prompt, remove_body
+from proctor.mine.infer import (
+    DirTree,
+    GitTree,
+    Proposal,
+    RepoTree,
+    available_pythons,
+    infer_environment,
+)
 from proctor.mine.ledger import REPORT_NAME, MineEntry, ReportLog, reasons_table, verified_table
 from proctor.mine.miner import MineResult, mine, repo_name
 from proctor.mine.options import MineOptions
@@ -18,19 +27,25 @@ __all__ = [
     "CandidateCheck",
     "Commit",
     "Describe",
+    "DirTree",
     "FileChange",
     "FunctionInfo",
+    "GitTree",
     "MineEntry",
     "MineOptions",
     "MineResult",
+    "Proposal",
+    "RepoTree",
     "ReportLog",
     "Screened",
     "SynthConfig",
     "SynthReport",
+    "available_pythons",
     "chat_describer",
     "clean_message",
     "find_functions",
     "find_leak",
+    "infer_environment",
     "isolated_prompt",
     "judge_runs",
     "mine",

@@ -12,7 +12,7 @@ from proctor.sandbox.backends import (
 )
 from proctor.sandbox.base import ExecResult, Limits, Mounts, Sandbox
 from proctor.sandbox.cgroup import PidsCgroup
-from proctor.sandbox.env import PythonEnv, build_env, env_status, with_test_tools
+from proctor.sandbox.env import PythonEnv, build_env, env_status, uv_environ, with_test_tools
 from proctor.sandbox.local import LocalSandbox, scrub_env
 from proctor.sandbox.pool import DEFAULT_LIMITS, Executor, Job, ProgramResult, run_programs
 from proctor.sandbox.registry import (
@@ -56,6 +56,7 @@ __all__ = [
     "sandbox_names",
     "scrub_env",
     "unshare_prefix",
+    "uv_environ",
     "weak_isolation_warning",
     "with_test_tools",
 ]

@@ -172,7 +172,7 @@ def _build(env: Environment, repo: str, key: str, venv: Path, log: Path | None) 
     shutil.rmtree(venv, ignore_errors=True)  # a half-built venv from a crashed build
     try:
         uv = _uv_bin(key)
-        environ = _uv_environ()
+        environ = uv_environ()
 
         def run(step: str, argv: list[str]) -> str:
             return _run(key, step, argv, environ, venv.parent, transcript, log)
@@ -293,7 +293,7 @@ def _uv_bin(key: str) -> str:
         return found
 
 
-def _uv_environ() -> dict[str, str]:
+def uv_environ() -> dict[str, str]:
     """The caller's environment minus secrets, told never to download an interpreter.
 
     pyenv's Python 3 folders are appended to PATH so its interpreters are found even where

@@ -1,0 +1,77 @@
+"""The venv's requirements from many sources: self references resolved, one per project.
+
+A requirement of the project itself (``proj[test]``, ``.[test]``) is replaced by the
+requirements of the extras it names; the first requirement of each project is kept, unless
+it pins nothing and a later one does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from packaging.requirements import InvalidRequirement, Requirement
+
+from proctor.mine.infer.metadata import normalize
+from proctor.mine.infer.requirements import Found
+
+__all__ = ["Collector"]
+
+
+class Collector:
+    """Requirements gathered source by source, with a note for each source.
+
+    Args:
+        own: the project's distribution name, if known.
+        extras: the project's extras, by name.
+    """
+
+    def __init__(self, own: str | None, extras: Mapping[str, list[str]]) -> None:
+        self._own = normalize(own) if own else None
+        self._extras = {normalize(k): v for k, v in extras.items()}
+        self._by_name: dict[str, Requirement] = {}
+        self.notes: list[str] = []
+        """One line per source that added requirements: how many, from where."""
+        self.skipped: list[str] = []
+        """Requirements that did not parse, with their source."""
+
+    def add(self, found: Found) -> None:
+        """Add what one source says."""
+        before = len(self._by_name)
+        self._add_all(found.requirements, found.label, set())
+        self._add_extras(found.self_extras, found.label, set())
+        self.skipped += [f"{text!r} ({found.label})" for text in found.skipped]
+        added = len(self._by_name) - before
+        if added:
+            also = [f for f in found.files[1:]]
+            via = f" (with {', '.join(also)} via -r)" if also else ""
+            self.notes.append(f"{added} requirement(s) from {found.label}{via}")
+
+    def _add_all(self, texts: Iterable[str], label: str, seen: set[str]) -> None:
+        for text in texts:
+            try:
+                req = Requirement(text)
+            except InvalidRequirement:
+                self.skipped.append(f"{text!r} ({label})")
+                continue
+            name = normalize(req.name)
+            if name == self._own:
+                self._add_extras(sorted(req.extras), label, seen)
+            elif name not in self._by_name or self._pins_more(req, self._by_name[name]):
+                self._by_name[name] = req
+
+    @staticmethod
+    def _pins_more(new: Requirement, old: Requirement) -> bool:
+        """Whether ``new`` pins a version or URL where ``old`` pins nothing."""
+        return not (old.specifier or old.url) and bool(new.specifier or new.url)
+
+    def _add_extras(self, names: Iterable[str], label: str, seen: set[str]) -> None:
+        for extra in names:
+            key = normalize(extra)
+            if key in seen:
+                continue
+            seen.add(key)
+            self._add_all(self._extras.get(key, []), label, seen)
+
+    def packages(self) -> list[str]:
+        """The requirements, one per project, sorted by project name (a stable env key)."""
+        return [str(self._by_name[k]) for k in sorted(self._by_name)]
