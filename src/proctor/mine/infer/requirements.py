@@ -126,9 +126,10 @@ def requirement_files(files: Iterable[str]) -> tuple[list[str], list[str]]:
     """Which requirement files to read: ``(kept, passed over)``.
 
     Kept are ``requirements.txt``-like files at the top level or in ``requirements/``
-    whose name says runtime, test, dev or CI; the others (docs, lint, ...) are passed over.
+    whose name says runtime, test, dev or CI, runtime ones first; the others (docs, lint,
+    ...) are passed over.
     """
-    kept: list[str] = []
+    kept: list[tuple[bool, str]] = []
     passed: list[str] = []
     for path in files:
         folder, name = posixpath.split(path)
@@ -137,9 +138,11 @@ def requirement_files(files: Iterable[str]) -> tuple[list[str], list[str]]:
         ):
             continue
         stem = re.sub(r"requirements?", "", name[:-4].lower()).strip("-_.")
-        keep = stem in _KEEP_STEMS or any(w in stem for w in _KEEP_WORDS)
-        (kept if keep else passed).append(path)
-    return kept, passed
+        if stem in _KEEP_STEMS or any(w in stem for w in _KEEP_WORDS):
+            kept.append((stem not in _KEEP_STEMS, path))
+        else:
+            passed.append(path)
+    return [path for _, path in sorted(kept)], passed
 
 
 def read_requirements(tree: RepoTree, path: str) -> Found:
@@ -195,7 +198,7 @@ def nox_installs(tree: RepoTree) -> Found | None:
             continue
         args = [a.value for a in node.args if isinstance(a, ast.Constant)]
         words = [a for a in args if isinstance(a, str)]
-        for flag, value in zip(["", *words], words, strict=True):
+        for flag, value in zip(["", *words[:-1]], words, strict=True):
             if flag in ("-r", "--requirement"):
                 _follow(tree, value, found)
             elif flag in ("-e", "--editable"):
