@@ -297,12 +297,19 @@ def test_noxfile_installs(make_repo: MakeRepo) -> None:
             "noxfile.py": """
                 import nox
 
+                REQS = ["flask"]
+
                 @nox.session
                 def tests(session):
                     session.install("-r", "test-requirements.txt")
                     session.install("-e", ".[testing]")
                     session.install("freezegun", "--upgrade")
+                    session.install(*REQS, "--group", "test", "-c", "constraints.txt")
                     session.run("pytest")
+
+                @nox.session
+                def docs(session):
+                    session.install("sphinx")
             """,
             "test-requirements.txt": "responses\n",
             "setup.py": (

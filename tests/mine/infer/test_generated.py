@@ -240,3 +240,27 @@ def test_meson_python_is_compiled_without_a_build(make_repo: MakeRepo) -> None:
 def test_pure_python_is_not_compiled(make_repo: MakeRepo) -> None:
     proposal = infer(make_repo({"setup.py": "from setuptools import setup\nsetup()\n"}))
     assert not proposal.compiled and proposal.environment.setup == []
+
+
+def test_pdm_scm_write_to_is_relative_to_the_package_folder(make_repo: MakeRepo) -> None:
+    tree = make_repo(
+        {
+            "pyproject.toml": """
+                [build-system]
+                requires = ["pdm-backend"]
+                build-backend = "pdm.backend"
+
+                [project]
+                name = "pdmscm"
+                dynamic = ["version"]
+
+                [tool.pdm.version]
+                source = "scm"
+                write_to = "pdmscm/_version.py"
+            """,
+            "src/pdmscm/__init__.py": "",
+        }
+    )
+    proposal = infer(tree)
+    assert any("src/pdmscm/_version.py" in line for line in proposal.inferred)
+    assert "src/pdmscm/_version.py" in proposal.environment.setup[0][2]

@@ -16,6 +16,8 @@ from proctor.mine.infer.requirements import Found
 
 __all__ = ["Collector"]
 
+_SHOWN = 6  # projects named in a note; the rest are counted
+
 
 class Collector:
     """Requirements gathered source by source, with a note for each source.
@@ -35,16 +37,18 @@ class Collector:
         """Requirements that did not parse, with their source."""
 
     def add(self, found: Found) -> None:
-        """Add what one source says."""
-        before = len(self._by_name)
+        """Add what one source says, and a note naming the projects it added."""
+        before = list(self._by_name)
         self._add_all(found.requirements, found.label, set())
         self._add_extras(found.self_extras, found.label, set())
         self.skipped += [f"{text!r} ({found.label})" for text in found.skipped]
-        added = len(self._by_name) - before
+        added = [self._by_name[k].name for k in self._by_name if k not in before]
         if added:
-            also = [f for f in found.files[1:]]
-            via = f" (with {', '.join(also)} via -r)" if also else ""
-            self.notes.append(f"{added} requirement(s) from {found.label}{via}")
+            shown = ", ".join(added[:_SHOWN]) + (
+                f" +{len(added) - _SHOWN}" if added[_SHOWN:] else ""
+            )
+            via = f" (with {', '.join(found.files[1:])} via -r)" if found.files[1:] else ""
+            self.notes.append(f"requirements from {found.label}{via}: {shown}")
 
     def _add_all(self, texts: Iterable[str], label: str, seen: set[str]) -> None:
         for text in texts:

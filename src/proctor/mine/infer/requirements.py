@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import configparser
+import itertools
 import posixpath
 import re
 from collections.abc import Iterable, Iterator
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 
 from packaging.requirements import InvalidRequirement, Requirement
 
+from proctor.mine.infer.metadata import is_test_name
 from proctor.mine.infer.tree import RepoTree
 
 __all__ = [
@@ -34,6 +36,11 @@ _REQ_DIRS = ("requirements", "reqs")
 # Stems of requirement files kept: runtime ones, and any naming tests, dev or CI.
 _KEEP_STEMS = frozenset({"", "base", "common", "core", "main", "install", "prod", "runtime"})
 _KEEP_WORDS = ("test", "dev", "ci")
+# pip options of session.install whose value is not a requirement.
+_NOX_VALUE_FLAGS = frozenset(
+    {"-c", "--constraint", "--group", "-i", "--index-url", "--extra-index-url"}
+    | {"-f", "--find-links", "--python", "--target", "-t", "--prefix"}
+)
 
 
 @dataclass
@@ -180,7 +187,11 @@ def tox_deps(tree: RepoTree) -> Found | None:
 
 
 def nox_installs(tree: RepoTree) -> Found | None:
-    """String literals passed to ``session.install(...)`` in noxfile.py; None without one."""
+    """String literals passed to ``session.install(...)`` in noxfile.py's test sessions.
+
+    A session counts when its function's name says tests (:func:`is_test_name`); lint and
+    docs sessions are left out. None without a noxfile.py.
+    """
     text = tree.read("noxfile.py")
     if text is None:
         return None
@@ -189,20 +200,26 @@ def nox_installs(tree: RepoTree) -> Found | None:
         module = ast.parse(text)
     except SyntaxError:
         return found
-    for node in ast.walk(module):
-        if not (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "install"
-        ):
-            continue
-        args = [a.value for a in node.args if isinstance(a, ast.Constant)]
-        words = [a for a in args if isinstance(a, str)]
-        for flag, value in zip(["", *words[:-1]], words, strict=True):
-            if flag in ("-r", "--requirement"):
-                _follow(tree, value, found)
-            elif flag in ("-e", "--editable"):
-                add_line(tree, f"-e {value}", "", found)
-            elif not value.startswith("-") and flag not in ("-c", "--constraint"):
-                _add(found, value)
+    sessions = [
+        node
+        for node in module.body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and is_test_name(node.name)
+    ]
+    for call in (n for s in sessions for n in ast.walk(s) if isinstance(n, ast.Call)):
+        if isinstance(call.func, ast.Attribute) and call.func.attr == "install":
+            words = [a.value if isinstance(a, ast.Constant) else None for a in call.args]
+            _nox_words([w if isinstance(w, str) else None for w in words], tree, found)
     return found
+
+
+def _nox_words(words: list[str | None], tree: RepoTree, found: Found) -> None:
+    """The arguments of one ``session.install`` (None: not a literal) into ``found``."""
+    for flag, value in itertools.pairwise([None, *words]):
+        if value is None or value.startswith("-"):
+            continue
+        if flag in ("-r", "--requirement"):
+            _follow(tree, value, found)
+        elif flag in ("-e", "--editable"):
+            add_line(tree, f"-e {value}", "", found)
+        elif flag not in _NOX_VALUE_FLAGS:
+            _add(found, value)
