@@ -188,6 +188,7 @@ def test_setuptools_extension_is_built_in_place(make_repo: MakeRepo) -> None:
     assert env.setup == [["python", "setup.py", "build_ext", "--inplace"]]
     assert {"setuptools", "cython", "numpy"} <= set(names(proposal))
     assert "wheel" not in names(proposal) and "setuptools-scm" not in names(proposal)
+    assert any("[build-system] requires" in line and "Cython" in line for line in proposal.inferred)
 
 
 def test_pyproject_only_ext_modules_use_a_setup_call(make_repo: MakeRepo) -> None:

@@ -32,12 +32,12 @@ class Collector:
         self._extras = {normalize(k): v for k, v in extras.items()}
         self._by_name: dict[str, Requirement] = {}
         self.notes: list[str] = []
-        """One line per source that added requirements: how many, from where."""
+        """One line per source that added requirements: where, and which projects."""
         self.skipped: list[str] = []
         """Requirements that did not parse, with their source."""
 
-    def add(self, found: Found) -> None:
-        """Add what one source says, and a note naming the projects it added."""
+    def add(self, found: Found) -> str | None:
+        """Add what one source says; the note naming the projects it added (None: none)."""
         before = list(self._by_name)
         self._add_all(found.requirements, found.label, set())
         self._add_extras(found.self_extras, found.label, set())
@@ -49,6 +49,8 @@ class Collector:
             )
             via = f" (with {', '.join(found.files[1:])} via -r)" if found.files[1:] else ""
             self.notes.append(f"requirements from {found.label}{via}: {shown}")
+            return self.notes[-1]
+        return None
 
     def _add_all(self, texts: Iterable[str], label: str, seen: set[str]) -> None:
         for text in texts:

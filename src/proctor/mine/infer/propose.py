@@ -9,7 +9,7 @@ that says whether it was read from a file (``inferred``) or made without evidenc
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from proctor.mine.infer.collect import Collector
@@ -94,6 +94,12 @@ def _layout_note(layout: Layout) -> str:
     )
 
 
+@dataclass
+class _Notes:
+    inferred: list[str] = field(default_factory=list)
+    guessed: list[str] = field(default_factory=list)
+
+
 def infer_environment(tree: RepoTree, *, pythons: Sequence[str]) -> Proposal:
     """Propose the environment ``tree``'s tests need, reading its files only.
 
@@ -105,61 +111,35 @@ def infer_environment(tree: RepoTree, *, pythons: Sequence[str]) -> Proposal:
         ValueError: ``pythons`` is empty.
         RepoError: a :class:`GitTree` cannot read the repository.
     """
-    inferred: list[str] = []
-    guessed: list[str] = []
+    notes = _Notes()
     data, error = load_pyproject(tree)
-    guessed += [error] if error else []
+    notes.guessed += [error] if error else []
     pyproject = data or {}
     setups = _setups(tree)
     metas = [m for m in (project_metadata(pyproject), poetry_metadata(pyproject)) if m]
     metas += [s.metadata for s in setups]
-    backend, requires = build_system(pyproject)
-    if backend is not None:
-        inferred.append(f"build system: {backend} (pyproject.toml [build-system])")
-    elif setups:
-        backend = "setuptools"
-        inferred.append(f"build system: setuptools ({setups[0].metadata.source})")
-    else:
-        backend = "unknown"
-        guessed.append("build system unknown: no [build-system], setup.py or setup.cfg")
-    for setup in setups:
-        guessed += [
-            f"{setup.metadata.source}: {k} is not a literal; not read" for k in setup.unreadable
-        ]
-
+    backend, requires = _build_system(pyproject, setups, notes)
     name = _first(metas, "name")
-    extras: dict[str, list[str]] = {}
-    for meta in metas:
-        extras = {**meta.extras, **extras}
-    collector = Collector(name[0] if name else None, extras)
-    sources, passed = _sources(tree, metas, setups, pyproject)
-    for found in sources:
-        collector.add(found)
-    inferred += collector.notes
-    guessed += [f"requirement file {p} not read (not runtime, test or dev)" for p in passed]
-    guessed += [f"unparseable requirement {s} dropped" for s in collector.skipped]
+    collector = _requirements(tree, metas, setups, pyproject, notes)
 
     setup_root = next(((s.package_root, s.metadata.source) for s in setups if s.package_root), None)
     layout = find_layout(tree.files(), data, setup_root)
-    inferred.append(_layout_note(layout))
+    notes.inferred.append(_layout_note(layout))
 
     choice = choose_python(pythons, _first(metas, "requires_python"), _first(metas, "classifiers"))
-    (guessed if choice.guessed else inferred).append(choice.note)
+    (notes.guessed if choice.guessed else notes.inferred).append(choice.note)
 
-    commands: list[list[str]] = []
-    env: dict[str, str] = {}
-    _versions(tree, pyproject, setups, layout, name, commands, env, inferred, guessed)
-
+    commands, env = _versions(tree, pyproject, setups, layout, name[0] if name else None, notes)
     setup_py = next((s.text for s in setups if s.metadata.source == "setup.py"), None)
     compiled = find_compiled(backend, data, requires, setup_py, tree.files())
-    inferred += [f"compiled: {e}" for e in compiled.evidence]
+    notes.inferred += [f"compiled: {e}" for e in compiled.evidence]
     if compiled.command is not None:
-        for req in compiled.packages:
-            collector.add(Found("[build-system] requires", [req]))
+        added = collector.add(Found("pyproject.toml [build-system] requires", compiled.packages))
+        notes.inferred += [added] if added else []
         commands.append(compiled.command)
-        inferred.append(f"extensions built in place: {' '.join(compiled.command[-2:])}")
+        notes.inferred.append(f"extensions built in place: {' '.join(compiled.command[-2:])}")
     elif compiled.compiled:
-        guessed.append(f"compiled ({backend}): in-place build is unsupported; no setup command")
+        notes.guessed.append(f"compiled ({backend}): in-place build is unsupported; no setup")
 
     environment = Environment(
         python=choice.version,
@@ -169,8 +149,54 @@ def infer_environment(tree: RepoTree, *, pythons: Sequence[str]) -> Proposal:
         env=env,
     )
     return Proposal(
-        environment, tuple(inferred), tuple(guessed), backend, layout.kind, compiled.compiled
+        environment,
+        tuple(notes.inferred),
+        tuple(notes.guessed),
+        backend,
+        layout.kind,
+        compiled.compiled,
     )
+
+
+def _build_system(
+    pyproject: dict[str, Any], setups: Sequence[SetupInfo], notes: _Notes
+) -> tuple[str, list[str]]:
+    """The build system's short name and its ``requires``, noted."""
+    backend, requires = build_system(pyproject)
+    if backend is not None:
+        notes.inferred.append(f"build system: {backend} (pyproject.toml [build-system])")
+    elif setups:
+        backend = "setuptools"
+        notes.inferred.append(f"build system: setuptools ({setups[0].metadata.source})")
+    else:
+        backend = "unknown"
+        notes.guessed.append("build system unknown: no [build-system], setup.py or setup.cfg")
+    for setup in setups:
+        source = setup.metadata.source
+        notes.guessed += [f"{source}: {k} is not a literal; not read" for k in setup.unreadable]
+    return backend, requires
+
+
+def _requirements(
+    tree: RepoTree,
+    metas: Sequence[Metadata],
+    setups: Sequence[SetupInfo],
+    pyproject: dict[str, Any],
+    notes: _Notes,
+) -> Collector:
+    """Every source's requirements gathered, noted."""
+    name = _first(metas, "name")
+    extras: dict[str, list[str]] = {}
+    for meta in metas:
+        extras = {**meta.extras, **extras}
+    collector = Collector(name[0] if name else None, extras)
+    sources, passed = _sources(tree, metas, setups, pyproject)
+    for found in sources:
+        collector.add(found)
+    notes.inferred += collector.notes
+    notes.guessed += [f"requirement file {p} not read (not runtime, test or dev)" for p in passed]
+    notes.guessed += [f"unparseable requirement {s} dropped" for s in collector.skipped]
+    return collector
 
 
 def _versions(
@@ -178,28 +204,27 @@ def _versions(
     pyproject: dict[str, Any],
     setups: Sequence[SetupInfo],
     layout: Layout,
-    name: tuple[Any, str] | None,
-    commands: list[list[str]],
-    env: dict[str, str],
-    inferred: list[str],
-    guessed: list[str],
-) -> None:
-    """Stand-ins for generated version files and the project's own dist-info, if needed."""
+    name: str | None,
+    notes: _Notes,
+) -> tuple[list[list[str]], dict[str, str]]:
+    """Setup commands and variables that stand in for generated version files and the
+    project's own dist-info, noted."""
     declared = declared_version_files(pyproject, layout)
     declared += [(s.scm_write_to, "setup.py use_scm_version") for s in setups if s.scm_write_to]
     tracked = set(tree.files())
     missing = [path for path, _ in declared if path not in tracked]
     for path, source in declared:
         state = "tracked" if path in tracked else "not tracked: a stub is written"
-        inferred.append(f"generated version file {path} ({source}); {state}")
-    lookups = self_lookups(tree, layout, name[0] if name else None)
-    dist = name[0] if name else (layout.packages[0] if layout.packages else None)
+        notes.inferred.append(f"generated version file {path} ({source}); {state}")
+    lookups = self_lookups(tree, layout, name)
+    dist = name or (layout.packages[0] if layout.packages else None)
     dist_info = (layout.root, dist) if lookups and dist else None
     if dist_info is not None:
-        inferred.append(f"own version looked up with package metadata ({lookups[0]})")
-        inferred.append(f"{dist} dist-info written into {layout.root} (checkout not installed)")
+        notes.inferred.append(f"own version looked up with package metadata ({lookups[0]})")
+        notes.inferred.append(f"{dist} dist-info written into {layout.root} (not installed)")
+    commands: list[list[str]] = []
     if missing or dist_info:
         commands.append(stub_command(missing, dist_info))
-        guessed.append(f"version {STUB_VERSION} for the stand-ins: the real one comes from tags")
-    if declared:
-        env["SETUPTOOLS_SCM_PRETEND_VERSION"] = STUB_VERSION
+        notes.guessed.append(f"version {STUB_VERSION} for the stand-ins (real one: git tags)")
+    env = {"SETUPTOOLS_SCM_PRETEND_VERSION": STUB_VERSION} if declared else {}
+    return commands, env
