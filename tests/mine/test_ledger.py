@@ -69,12 +69,15 @@ def test_the_public_api_is_pinned() -> None:
     import proctor.mine
 
     assert proctor.mine.__all__ == [
+        "MAX_FILES",
         "REPORT_NAME",
         "CandidateCheck",
         "Commit",
         "Describe",
         "DirTree",
+        "EnvironmentCheck",
         "FileChange",
+        "FoundEnvironment",
         "FunctionInfo",
         "GitTree",
         "MineEntry",
@@ -88,7 +91,9 @@ def test_the_public_api_is_pinned() -> None:
         "SynthReport",
         "available_pythons",
         "chat_describer",
+        "check_environment",
         "clean_message",
+        "find_environment",
         "find_functions",
         "find_leak",
         "infer_environment",
@@ -96,6 +101,7 @@ def test_the_public_api_is_pinned() -> None:
         "judge_runs",
         "mine",
         "parse_log",
+        "propose_environment",
         "reasons_table",
         "remove_body",
         "repo_name",

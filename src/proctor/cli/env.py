@@ -16,6 +16,7 @@ from proctor.cli.common import (
     settings_from,
     suite_from,
 )
+from proctor.cli.infer import infer
 from proctor.errors import ProctorError
 from proctor.sandbox import build_env
 from proctor.spec import load_suite
@@ -49,3 +50,6 @@ def build(ctx: typer.Context, suite: Path | None = SUITE_OPT) -> None:
     if failed:
         raise fail(f"{failed} of {len(unique)} environment(s) failed to build")
     console.print(f"{len(unique)} environment(s) ready")
+
+
+app.command("infer")(infer)

@@ -96,6 +96,12 @@ def mine(
     pythonpath: list[str] = typer.Option(
         [], "--pythonpath", metavar="DIR", help="Checkout dir on PYTHONPATH (repeat)."
     ),
+    no_infer: bool = typer.Option(
+        False,
+        "--no-infer",
+        help="Don't infer the environment from each fix (use --python/--package/--pythonpath "
+        "and their defaults only).",
+    ),
     describe_with: str | None = typer.Option(
         None,
         "--describe-with",
@@ -107,13 +113,16 @@ def mine(
 ) -> None:
     """Find commits that fix source and tests together, verify them, write them as tasks.
 
-    Started again with the same --out, it resumes.
+    Started again with the same --out, it resumes. The environment of each fix's tests is
+    inferred from the repository at that commit (build system, dependencies, src or flat
+    layout, generated version files, Python version); --python, --package and --pythonpath
+    replace what inference found for that field.
 
     Examples:
 
     \b
         proctor mine https://github.com/tkem/cachetools --out tasks/mined-cachetools --max 20
-        proctor mine ../sqlparse --out tasks/sqlparse --since 2023-01-01 -j 2 --pythonpath .
+        proctor mine ../sqlparse --out tasks/sqlparse --since 2023-01-01 -j 2 --no-infer
     """
     options = _options(
         name=name,
@@ -130,6 +139,7 @@ def mine(
         python=python,
         packages=package,
         pythonpath=pythonpath,
+        infer=False if no_infer else None,
     )
     settings = settings_from(repos_dir, sandbox)
     check_sandbox(settings)

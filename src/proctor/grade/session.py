@@ -91,6 +91,8 @@ class HiddenRun:
     canaries: int = 0
     output: str = ""
     """The test run's stdout and stderr (the change's to forge: read it as a claim)."""
+    setup_s: float = 0.0
+    """Seconds the environment's setup commands took (an in-place build of extensions)."""
 
 
 def grade_hidden(
@@ -128,6 +130,7 @@ def grade_hidden(
     )
     before = file_digests(checkout, session.guarded)
     setup_env = session_env(env, task.environment, checkout, adir / "scratch")
+    setup_started = time.monotonic()
     run_setup(
         session.sandbox,
         task.environment,
@@ -136,6 +139,7 @@ def grade_hidden(
         timeout=timeouts.setup_s,
         log=lambda i, res: write_log(adir / f"setup-{i}.log", res),
     )
+    setup_s = round(time.monotonic() - setup_started, 3)
     restored += _unhook_after_setup(checkout, task, test_patch, plugins)
     first = session.run([*task.test_ids, *plan.node_ids], timeouts, "")
     run = HiddenRun(
@@ -145,6 +149,7 @@ def grade_hidden(
         canaries=len(plan.canaries),
         output=f"{first.res.stdout}\n{first.res.stderr}",
         timed_out=first.res.timed_out,
+        setup_s=setup_s,
     )
     if run.timed_out:
         return run

@@ -5,8 +5,16 @@ fix in the sandbox, and writes the survivors as task specs with a report of ever
 ``infer_environment`` proposes the environment a repository's tests need from its files alone.
 """
 
+from proctor.mine.accept import (
+    MAX_FILES,
+    EnvironmentCheck,
+    FoundEnvironment,
+    check_environment,
+    find_environment,
+)
 from proctor.mine.candidates import Commit, FileChange, Screened, parse_log, screen
 from proctor.mine.describe import Describe, chat_describer, clean_message, find_leak
+from proctor.mine.environment import propose_environment
 from proctor.mine.functions import FunctionInfo, find_functions, isolated_prompt, remove_body
 from proctor.mine.infer import (
     DirTree,
@@ -23,12 +31,15 @@ from proctor.mine.synth import SynthConfig, SynthReport, synthesize
 from proctor.mine.verify import CandidateCheck, judge_runs
 
 __all__ = [
+    "MAX_FILES",
     "REPORT_NAME",
     "CandidateCheck",
     "Commit",
     "Describe",
     "DirTree",
+    "EnvironmentCheck",
     "FileChange",
+    "FoundEnvironment",
     "FunctionInfo",
     "GitTree",
     "MineEntry",
@@ -42,7 +53,9 @@ __all__ = [
     "SynthReport",
     "available_pythons",
     "chat_describer",
+    "check_environment",
     "clean_message",
+    "find_environment",
     "find_functions",
     "find_leak",
     "infer_environment",
@@ -50,6 +63,7 @@ __all__ = [
     "judge_runs",
     "mine",
     "parse_log",
+    "propose_environment",
     "reasons_table",
     "remove_body",
     "repo_name",

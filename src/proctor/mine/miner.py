@@ -31,6 +31,7 @@ from proctor.mine.describe import (
     is_thin,
     pick_statement,
 )
+from proctor.mine.environment import propose_environment
 from proctor.mine.ledger import REPORT_NAME, MineEntry, ReportLog, finished, latest
 from proctor.mine.options import MineOptions
 from proctor.mine.verify import Bench, CandidateCheck, SandboxFactory, local_sandbox, verify
@@ -43,7 +44,7 @@ from proctor.repo import (
 )
 from proctor.sandbox import build_env
 from proctor.settings import Settings
-from proctor.spec import HiddenTests, Reference, Task, dump_task
+from proctor.spec import Environment, HiddenTests, Reference, Task, dump_task
 
 _PENDING = "(pending)"
 
@@ -62,8 +63,17 @@ def repo_field(repo: str) -> str:
     return str(path.resolve()) if "://" not in repo and path.exists() else repo
 
 
-def draft_task(repo: str, commit: Commit, tests: Sequence[str], options: MineOptions) -> Task:
-    """The task a candidate would become, before its tests and statement are known."""
+def draft_task(
+    repo: str,
+    commit: Commit,
+    tests: Sequence[str],
+    options: MineOptions,
+    environment: Environment | None = None,
+) -> Task:
+    """The task a candidate would become, before its tests and statement are known.
+
+    ``environment`` defaults to the one ``options`` describe without inference.
+    """
     return Task(
         id=f"{options.name or repo_name(repo)}-{commit.sha[:7]}",
         repo=repo,
@@ -72,7 +82,7 @@ def draft_task(repo: str, commit: Commit, tests: Sequence[str], options: MineOpt
         problem_statement=_PENDING,
         reference=Reference(commit=commit.sha),
         hidden_tests=HiddenTests(files=list(tests), fail_to_pass=[_PENDING]),
-        environment=options.environment(),
+        environment=environment or options.environment(),
     )
 
 
@@ -119,22 +129,29 @@ class _Miner:
     describe: Describe | None
     describe_name: str
     make_sandbox: SandboxFactory
-    _bench: Bench | ProctorError | None = None
+    _benches: dict[str, Bench | ProctorError] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def bench(self) -> Bench:
-        """The test bench, building the shared environment on first use (once)."""
+    def environment(self, commit: str) -> Environment:
+        """The environment of ``commit``'s tests: inferred there unless inference is off."""
+        if not self.options.infer:
+            return self.options.environment()
+        return propose_environment(self.source, commit, self.options.given_environment())
+
+    def bench(self, environment: Environment) -> Bench:
+        """The test bench of ``environment``, building its venv on first use (once each)."""
+        key = environment.model_dump_json(exclude={"note"})
         with self._lock:
-            if self._bench is None:
-                environment = self.options.environment()
+            if key not in self._benches:
                 try:
                     env = build_env(environment, self.repo, self.settings.envs_dir)
-                    self._bench = Bench(env, environment, self.settings, self.make_sandbox)
+                    self._benches[key] = Bench(env, environment, self.settings, self.make_sandbox)
                 except ProctorError as exc:
-                    self._bench = exc
-            if isinstance(self._bench, ProctorError):
-                raise self._bench
-            return self._bench
+                    self._benches[key] = exc
+            bench = self._benches[key]
+        if isinstance(bench, ProctorError):
+            raise bench
+        return bench
 
     def process(self, screened: Screened) -> MineEntry:
         """Verify one candidate to exactly one entry; never raises."""
@@ -158,8 +175,9 @@ class _Miner:
         tests = history.existing_paths(self.source, commit.sha, screened.tests)
         if not tests:
             return _entry(commit, "dropped", "no test module changed")
-        draft = draft_task(self.repo, commit, tests, self.options)
-        bench = self.bench()
+        environment = self.environment(commit.sha)
+        draft = draft_task(self.repo, commit, tests, self.options, environment)
+        bench = self.bench(environment)
         with tempfile.TemporaryDirectory(prefix="proctor-mine-") as tmp:
             verdict = verify(self.source, draft, bench, Path(tmp))
         counts: dict[str, Any] = {

@@ -21,6 +21,9 @@ DOC_GLOBS = (
 )
 """Files that count as documentation or changelog by default."""
 
+ENVIRONMENT_FIELDS = ("python", "packages", "pythonpath")
+"""Options that describe the environment rather than which commits are mined."""
+
 
 class MineOptions(BaseModel):
     """Which commits become candidates, and the environment their tests run in.
@@ -65,6 +68,12 @@ class MineOptions(BaseModel):
     pythonpath: list[str] = Field(
         default_factory=lambda: ["."], description="Checkout folders put on PYTHONPATH."
     )
+    infer: bool = Field(
+        True,
+        description="Infer the environment from each fix commit (build system, dependencies, "
+        "layout, generated version files, Python version); python, packages and pythonpath "
+        "given explicitly still win. Off: the defaults above.",
+    )
     min_statement_words: int = Field(
         4, ge=1, description="A commit message shorter than this cannot be a problem statement."
     )
@@ -87,5 +96,9 @@ class MineOptions(BaseModel):
         return python_version(v)
 
     def environment(self) -> Environment:
-        """The task environment these options describe."""
+        """The task environment these options describe (without inference)."""
         return Environment(python=self.python, packages=self.packages, pythonpath=self.pythonpath)
+
+    def given_environment(self) -> dict[str, object]:
+        """The environment fields set explicitly: they win over inferred ones."""
+        return {k: getattr(self, k) for k in ENVIRONMENT_FIELDS if k in self.model_fields_set}

@@ -125,6 +125,11 @@ class Environment(_Frozen):
     env: dict[str, str] = Field(
         default_factory=dict, description="Extra environment variables for setup and tests."
     )
+    note: str | None = Field(
+        None,
+        description="How this environment was found: what inference read and what it had to "
+        "guess (informational; not part of the environment's key).",
+    )
 
     @field_validator("python")
     @classmethod

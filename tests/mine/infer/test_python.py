@@ -22,7 +22,7 @@ def project(extra: str) -> dict[str, str]:
 @pytest.mark.parametrize(
     ("extra", "chosen", "is_guess"),
     [
-        ("", "3.13", True),
+        ("", "3.11", True),  # no evidence: the task default
         ('requires-python = ">=3.8,<3.12"\n', "3.11", False),
         ('requires-python = ">3.10"\n', "3.13", False),
         ('requires-python = "~=3.9.0"\n', "3.9", False),

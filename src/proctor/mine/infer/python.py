@@ -1,7 +1,7 @@
 """Which Python a project's tests run under, and which Pythons this machine has.
 
 The choice is the newest available version that requires-python allows and, when the
-classifiers list Python 3 versions, that they list too.
+classifiers list Python 3 versions, that they list too; with neither, :data:`DEFAULT`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from proctor.sandbox import uv_environ
 
 __all__ = ["PythonChoice", "available_pythons", "choose_python"]
 
+DEFAULT = "3.11"
+"""The version chosen without evidence when available (a task environment's default)."""
 _CLASSIFIER = re.compile(r"^Programming Language :: Python :: (3\.\d+)$")
 _MINOR = re.compile(r"^3\.(\d+)")
 
@@ -84,8 +86,9 @@ def choose_python(
             note = f"python {allowed[0]}: no listed classifier version is available; {why[0]}"
             return PythonChoice(allowed[0], note, True)
     if not why:
-        note = f"python {ordered[0]}: no requires-python or classifiers; newest available"
-        return PythonChoice(ordered[0], note, True)
+        pick = DEFAULT if DEFAULT in ordered else ordered[0]
+        note = f"python {pick}: no requires-python or classifiers; proctor's default"
+        return PythonChoice(pick, note, True)
     if allowed:
         return PythonChoice(allowed[0], f"python {allowed[0]}: {'; '.join(why)}", False)
     note = f"python {ordered[0]}: none available fits {'; '.join(why)}; newest available"

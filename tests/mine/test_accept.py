@@ -1,0 +1,116 @@
+"""Accepting an inferred environment: the repository's own tests must run in it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tests.mine.conftest import History, git
+from typer.testing import CliRunner
+
+from proctor.cli.app import app
+from proctor.mine import find_environment
+from proctor.mine.accept import find_test_files, judge_check, sample
+from proctor.settings import Settings
+from proctor.testrun import Status
+
+PYPROJECT = """[build-system]
+requires = ["hatchling", "hatch-vcs"]
+build-backend = "hatchling.build"
+
+[project]
+name = "stamp"
+dynamic = ["version"]
+requires-python = ">=3.9"
+
+[tool.hatch.version]
+source = "vcs"
+
+[tool.hatch.build.hooks.vcs]
+version-file = "src/stamp/_version.py"
+"""
+INIT = "from stamp._version import version as __version__\n\n\ndef double(x):\n    return 2 * x\n"
+TESTS = "import stamp\n\n\ndef test_double():\n    assert stamp.double(2) == 4\n\n\n" + (
+    "def test_version():\n    assert stamp.__version__\n"
+)
+
+
+def _statuses(passed: int, failed: int, skipped: int = 0) -> dict[str, Status]:
+    out = {f"t{i}": Status.PASSED for i in range(passed)}
+    out |= {f"f{i}": Status.FAILED for i in range(failed)}
+    return out | {f"s{i}": Status.SKIPPED for i in range(skipped)}
+
+
+def test_ninety_percent_of_the_tests_that_ran_must_pass() -> None:
+    assert judge_check(_statuses(9, 1, skipped=50), [], 3, 1.0).accepted
+    rejected = judge_check(_statuses(8, 2), [], 3, 1.0)
+    assert not rejected.accepted
+    assert "80%" in str(rejected.reason)
+
+
+def test_tests_that_do_not_collect_reject_the_proposal() -> None:
+    assert "no test ran" in str(judge_check({}, ["tests/test_a.py"], 1, 0.1).reason)
+    broken = judge_check(_statuses(20, 0), ["tests/test_b.py", "tests/test_c.py"], 10, 1.0)
+    assert "could not be loaded" in str(broken.reason)
+    assert judge_check(_statuses(20, 0), ["tests/test_b.py"], 10, 1.0).accepted
+
+
+def test_large_suites_are_sampled_evenly() -> None:
+    files = [f"tests/test_{i:03}.py" for i in range(100)]
+    picked = sample(files, 10)
+    assert len(picked) == 10
+    assert picked[0] == files[0] and picked[-1] == files[90]
+    assert sample(files[:5], 10) == files[:5]
+
+
+def test_test_files_are_found_by_pytest_names_outside_docs(tmp_path: Path) -> None:
+    for rel in ["tests/test_a.py", "pkg/b_test.py", "docs/test_c.py", ".tox/test_d.py", "x.py"]:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("")
+    assert find_test_files(tmp_path) == ["pkg/b_test.py", "tests/test_a.py"]
+
+
+@pytest.fixture
+def stamp_repo(tmp_path: Path) -> History:
+    history = History(tmp_path / "stamp")
+    history.path.mkdir()
+    git(history.path, "init", "-q", "-b", "main")
+    history.commit(
+        "base",
+        "A src-layout package whose version file is generated at build time",
+        {
+            "pyproject.toml": PYPROJECT,
+            ".gitignore": "src/stamp/_version.py\n",
+            "src/stamp/__init__.py": INIT,
+            "tests/test_stamp.py": TESTS,
+        },
+    )
+    return history
+
+
+@pytest.mark.slow
+def test_a_generated_version_file_and_src_layout_are_inferred_and_accepted(
+    stamp_repo: History, mine_settings: Settings
+) -> None:
+    found = find_environment(str(stamp_repo.path), "HEAD", mine_settings)
+    assert found.environment.pythonpath == ["src"]
+    assert found.environment.setup, "the version file must be written before the tests"
+    assert found.check is not None
+    assert found.accepted, found.check.summary()
+    assert found.check.passed == 2
+    assert "hatch" in str(found.environment.note)
+
+
+@pytest.mark.slow
+def test_env_infer_prints_a_repo_config_entry_and_exits_1_when_rejected(
+    stamp_repo: History, mine_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PROCTOR_CACHE_DIR", str(mine_settings.cache_dir))
+    runner = CliRunner()
+    ok = runner.invoke(app, ["env", "infer", str(stamp_repo.path)])
+    assert ok.exit_code == 0, ok.output
+    assert "pythonpath:" in ok.output and "accepted" in ok.output
+    # Given by hand, a wrong layout wins over inference, and the check rejects it.
+    bad = runner.invoke(app, ["env", "infer", str(stamp_repo.path), "--pythonpath", "."])
+    assert bad.exit_code == 1, bad.output
+    assert "rejected" in bad.output
