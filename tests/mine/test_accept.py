@@ -114,3 +114,49 @@ def test_env_infer_prints_a_repo_config_entry_and_exits_1_when_rejected(
     bad = runner.invoke(app, ["env", "infer", str(stamp_repo.path), "--pythonpath", "."])
     assert bad.exit_code == 1, bad.output
     assert "rejected" in bad.output
+
+
+SETUP_PY = """from setuptools import Extension, setup
+
+setup(name="fastsum", ext_modules=[Extension("fastsum._speed", ["fastsum/_speed.c"])])
+"""
+SPEED_C = """#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+static PyObject *add(PyObject *self, PyObject *args) {
+    long a, b;
+    if (!PyArg_ParseTuple(args, "ll", &a, &b)) return NULL;
+    return PyLong_FromLong(a + b);
+}
+
+static PyMethodDef methods[] = {{"add", add, METH_VARARGS, "a + b"}, {NULL, NULL, 0, NULL}};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_speed", NULL, -1, methods};
+PyMODINIT_FUNC PyInit__speed(void) { return PyModule_Create(&module); }
+"""
+
+
+@pytest.mark.slow
+def test_a_compiled_extension_is_built_in_place_inside_the_sandbox(
+    tmp_path: Path, mine_settings: Settings
+) -> None:
+    history = History(tmp_path / "fastsum")
+    history.path.mkdir()
+    git(history.path, "init", "-q", "-b", "main")
+    history.commit(
+        "base",
+        "A package with a C extension",
+        {
+            "pyproject.toml": '[build-system]\nrequires = ["setuptools"]\n'
+            'build-backend = "setuptools.build_meta"\n',
+            "setup.py": SETUP_PY,
+            "fastsum/__init__.py": "from fastsum._speed import add\n",
+            "fastsum/_speed.c": SPEED_C,
+            "tests/test_add.py": "from fastsum import add\n\n\ndef test_add():\n"
+            "    assert add(2, 3) == 5\n",
+        },
+    )
+    found = find_environment(str(history.path), "HEAD", mine_settings)
+    assert any("build_ext" in argv for argv in found.environment.setup)
+    assert found.check is not None
+    assert found.accepted, found.check.summary()
+    assert found.check.passed == 1
