@@ -25,12 +25,15 @@ from proctor.sandbox.registry import (
     register_sandbox,
     sandbox_names,
 )
+from proctor.sandbox.uvtool import ALWAYS_INSTALLED, UNDATED, resolve_pins
 
 __all__ = [
+    "ALWAYS_INSTALLED",
     "BACKENDS",
     "DEFAULT_LIMITS",
     "FULL_ISOLATION",
     "SYSTEM_DIRS",
+    "UNDATED",
     "EnvProvider",
     "ExecResult",
     "Executor",
@@ -52,6 +55,7 @@ __all__ = [
     "open_sandbox",
     "register_env_provider",
     "register_sandbox",
+    "resolve_pins",
     "run_programs",
     "sandbox_names",
     "scrub_env",
