@@ -25,7 +25,7 @@ from uv import find_uv_bin
 
 from proctor.errors import EnvironmentBuildError
 from proctor.sandbox import env_probe
-from proctor.spec import Environment, utc_stamp
+from proctor.spec import Environment, sort_pins, utc_stamp
 
 ALWAYS_INSTALLED = ("pytest", "pytest-timeout")
 """Requirements added to every environment unless its spec already names them."""
@@ -78,7 +78,7 @@ def resolve_pins(env: Environment, label: str, as_of: datetime) -> list[str]:
         argv += [*date_options(as_of), "--no-header", "--no-annotate", "--quiet"]
         out = run_step(label, "lock", argv, uv_environ(), Path(tmp), [], None)
     pins = [ln.strip() for ln in out.splitlines() if ln.strip() and not ln.startswith("#")]
-    return sorted(pins, key=str.lower)
+    return sort_pins(pins)
 
 
 def refuse_options(env: Environment, label: str) -> None:

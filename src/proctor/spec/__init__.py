@@ -25,6 +25,7 @@ from proctor.spec.lock import (
     lock_inputs,
     lock_path,
     read_lock,
+    sort_pins,
     utc_stamp,
 )
 from proctor.spec.models import (
@@ -76,6 +77,7 @@ __all__ = [
     "read_instances",
     "read_lock",
     "select_problems",
+    "sort_pins",
     "task_files",
     "task_id",
     "utc_stamp",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,12 +30,19 @@ LOCK_SCHEMA_VERSION = 1
 LOCK_FILE = "environments.lock"
 """File name of a suite's lock, in the suite's folder."""
 
+_NAME_END = re.compile(r"[\s=<>!~;@\[]")
+
 
 def utc_stamp(when: datetime) -> str:
     """``when`` in UTC as ``YYYY-MM-DDTHH:MM:SSZ`` (a date without a zone is taken as UTC)."""
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def sort_pins(pins: Sequence[str]) -> list[str]:
+    """``pins`` sorted by project name (case-insensitive), then as written."""
+    return sorted(pins, key=lambda p: (_NAME_END.split(p.strip(), maxsplit=1)[0].lower(), p))
 
 
 def lock_inputs(repo: str, python: str, packages: Sequence[str], resolve_date: datetime) -> str:
@@ -124,7 +132,7 @@ def dump_lock(lock: EnvironmentsLock) -> str:
     """YAML text of a lock, tasks sorted by id and each closure sorted."""
     data = lock.model_dump(mode="json")
     data["tasks"] = {
-        tid: {**entry, "resolved": sorted(entry["resolved"], key=str.lower)}
+        tid: {**entry, "resolved": sort_pins(entry["resolved"])}
         for tid, entry in sorted(data["tasks"].items())
     }
     return yaml.safe_dump(data, sort_keys=False, width=100)
