@@ -97,7 +97,9 @@ def lock(ctx: typer.Context, suite: Path | None = SUITE_OPT) -> None:
         if isinstance(result, LockedEnv):
             entries[task.id] = result
             when = utc_stamp(result.exclude_newer)
-            chatter.print(f"{task.id}: [green]{len(result.resolved)} pins[/] as of {when}")
+            chatter.print(
+                f"{task.id}: [green]{len(result.resolved)} pins[/] as of {when}", soft_wrap=True
+            )
             continue
         failed += 1
         console.print(f"{task.id}: [red]{escape(str(result))}[/]", highlight=False)
