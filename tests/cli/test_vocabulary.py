@@ -63,7 +63,7 @@ EVERY_COMMAND = sorted(commands(typer.main.get_group(app)))
 
 
 def test_every_command_is_covered() -> None:
-    assert len(EVERY_COMMAND) == 12, EVERY_COMMAND
+    assert len(EVERY_COMMAND) == 13, EVERY_COMMAND
     assert ("run",) in EVERY_COMMAND and ("tasks", "import-swebench") in EVERY_COMMAND
 
 
@@ -178,7 +178,9 @@ def test_validate_takes_the_suite_as_an_argument(tmp_path: Path, env: None) -> N
     assert "bad.yaml: repo: Field required" in result.stderr  # that suite was read
 
 
-@pytest.mark.parametrize("command", [("validate",), ("tasks", "validate"), ("env", "build")])
+@pytest.mark.parametrize(
+    "command", [("validate",), ("tasks", "validate"), ("env", "build"), ("env", "lock")]
+)
 @pytest.mark.parametrize(
     ("args", "message"),
     [

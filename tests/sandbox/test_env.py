@@ -17,7 +17,7 @@ import pytest
 
 from proctor.errors import EnvironmentBuildError
 from proctor.sandbox import env as env_mod
-from proctor.sandbox import env_probe
+from proctor.sandbox import env_probe, uvtool
 from proctor.sandbox.env import MARKER, PythonEnv, build_env, env_status, with_test_tools
 from proctor.spec.models import Environment
 
@@ -130,7 +130,7 @@ def test_secrets_are_not_passed_to_uv(tmp_path: Path, monkeypatch: pytest.Monkey
     fake_uv = tmp_path / "uv"
     fake_uv.write_text(f'#!/bin/sh\nenv > "{dump}"\necho "error: fake uv says no" >&2\nexit 2\n')
     fake_uv.chmod(0o755)
-    monkeypatch.setattr(env_mod, "find_uv_bin", lambda: str(fake_uv))
+    monkeypatch.setattr(uvtool, "find_uv_bin", lambda: str(fake_uv))
     for name in ("OPENAI_API_KEY", "GITHUB_TOKEN", "AWS_SECRET_ACCESS_KEY", "DB_PASSWORD"):
         monkeypatch.setenv(name, "hunter2")
     monkeypatch.setenv("PROCTOR_HARMLESS", "yes")

@@ -97,10 +97,12 @@ class ToyProvider:
     def __init__(self, envs_dir: Path) -> None:
         self.envs_dir = envs_dir
 
-    def build(self, env: object, repo: str, *, log: Path | None = None) -> object:
+    def build(
+        self, env: object, repo: str, *, as_of: object = None, log: Path | None = None
+    ) -> object:
         return ("built", repo)
 
-    def status(self, env: object, repo: str) -> object:
+    def status(self, env: object, repo: str, *, as_of: object = None) -> object:
         return None
 
 

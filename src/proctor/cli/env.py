@@ -1,4 +1,5 @@
-"""`proctor env build`: build every environment a suite needs, ahead of a run."""
+"""`proctor env build | lock`: build every environment a suite needs ahead of a run, and pin
+each task's dependency closure in the suite's ``environments.lock``."""
 
 from __future__ import annotations
 
@@ -18,8 +19,18 @@ from proctor.cli.common import (
 )
 from proctor.cli.infer import infer
 from proctor.errors import ProctorError
-from proctor.sandbox import build_env
-from proctor.spec import load_suite
+from proctor.files import write_atomic
+from proctor.sandbox import build_env, resolve_pins
+from proctor.spec import (
+    EnvironmentsLock,
+    LockedEnv,
+    Task,
+    dump_lock,
+    load_suite,
+    lock_path,
+    read_lock,
+    utc_stamp,
+)
 
 app = typer.Typer(help="Task environments.", no_args_is_help=True)
 
@@ -27,6 +38,9 @@ app = typer.Typer(help="Task environments.", no_args_is_help=True)
 @app.command("build", context_settings=LEGACY_SUITE)
 def build(ctx: typer.Context, suite: Path | None = SUITE_OPT) -> None:
     """Build (or reuse) one venv per distinct environment of the suite.
+
+    A task locked in the suite's environments.lock gets exactly its pins; any other resolves
+    as published before its date (environment.exclude_newer, else created_at).
 
     Examples:
 
@@ -41,15 +55,73 @@ def build(ctx: typer.Context, suite: Path | None = SUITE_OPT) -> None:
     unique = {t.env_key: t for t in tasks}
     failed = 0
     for key, task in unique.items():
+        how = "locked" if task.environment.lock is not None else "unlocked"
         try:
-            env = build_env(task.environment, task.repo, settings.envs_dir)
-            chatter.print(f"{key} ({task.repo}): [green]ready[/] {escape(str(env.path))}")
+            env = build_env(task.environment, task.repo, settings.envs_dir, as_of=task.resolve_date)
+            chatter.print(f"{key} ({task.repo}, {how}): [green]ready[/] {escape(str(env.path))}")
         except ProctorError as exc:
             failed += 1
             console.print(f"{key} ({task.repo}): [red]{escape(str(exc))}[/]", highlight=False)
     if failed:
         raise fail(f"{failed} of {len(unique)} environment(s) failed to build")
     console.print(f"{len(unique)} environment(s) ready")
+
+
+@app.command("lock", context_settings=LEGACY_SUITE)
+def lock(ctx: typer.Context, suite: Path | None = SUITE_OPT) -> None:
+    """Resolve every task's environment as of its date and pin it in environments.lock.
+
+    The lock lies in the suite's folder (for a task file: the file's folder, whose other
+    entries are kept); `env build`, `run` and `validate` then install exactly its pins.
+
+    Examples:
+
+    \b
+        proctor env lock --suite tasks/core
+    """
+    path = suite_from(suite, ctx)
+    try:
+        tasks = load_suite(path, locked=False)
+        out = lock_path(path)
+        old = read_lock(out).tasks if out.is_file() else {}
+    except ProctorError as exc:
+        raise fail(str(exc)) from None
+    ids = {t.id for t in tasks}
+    # A task file is locked into its folder's lock: the other tasks' entries stay.
+    entries = {tid: e for tid, e in old.items() if path.is_file() and tid not in ids}
+    resolved: dict[str, LockedEnv | ProctorError] = {}
+    failed = 0
+    for task in sorted(tasks, key=lambda t: t.id):
+        if task.lock_inputs not in resolved:
+            resolved[task.lock_inputs] = _resolve(task)
+        result = resolved[task.lock_inputs]
+        if isinstance(result, LockedEnv):
+            entries[task.id] = result
+            when = utc_stamp(result.exclude_newer)
+            chatter.print(
+                f"{task.id}: [green]{len(result.resolved)} pins[/] as of {when}", soft_wrap=True
+            )
+            continue
+        failed += 1
+        console.print(f"{task.id}: [red]{escape(str(result))}[/]", highlight=False)
+        if task.id in old and old[task.id].inputs == task.lock_inputs:
+            entries[task.id] = old[task.id]  # still valid: keep it rather than drop it
+    write_atomic(out, dump_lock(EnvironmentsLock(tasks=entries)))
+    if failed:
+        raise fail(f"{failed} of {len(tasks)} task(s) could not be locked; the rest are in {out}")
+    console.print(f"{len(tasks)} task(s) locked in {out}")
+
+
+def _resolve(task: Task) -> LockedEnv | ProctorError:
+    """The task's locked environment, or the error that kept it from resolving."""
+    env = task.environment
+    try:
+        pins = resolve_pins(env, task.id, task.resolve_date)
+    except ProctorError as exc:
+        return exc
+    return LockedEnv(
+        inputs=task.lock_inputs, python=env.python, exclude_newer=task.resolve_date, resolved=pins
+    )
 
 
 app.command("infer")(infer)

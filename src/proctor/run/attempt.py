@@ -114,7 +114,13 @@ def run_attempt(attempt: AttemptInput, ctx: AttemptContext, attempt_dir: Path) -
 def _attempt(task: Task, ctx: AttemptContext, adir: Path, clock: _Clock, found: _Found) -> _End:
     t = clock.start
     source = ctx.references.source(task.id)
-    env = build_env(task.environment, task.repo, ctx.settings.envs_dir, log=adir / "env.log")
+    env = build_env(
+        task.environment,
+        task.repo,
+        ctx.settings.envs_dir,
+        as_of=task.resolve_date,
+        log=adir / "env.log",
+    )
     t = clock.lap("environment", t)
     found.model = model_phase(task, ctx, adir, source, env)
     t = clock.lap("model", t)

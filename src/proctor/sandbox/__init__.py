@@ -12,7 +12,7 @@ from proctor.sandbox.backends import (
 )
 from proctor.sandbox.base import ExecResult, Limits, Mounts, Sandbox
 from proctor.sandbox.cgroup import PidsCgroup
-from proctor.sandbox.env import PythonEnv, build_env, env_status, uv_environ, with_test_tools
+from proctor.sandbox.env import PythonEnv, build_env, env_status, with_test_tools
 from proctor.sandbox.local import LocalSandbox, scrub_env
 from proctor.sandbox.pool import DEFAULT_LIMITS, Executor, Job, ProgramResult, run_programs
 from proctor.sandbox.registry import (
@@ -25,12 +25,15 @@ from proctor.sandbox.registry import (
     register_sandbox,
     sandbox_names,
 )
+from proctor.sandbox.uvtool import ALWAYS_INSTALLED, UNDATED, resolve_pins, uv_environ
 
 __all__ = [
+    "ALWAYS_INSTALLED",
     "BACKENDS",
     "DEFAULT_LIMITS",
     "FULL_ISOLATION",
     "SYSTEM_DIRS",
+    "UNDATED",
     "EnvProvider",
     "ExecResult",
     "Executor",
@@ -52,6 +55,7 @@ __all__ = [
     "open_sandbox",
     "register_env_provider",
     "register_sandbox",
+    "resolve_pins",
     "run_programs",
     "sandbox_names",
     "scrub_env",

@@ -13,6 +13,15 @@ byte-compiles what test runs load (``env_probe.py``: the runner, the spec's pack
 dependencies); anything else is compiled in memory if a test ever imports it. Builds run
 outside the sandbox, since they need the package index; the interpreter is never downloaded
 (``--python-preference only-system``).
+
+What gets installed depends on whether the suite is locked. A suite folder may hold
+``environments.lock`` (written only by ``proctor env lock``; see :mod:`proctor.spec.lock`):
+each task's full closure, pinned. A locked environment installs exactly those pins with
+``--no-deps`` (no resolution at all) and is keyed by them, so the same suite builds the same
+venv on any day. An unlocked one resolves its requirements as published before ``as_of``
+(``--exclude-newer``; callers with a task pass :attr:`Task.resolve_date`, mining and synthesis
+build as of now), except proctor's test tools (:data:`proctor.sandbox.uvtool.UNDATED`). An
+unlocked key does not include the date, so a venv built earlier under the same key is reused.
 """
 
 from __future__ import annotations
@@ -24,32 +33,31 @@ import re
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from uv import find_uv_bin
-
 from proctor.errors import EnvironmentBuildError
 from proctor.sandbox import env_probe
-from proctor.spec import Environment
+from proctor.sandbox.uvtool import (
+    date_options,
+    refuse_options,
+    run_step,
+    uv_bin,
+    uv_environ,
+    with_test_tools,
+)
+from proctor.spec import Environment, utc_stamp
+
+__all__ = ["MARKER", "PythonEnv", "build_env", "env_status", "with_test_tools"]
 
 MARKER = "proctor-env.json"
 """File written into a venv once it is complete; a venv without it is never used."""
 
-ALWAYS_INSTALLED = ("pytest", "pytest-timeout")
-"""Requirements added to every environment unless its spec already names them."""
-
 _SYSTEM_ROOTS = tuple(Path(p) for p in ("/usr", "/lib", "/lib64", "/etc", "/bin", "/sbin"))
-_SECRET = re.compile(r"KEY|TOKEN|SECRET|PASSWORD", re.IGNORECASE)
-# Variables that would make uv pick or run an interpreter other than the one asked for.
-_UNSET_FOR_UV = ("VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONHOME", "PYTHONPATH", "PYTHONSTARTUP")
-_DECORATION = " \t\u00d7\u2502\u2570\u2500\u25b6"  # uv's fancy-report box drawing
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-_TIMEOUT_S = {"uv version": 60.0, "venv": 300.0, "install": 1800.0, "check": 120.0}
 # Run by the new venv's interpreter: byte-compiles what test runs load, proves pytest
 # imports, and says where the base lives (see its docstring).
 _PROBE = Path(env_probe.__file__)
@@ -112,23 +120,40 @@ class PythonEnv:
         return env
 
 
-def env_status(env: Environment, repo: str, envs_dir: Path) -> PythonEnv | None:
-    """The environment's venv if it is completely built, else None; changes nothing."""
+def env_status(
+    env: Environment, repo: str, envs_dir: Path, *, as_of: datetime | None = None
+) -> PythonEnv | None:
+    """The environment's venv if it is completely built, else None; changes nothing.
+
+    ``as_of`` is taken for symmetry with :func:`build_env`; the key does not depend on it.
+    """
+    del as_of
     key = env.key(repo)
     return _load(envs_dir.expanduser().resolve() / key, key)
 
 
-def build_env(env: Environment, repo: str, envs_dir: Path, *, log: Path | None = None) -> PythonEnv:
+def build_env(
+    env: Environment,
+    repo: str,
+    envs_dir: Path,
+    *,
+    as_of: datetime | None = None,
+    log: Path | None = None,
+) -> PythonEnv:
     """Build (or reuse) the venv for ``env`` at ``envs_dir/<key>``.
 
     Installs ``env.packages`` plus pytest and pytest-timeout (unless named already) with uv,
-    into an interpreter found on this machine (never downloaded). Safe to call from several
-    processes at once: one builds, the others wait and reuse its venv.
+    into an interpreter found on this machine (never downloaded); a locked ``env``
+    (:attr:`Environment.lock`) installs exactly its pins instead, without resolving. Safe to
+    call from several processes at once: one builds, the others wait and reuse its venv.
 
     Args:
         env: the task's environment spec.
         repo: the task's repository (part of the key).
         envs_dir: folder holding one venv per key (``Settings.envs_dir``).
+        as_of: resolve an unlocked ``env`` as published before this date (the task's
+            :attr:`~proctor.spec.Task.resolve_date`); None resolves as of now. Ignored when
+            locked.
         log: file to append every build command and its full output to; untouched when the
             venv is reused.
 
@@ -145,11 +170,7 @@ def build_env(env: Environment, repo: str, envs_dir: Path, *, log: Path | None =
     envs_dir = envs_dir.expanduser().resolve()
     key = env.key(repo)
     venv = envs_dir / key
-    for package in env.packages:
-        if package.lstrip().startswith("-"):  # would be read by uv as an option
-            raise EnvironmentBuildError(
-                f"environment {key}: package {package!r} is an option, not a requirement"
-            )
+    refuse_options(env, key)
     ready = _load(venv, key)
     if ready is not None:
         return ready
@@ -158,24 +179,26 @@ def build_env(env: Environment, repo: str, envs_dir: Path, *, log: Path | None =
         ready = _load(venv, key)
         if ready is not None:
             return ready
-        _build(env, repo, key, venv, log)
+        _build(env, repo, key, venv, as_of, log)
     built = _load(venv, key)
     if built is None:  # the marker was just written; only a concurrent deletion gets here
         raise EnvironmentBuildError(f"environment {key}: built venv vanished from {venv}")
     return built
 
 
-def _build(env: Environment, repo: str, key: str, venv: Path, log: Path | None) -> None:
+def _build(
+    env: Environment, repo: str, key: str, venv: Path, as_of: datetime | None, log: Path | None
+) -> None:
     """Build the venv in place and write its marker last; remove it again on any failure."""
     transcript: list[str] = []
     started = time.monotonic()
     shutil.rmtree(venv, ignore_errors=True)  # a half-built venv from a crashed build
     try:
-        uv = _uv_bin(key)
+        uv = uv_bin(key)
         environ = uv_environ()
 
         def run(step: str, argv: list[str]) -> str:
-            return _run(key, step, argv, environ, venv.parent, transcript, log)
+            return run_step(key, step, argv, environ, venv.parent, transcript, log)
 
         uv_version = run("uv version", [uv, "--version"]).strip()
         run(
@@ -184,7 +207,7 @@ def _build(env: Environment, repo: str, key: str, venv: Path, log: Path | None) 
         )
         python = venv / "bin" / "python"
         packages = with_test_tools(env.packages)
-        run("install", [uv, "pip", "install", "--python", str(python), *packages])
+        run("install", [uv, "pip", "install", "--python", str(python), *_install_args(env, as_of)])
         probe = _report(key, run("check", [str(python), "-I", str(_PROBE), *packages]))
         extra = _extra_paths(venv, python, [Path(p) for p in probe["prefixes"]])
         _write_marker(
@@ -192,6 +215,9 @@ def _build(env: Environment, repo: str, key: str, venv: Path, log: Path | None) 
             {
                 "key": key,
                 "spec": {"repo": repo, "python": env.python, "packages": list(env.packages)},
+                "locked": env.lock is not None,
+                "resolved": list(env.lock.resolved) if env.lock is not None else None,
+                "exclude_newer": _date_used(env, as_of),
                 "python_version": probe["version"],
                 "compiled_files": probe["compiled"],
                 "uv_version": uv_version,
@@ -210,6 +236,20 @@ def _build(env: Environment, repo: str, key: str, venv: Path, log: Path | None) 
                 fh.write("".join(transcript))
 
 
+def _install_args(env: Environment, as_of: datetime | None) -> list[str]:
+    """What ``uv pip install`` gets: the lock's pins as they are, or requirements to resolve."""
+    if env.lock is not None:
+        return ["--no-deps", *env.lock.resolved]
+    dated = date_options(as_of) if as_of is not None else []
+    return [*dated, *with_test_tools(env.packages)]
+
+
+def _date_used(env: Environment, as_of: datetime | None) -> str | None:
+    """The resolve date the venv's closure comes from (None: as of the build)."""
+    when = env.lock.exclude_newer if env.lock is not None else as_of
+    return utc_stamp(when) if when is not None else None
+
+
 def _report(key: str, stdout: str) -> dict[str, Any]:
     """The JSON object on the probe's last line of output."""
     lines = stdout.strip().splitlines()
@@ -220,93 +260,6 @@ def _report(key: str, stdout: str) -> dict[str, Any]:
     if not isinstance(report, dict) or not {"version", "prefixes", "compiled"} <= set(report):
         raise EnvironmentBuildError(f"environment {key}: step 'check' printed no report")
     return report
-
-
-def with_test_tools(packages: Sequence[str]) -> list[str]:
-    """``packages`` plus those of :data:`ALWAYS_INSTALLED` it does not name (any specifier)."""
-    named = {_req_name(p) for p in packages}
-    return [*packages, *(t for t in ALWAYS_INSTALLED if _req_name(t) not in named)]
-
-
-def _req_name(requirement: str) -> str:
-    """The normalised project name of a requirement string ('' for URLs and paths)."""
-    parsed = env_probe.parse(requirement)
-    return parsed[0] if parsed else ""
-
-
-def _run(
-    key: str,
-    step: str,
-    argv: list[str],
-    environ: Mapping[str, str],
-    cwd: Path,
-    transcript: list[str],
-    log: Path | None,
-) -> str:
-    """Run one build step, record it, and return its stdout; raise on failure."""
-    timeout = _TIMEOUT_S[step]
-    transcript.append(f"$ {' '.join(argv)}\n")
-    try:
-        proc = subprocess.run(
-            argv, cwd=cwd, env=dict(environ), capture_output=True, text=True, timeout=timeout
-        )
-    except subprocess.TimeoutExpired:
-        transcript.append(f"[timed out after {timeout:g}s]\n")
-        detail = f"timed out after {timeout:g}s"
-    except OSError as exc:
-        transcript.append(f"[could not start: {exc}]\n")
-        detail = f"could not start {argv[0]}: {exc.strerror or exc}"
-    else:
-        transcript.append(f"{proc.stdout}{proc.stderr}[exit {proc.returncode}]\n")
-        if proc.returncode == 0:
-            return proc.stdout
-        detail = _last_error(proc.stderr or proc.stdout) or f"exit status {proc.returncode}"
-    where = f" (log: {log})" if log is not None else ""
-    raise EnvironmentBuildError(f"environment {key}: step '{step}' failed: {detail}{where}")
-
-
-def _last_error(output: str) -> str:
-    """uv's last meaningful error line, joined with its deepest cause, on one line."""
-    lines = [_ANSI.sub("", ln).strip(_DECORATION) for ln in output.splitlines()]
-    lines = [ln for ln in lines if ln and not ln.startswith("hint:") and set(ln) != {"^"}]
-    errors = [i for i, ln in enumerate(lines) if ln.startswith("error:")]
-    if not errors:
-        return lines[-1] if lines else ""
-    first = errors[-1]
-    message = lines[first].removeprefix("error:").strip()
-    causes = [ln for ln in lines[first + 1 :] if ln.startswith("cause:")]
-    if causes:
-        message = f"{message}: {causes[-1].removeprefix('cause:').strip()}"
-    return message
-
-
-def _uv_bin(key: str) -> str:
-    """uv's executable: the one shipped with the ``uv`` package, else the one on PATH."""
-    try:
-        return str(find_uv_bin())
-    except FileNotFoundError:
-        found = shutil.which("uv")
-        if found is None:
-            raise EnvironmentBuildError(
-                f"environment {key}: step 'uv' failed: uv not found"
-            ) from None
-        return found
-
-
-def uv_environ() -> dict[str, str]:
-    """The caller's environment minus secrets, told never to download an interpreter.
-
-    pyenv's Python 3 folders are appended to PATH so its interpreters are found even where
-    pyenv is not on PATH (Python 2 ones would make uv's search fail).
-    """
-    environ = {
-        k: v for k, v in os.environ.items() if not _SECRET.search(k) and k not in _UNSET_FOR_UV
-    }
-    pyenv = Path(environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
-    extra = sorted(str(p / "bin") for p in pyenv.glob("3.*") if (p / "bin").is_dir())
-    environ["PATH"] = os.pathsep.join([p for p in [environ.get("PATH", "")] if p] + extra)
-    environ.update(UV_PYTHON_DOWNLOADS="never", UV_NO_PROGRESS="1", NO_COLOR="1")
-    return environ
 
 
 def _load(venv: Path, key: str) -> PythonEnv | None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol, cast
 
@@ -71,15 +72,26 @@ class EnvProvider(Protocol):
 
     name: str
 
-    def build(self, env: Environment, repo: str, *, log: Path | None = None) -> PythonEnv:
+    def build(
+        self,
+        env: Environment,
+        repo: str,
+        *,
+        as_of: datetime | None = None,
+        log: Path | None = None,
+    ) -> PythonEnv:
         """Build the environment (or reuse the one with the same content hash).
+
+        ``as_of`` resolves an unlocked ``env`` as published before that date (None: now).
 
         Raises:
             EnvironmentBuildError: it cannot be built; one line naming the key and the step.
         """
         ...
 
-    def status(self, env: Environment, repo: str) -> PythonEnv | None:
+    def status(
+        self, env: Environment, repo: str, *, as_of: datetime | None = None
+    ) -> PythonEnv | None:
         """The environment if it is completely built, else None; changes nothing."""
         ...
 
@@ -92,13 +104,22 @@ class VenvProvider:
     def __init__(self, envs_dir: Path) -> None:
         self.envs_dir = envs_dir
 
-    def build(self, env: Environment, repo: str, *, log: Path | None = None) -> PythonEnv:
+    def build(
+        self,
+        env: Environment,
+        repo: str,
+        *,
+        as_of: datetime | None = None,
+        log: Path | None = None,
+    ) -> PythonEnv:
         """See :meth:`EnvProvider.build`."""
-        return build_env(env, repo, self.envs_dir, log=log)
+        return build_env(env, repo, self.envs_dir, as_of=as_of, log=log)
 
-    def status(self, env: Environment, repo: str) -> PythonEnv | None:
+    def status(
+        self, env: Environment, repo: str, *, as_of: datetime | None = None
+    ) -> PythonEnv | None:
         """See :meth:`EnvProvider.status`."""
-        return env_status(env, repo, self.envs_dir)
+        return env_status(env, repo, self.envs_dir, as_of=as_of)
 
 
 EnvProviderFactory = Callable[[Path], EnvProvider]

@@ -9,6 +9,7 @@ import yaml
 from pydantic import ValidationError
 
 from proctor.errors import SpecError
+from proctor.spec.lock import EnvironmentsLock, lock_path, read_lock
 from proctor.spec.models import Task
 
 
@@ -70,11 +71,17 @@ def iter_suite(path: Path) -> Iterator[tuple[Path, Task | SpecError]]:
             yield file, exc
 
 
-def load_suite(path: Path) -> list[Task]:
+def load_suite(path: Path, *, locked: bool = True) -> list[Task]:
     """All tasks under ``path``; the first malformed file raises.
 
+    With ``locked`` (the default), the suite's ``environments.lock`` (in the folder ``path``
+    names, or the folder of the single file) is read when there is one, and each task's entry
+    is attached to its environment (:attr:`Environment.lock`); tasks without an entry stay
+    unlocked, entries for tasks not in the suite are ignored.
+
     Raises:
-        SpecError: a file is malformed, or two files share a task id.
+        SpecError: a file is malformed, two files share a task id, or the lock is malformed or
+            has an entry whose inputs no longer match its task (stale).
     """
     tasks: list[Task] = []
     seen: dict[str, Path] = {}
@@ -85,7 +92,33 @@ def load_suite(path: Path) -> list[Task]:
             raise SpecError(str(file), "id", f"{result.id!r} is also used by {seen[result.id]}")
         seen[result.id] = file
         tasks.append(result)
+    lock_file = lock_path(path)
+    if locked and lock_file.is_file():
+        return attach_lock(tasks, read_lock(lock_file), lock_file, path)
     return tasks
+
+
+def attach_lock(
+    tasks: list[Task], lock: EnvironmentsLock, lock_file: Path, suite: Path
+) -> list[Task]:
+    """``tasks``, each with its entry of ``lock`` attached to its environment.
+
+    Raises:
+        SpecError: naming ``lock_file`` and the task whose entry is stale.
+    """
+    out: list[Task] = []
+    for task in tasks:
+        entry = lock.tasks.get(task.id)
+        if entry is None:
+            out.append(task)
+            continue
+        if entry.inputs != task.lock_inputs:
+            raise SpecError(
+                str(lock_file), task.id, f"stale: run `proctor env lock --suite {suite}`"
+            )
+        env = task.environment.model_copy(update={"lock": entry})
+        out.append(task.model_copy(update={"environment": env}))
+    return out
 
 
 def dump_task(task: Task) -> str:

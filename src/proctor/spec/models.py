@@ -1,7 +1,8 @@
 """Task specs: frozen pydantic models, one task per YAML file.
 
 A spec is immutable and content-hashed: :meth:`Environment.key` is the cache key of the
-Python environment it builds, shared by every task with the same repository and settings.
+Python environment it builds, shared by every task with the same repository and settings (or,
+once the suite's lock is attached, the same pinned closure).
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
+from proctor.spec.lock import LockedEnv, lock_inputs
 from proctor.spec.versions import Migration, check_schema_version, migrate_record
 
 SCHEMA_VERSION = 1
@@ -125,6 +128,17 @@ class Environment(_Frozen):
     env: dict[str, str] = Field(
         default_factory=dict, description="Extra environment variables for setup and tests."
     )
+    exclude_newer: datetime | None = Field(
+        None,
+        description="Resolve dependencies as published before this date; default: the task's "
+        "created_at.",
+    )
+    lock: SkipJsonSchema[LockedEnv | None] = Field(
+        None,
+        exclude=True,
+        description="The pinned closure from the suite's environments.lock, attached by "
+        "load_suite; never part of a task file.",
+    )
     note: str | None = Field(
         None,
         description="How this environment was found: what inference read and what it had to "
@@ -143,6 +157,14 @@ class Environment(_Frozen):
 
     @model_validator(mode="before")
     @classmethod
+    def _no_lock_in_files(cls, data: Any) -> Any:
+        """A lock comes from the suite's lock file (attached after validation), never a spec."""
+        if isinstance(data, dict) and data.get("lock") is not None:
+            raise ValueError("'lock' is set from the suite's environments.lock, not in a task")
+        return data
+
+    @model_validator(mode="before")
+    @classmethod
     def _runner_command(cls, data: Any) -> Any:
         """Another runner's tests are not started with pytest's default command."""
         if isinstance(data, dict) and data.get("runner", "pytest") != "pytest":
@@ -150,11 +172,17 @@ class Environment(_Frozen):
         return data
 
     def key(self, repo: str) -> str:
-        """Content hash of everything that shapes the venv (its cache key)."""
-        payload = json.dumps(
-            {"repo": repo, "python": self.python, "packages": sorted(self.packages)},
-            sort_keys=True,
-        )
+        """Content hash of everything that shapes the venv (its cache key).
+
+        Unlocked: repository, Python and the sorted packages. Locked: repository, Python and the
+        sorted pins, so tasks with the same closure share a venv and a new lock a new one.
+        """
+        shape: dict[str, object] = {"repo": repo, "python": self.python}
+        if self.lock is None:
+            shape["packages"] = sorted(self.packages)
+        else:
+            shape["resolved"] = sorted(self.lock.resolved)
+        payload = json.dumps(shape, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
@@ -239,6 +267,18 @@ class Task(_Frozen):
     def env_key(self) -> str:
         """Cache key of this task's environment."""
         return self.environment.key(self.repo)
+
+    @property
+    def resolve_date(self) -> datetime:
+        """Dependencies resolve as published before this: environment.exclude_newer or
+        created_at."""
+        return self.environment.exclude_newer or self.created_at
+
+    @property
+    def lock_inputs(self) -> str:
+        """Hash of what this task's resolution depends on (see :func:`lock_inputs`)."""
+        env = self.environment
+        return lock_inputs(self.repo, env.python, env.packages, self.resolve_date)
 
     @property
     def test_ids(self) -> list[str]:
