@@ -11,6 +11,7 @@ from rich.markup import escape
 from proctor.cli.common import (
     LEGACY_SUITE,
     SUITE_OPT,
+    Command,
     chatter,
     console,
     fail,
@@ -124,4 +125,4 @@ def _resolve(task: Task) -> LockedEnv | ProctorError:
     )
 
 
-app.command("infer")(infer)
+app.command("infer", cls=Command)(infer)

@@ -42,7 +42,7 @@ def infer(
         MAX_FILES, "--max-files", metavar="N", min=1, help="Most test files the check runs."
     ),
     out: Path | None = typer.Option(
-        None, "--out", metavar="FILE", help="Also write the YAML to FILE."
+        None, "--write", metavar="FILE", help="Also write the YAML to FILE."
     ),
     repos_dir: Path | None = REPOS_OPT,
     sandbox: str | None = SANDBOX_OPT,
@@ -59,7 +59,7 @@ def infer(
 
     \b
         proctor env infer https://github.com/pytest-dev/iniconfig
-        proctor env infer ../myrepo --commit v1.2.0 --out repos.yaml
+        proctor env infer ../myrepo --commit v1.2.0 --write repos.yaml
     """
     given: dict[str, object] = {}
     try:
