@@ -91,6 +91,7 @@ def test_the_public_api_is_pinned() -> None:
         "mine",
         "parse_log",
         "reasons_table",
+        "rebuild_derived",
         "remove_body",
         "repo_name",
         "screen",

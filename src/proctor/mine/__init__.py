@@ -5,6 +5,7 @@ fix in the sandbox, and writes the survivors as task specs with a report of ever
 """
 
 from proctor.mine.candidates import Commit, FileChange, Screened, parse_log, screen
+from proctor.mine.derive import rebuild_derived
 from proctor.mine.describe import Describe, chat_describer, clean_message, find_leak
 from proctor.mine.functions import FunctionInfo, find_functions, isolated_prompt, remove_body
 from proctor.mine.ledger import REPORT_NAME, MineEntry, ReportLog, reasons_table, verified_table
@@ -36,6 +37,7 @@ __all__ = [
     "mine",
     "parse_log",
     "reasons_table",
+    "rebuild_derived",
     "remove_body",
     "repo_name",
     "screen",

@@ -1,5 +1,13 @@
 """Task specs: models, loading and validation."""
 
+from proctor.spec.derived import (
+    DERIVED_NAME,
+    DerivedFunction,
+    DerivedRepo,
+    dump_derived,
+    load_derived,
+    load_suite_derived,
+)
 from proctor.spec.humaneval import (
     HumanEvalProblem,
     check_program,
@@ -23,8 +31,11 @@ from proctor.spec.swebench import convert_instance, load_repo_config, read_insta
 from proctor.spec.versions import NEWER_SCHEMA, Migration, check_schema_version, migrate_record
 
 __all__ = [
+    "DERIVED_NAME",
     "NEWER_SCHEMA",
     "SCHEMA_VERSION",
+    "DerivedFunction",
+    "DerivedRepo",
     "Environment",
     "HiddenTests",
     "HumanEvalProblem",
@@ -37,11 +48,14 @@ __all__ = [
     "check_schema_version",
     "convert_instance",
     "data_file",
+    "dump_derived",
     "dump_task",
     "iter_suite",
+    "load_derived",
     "load_problems",
     "load_repo_config",
     "load_suite",
+    "load_suite_derived",
     "load_task",
     "migrate_record",
     "parse_task",
