@@ -27,7 +27,8 @@ from proctor.spec.models import (
     python_version,
     task_id,
 )
-from proctor.spec.swebench import convert_instance, load_repo_config, read_instances
+from proctor.spec.repoconfig import RepoConfig, load_repo_config, parse_repo_config, repo_key
+from proctor.spec.swebench import convert_instance, environment_fields, read_instances
 from proctor.spec.versions import NEWER_SCHEMA, Migration, check_schema_version, migrate_record
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "LintSettings",
     "Migration",
     "Reference",
+    "RepoConfig",
     "Task",
     "check_program",
     "check_schema_version",
@@ -50,6 +52,7 @@ __all__ = [
     "data_file",
     "dump_derived",
     "dump_task",
+    "environment_fields",
     "iter_suite",
     "load_derived",
     "load_problems",
@@ -58,9 +61,11 @@ __all__ = [
     "load_suite_derived",
     "load_task",
     "migrate_record",
+    "parse_repo_config",
     "parse_task",
     "python_version",
     "read_instances",
+    "repo_key",
     "select_problems",
     "task_files",
     "task_id",
