@@ -176,9 +176,10 @@ def synthesize(config: SynthConfig, *, log: Callable[[str], None] = lambda _: No
     """
     source = ensure_source(config.repo, config.repos_dir)
     sha = resolve_commit(source, config.commit)
-    recorded = recorded_functions(config.out, _task_repo(config.repo), config.repo, sha)
-    derived = repo_location(_task_repo(config.repo), config.repos_dir)
-    env = build_env(config.environment, str(derived), config.envs_dir)
+    task_repo = _task_repo(config.repo)
+    recorded = recorded_functions(config.out, task_repo, config.repo, sha)
+    derived = repo_location(task_repo, config.repos_dir)
+    env = build_env(config.environment, task_repo, config.envs_dir)  # the tasks' env key
     report = SynthReport(derived_repo=derived)
     created_at = commit_date(source, sha)
     init_derived(derived, source, sha)
@@ -213,7 +214,7 @@ def synthesize(config: SynthConfig, *, log: Callable[[str], None] = lambda _: No
                 log(f"wrote {written[0]}-repo / -iso ({written[1]} fail-to-pass)")
     if recorded:
         record = DerivedRepo(
-            path=_task_repo(config.repo),
+            path=task_repo,
             source=config.repo,
             commit=sha,
             functions=sorted(recorded.values(), key=lambda f: f.stem),
