@@ -76,3 +76,37 @@ def test_import_swebench_bad_input_is_one_line(tmp_path: Path) -> None:
     res = runner.invoke(app, ["tasks", "import-swebench", str(src), "--out", str(tmp_path / "o")])
     assert res.exit_code == 1
     assert "in.jsonl:1: repo: missing" in res.output
+
+
+def test_schema_of_the_repo_config() -> None:
+    res = runner.invoke(app, ["tasks", "schema", "--repo-config"])
+    assert res.exit_code == 0, res.output
+    schema = json.loads(res.output)
+    assert schema["title"] == "RepoConfig"
+    assert schema["additionalProperties"] == {"$ref": "#/$defs/Environment"}
+
+
+def test_import_swebench_with_a_url_keyed_repo_config(tmp_path: Path) -> None:
+    inst = {
+        "instance_id": "octo__widgets-1",
+        "repo": "octo/widgets",
+        "base_commit": "a" * 40,
+        "patch": "diff --git a/w.py b/w.py\n",
+        "test_patch": "diff --git a/t/test_w.py b/t/test_w.py\n",
+        "FAIL_TO_PASS": '["t/test_w.py::test_x"]',
+        "problem_statement": "Widgets break.",
+    }
+    src = tmp_path / "in.json"
+    src.write_text(json.dumps([inst]))
+    cfg = tmp_path / "repos.yaml"
+    cfg.write_text("https://github.com/octo/widgets/:\n  pythonpath: [src]\n")
+    args = ["tasks", "import-swebench", str(src), "--out", str(tmp_path / "o")]
+    res = runner.invoke(app, [*args, "--repo-config", str(cfg)])
+    assert res.exit_code == 0, res.output
+    (task,) = load_suite(tmp_path / "o")
+    assert task.environment.pythonpath == ["src"]
+
+    cfg.write_text("octo/widgets:\n  pyhton: '3.10'\n")
+    res = runner.invoke(app, [*args, "--repo-config", str(cfg)], env={"COLUMNS": "300"})
+    assert res.exit_code == 1
+    assert f"error: {cfg}: octo/widgets: pyhton: unknown environment field" in res.output

@@ -103,6 +103,7 @@ def test_the_public_api_is_pinned() -> None:
         "parse_log",
         "propose_environment",
         "reasons_table",
+        "rebuild_derived",
         "remove_body",
         "repo_name",
         "screen",

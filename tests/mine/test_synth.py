@@ -9,8 +9,9 @@ import pytest
 import yaml
 from tests.conftest import TEST_SANDBOX, git
 
+from proctor.mine import rebuild_derived
 from proctor.mine.synth import SynthConfig, dump_with, synthesize
-from proctor.spec import Task, load_task, parse_task
+from proctor.spec import Task, load_derived, load_task, parse_task
 
 TEXTUTIL = '''"""Small text helpers."""
 
@@ -122,7 +123,7 @@ def test_synthesizes_verified_pairs(tmp_path: Path, envs_dir: Path) -> None:
     assert [label for label, _ in report.skipped] == ["tinylib/textutil.py::describe"]
     assert "no covering test fails" in report.skipped[0][1]
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        f"{s}-{kind}.yaml" for s in stems for kind in ("iso", "repo")
+        ["derived.yaml", *(f"{s}-{kind}.yaml" for s in stems for kind in ("iso", "repo"))]
     )
 
     repo_task = load_task(out / "tiny-tinylib.textutil.slugify-repo.yaml")
@@ -146,8 +147,24 @@ def test_synthesizes_verified_pairs(tmp_path: Path, envs_dir: Path) -> None:
     assert "tests/test_textutil.py::test_unrelated" in hidden.pass_to_pass
     assert hidden.files == ["tests/test_textutil.py"]
 
-    derived = Path(repo_task.repo)
-    assert derived == tmp_path / "repos" / "synth" / "tiny.git"
+    assert repo_task.repo == "repos/synth/tiny.git"  # in the cache, wherever it is
+    derived = tmp_path / "repos" / "synth" / "tiny.git"
+    record = load_derived(out / "derived.yaml")
+    assert (record.path, record.source, record.commit) == (
+        repo_task.repo,
+        str(tmp_path / "tiny"),
+        sha,
+    )
+    assert [(f.qualname, f.stem) for f in record.functions] == [
+        ("Stack.pop_or", "tiny-tinylib.textutil.Stack.pop_or"),
+        ("slugify", "tiny-tinylib.textutil.slugify"),
+    ]
+    rebuilt = tmp_path / "rebuilt.git"
+    pairs = rebuild_derived(record, tmp_path / "tiny", rebuilt)
+    assert pairs["tiny-tinylib.textutil.slugify"] == (
+        repo_task.base_commit,
+        repo_task.reference.commit,
+    )
     base = show(derived, f"{repo_task.base_commit}:tinylib/textutil.py")
     assert '    """Lower-case ``text`` and join its words with dashes."""\n' in base
     assert "    raise NotImplementedError\n\n\ndef describe" in base

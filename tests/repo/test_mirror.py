@@ -14,11 +14,13 @@ import proctor.repo
 from proctor.errors import RepoError
 from proctor.repo import mirror
 from proctor.repo.mirror import (
+    cache_repo,
     clone_mirror,
     ensure_source,
     github_slug,
     has_commit,
     mirror_path,
+    repo_location,
     resolve_commit,
 )
 
@@ -224,6 +226,7 @@ def test_public_api() -> None:
     assert sorted(proctor.repo.__all__) == [
         "apply_patch",
         "base_commit",
+        "cache_repo",
         "changed_paths",
         "clone_mirror",
         "diff_commits",
@@ -232,10 +235,12 @@ def test_public_api() -> None:
         "git_dir_args",
         "github_slug",
         "has_commit",
+        "is_remote",
         "is_test_path",
         "mirror_path",
         "read_base_file",
         "reference_patches",
+        "repo_location",
         "resolve_commit",
         "restore_paths",
         "run_git",
@@ -244,3 +249,21 @@ def test_public_api() -> None:
         "touched_paths",
     ]
     assert all(callable(getattr(proctor.repo, name)) for name in proctor.repo.__all__)
+
+
+def test_a_repos_path_lives_in_the_cache_wherever_it_is(tmp_path: Path) -> None:
+    cache = tmp_path / "elsewhere"
+    assert repo_location("repos/synth/x.git", cache) == cache / "synth" / "x.git"
+    assert repo_location(cache_repo("synth", "x.git"), cache) == cache / "synth" / "x.git"
+    assert repo_location("other/x.git", cache) == Path("other/x.git")
+    assert repo_location(str(tmp_path / "repos" / "x"), cache) == tmp_path / "repos" / "x"
+    github = repo_location("https://github.com/acme/widget", cache)
+    assert github == cache / "acme" / "widget.git"
+
+
+def test_a_repos_path_is_read_from_the_cache(upstream: Upstream, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    git(tmp_path, "clone", "-q", "--bare", str(upstream.path), str(cache / "synth" / "u.git"))
+    assert ensure_source("repos/synth/u.git", cache) == (cache / "synth" / "u.git").resolve()
+    with pytest.raises(RepoError, match=r"^repos/synth/gone.git: not in the cache .*repos fetch"):
+        ensure_source("repos/synth/gone.git", cache)

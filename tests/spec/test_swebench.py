@@ -4,7 +4,13 @@ from pathlib import Path
 import pytest
 
 from proctor.errors import SpecError
-from proctor.spec.swebench import convert_instance, load_repo_config, read_instances
+from proctor.spec import (
+    RepoConfig,
+    convert_instance,
+    environment_fields,
+    load_repo_config,
+    read_instances,
+)
 
 INSTANCE = {
     "instance_id": "octo__widgets-12",
@@ -49,3 +55,25 @@ def test_missing_field_is_named(tmp_path: Path) -> None:
 def test_bad_id_list(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match="FAIL_TO_PASS"):
         convert_instance({**INSTANCE, "FAIL_TO_PASS": "not json"}, "here", {}, {})
+
+
+def test_a_url_key_of_the_config_applies(tmp_path: Path) -> None:
+    cfg = tmp_path / "repos.yaml"
+    cfg.write_text("https://github.com/octo/widgets.git:\n  pythonpath: [src]\n")
+    defaults = {"python": "3.12", "packages": ["attrs"]}
+    task = convert_instance(INSTANCE, "x", load_repo_config(cfg), defaults)
+    assert task.environment.pythonpath == ["src"]
+    assert (task.environment.python, task.environment.packages) == ("3.12", ["attrs"])
+
+
+def test_a_plain_mapping_is_still_a_config() -> None:
+    task = convert_instance(INSTANCE, "x", {"octo/widgets": {"python": "3.10"}}, {})
+    assert task.environment.python == "3.10"
+    with pytest.raises(SpecError, match=r"^<repo-config>: octo/widgets: pyhton: unknown"):
+        convert_instance(INSTANCE, "x", {"octo/widgets": {"pyhton": "3.10"}}, {})
+
+
+def test_environment_fields_layers_the_config_over_the_defaults() -> None:
+    config = RepoConfig.model_validate({"octo/widgets": {"python": "3.10"}})
+    fields = environment_fields("octo/widgets", config, {"python": "3.11", "packages": ["x"]})
+    assert fields == {"python": "3.10", "packages": ["x"]}

@@ -10,7 +10,19 @@ from importlib.metadata import PackageNotFoundError, version
 
 import typer
 
-from proctor.cli import compare, env, grade, humaneval, mine, retrieve, run, synth, tasks, validate
+from proctor.cli import (
+    compare,
+    env,
+    grade,
+    humaneval,
+    mine,
+    repos,
+    retrieve,
+    run,
+    synth,
+    tasks,
+    validate,
+)
 from proctor.cli.common import LEGACY_SUITE, Command, set_verbosity
 from proctor.run import open_chat_model
 from proctor.settings import get_settings
@@ -69,6 +81,7 @@ def _global_options(
 
 app.add_typer(tasks.app, name="tasks")
 app.add_typer(env.app, name="env")
+app.add_typer(repos.app, name="repos")
 app.command("run")(run.run)
 app.command("validate", context_settings=LEGACY_SUITE)(validate.validate)
 app.command("retrieve")(retrieve.retrieve)

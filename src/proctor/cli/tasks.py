@@ -12,6 +12,7 @@ from rich.table import Table
 from proctor.cli.common import LEGACY_SUITE, SUITE_OPT, Command, console, fail, suite_from
 from proctor.errors import SpecError
 from proctor.spec import (
+    RepoConfig,
     Task,
     convert_instance,
     dump_task,
@@ -64,15 +65,21 @@ def validate(ctx: typer.Context, suite: Path | None = SUITE_OPT) -> None:
 
 
 @app.command("schema")
-def schema() -> None:
-    """Print the JSON Schema of a task file.
+def schema(
+    repo_config: bool = typer.Option(
+        False, "--repo-config", help="The schema of import-swebench's --repo-config file instead."
+    ),
+) -> None:
+    """Print the JSON Schema of a task file (or of a --repo-config file).
 
     Examples:
 
     \b
         proctor tasks schema > task.schema.json
+        proctor tasks schema --repo-config > repo-config.schema.json
     """
-    typer.echo(json.dumps(Task.model_json_schema(), indent=2))
+    model = RepoConfig if repo_config else Task
+    typer.echo(json.dumps(model.model_json_schema(), indent=2))
 
 
 @app.command("import-swebench", cls=Command)
@@ -82,7 +89,11 @@ def import_swebench(
         Path("tasks/swebench"), "--out", metavar="DIR", help="Suite folder to write."
     ),
     repo_config: Path | None = typer.Option(
-        None, "--repo-config", metavar="FILE", help="YAML: owner/name -> environment fields."
+        None,
+        "--repo-config",
+        metavar="FILE",
+        help="YAML: owner/name (or its GitHub URL) -> environment fields over the defaults "
+        "(proctor tasks schema --repo-config).",
     ),
     python: str = typer.Option(
         "3.11", "--python", metavar="VERSION", help="Python version when the config has none."

@@ -13,6 +13,7 @@ from proctor.mine.accept import (
     find_environment,
 )
 from proctor.mine.candidates import Commit, FileChange, Screened, parse_log, screen
+from proctor.mine.derive import rebuild_derived
 from proctor.mine.describe import Describe, chat_describer, clean_message, find_leak
 from proctor.mine.environment import propose_environment
 from proctor.mine.functions import FunctionInfo, find_functions, isolated_prompt, remove_body
@@ -65,6 +66,7 @@ __all__ = [
     "parse_log",
     "propose_environment",
     "reasons_table",
+    "rebuild_derived",
     "remove_body",
     "repo_name",
     "screen",

@@ -14,10 +14,13 @@
    both; a function with no FAIL_TO_PASS is skipped;
 5. writes two ordinary task specs with the same ground truth: ``<id>-repo`` (fix it in the
    repository) and ``<id>-iso`` (the same base, fix and tests, marked isolated, its prompt
-   the signature and docstring only).
+   the signature and docstring only), whose ``repo`` is ``repos/synth/NAME.git`` (in the
+   cache, wherever ``repos_dir`` is);
+6. records the source, commit and functions in the suite's ``derived.yaml``.
 
 Commits are made with proctor's fixed identity and date, so synthesising again from the same
-commit gives the same shas.
+commit gives the same shas, and the record alone rebuilds the derived repository
+(:func:`~proctor.mine.derive.rebuild_derived`).
 """
 
 from __future__ import annotations
@@ -34,19 +37,27 @@ import yaml
 
 from proctor.errors import GradingError, ProctorError
 from proctor.files import harness_path
-from proctor.mine.derive import commit_date, derive_pair, init_derived
+from proctor.mine.derive import (
+    commit_date,
+    derive_pair,
+    init_derived,
+    recorded_functions,
+    write_record,
+)
 from proctor.mine.functions import FunctionInfo, find_functions, isolated_prompt, remove_body
 from proctor.repo import (
+    cache_repo,
     ensure_source,
     github_slug,
     is_test_path,
+    repo_location,
     resolve_commit,
     run_git,
     sealed_checkout,
 )
 from proctor.sandbox import Limits, PythonEnv, build_env, open_sandbox
 from proctor.settings import get_settings
-from proctor.spec import Environment, Task, dump_task
+from proctor.spec import DerivedFunction, DerivedRepo, Environment, Task, dump_task
 from proctor.testrun import (
     RunOptions,
     command_for,
@@ -157,14 +168,18 @@ def synthesize(config: SynthConfig, *, log: Callable[[str], None] = lambda _: No
 
     Raises:
         RepoError: the repository or commit cannot be had.
+        ConfigError: ``config.out`` records a derived repository from another source.
+        SpecError: the ``derived.yaml`` of ``config.out`` is malformed.
         EnvironmentBuildError: the environment cannot be built.
         SandboxError: the sandbox cannot run the tests.
         GradingError: the test suite gave no report (it could not be collected).
     """
     source = ensure_source(config.repo, config.repos_dir)
     sha = resolve_commit(source, config.commit)
-    derived = config.repos_dir / "synth" / f"{_repo_name(config.repo)}.git"
-    env = build_env(config.environment, str(derived), config.envs_dir)
+    task_repo = _task_repo(config.repo)
+    recorded = recorded_functions(config.out, task_repo, config.repo, sha)
+    derived = repo_location(task_repo, config.repos_dir)
+    env = build_env(config.environment, task_repo, config.envs_dir)  # the tasks' env key
     report = SynthReport(derived_repo=derived)
     created_at = commit_date(source, sha)
     init_derived(derived, source, sha)
@@ -192,8 +207,25 @@ def synthesize(config: SynthConfig, *, log: Callable[[str], None] = lambda _: No
                 report.skipped.append((label, written))
             else:
                 report.written.append(written)
+                fn = cand.function
+                recorded[written[0]] = DerivedFunction(
+                    path=fn.path, qualname=fn.qualname, line=fn.first_line, stem=written[0]
+                )
                 log(f"wrote {written[0]}-repo / -iso ({written[1]} fail-to-pass)")
+    if recorded:
+        record = DerivedRepo(
+            path=task_repo,
+            source=config.repo,
+            commit=sha,
+            functions=sorted(recorded.values(), key=lambda f: f.stem),
+        )
+        write_record(config.out, record)
     return report
+
+
+def _task_repo(url: str) -> str:
+    """The derived repository as the tasks name it: in the cache, wherever that is."""
+    return cache_repo("synth", f"{_repo_name(url)}.git")
 
 
 def _make_pair(
@@ -228,7 +260,7 @@ def _make_pair(
     if not f2p:
         return "no covering test fails without the body and passes with it"
     common = {
-        "repo": str(derived),
+        "repo": _task_repo(config.repo),
         "base_commit": base,
         "created_at": created_at,
         "reference": {"commit": fix},

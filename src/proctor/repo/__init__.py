@@ -13,12 +13,15 @@ from proctor.repo.checkout import (
     sealed_checkout,
 )
 from proctor.repo.mirror import (
+    cache_repo,
     clone_mirror,
     ensure_source,
     git_dir_args,
     github_slug,
     has_commit,
+    is_remote,
     mirror_path,
+    repo_location,
     resolve_commit,
     run_git,
 )
@@ -34,6 +37,7 @@ from proctor.repo.patch import (
 __all__ = [
     "apply_patch",
     "base_commit",
+    "cache_repo",
     "changed_paths",
     "clone_mirror",
     "diff_commits",
@@ -42,10 +46,12 @@ __all__ = [
     "git_dir_args",
     "github_slug",
     "has_commit",
+    "is_remote",
     "is_test_path",
     "mirror_path",
     "read_base_file",
     "reference_patches",
+    "repo_location",
     "resolve_commit",
     "restore_paths",
     "run_git",

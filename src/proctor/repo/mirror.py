@@ -37,6 +37,7 @@ _GITHUB = re.compile(
 _SCP = re.compile(r"^(?:[\w.+-]+@)?([\w.-]+):(?!//)(.+)$")
 _REMOTE_SCHEMES = {"http", "https", "ssh", "git", "git+ssh", "ssh+git"}
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_CACHE = "repos"  # first part of a relative task ``repo`` path that lives in the cache
 
 
 def git_env(
@@ -116,7 +117,8 @@ def github_slug(url: str) -> tuple[str, str] | None:
     return match.group(1), match.group(2)
 
 
-def _is_remote(url: str) -> bool:
+def is_remote(url: str) -> bool:
+    """Whether ``url`` names a remote repository (cloned once into the cache), not a local one."""
     scheme = urlsplit(url).scheme.lower()
     if scheme in _REMOTE_SCHEMES:
         return True
@@ -248,19 +250,45 @@ def clone_mirror(url: str, dest: Path) -> Path:
     return dest
 
 
+def cache_repo(*parts: str) -> str:
+    """How a task names the repository at ``repos_dir/PARTS``: ``repos/PARTS``, which
+    :func:`repo_location` finds wherever the cache is."""
+    return "/".join([_CACHE, *parts])
+
+
+def repo_location(url: str, repos_dir: Path) -> Path:
+    """Where ``url``'s repository is on this machine.
+
+    A remote URL's mirror (see :func:`mirror_path`); a local path or ``file://`` URL as it
+    is, except a relative path whose first part is ``repos``: that names a place in the
+    cache, so ``repos/synth/NAME.git`` is ``repos_dir/synth/NAME.git`` wherever
+    ``PROCTOR_REPOS_DIR`` points.
+    """
+    if is_remote(url):
+        return mirror_path(url, repos_dir)
+    path = _local_path(url)
+    if not path.is_absolute() and path.parts[:1] == (_CACHE,):
+        return repos_dir.joinpath(*path.parts[1:])
+    return path
+
+
 def ensure_source(url: str, repos_dir: Path) -> Path:
     """A git directory proctor can read ``url``'s objects from.
 
-    Local paths (working or bare repositories) and ``file://`` URLs are used in place. Remote
-    URLs use their mirror in ``repos_dir`` when it exists (no network), else clone it once
-    (see :func:`clone_mirror`). The mirror is never updated here.
+    Local paths (working or bare repositories) and ``file://`` URLs are used in place (a
+    relative ``repos/...`` path under ``repos_dir``, see :func:`repo_location`). Remote URLs
+    use their mirror in ``repos_dir`` when it exists (no network), else clone it once (see
+    :func:`clone_mirror`). The mirror is never updated here.
 
     Raises:
         RepoError: the repository cannot be had (one line: URL and reason).
     """
-    if _is_remote(url):
+    if is_remote(url):
         return clone_mirror(url, mirror_path(url, repos_dir)).resolve()
-    return _git_dir(_local_path(url), url)
+    path = repo_location(url, repos_dir)
+    if path != _local_path(url) and not path.exists():
+        raise RepoError(f"{url}: not in the cache ({path}); `proctor repos fetch` makes it")
+    return _git_dir(path, url)
 
 
 def _check_rev(rev: str) -> None:

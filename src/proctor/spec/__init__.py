@@ -1,5 +1,13 @@
 """Task specs: models, loading and validation."""
 
+from proctor.spec.derived import (
+    DERIVED_NAME,
+    DerivedFunction,
+    DerivedRepo,
+    dump_derived,
+    load_derived,
+    load_suite_derived,
+)
 from proctor.spec.humaneval import (
     HumanEvalProblem,
     check_program,
@@ -39,14 +47,18 @@ from proctor.spec.models import (
     python_version,
     task_id,
 )
-from proctor.spec.swebench import convert_instance, load_repo_config, read_instances
+from proctor.spec.repoconfig import RepoConfig, load_repo_config, parse_repo_config, repo_key
+from proctor.spec.swebench import convert_instance, environment_fields, read_instances
 from proctor.spec.versions import NEWER_SCHEMA, Migration, check_schema_version, migrate_record
 
 __all__ = [
+    "DERIVED_NAME",
     "LOCK_FILE",
     "LOCK_SCHEMA_VERSION",
     "NEWER_SCHEMA",
     "SCHEMA_VERSION",
+    "DerivedFunction",
+    "DerivedRepo",
     "Environment",
     "EnvironmentsLock",
     "HiddenTests",
@@ -56,26 +68,33 @@ __all__ = [
     "LockedEnv",
     "Migration",
     "Reference",
+    "RepoConfig",
     "Task",
     "attach_lock",
     "check_program",
     "check_schema_version",
     "convert_instance",
     "data_file",
+    "dump_derived",
     "dump_lock",
     "dump_task",
+    "environment_fields",
     "iter_suite",
+    "load_derived",
     "load_problems",
     "load_repo_config",
     "load_suite",
+    "load_suite_derived",
     "load_task",
     "lock_inputs",
     "lock_path",
     "migrate_record",
+    "parse_repo_config",
     "parse_task",
     "python_version",
     "read_instances",
     "read_lock",
+    "repo_key",
     "select_problems",
     "sort_pins",
     "task_files",

@@ -9,6 +9,7 @@ import yaml
 from pydantic import ValidationError
 
 from proctor.errors import SpecError
+from proctor.spec.derived import DERIVED_NAME
 from proctor.spec.lock import EnvironmentsLock, lock_path, read_lock
 from proctor.spec.models import Task
 
@@ -54,12 +55,14 @@ def load_task(path: Path) -> Task:
 
 
 def task_files(path: Path) -> list[Path]:
-    """The task files of a suite folder (recursively), or the single file given."""
+    """The task files of a suite folder (recursively; a suite's ``derived.yaml`` is no task),
+    or the single file given."""
     if path.is_file():
         return [path]
     if not path.is_dir():
         raise SpecError(str(path), "", "no such file or folder")
-    return sorted(p for p in path.rglob("*") if p.suffix in {".yaml", ".yml"})
+    found = path.rglob("*")
+    return sorted(p for p in found if p.suffix in {".yaml", ".yml"} and p.name != DERIVED_NAME)
 
 
 def iter_suite(path: Path) -> Iterator[tuple[Path, Task | SpecError]]:

@@ -1,7 +1,7 @@
 """Convert SWE-bench instances (JSON or JSONL) into proctor task specs.
 
-SWE-bench carries no environment of ours; it comes from a per-repository config (a YAML
-mapping ``owner/name -> Environment fields``) or from defaults given by the caller.
+SWE-bench carries no environment of ours; it comes from defaults given by the caller, with a
+per-repository config (:class:`~proctor.spec.repoconfig.RepoConfig`) over them.
 """
 
 from __future__ import annotations
@@ -11,11 +11,10 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from proctor.errors import SpecError
 from proctor.spec.load import parse_task
 from proctor.spec.models import Task
+from proctor.spec.repoconfig import RepoConfig, parse_repo_config
 
 REQUIRED = ("instance_id", "repo", "base_commit", "patch", "test_patch", "FAIL_TO_PASS")
 
@@ -60,33 +59,43 @@ def _id_list(value: Any, label: str, field: str) -> list[str]:
     return value
 
 
-def load_repo_config(path: Path | None) -> dict[str, dict[str, Any]]:
-    """The per-repository environment config, or an empty mapping.
+def environment_fields(
+    repo: str,
+    repo_config: RepoConfig | Mapping[str, Mapping[str, Any]],
+    defaults: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The environment fields of ``repo``'s tasks: ``defaults``, then the config's fields.
+
+    This is where another source of fields (say, ones inferred from the repository) goes: a
+    layer between the defaults and the config, which stays the last word.
 
     Raises:
-        SpecError: the file is not a YAML mapping of repository names to mappings.
+        SpecError: ``repo_config``, given as a plain mapping, is not a valid config.
     """
-    if path is None:
-        return {}
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise SpecError(str(path), "", f"cannot read repository config: {exc}") from None
-    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
-        raise SpecError(str(path), "", "expected a mapping of owner/name to environment fields")
-    return data
+    config = (
+        repo_config
+        if isinstance(repo_config, RepoConfig)
+        else parse_repo_config(dict(repo_config), "<repo-config>")
+    )
+    return {**defaults, **config.fields_for(repo)}
 
 
 def convert_instance(
     item: Mapping[str, Any],
     label: str,
-    repo_config: Mapping[str, Mapping[str, Any]],
+    repo_config: RepoConfig | Mapping[str, Mapping[str, Any]],
     defaults: Mapping[str, Any],
 ) -> Task:
     """One SWE-bench instance as a :class:`Task`.
 
+    Args:
+        item: the instance, as SWE-bench writes it.
+        label: where it came from, for errors (file and line or index).
+        repo_config: environment fields per repository (a plain mapping is validated first).
+        defaults: environment fields of every repository, under the config's.
+
     Raises:
-        SpecError: a required field is missing or malformed.
+        SpecError: a required field is missing or malformed, or the config is invalid.
     """
     if not isinstance(item, Mapping):
         raise SpecError(label, "", "an instance must be a JSON object")
@@ -95,7 +104,7 @@ def convert_instance(
             raise SpecError(label, name, "missing")
     repo = str(item["repo"])
     url = repo if "://" in repo or repo.startswith("/") else f"https://github.com/{repo}"
-    env = {**defaults, **repo_config.get(repo, {})}
+    env = environment_fields(repo, repo_config, defaults)
     data = {
         "id": item["instance_id"],
         "repo": url,
