@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import yaml
+from tests.mine.conftest import git
 from typer.testing import CliRunner
 
 from proctor.cli.app import app
@@ -61,12 +62,13 @@ def test_import_swebench_writes_loadable_tasks(tmp_path: Path) -> None:
     src.write_text(json.dumps(inst) + "\n")
     out = tmp_path / "suite"
     res = runner.invoke(
-        app, ["tasks", "import-swebench", str(src), "--out", str(out), "--package", "attrs"]
+        app,
+        ["tasks", "import-swebench", str(src), "--no-infer", "--out", str(out), "--package", "x"],
     )
     assert res.exit_code == 0, res.output
     (task,) = load_suite(out)
     assert task.id == "octo__widgets-1"
-    assert task.environment.packages == ["attrs"]
+    assert task.environment.packages == ["x"]
     assert task.problem_statement == "Widgets break.\nSecond line."
 
 
@@ -100,7 +102,7 @@ def test_import_swebench_with_a_url_keyed_repo_config(tmp_path: Path) -> None:
     src.write_text(json.dumps([inst]))
     cfg = tmp_path / "repos.yaml"
     cfg.write_text("https://github.com/octo/widgets/:\n  pythonpath: [src]\n")
-    args = ["tasks", "import-swebench", str(src), "--out", str(tmp_path / "o")]
+    args = ["tasks", "import-swebench", str(src), "--out", str(tmp_path / "o"), "--no-infer"]
     res = runner.invoke(app, [*args, "--repo-config", str(cfg)])
     assert res.exit_code == 0, res.output
     (task,) = load_suite(tmp_path / "o")
@@ -110,3 +112,60 @@ def test_import_swebench_with_a_url_keyed_repo_config(tmp_path: Path) -> None:
     res = runner.invoke(app, [*args, "--repo-config", str(cfg)], env={"COLUMNS": "300"})
     assert res.exit_code == 1
     assert f"error: {cfg}: octo/widgets: pyhton: unknown environment field" in res.output
+
+
+def _src_layout_repo(root: Path) -> str:
+    """A src-layout package with one test, committed; its sha."""
+    files = {
+        "pyproject.toml": '[project]\nname = "widgets"\nrequires-python = ">=3.9"\n',
+        "src/widgets/__init__.py": "def size():\n    return 1\n",
+        "tests/test_size.py": "from widgets import size\n\n\ndef test_size():\n"
+        "    assert size() == 1\n",
+    }
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "widgets")
+    return git(root, "rev-parse", "HEAD")
+
+
+def _instance(repo: Path, sha: str) -> str:
+    return json.dumps(
+        {
+            "instance_id": "widgets-1",
+            "repo": str(repo),
+            "base_commit": sha,
+            "patch": "diff --git a/w.py b/w.py\n",
+            "test_patch": "diff --git a/t/test_w.py b/t/test_w.py\n",
+            "FAIL_TO_PASS": ["tests/test_size.py::test_size"],
+            "problem_statement": "Widgets break.",
+            "created_at": "2024-01-01T00:00:00Z",
+        }
+    )
+
+
+def test_import_swebench_infers_the_environment_and_options_win(tmp_path: Path) -> None:
+    repo = tmp_path / "widgets"
+    src = tmp_path / "in.jsonl"
+    src.write_text(_instance(repo, _src_layout_repo(repo)) + "\n")
+    args = ["tasks", "import-swebench", str(src), "--no-check", "--out"]
+    res = runner.invoke(app, [*args, str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    (task,) = load_suite(tmp_path / "o")
+    assert task.environment.pythonpath == ["src"]
+    assert "layout: src" in str(task.environment.note)
+    res = runner.invoke(app, [*args, str(tmp_path / "o2"), "--pythonpath", "."])
+    assert res.exit_code == 0, res.output
+    (task,) = load_suite(tmp_path / "o2")
+    assert task.environment.pythonpath == ["."]
+
+
+def test_import_swebench_names_a_repository_it_cannot_read(tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text(_instance(tmp_path / "missing", "a" * 40) + "\n")
+    res = runner.invoke(app, ["tasks", "import-swebench", str(src), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 1
+    assert "no environment for 1 repositories" in res.output
+    assert not list((tmp_path / "o").glob("*.yaml"))

@@ -9,8 +9,23 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from proctor.cli.common import LEGACY_SUITE, SUITE_OPT, Command, console, fail, suite_from
-from proctor.errors import SpecError
+from proctor.cli.common import (
+    LEGACY_SUITE,
+    REPOS_OPT,
+    SANDBOX_OPT,
+    SUITE_OPT,
+    Command,
+    chatter,
+    check_sandbox,
+    console,
+    err_console,
+    fail,
+    settings_from,
+    suite_from,
+)
+from proctor.errors import ProctorError, SpecError
+from proctor.mine import environments_for
+from proctor.settings import Settings
 from proctor.spec import (
     RepoConfig,
     Task,
@@ -95,8 +110,8 @@ def import_swebench(
         help="YAML: owner/name (or its GitHub URL) -> environment fields over the defaults "
         "(proctor tasks schema --repo-config).",
     ),
-    python: str = typer.Option(
-        "3.11", "--python", metavar="VERSION", help="Python version when the config has none."
+    python: str | None = typer.Option(
+        None, "--python", metavar="VERSION", help="Python version (over inference)."
     ),
     package: list[str] = typer.Option(
         [], "--package", metavar="REQ", help="Requirement for the venv (repeat)."
@@ -104,24 +119,87 @@ def import_swebench(
     pythonpath: list[str] = typer.Option(
         [], "--pythonpath", metavar="DIR", help="Checkout folder on PYTHONPATH (repeat)."
     ),
+    infer: bool = typer.Option(
+        True, "--infer/--no-infer", help="Infer each task's environment at its base commit."
+    ),
+    check: bool = typer.Option(
+        True, "--check/--no-check", help="Run each repository's tests in what was inferred."
+    ),
+    repos_dir: Path | None = REPOS_OPT,
+    sandbox: str | None = SANDBOX_OPT,
 ) -> None:
     """Convert SWE-bench instances into task files, one per instance.
+
+    Each task's environment is inferred from its repository at its base commit (the mirror is
+    used, or cloned); the options given, then the --repo-config entry, replace the fields they
+    set. With --check (the default) each repository's tests run once, at the newest task's base,
+    in what was inferred: a repository whose proposal is rejected gets one line and no task
+    files, and the command exits 1.
 
     Examples:
 
     \b
-        proctor tasks import-swebench instances.jsonl --out tasks/swebench --package 'pytest<9'
+        proctor tasks import-swebench instances.jsonl --out tasks/swebench
         proctor tasks import-swebench lite.json --out tasks/lite --repo-config repos.yaml
+        proctor tasks import-swebench lite.json --no-infer --package 'pytest<9'
     """
-    defaults: dict[str, object] = {"python": python, "packages": package}
+    defaults: dict[str, object] = {"packages": package} if package else {}
+    if python is not None:
+        defaults["python"] = python
     if pythonpath:
         defaults["pythonpath"] = pythonpath
     try:
         config = load_repo_config(repo_config)
-        tasks = [convert_instance(i, lbl, config, defaults) for lbl, i in read_instances(file)]
+        items = list(read_instances(file))
+        tasks = [convert_instance(i, lbl, config, defaults) for lbl, i in items]
     except SpecError as exc:
         raise fail(str(exc)) from None
+    failed: list[str] = []
+    if infer:
+        settings = settings_from(repos_dir, sandbox)
+        if check:
+            check_sandbox(settings)
+        inferred = _infer(tasks, settings, check, failed)
+        try:
+            tasks = [
+                convert_instance(i, lbl, config, defaults, inferred[t.id])
+                for (lbl, i), t in zip(items, tasks, strict=True)
+                if t.id in inferred
+            ]
+        except SpecError as exc:
+            raise fail(str(exc)) from None
     out.mkdir(parents=True, exist_ok=True)
     for task in tasks:
         (out / f"{task.id}.yaml").write_text(dump_task(task), encoding="utf-8")
     console.print(f"wrote {len(tasks)} task(s) to {out}")
+    if failed:
+        raise fail(f"no environment for {len(failed)} repositories: {', '.join(failed)}")
+
+
+def _infer(
+    tasks: list[Task], settings: Settings, check: bool, failed: list[str]
+) -> dict[str, dict[str, object]]:
+    """Inferred environment fields by task id; repositories without one go to ``failed``."""
+    by_repo: dict[str, list[Task]] = {}
+    for task in tasks:
+        by_repo.setdefault(task.repo, []).append(task)
+    fields: dict[str, dict[str, object]] = {}
+    for repo, group in by_repo.items():
+        group.sort(key=lambda t: t.created_at, reverse=True)
+        try:
+            found = environments_for(repo, [t.base_commit for t in group], settings, check=check)
+        except ProctorError as exc:
+            err_console.print(f"{escape(repo)}: {escape(str(exc))}", highlight=False)
+            failed.append(repo)
+            continue
+        if found.check is not None:
+            verdict = "accepted" if found.accepted else "rejected"
+            line = f"{repo} at {found.checked_at[:12]}: {verdict}: {found.check.summary()}"
+            chatter.print(escape(line), highlight=False)
+        if not found.accepted:
+            failed.append(repo)
+            continue
+        for task in group:
+            env = found.environments[task.base_commit]
+            fields[task.id] = env.model_dump(exclude_defaults=True, exclude={"lock"})
+    return fields

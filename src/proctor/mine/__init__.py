@@ -9,7 +9,9 @@ from proctor.mine.accept import (
     MAX_FILES,
     EnvironmentCheck,
     FoundEnvironment,
+    RepoEnvironments,
     check_environment,
+    environments_for,
     find_environment,
 )
 from proctor.mine.candidates import Commit, FileChange, Screened, parse_log, screen
@@ -47,6 +49,7 @@ __all__ = [
     "MineOptions",
     "MineResult",
     "Proposal",
+    "RepoEnvironments",
     "RepoTree",
     "ReportLog",
     "Screened",
@@ -56,6 +59,7 @@ __all__ = [
     "chat_describer",
     "check_environment",
     "clean_message",
+    "environments_for",
     "find_environment",
     "find_functions",
     "find_leak",

@@ -221,3 +221,58 @@ def find_environment(
             make_sandbox=make_sandbox,
         )
     return FoundEnvironment(repo, sha, environment, result)
+
+
+@dataclass(frozen=True)
+class RepoEnvironments:
+    """The environments inferred for several commits of one repository, and one check."""
+
+    repo: str
+    environments: dict[str, Environment]
+    """Commit (as given) to its inferred environment."""
+    check: EnvironmentCheck | None
+    """The check at the first commit given (None when not asked for)."""
+    checked_at: str = ""
+
+    @property
+    def accepted(self) -> bool:
+        """Not checked, or checked and accepted."""
+        return self.check is None or self.check.accepted
+
+
+def environments_for(
+    repo: str,
+    commits: Sequence[str],
+    settings: Settings,
+    *,
+    given: Mapping[str, object] | None = None,
+    check: bool = True,
+    make_sandbox: SandboxFactory = local_sandbox,
+) -> RepoEnvironments:
+    """Infer the environment at each of ``commits``; with ``check``, run the tests at the first.
+
+    Put the commit whose environment matters most first (the newest task's base, say): one
+    check per repository keeps importing many tasks affordable.
+
+    Raises:
+        RepoError: the repository or a commit cannot be had; SandboxError: no sandbox.
+    """
+    source = ensure_source(repo, settings.repos_dir)
+    environments = {
+        c: propose_environment(source, resolve_commit(source, c), given)
+        for c in dict.fromkeys(commits)
+    }
+    if not check or not commits:
+        return RepoEnvironments(repo, environments, None)
+    first = commits[0]
+    with tempfile.TemporaryDirectory(prefix="proctor-infer-") as tmp:
+        result = check_environment(
+            source,
+            resolve_commit(source, first),
+            environments[first],
+            repo,
+            settings,
+            Path(tmp),
+            make_sandbox=make_sandbox,
+        )
+    return RepoEnvironments(repo, environments, result, first)

@@ -63,11 +63,10 @@ def environment_fields(
     repo: str,
     repo_config: RepoConfig | Mapping[str, Mapping[str, Any]],
     defaults: Mapping[str, Any],
+    inferred: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The environment fields of ``repo``'s tasks: ``defaults``, then the config's fields.
-
-    This is where another source of fields (say, ones inferred from the repository) goes: a
-    layer between the defaults and the config, which stays the last word.
+    """The environment fields of ``repo``'s tasks: ``inferred``, then ``defaults`` (the options
+    given), then the config's fields, each layer replacing the fields it sets.
 
     Raises:
         SpecError: ``repo_config``, given as a plain mapping, is not a valid config.
@@ -77,7 +76,7 @@ def environment_fields(
         if isinstance(repo_config, RepoConfig)
         else parse_repo_config(dict(repo_config), "<repo-config>")
     )
-    return {**defaults, **config.fields_for(repo)}
+    return {**(inferred or {}), **defaults, **config.fields_for(repo)}
 
 
 def convert_instance(
@@ -85,6 +84,7 @@ def convert_instance(
     label: str,
     repo_config: RepoConfig | Mapping[str, Mapping[str, Any]],
     defaults: Mapping[str, Any],
+    inferred: Mapping[str, Any] | None = None,
 ) -> Task:
     """One SWE-bench instance as a :class:`Task`.
 
@@ -93,6 +93,7 @@ def convert_instance(
         label: where it came from, for errors (file and line or index).
         repo_config: environment fields per repository (a plain mapping is validated first).
         defaults: environment fields of every repository, under the config's.
+        inferred: environment fields inferred for this instance, under both.
 
     Raises:
         SpecError: a required field is missing or malformed, or the config is invalid.
@@ -104,7 +105,7 @@ def convert_instance(
             raise SpecError(label, name, "missing")
     repo = str(item["repo"])
     url = repo if "://" in repo or repo.startswith("/") else f"https://github.com/{repo}"
-    env = environment_fields(repo, repo_config, defaults)
+    env = environment_fields(repo, repo_config, defaults, inferred)
     data = {
         "id": item["instance_id"],
         "repo": url,
