@@ -17,7 +17,8 @@ from proctor.cli.common import (
     settings_from,
 )
 from proctor.errors import ProctorError
-from proctor.mine import SynthConfig, synthesize
+from proctor.mine import SynthConfig, propose_environment, synthesize
+from proctor.repo import ensure_source, resolve_commit
 from proctor.spec import Environment
 
 
@@ -30,8 +31,8 @@ def synth(
         ..., "--out", metavar="DIR", help="Suite folder to write, e.g. tasks/NAME."
     ),
     max_tasks: int = typer.Option(10, "--max", metavar="N", help="Most function pairs to write."),
-    python: str = typer.Option(
-        "3.11", "--python", metavar="VERSION", help="Python version of the environment."
+    python: str | None = typer.Option(
+        None, "--python", metavar="VERSION", help="Python version (over inference)."
     ),
     package: list[str] | None = typer.Option(
         None, "--package", metavar="REQ", help="Requirement to install (repeat)."
@@ -40,12 +41,18 @@ def synth(
         None,
         "--pythonpath",
         metavar="DIR",
-        help="Checkout folder on PYTHONPATH (repeat; default '.').",
+        help="Checkout folder on PYTHONPATH (repeat; over inference).",
+    ),
+    infer: bool = typer.Option(
+        True, "--infer/--no-infer", help="Infer the environment at the commit."
     ),
     repos_dir: Path | None = REPOS_OPT,
     sandbox: str | None = SANDBOX_OPT,
 ) -> None:
     """Trace the test suite, pick covered functions, write verified <id>-repo/<id>-iso pairs.
+
+    The environment is inferred from the repository at the commit; --python, --package and
+    --pythonpath replace the fields they set (--no-infer: those options and the defaults).
 
     Examples:
 
@@ -56,9 +63,13 @@ def synth(
     settings = settings_from(repos_dir, sandbox)
     check_sandbox(settings)
     try:
-        environment = Environment(
-            python=python, packages=list(package or []), pythonpath=list(pythonpath or ["."])
-        )
+        given: dict[str, object] = {"python": python, "packages": package}
+        given = {k: v for k, v in (given | {"pythonpath": pythonpath}).items() if v is not None}
+        if infer:
+            source = ensure_source(repo, settings.repos_dir)
+            environment = propose_environment(source, resolve_commit(source, commit), given)
+        else:
+            environment = Environment.model_validate(given)
         config = SynthConfig(
             repo=repo,
             commit=commit,
