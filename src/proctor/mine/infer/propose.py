@@ -14,6 +14,7 @@ from typing import Any
 
 from proctor.mine.infer.collect import Collector
 from proctor.mine.infer.compiled import find_compiled
+from proctor.mine.infer.imports import undeclared_test_imports
 from proctor.mine.infer.layout import Layout, find_layout
 from proctor.mine.infer.metadata import Metadata, is_test_name
 from proctor.mine.infer.poetry import poetry_metadata
@@ -141,6 +142,7 @@ def infer_environment(tree: RepoTree, *, pythons: Sequence[str]) -> Proposal:
     elif compiled.compiled:
         notes.guessed.append(f"compiled ({backend}): in-place build is unsupported; no setup")
 
+    _test_imports(tree, collector, notes)
     environment = Environment(
         python=choice.version,
         packages=collector.packages(),
@@ -156,6 +158,17 @@ def infer_environment(tree: RepoTree, *, pythons: Sequence[str]) -> Proposal:
         layout.kind,
         compiled.compiled,
     )
+
+
+def _test_imports(tree: RepoTree, collector: Collector, notes: _Notes) -> None:
+    """Add the well-known test dependencies the test files import without declaring them."""
+    add, unknown = undeclared_test_imports(tree, collector.packages())
+    if add:
+        collector.add(Found("imports in test files", add))
+        notes.guessed.append(f"test files import undeclared {', '.join(add)}: added")
+    if unknown:
+        shown = ", ".join(unknown[:5]) + (f" +{len(unknown) - 5}" if unknown[5:] else "")
+        notes.guessed.append(f"test files import undeclared {shown}: distribution unknown")
 
 
 def _build_system(

@@ -1,0 +1,42 @@
+"""Well-known test dependencies that the test files import but the project never declares."""
+
+from __future__ import annotations
+
+from tests.mine.infer.conftest import MakeRepo, infer
+
+TEST = """
+import os
+import json
+from dataclasses import dataclass
+
+import hypothesis.strategies as st
+import yaml
+import widget
+from helpers import make
+from _private_lib import thing
+
+try:
+    import freezegun
+except ImportError:
+    freezegun = None
+"""
+
+
+def test_known_undeclared_test_imports_are_added_and_others_named(make_repo: MakeRepo) -> None:
+    proposal = infer(
+        make_repo(
+            {
+                "pyproject.toml": '[project]\nname = "widget"\ndependencies = ["PyYAML>=6"]\n',
+                "widget/__init__.py": "",
+                "tests/helpers.py": "def make():\n    pass\n",
+                "tests/test_widget.py": TEST,
+            }
+        )
+    )
+    packages = proposal.environment.packages
+    assert "hypothesis" in packages  # imported, undeclared, well known
+    assert not any(p.lower().startswith("pyyaml") and p != "PyYAML>=6" for p in packages)
+    assert "freezegun" not in packages  # optional: inside try/except ImportError
+    assert "widget" not in packages and "helpers" not in packages  # the repository's own
+    assert any("undeclared hypothesis: added" in g for g in proposal.guessed)
+    assert any("_private_lib: distribution unknown" in g for g in proposal.guessed)
