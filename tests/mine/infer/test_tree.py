@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,25 @@ def test_git_tree_of_an_unknown_commit_raises(tmp_path: Path) -> None:
 
 def test_dir_tree_over_a_missing_folder_is_empty(tmp_path: Path) -> None:
     assert list(DirTree(tmp_path / "nope").files()) == []
+
+
+def test_stand_in_version_files_say_the_newest_release_tag(tmp_path: Path) -> None:
+    """A runner that imports the checkout (pytest itself) checks its own version: not 0.0.0."""
+    repo = tmp_path / "r"
+    (repo / "src" / "pkg").mkdir(parents=True)
+    (repo / "src" / "pkg" / "__init__.py").write_text("from ._version import version\n")
+    (repo / "pyproject.toml").write_text(
+        '[project]\nname = "pkg"\n[tool.setuptools_scm]\nversion_file = "src/pkg/_version.py"\n'
+    )
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "first")
+    assert "0.0.0" in str(infer_environment(GitTree(repo, "HEAD"), pythons=["3.11"]).guessed)
+    git(repo, "tag", "v8.4.1")
+    git(repo, "commit", "-qm", "after the release", "--allow-empty")
+    proposal = infer_environment(GitTree(repo, "HEAD"), pythons=["3.11"])
+    assert proposal.environment.env["SETUPTOOLS_SCM_PRETEND_VERSION"] == "8.4.1"
+    script = proposal.environment.setup[0]
+    subprocess.run([sys.executable, *script[1:]], cwd=repo, check=True)
+    stub = (repo / "src" / "pkg" / "_version.py").read_text()
+    assert 'version = "8.4.1"' in stub and "(8, 4, 1)" in stub

@@ -28,12 +28,13 @@ from proctor.mine.infer.requirements import (
     tox_deps,
 )
 from proctor.mine.infer.setuppy import SetupInfo, read_setup_cfg, read_setup_py
-from proctor.mine.infer.tree import RepoTree
+from proctor.mine.infer.tree import GitTree, RepoTree
 from proctor.mine.infer.version import (
     STUB_VERSION,
     declared_version_files,
     self_lookups,
     stub_command,
+    tag_version,
 )
 from proctor.spec import Environment
 
@@ -236,8 +237,13 @@ def _versions(
         notes.inferred.append(f"own version looked up with package metadata ({lookups[0]})")
         notes.inferred.append(f"{dist} dist-info written into {layout.root} (not installed)")
     commands: list[list[str]] = []
+    tag = tree.last_tag() if isinstance(tree, GitTree) else None
+    version = tag_version(tag) or STUB_VERSION
     if missing or dist_info:
-        commands.append(stub_command(missing, dist_info))
-        notes.guessed.append(f"version {STUB_VERSION} for the stand-ins (real one: git tags)")
-    env = {"SETUPTOOLS_SCM_PRETEND_VERSION": STUB_VERSION} if declared else {}
+        commands.append(stub_command(missing, dist_info, version))
+        if version == STUB_VERSION:
+            notes.guessed.append(f"version {STUB_VERSION} for the stand-ins: no release tag")
+        else:
+            notes.inferred.append(f"version {version} for the stand-ins: newest tag {tag}")
+    env = {"SETUPTOOLS_SCM_PRETEND_VERSION": version} if declared else {}
     return commands, env

@@ -65,6 +65,12 @@ class GitTree:
             self._tracked = frozenset(self._files)
         return self._files
 
+    def last_tag(self) -> str | None:
+        """The newest tag reachable from the commit (``git describe``), None if there is none."""
+        proc = run_git([*self._args, "describe", "--tags", "--abbrev=0", self._commit], check=False)
+        tag = proc.stdout.decode("utf-8", "replace").strip()
+        return tag if proc.returncode == 0 and tag else None
+
     def read(self, path: str) -> str | None:
         """The text of ``path`` at the commit, None if it is not a tracked text file."""
         if path not in self._cache:

@@ -18,17 +18,36 @@ from proctor.mine.infer.layout import Layout
 from proctor.mine.infer.metadata import normalize
 from proctor.mine.infer.tree import RepoTree
 
-__all__ = ["STUB_VERSION", "declared_version_files", "self_lookups", "stub_command"]
+__all__ = [
+    "STUB_VERSION",
+    "declared_version_files",
+    "self_lookups",
+    "stub_command",
+    "tag_version",
+]
 
 STUB_VERSION = "0.0.0"
 """The version the stand-ins say (a guess: the real one comes from git tags)."""
 
-_PY_STUB = (
-    "# Written by proctor: a stand-in for the version file a build would generate.\n"
-    f'__version__ = version = "{STUB_VERSION}"\n'
-    "__version_tuple__ = version_tuple = (0, 0, 0)\n"
-    "__commit_id__ = commit_id = None\n"
-)
+_TAG = re.compile(r"^(?:[A-Za-z][\w.-]*?[-_])?v?(\d+(?:\.\d+)*)$")
+
+
+def tag_version(tag: str | None) -> str | None:
+    """The release number of a git tag (``v8.4.1`` -> ``8.4.1``); None if it names none."""
+    match = _TAG.match(tag.strip()) if tag else None
+    return match.group(1) if match else None
+
+
+def _py_stub(version: str) -> str:
+    parts = tuple(int(p) for p in version.split("."))
+    return (
+        "# Written by proctor: a stand-in for the version file a build would generate.\n"
+        f'__version__ = version = "{version}"\n'
+        f"__version_tuple__ = version_tuple = {parts!r}\n"
+        "__commit_id__ = commit_id = None\n"
+    )
+
+
 _LOOKUP = re.compile(
     r"\b(?:version|get_distribution|distribution|metadata)\(\s*"
     r"(?:[\"']([A-Za-z0-9][\w.-]*)[\"']|(__name__|__package__))"
@@ -101,24 +120,29 @@ def self_lookups(tree: RepoTree, layout: Layout, dist_name: str | None) -> list[
     return found
 
 
-def _dist_info(folder: str, name: str) -> list[tuple[str, str]]:
-    stem = f"{re.sub(r'[-_.]+', '_', name)}-{STUB_VERSION}.dist-info"
+def _dist_info(folder: str, name: str, version: str) -> list[tuple[str, str]]:
+    stem = f"{re.sub(r'[-_.]+', '_', name)}-{version}.dist-info"
     path = posixpath.normpath(posixpath.join(folder, stem, "METADATA"))
-    text = f"Metadata-Version: 2.1\nName: {name}\nVersion: {STUB_VERSION}\n"
+    text = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
     return [(path, text)]
 
 
-def stub_command(version_files: Sequence[str], dist_info: tuple[str, str] | None) -> list[str]:
+def stub_command(
+    version_files: Sequence[str],
+    dist_info: tuple[str, str] | None,
+    version: str = STUB_VERSION,
+) -> list[str]:
     """A setup command writing stand-in version files and a dist-info, each only if absent.
 
     Args:
         version_files: checkout-relative paths of version files to write.
-        dist_info: ``(folder on PYTHONPATH, distribution name)`` for a ``NAME-0.0.0.dist-info``.
+        dist_info: ``(folder on PYTHONPATH, distribution name)`` for a ``NAME-VERSION.dist-info``.
+        version: the version they say (the newest release tag, else :data:`STUB_VERSION`).
 
     Returns:
         ``["python", "-c", CODE]``; running it twice changes nothing the second time.
     """
-    files = [(p, _PY_STUB if p.endswith(".py") else STUB_VERSION + "\n") for p in version_files]
+    files = [(p, _py_stub(version) if p.endswith(".py") else version + "\n") for p in version_files]
     if dist_info is not None:
-        files += _dist_info(*dist_info)
+        files += _dist_info(*dist_info, version)
     return ["python", "-c", _WRITER.format(files=files)]
