@@ -160,3 +160,10 @@ def test_a_compiled_extension_is_built_in_place_inside_the_sandbox(
     assert found.check is not None
     assert found.accepted, found.check.summary()
     assert found.check.passed == 1
+
+
+def test_a_rejection_names_the_commonest_failures() -> None:
+    texts = ["x\nE   OSError: no network\nmore", "E   OSError: no network", "E   KeyError: 'a'"]
+    check = judge_check(_statuses(1, 3), [], 1, 1.0, texts)
+    assert check.causes[0] == "2x OSError: no network"
+    assert "commonest failures: 2x OSError: no network; 1x KeyError: 'a'" in check.summary()

@@ -12,9 +12,11 @@ so the check costs one bounded test run whatever the repository's size.
 
 from __future__ import annotations
 
+import re
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -36,6 +38,7 @@ MAX_BROKEN_FILES = 0.1
 MAX_FILES = 40
 """Test files run at most (sampled evenly over the sorted list)."""
 
+_ERROR_LINE = re.compile(r"^E\s+(\S.*)$", re.MULTILINE)
 _SKIP_DIRS = frozenset(
     {"docs", "doc", "build", "dist", "node_modules", "site-packages", "venv", "examples"}
 )
@@ -56,6 +59,8 @@ class EnvironmentCheck:
     seconds: float = 0.0
     reason: str | None = None
     """Why the proposal is rejected; None when accepted."""
+    causes: list[str] = field(default_factory=list)
+    """The commonest failure lines of the tests that failed, with their counts."""
 
     @property
     def accepted(self) -> bool:
@@ -75,7 +80,10 @@ class EnvironmentCheck:
             f"{self.skipped} skipped, {len(self.broken_files)} file(s) not loaded "
             f"({self.pass_rate:.0%} pass, {self.seconds:.0f}s)"
         )
-        return figures if self.reason is None else f"{figures}; rejected: {self.reason}"
+        if self.reason is None:
+            return figures
+        causes = f" (commonest failures: {'; '.join(self.causes)})" if self.causes else ""
+        return f"{figures}; rejected: {self.reason}{causes}"
 
 
 def find_test_files(checkout: Path) -> list[str]:
@@ -98,10 +106,23 @@ def sample(files: Sequence[str], limit: int) -> list[str]:
     return [files[int(i * step)] for i in range(limit)]
 
 
+def failure_causes(failures: Iterable[str], top: int = 3) -> list[str]:
+    """The commonest error lines (``E   SomeError: ...``) of failure texts, with counts."""
+    lines = []
+    for text in failures:
+        found = _ERROR_LINE.findall(text)
+        lines.append(found[-1].strip()[:120] if found else (text.strip().splitlines() or ["?"])[0])
+    return [f"{n}x {line}" for line, n in Counter(lines).most_common(top)]
+
+
 def judge_check(
-    statuses: dict[str, Status], broken: Sequence[str], files: int, seconds: float
+    statuses: dict[str, Status],
+    broken: Sequence[str],
+    files: int,
+    seconds: float,
+    failures: Iterable[str] = (),
 ) -> EnvironmentCheck:
-    """The check's verdict from one run's statuses and unloadable files."""
+    """The check's verdict from one run's statuses, unloadable files and failure texts."""
     counts = {s: 0 for s in Status}
     for status in statuses.values():
         counts[status] += 1
@@ -117,7 +138,8 @@ def judge_check(
         reason = f"{len(broken)} of {files} test files could not be loaded: {broken[0]} ..."
     elif check.pass_rate < MIN_PASS_RATE:
         reason = f"only {check.pass_rate:.0%} of the tests that ran passed"
-    return EnvironmentCheck(**{**check.__dict__, "reason": reason})
+    causes = failure_causes(failures) if reason else []
+    return EnvironmentCheck(**{**check.__dict__, "reason": reason, "causes": causes})
 
 
 def check_environment(
@@ -169,7 +191,9 @@ def check_environment(
     if run.report is None or run.timed_out:
         why = run.problem(after=False) or "no report"
         return EnvironmentCheck(len(files), seconds=round(elapsed, 1), reason=why)
-    return judge_check(run.report.statuses, run.report.collection_errors, len(files), elapsed)
+    report = run.report
+    texts = report.failures.values()
+    return judge_check(report.statuses, report.collection_errors, len(files), elapsed, texts)
 
 
 @dataclass(frozen=True)
