@@ -167,3 +167,27 @@ def test_a_rejection_names_the_commonest_failures() -> None:
     check = judge_check(_statuses(1, 3), [], 1, 1.0, texts)
     assert check.causes[0] == "2x OSError: no network"
     assert "commonest failures: 2x OSError: no network; 1x KeyError: 'a'" in check.summary()
+
+
+@pytest.mark.slow
+def test_the_projects_own_pytest_plugin_is_loaded_by_name(
+    tmp_path: Path, mine_settings: Settings
+) -> None:
+    history = History(tmp_path / "plug")
+    history.path.mkdir()
+    git(history.path, "init", "-q", "-b", "main")
+    history.commit(
+        "base",
+        "A pytest plugin that provides a fixture its own tests use",
+        {
+            "pyproject.toml": '[project]\nname = "plug"\n'
+            '[project.entry-points.pytest11]\nplug = "plug.plugin"\n',
+            "plug/__init__.py": "",
+            "plug/plugin.py": "import pytest\n\n\n@pytest.fixture\ndef answer():\n    return 42\n",
+            "tests/test_plug.py": "def test_answer(answer):\n    assert answer == 42\n",
+        },
+    )
+    found = find_environment(str(history.path), "HEAD", mine_settings)
+    assert found.environment.test_cmd == ["python", "-m", "pytest", "-p", "plug.plugin"]
+    assert found.check is not None
+    assert found.accepted, found.check.summary()

@@ -24,6 +24,7 @@ from proctor.testrun import (
     Status,
     TestReport,
     command_for,
+    entry_point_plugins,
     get_runner,
     run_setup,
     session_env,
@@ -164,18 +165,28 @@ class Bench:
         return None
 
     def run(self, checkout: Path, scratch: Path, files: Sequence[str]) -> PytestRun:
-        """Run ``files`` with the task's runner; statuses by test id from its report."""
+        """Run ``files`` with the task's runner; statuses by test id from its report.
+
+        pytest loads plugins as a graded session does: autoload off, the environment's own
+        ``pytest11`` plugins by name (and those the task's ``test_cmd`` names), so a plugin
+        the checkout provides behaves the same here and when graded.
+        """
         runner = get_runner(self.environment.runner)
         written = scratch / f"{next(self._ids)}-{runner.files.report}"
+        pytest = self.environment.runner == DEFAULT_RUNNER
+        plugins = entry_point_plugins(self.env.path) if pytest else []
         options = RunOptions(
             report=written,
             per_test_timeout_s=self.settings.per_test_timeout_s,
             keep_going=True,
             quiet=True,
             cache=False,
+            extra=tuple(a for module in plugins for a in ("-p", module)),
         )
         argv = runner.argv(command_for(self.environment), files, options)
         box, env = self._sandbox(checkout, scratch)
+        if pytest:
+            env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
         res = box.exec(argv, cwd=checkout, timeout=self.settings.test_timeout_s, env=env)
         try:
             report = runner.parse(written.read_text(errors="replace"))

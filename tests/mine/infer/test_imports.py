@@ -40,3 +40,10 @@ def test_known_undeclared_test_imports_are_added_and_others_named(make_repo: Mak
     assert "widget" not in packages and "helpers" not in packages  # the repository's own
     assert any("undeclared hypothesis: added" in g for g in proposal.guessed)
     assert any("_private_lib: distribution unknown" in g for g in proposal.guessed)
+
+
+def test_the_projects_own_pytest_plugins_are_named_in_test_cmd(make_repo: MakeRepo) -> None:
+    cfg = "[metadata]\nname = p\n[options.entry_points]\npytest11 =\n    p = p.plug:hooks\n"
+    proposal = infer(make_repo({"setup.cfg": cfg, "p/__init__.py": "", "p/plug.py": ""}))
+    assert proposal.environment.test_cmd == ["python", "-m", "pytest", "-p", "p.plug"]
+    assert any("own pytest plugins p.plug" in line for line in proposal.inferred)

@@ -17,6 +17,7 @@ from proctor.mine.infer.compiled import find_compiled
 from proctor.mine.infer.imports import undeclared_test_imports
 from proctor.mine.infer.layout import Layout, find_layout
 from proctor.mine.infer.metadata import Metadata, is_test_name
+from proctor.mine.infer.plugins import own_pytest_plugins
 from proctor.mine.infer.poetry import poetry_metadata
 from proctor.mine.infer.pyproject import build_system, load_pyproject, project_metadata, tool_groups
 from proctor.mine.infer.python import choose_python
@@ -144,11 +145,15 @@ def infer_environment(tree: RepoTree, *, pythons: Sequence[str]) -> Proposal:
         notes.guessed.append(f"compiled ({backend}): in-place build is unsupported; no setup")
 
     _test_imports(tree, collector, notes)
+    plugins, declared_in = own_pytest_plugins(pyproject, tree.read("setup.cfg"), setup_py)
+    if plugins:
+        notes.inferred.append(f"own pytest plugins {', '.join(plugins)} ({declared_in})")
     environment = Environment(
         python=choice.version,
         packages=collector.packages(),
         pythonpath=[layout.root],
         setup=commands,
+        test_cmd=["python", "-m", "pytest", *(a for m in plugins for a in ("-p", m))],
         env=env,
     )
     return Proposal(

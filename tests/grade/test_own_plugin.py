@@ -1,0 +1,70 @@
+"""A repository that is a pytest plugin: its tests need its own plugin, named in test_cmd.
+
+The checkout is never installed, so its ``pytest11`` entry point is never registered; the
+task names the module with ``-p`` in ``test_cmd``. Graded sessions load it by that name, and
+a plugin the trusted spec names is the repository's own, not a change reaching into pytest.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tests.conftest import git
+from tests.run.test_attempt import attempt
+
+from proctor.model import EmptyModel
+from proctor.run import Outcome
+from proctor.spec import Task
+
+PLUGIN = (
+    "import pytest\n\n\ndef pytest_configure(config):\n"
+    "    config.addinivalue_line('markers', 'plug: the plugin is loaded')\n\n\n"
+    "@pytest.fixture\ndef answer():\n    return {}\n"
+)
+TESTS = "def test_answer(answer):\n    assert answer == 42\n"
+
+
+@pytest.fixture
+def plug(tmp_path: Path) -> Task:
+    repo = tmp_path / "plug"
+    (repo / "plug").mkdir(parents=True)
+    (repo / "plug" / "__init__.py").write_text("")
+    (repo / "plug" / "plugin.py").write_text(PLUGIN.format(41))
+    (repo / "pyproject.toml").write_text(
+        '[project]\nname = "plug"\n[project.entry-points.pytest11]\nplug = "plug.plugin"\n'
+    )
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "base")
+    base = git(repo, "rev-parse", "HEAD")
+    (repo / "plug" / "plugin.py").write_text(PLUGIN.format(42))
+    (repo / "tests").mkdir()
+    (repo / "tests" / "test_plug.py").write_text(TESTS)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "the answer is 42")
+    return Task.model_validate(
+        {
+            "id": "plug-1",
+            "repo": str(repo),
+            "base_commit": base,
+            "created_at": "2024-01-01T00:00:00Z",
+            "problem_statement": "The answer fixture gives 41.",
+            "reference": {"commit": git(repo, "rev-parse", "HEAD")},
+            "hidden_tests": {
+                "files": ["tests/test_plug.py"],
+                "fail_to_pass": ["tests/test_plug.py::test_answer"],
+            },
+            "environment": {
+                "packages": ["pytest>=8,<9"],
+                "test_cmd": ["python", "-m", "pytest", "-p", "plug.plugin"],
+            },
+        }
+    )
+
+
+def test_gold_resolves_and_empty_fails_with_the_plugin_named(plug, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    gold = attempt(plug, "gold", settings, tmp_path / "gold")
+    assert gold.outcome is Outcome.RESOLVED, (gold.message, gold.integrity)
+    empty = attempt(plug, EmptyModel(), settings, tmp_path / "empty")
+    assert empty.outcome is Outcome.UNRESOLVED, empty.message
