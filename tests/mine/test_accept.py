@@ -191,3 +191,17 @@ def test_the_projects_own_pytest_plugin_is_loaded_by_name(
     assert found.environment.test_cmd == ["python", "-m", "pytest", "-p", "plug.plugin"]
     assert found.check is not None
     assert found.accepted, found.check.summary()
+
+
+def test_environment_plugins_leave_out_those_of_the_checkouts_own_packages(
+    tmp_path: Path,
+) -> None:
+    from proctor.testrun import environment_plugins
+
+    info = tmp_path / "lib" / "python3.11" / "site-packages" / "dep-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "entry_points.txt").write_text(
+        "[pytest11]\nown = mypkg.pytest_plugin\nother = timeout_plugin:x\n"
+    )
+    assert environment_plugins(tmp_path, ["mypkg"]) == ["timeout_plugin"]
+    assert environment_plugins(tmp_path, []) == ["mypkg.pytest_plugin", "timeout_plugin"]

@@ -53,7 +53,7 @@ from proctor.testrun import (
     TestRunner,
     command_for,
     empty_config,
-    entry_point_plugins,
+    environment_plugins,
     get_runner,
     locate_config,
     pytest_setup,
@@ -121,7 +121,7 @@ def grade_hidden(
         SandboxError: the sandbox cannot run at all.
     """
     runner = _runner(task)
-    plugins = entry_point_plugins(env.path)
+    plugins = environment_plugins(env.path, modules)
     restored = prepare_for_grading(checkout, task, test_patch, _tops(plugins))
     owned = sorted(hidden_paths(task, test_patch))
     plan = _plant(checkout, task, owned, rng or random.SystemRandom())

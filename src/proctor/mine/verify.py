@@ -24,11 +24,12 @@ from proctor.testrun import (
     Status,
     TestReport,
     command_for,
-    entry_point_plugins,
+    environment_plugins,
     get_runner,
     run_setup,
     session_env,
     session_mounts,
+    top_level_modules,
 )
 
 SandboxFactory = Callable[[Mounts, Limits, str], Sandbox]
@@ -174,7 +175,8 @@ class Bench:
         runner = get_runner(self.environment.runner)
         written = scratch / f"{next(self._ids)}-{runner.files.report}"
         pytest = self.environment.runner == DEFAULT_RUNNER
-        plugins = entry_point_plugins(self.env.path) if pytest else []
+        own = top_level_modules(checkout, self.environment.pythonpath)
+        plugins = environment_plugins(self.env.path, own) if pytest else []
         options = RunOptions(
             report=written,
             per_test_timeout_s=self.settings.per_test_timeout_s,

@@ -128,6 +128,17 @@ def entry_point_plugins(venv: Path) -> list[str]:
     return sorted(found)
 
 
+def environment_plugins(venv: Path, own: Sequence[str]) -> list[str]:
+    """The ``pytest11`` plugins of ``venv`` that come from the environment, not the checkout.
+
+    A plugin module whose top-level package the checkout provides (``own``, its top-level
+    modules) would be imported from the checkout, where it may not exist: the repository's own
+    plugins are named in the task's ``test_cmd`` instead.
+    """
+    mine = set(own)
+    return [p for p in entry_point_plugins(venv) if p.split(".", 1)[0] not in mine]
+
+
 def top_level_modules(checkout: Path, pythonpath: Sequence[str]) -> list[str]:
     """Top-level modules and packages the checkout provides on its import path.
 
