@@ -12,7 +12,7 @@ from proctor.cli.app import app
 from proctor.mine import find_environment
 from proctor.mine.accept import find_test_files, judge_check, sample
 from proctor.settings import Settings
-from proctor.testrun import Status
+from proctor.testrun import Status, environment_plugins
 
 PYPROJECT = """[build-system]
 requires = ["hatchling", "hatch-vcs"]
@@ -196,8 +196,6 @@ def test_the_projects_own_pytest_plugin_is_loaded_by_name(
 def test_environment_plugins_leave_out_those_of_the_checkouts_own_packages(
     tmp_path: Path,
 ) -> None:
-    from proctor.testrun import environment_plugins
-
     info = tmp_path / "lib" / "python3.11" / "site-packages" / "dep-1.0.dist-info"
     info.mkdir(parents=True)
     (info / "entry_points.txt").write_text(
