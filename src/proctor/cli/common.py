@@ -207,6 +207,31 @@ SANDBOX_OPT = typer.Option(
     "filesystem visible) or none (no isolation); PROCTOR_SANDBOX.",
 )
 
+# The environment options of the commands that infer one (mine, synth, env infer, import):
+# each field given replaces the inferred one.
+PYTHON_OPT = typer.Option(
+    None, "--python", metavar="VERSION", help="Python version (over the inferred one)."
+)
+PACKAGE_OPT = typer.Option(
+    [], "--package", metavar="REQ", help="Requirement for the venv (repeat; over inference)."
+)
+PYTHONPATH_OPT = typer.Option(
+    [],
+    "--pythonpath",
+    metavar="DIR",
+    help="Checkout folder on PYTHONPATH (repeat; over inference).",
+)
+
+
+def given_environment(
+    python: str | None, package: Sequence[str], pythonpath: Sequence[str]
+) -> dict[str, object]:
+    """The environment fields the options set (those left out are inferred or defaulted)."""
+    given: dict[str, object] = {"python": python, "packages": list(package)}
+    given["pythonpath"] = list(pythonpath)
+    return {k: v for k, v in given.items() if v}
+
+
 # The options of every command that runs a model on tasks (run, compare).
 AGENT_OPT = typer.Option(
     "oneshot", "--agent", metavar="NAME", help="oneshot (edit blocks) or tools."

@@ -9,12 +9,16 @@ import yaml
 from rich.markup import escape
 
 from proctor.cli.common import (
+    PACKAGE_OPT,
+    PYTHON_OPT,
+    PYTHONPATH_OPT,
     REPOS_OPT,
     SANDBOX_OPT,
     chatter,
     check_sandbox,
     console,
     fail,
+    given_environment,
     settings_from,
 )
 from proctor.errors import ProctorError
@@ -26,15 +30,9 @@ from proctor.spec import python_version
 def infer(
     repo: str = typer.Argument(..., metavar="PATH_OR_URL", help="Repository URL or local path."),
     commit: str = typer.Option("HEAD", "--commit", metavar="SHA", help="Commit to read."),
-    python: str | None = typer.Option(
-        None, "--python", metavar="VERSION", help="Python version (wins over inference)."
-    ),
-    package: list[str] = typer.Option(
-        [], "--package", metavar="REQ", help="Requirements (win over inference; repeat)."
-    ),
-    pythonpath: list[str] = typer.Option(
-        [], "--pythonpath", metavar="DIR", help="Checkout dirs on PYTHONPATH (win; repeat)."
-    ),
+    python: str | None = PYTHON_OPT,
+    package: list[str] = PACKAGE_OPT,
+    pythonpath: list[str] = PYTHONPATH_OPT,
     check: bool = typer.Option(
         True, "--check/--no-check", help="Run the repository's tests in the proposal."
     ),
@@ -61,16 +59,10 @@ def infer(
         proctor env infer https://github.com/pytest-dev/iniconfig
         proctor env infer ../myrepo --commit v1.2.0 --write repos.yaml
     """
-    given: dict[str, object] = {}
     try:
-        if python is not None:
-            given["python"] = python_version(python)
+        given = given_environment(python and python_version(python), package, pythonpath)
     except ValueError as exc:
         raise fail(f"--python: {exc}") from None
-    if package:
-        given["packages"] = package
-    if pythonpath:
-        given["pythonpath"] = pythonpath
     settings = settings_from(repos_dir, sandbox)
     if check:
         check_sandbox(settings)

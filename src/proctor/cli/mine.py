@@ -10,6 +10,9 @@ from pydantic import ValidationError
 from rich.markup import escape
 
 from proctor.cli.common import (
+    PACKAGE_OPT,
+    PYTHON_OPT,
+    PYTHONPATH_OPT,
     REPOS_OPT,
     SANDBOX_OPT,
     chatter,
@@ -87,15 +90,9 @@ def mine(
         None, "--max-lines", metavar="N", help="Most lines in a fix (300)."
     ),
     single_file: bool = typer.Option(False, "--single-file", help="One-file fixes only."),
-    python: str | None = typer.Option(
-        None, "--python", metavar="VERSION", help="Python version (3.11)."
-    ),
-    package: list[str] = typer.Option(
-        [], "--package", metavar="REQ", help="Requirement for the venv (repeat)."
-    ),
-    pythonpath: list[str] = typer.Option(
-        [], "--pythonpath", metavar="DIR", help="Checkout dir on PYTHONPATH (repeat)."
-    ),
+    python: str | None = PYTHON_OPT,
+    package: list[str] = PACKAGE_OPT,
+    pythonpath: list[str] = PYTHONPATH_OPT,
     no_infer: bool = typer.Option(
         False,
         "--no-infer",

@@ -8,12 +8,16 @@ import typer
 from rich.markup import escape
 
 from proctor.cli.common import (
+    PACKAGE_OPT,
+    PYTHON_OPT,
+    PYTHONPATH_OPT,
     REPOS_OPT,
     SANDBOX_OPT,
     chatter,
     check_sandbox,
     console,
     fail,
+    given_environment,
     settings_from,
 )
 from proctor.errors import ProctorError
@@ -31,18 +35,9 @@ def synth(
         ..., "--out", metavar="DIR", help="Suite folder to write, e.g. tasks/NAME."
     ),
     max_tasks: int = typer.Option(10, "--max", metavar="N", help="Most function pairs to write."),
-    python: str | None = typer.Option(
-        None, "--python", metavar="VERSION", help="Python version (over inference)."
-    ),
-    package: list[str] | None = typer.Option(
-        None, "--package", metavar="REQ", help="Requirement to install (repeat)."
-    ),
-    pythonpath: list[str] | None = typer.Option(
-        None,
-        "--pythonpath",
-        metavar="DIR",
-        help="Checkout folder on PYTHONPATH (repeat; over inference).",
-    ),
+    python: str | None = PYTHON_OPT,
+    package: list[str] = PACKAGE_OPT,
+    pythonpath: list[str] = PYTHONPATH_OPT,
     infer: bool = typer.Option(
         True, "--infer/--no-infer", help="Infer the environment at the commit."
     ),
@@ -63,8 +58,7 @@ def synth(
     settings = settings_from(repos_dir, sandbox)
     check_sandbox(settings)
     try:
-        given: dict[str, object] = {"python": python, "packages": package}
-        given = {k: v for k, v in (given | {"pythonpath": pythonpath}).items() if v is not None}
+        given = given_environment(python, package, pythonpath)
         if infer:
             source = ensure_source(repo, settings.repos_dir)
             environment = propose_environment(source, resolve_commit(source, commit), given)

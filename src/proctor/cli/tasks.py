@@ -11,6 +11,9 @@ from rich.table import Table
 
 from proctor.cli.common import (
     LEGACY_SUITE,
+    PACKAGE_OPT,
+    PYTHON_OPT,
+    PYTHONPATH_OPT,
     REPOS_OPT,
     SANDBOX_OPT,
     SUITE_OPT,
@@ -20,6 +23,7 @@ from proctor.cli.common import (
     console,
     err_console,
     fail,
+    given_environment,
     settings_from,
     suite_from,
 )
@@ -110,15 +114,9 @@ def import_swebench(
         help="YAML: owner/name (or its GitHub URL) -> environment fields over the defaults "
         "(proctor tasks schema --repo-config).",
     ),
-    python: str | None = typer.Option(
-        None, "--python", metavar="VERSION", help="Python version (over inference)."
-    ),
-    package: list[str] = typer.Option(
-        [], "--package", metavar="REQ", help="Requirement for the venv (repeat)."
-    ),
-    pythonpath: list[str] = typer.Option(
-        [], "--pythonpath", metavar="DIR", help="Checkout folder on PYTHONPATH (repeat)."
-    ),
+    python: str | None = PYTHON_OPT,
+    package: list[str] = PACKAGE_OPT,
+    pythonpath: list[str] = PYTHONPATH_OPT,
     infer: bool = typer.Option(
         True, "--infer/--no-infer", help="Infer each task's environment at its base commit."
     ),
@@ -143,11 +141,7 @@ def import_swebench(
         proctor tasks import-swebench lite.json --out tasks/lite --repo-config repos.yaml
         proctor tasks import-swebench lite.json --no-infer --package 'pytest<9'
     """
-    defaults: dict[str, object] = {"packages": package} if package else {}
-    if python is not None:
-        defaults["python"] = python
-    if pythonpath:
-        defaults["pythonpath"] = pythonpath
+    defaults = given_environment(python, package, pythonpath)
     try:
         config = load_repo_config(repo_config)
         items = list(read_instances(file))

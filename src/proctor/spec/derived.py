@@ -24,11 +24,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from proctor.errors import SpecError
 from proctor.spec.models import task_id
 from proctor.spec.versions import check_schema_version
+from proctor.spec.yamlfile import load_model
 
 DERIVED_NAME = "derived.yaml"
 """File name of the record in a suite folder (never read as a task file)."""
@@ -104,20 +105,7 @@ def load_derived(path: Path) -> DerivedRepo:
         SpecError: the file cannot be read, is not YAML, or does not validate (naming the
             file, the first bad field and the problem).
     """
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SpecError(str(path), "", f"cannot read: {exc.strerror}") from None
-    except yaml.YAMLError:
-        raise SpecError(str(path), "", "not valid YAML") from None
-    if not isinstance(data, dict):
-        raise SpecError(str(path), "", "expected a mapping of fields at the top level")
-    try:
-        return DerivedRepo.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"])
-        raise SpecError(str(path), field, err["msg"].removeprefix("Value error, ")) from None
+    return load_model(path, DerivedRepo)
 
 
 def load_suite_derived(suite: Path) -> list[DerivedRepo]:

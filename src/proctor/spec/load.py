@@ -6,19 +6,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
-from pydantic import ValidationError
 
 from proctor.errors import SpecError
 from proctor.spec.derived import DERIVED_NAME
 from proctor.spec.lock import EnvironmentsLock, lock_path, read_lock
 from proctor.spec.models import Task
-
-
-def _first_error(path: str, exc: ValidationError) -> SpecError:
-    err = exc.errors()[0]
-    field = ".".join(str(p) for p in err["loc"])
-    msg = err["msg"].removeprefix("Value error, ")
-    return SpecError(path, field, msg)
+from proctor.spec.yamlfile import read_yaml, validate_mapping
 
 
 def parse_task(data: object, source: str) -> Task:
@@ -27,12 +20,7 @@ def parse_task(data: object, source: str) -> Task:
     Raises:
         SpecError: naming ``source``, the first bad field and the problem.
     """
-    if not isinstance(data, dict):
-        raise SpecError(source, "", "expected a mapping of fields at the top level")
-    try:
-        return Task.model_validate(data)
-    except ValidationError as exc:
-        raise _first_error(source, exc) from None
+    return validate_mapping(Task, data, source)
 
 
 def load_task(path: Path) -> Task:
@@ -41,16 +29,7 @@ def load_task(path: Path) -> Task:
     Raises:
         SpecError: the file cannot be read, is not YAML, or does not validate.
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SpecError(str(path), "", f"cannot read: {exc.strerror}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise SpecError(str(path), "", f"not valid YAML{where}") from None
+    data = read_yaml(path)
     return parse_task(data, str(path))
 
 

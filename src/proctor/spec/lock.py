@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from proctor.errors import SpecError
 from proctor.spec.versions import check_schema_version
+from proctor.spec.yamlfile import load_model
 
 LOCK_SCHEMA_VERSION = 1
 """Version of the lock format."""
@@ -112,20 +112,7 @@ def read_lock(path: Path) -> EnvironmentsLock:
     Raises:
         SpecError: naming the file (and the field) when it cannot be read or does not validate.
     """
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SpecError(str(path), "", f"cannot read: {exc.strerror}") from None
-    except yaml.YAMLError:
-        raise SpecError(str(path), "", "not valid YAML") from None
-    if not isinstance(data, dict):
-        raise SpecError(str(path), "", "expected a mapping of fields at the top level")
-    try:
-        return EnvironmentsLock.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"])
-        raise SpecError(str(path), field, err["msg"].removeprefix("Value error, ")) from None
+    return load_model(path, EnvironmentsLock)
 
 
 def dump_lock(lock: EnvironmentsLock) -> str:
