@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ from proctor.cli.app import app
 from proctor.mine import find_environment
 from proctor.mine.accept import find_test_files, judge_check, sample
 from proctor.settings import Settings
-from proctor.testrun import Status, environment_plugins
+from proctor.testrun import Status, environment_plugins, plugin_args
 
 PYPROJECT = """[build-system]
 requires = ["hatchling", "hatch-vcs"]
@@ -203,3 +205,24 @@ def test_environment_plugins_leave_out_those_of_the_checkouts_own_packages(
     )
     assert environment_plugins(tmp_path, ["mypkg"]) == ["timeout_plugin"]
     assert environment_plugins(tmp_path, []) == ["mypkg.pytest_plugin", "timeout_plugin"]
+
+
+def test_plugins_named_one_by_one_do_not_trip_a_repositorys_warnings_as_errors(
+    tmp_path: Path,
+) -> None:
+    """pytest-xdist's looponfail imports its plugin: named second, pytest would warn."""
+    pkg = tmp_path / "plugpkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "first.py").write_text("from plugpkg import second\n")
+    (pkg / "second.py").write_text("")
+    (tmp_path / "pytest.ini").write_text("[pytest]\nfilterwarnings = error\n")
+    (tmp_path / "test_x.py").write_text("def test_x():\n    pass\n")
+    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    env = {"PYTHONPATH": str(tmp_path), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    plain = ["-p", "plugpkg.first", "-p", "plugpkg.second"]
+    broken = subprocess.run([*argv, *plain], cwd=tmp_path, env=env, capture_output=True)
+    assert broken.returncode != 0  # the warning, made an error by the repository's config
+    args = plugin_args(["plugpkg.first", "plugpkg.second"])
+    ok = subprocess.run([*argv, *args], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stdout + ok.stderr

@@ -26,6 +26,7 @@ from proctor.testrun import (
     command_for,
     environment_plugins,
     get_runner,
+    plugin_args,
     run_setup,
     session_env,
     session_mounts,
@@ -183,7 +184,7 @@ class Bench:
             keep_going=True,
             quiet=True,
             cache=False,
-            extra=tuple(a for module in plugins for a in ("-p", module)),
+            extra=tuple(plugin_args(plugins)),
         )
         argv = runner.argv(command_for(self.environment), files, options)
         box, env = self._sandbox(checkout, scratch)

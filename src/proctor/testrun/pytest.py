@@ -128,6 +128,20 @@ def entry_point_plugins(venv: Path) -> list[str]:
     return sorted(found)
 
 
+def plugin_args(plugins: Sequence[str]) -> list[str]:
+    """pytest options that load ``plugins`` by name, as autoload would have.
+
+    Named one after another, a plugin that imports another one named later (pytest-xdist's
+    ``looponfail`` imports its ``plugin``) makes pytest warn that it cannot rewrite the second
+    one's asserts, which autoload (marking them all first) never does; a repository whose
+    ``filterwarnings`` is ``error`` would then fail to start. That warning is ignored.
+    """
+    if not plugins:
+        return []
+    named = [arg for plugin in plugins for arg in ("-p", plugin)]
+    return ["-W", "ignore::pytest.PytestAssertRewriteWarning", *named]
+
+
 def environment_plugins(venv: Path, own: Sequence[str]) -> list[str]:
     """The ``pytest11`` plugins of ``venv`` that come from the environment, not the checkout.
 
@@ -236,7 +250,7 @@ def pytest_setup(
         command += ["--path", path]
     command += [
         "--",
-        *(arg for plugin in plugins for arg in ("-p", plugin)),
+        *plugin_args(plugins),
         *("-c", str(config), f"--rootdir={rootdir}", f"--confcutdir={rootdir}"),
         *extra_args,
     ]
