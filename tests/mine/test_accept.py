@@ -226,3 +226,14 @@ def test_plugins_named_one_by_one_do_not_trip_a_repositorys_warnings_as_errors(
     args = plugin_args(["plugpkg.first", "plugpkg.second"])
     ok = subprocess.run([*argv, *args], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert ok.returncode == 0, ok.stdout + ok.stderr
+
+
+def test_test_files_stay_under_the_configs_testpaths(tmp_path: Path) -> None:
+    for rel in ["tests/test_a.py", "sub/tests/test_b.py"]:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("")
+    (tmp_path / "pyproject.toml").write_text('[tool.pytest.ini_options]\ntestpaths = ["tests"]\n')
+    assert find_test_files(tmp_path) == ["tests/test_a.py"]
+    (tmp_path / "pyproject.toml").unlink()
+    (tmp_path / "pytest.ini").write_text("[pytest]\ntestpaths = sub\n")
+    assert find_test_files(tmp_path) == ["sub/tests/test_b.py"]

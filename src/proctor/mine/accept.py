@@ -12,6 +12,7 @@ so the check costs one bounded test run whatever the repository's size.
 
 from __future__ import annotations
 
+import configparser
 import re
 import tempfile
 import time
@@ -20,6 +21,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+import tomllib
+
 from proctor.errors import ProctorError
 from proctor.mine.environment import propose_environment
 from proctor.mine.verify import Bench, SandboxFactory, local_sandbox
@@ -27,7 +30,7 @@ from proctor.repo import ensure_source, resolve_commit, sealed_checkout
 from proctor.sandbox import build_env
 from proctor.settings import Settings
 from proctor.spec import Environment
-from proctor.testrun import Status
+from proctor.testrun import Status, locate_config
 
 MIN_PASS_RATE = 0.9
 """Share of the tests that ran (passed, failed or errored) that must pass."""
@@ -86,12 +89,41 @@ class EnvironmentCheck:
         return f"{figures}; rejected: {self.reason}{causes}"
 
 
+def configured_testpaths(checkout: Path) -> list[str]:
+    """The ``testpaths`` of the pytest config at the checkout's top (empty when none)."""
+
+    def read(rel: str) -> str | None:
+        path = checkout / rel
+        return path.read_text(encoding="utf-8", errors="replace") if path.is_file() else None
+
+    config = locate_config(read, [])
+    text = read(config) if config else None
+    if config is None or text is None:
+        return []
+    try:
+        if config.endswith(".toml"):
+            tool = tomllib.loads(text).get("tool", {}).get("pytest", {})
+            section = tool.get("ini_options", tool) if isinstance(tool, dict) else {}
+            value = section.get("testpaths", []) if isinstance(section, dict) else []
+            return [str(v) for v in value] if isinstance(value, list) else str(value).split()
+        parser = configparser.ConfigParser(interpolation=None)
+        parser.read_string(text)
+        name = "tool:pytest" if config.endswith("setup.cfg") else "pytest"
+        return parser.get(name, "testpaths", fallback="").split()
+    except (tomllib.TOMLDecodeError, configparser.Error):
+        return []
+
+
 def find_test_files(checkout: Path) -> list[str]:
-    """The checkout's pytest-style test files (``test_*.py``, ``*_test.py``), sorted."""
+    """The checkout's pytest-style test files (``test_*.py``, ``*_test.py``), sorted; only
+    those under the config's ``testpaths`` when it names some."""
+    roots = [PurePosixPath(p.strip("/")) for p in configured_testpaths(checkout)]
     found: list[str] = []
     for path in checkout.rglob("*.py"):
         rel = PurePosixPath(path.relative_to(checkout).as_posix())
         if any(p.startswith(".") or p in _SKIP_DIRS for p in rel.parts[:-1]):
+            continue
+        if roots and not any(rel == r or r in rel.parents for r in roots):
             continue
         if rel.name.startswith("test_") or rel.stem.endswith("_test"):
             found.append(str(rel))

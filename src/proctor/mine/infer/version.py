@@ -14,6 +14,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from packaging.version import InvalidVersion, Version
+
 from proctor.mine.infer.layout import Layout
 from proctor.mine.infer.metadata import normalize
 from proctor.mine.infer.tree import RepoTree
@@ -29,13 +31,17 @@ __all__ = [
 STUB_VERSION = "0.0.0"
 """The version the stand-ins say (a guess: the real one comes from git tags)."""
 
-_TAG = re.compile(r"^(?:[A-Za-z][\w.-]*?[-_])?v?(\d+(?:\.\d+)*)$")
+_TAG = re.compile(r"^(?:[A-Za-z][\w.-]*?[-_])?v?(\d.*)$")
 
 
 def tag_version(tag: str | None) -> str | None:
-    """The release number of a git tag (``v8.4.1`` -> ``8.4.1``); None if it names none."""
+    """The release number of a git tag (``v8.4.1``, ``9.2.0.dev0`` -> ``8.4.1``, ``9.2.0``);
+    None if it names none."""
     match = _TAG.match(tag.strip()) if tag else None
-    return match.group(1) if match else None
+    try:
+        return Version(match.group(1)).base_version if match else None
+    except InvalidVersion:
+        return None
 
 
 def _py_stub(version: str) -> str:
