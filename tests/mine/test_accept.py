@@ -66,7 +66,8 @@ def test_large_suites_are_sampled_evenly() -> None:
 
 
 def test_test_files_are_found_by_pytest_names_outside_docs(tmp_path: Path) -> None:
-    for rel in ["tests/test_a.py", "pkg/b_test.py", "docs/test_c.py", ".tox/test_d.py", "x.py"]:
+    files = ["tests/test_a.py", "pkg/b_test.py", "docs/test_c.py", ".tox/test_d.py", "x.py"]
+    for rel in [*files, "src/p/_vendor/certifi/tests/test_e.py"]:
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("")
     assert find_test_files(tmp_path) == ["pkg/b_test.py", "tests/test_a.py"]

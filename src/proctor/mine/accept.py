@@ -44,7 +44,9 @@ MAX_FILES = 40
 _ERROR_LINE = re.compile(r"^E\s+(\S.*)$", re.MULTILINE)
 _SKIP_DIRS = frozenset(
     {"docs", "doc", "build", "dist", "node_modules", "site-packages", "venv", "examples"}
+    | {"_vendor", "vendor", "vendored", "_vendored", "third_party", "extern", "_distutils"}
 )
+"""Folders whose test files are not the repository's own suite (vendored code among them)."""
 
 
 @dataclass(frozen=True)
