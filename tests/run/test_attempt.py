@@ -244,3 +244,16 @@ def test_the_result_carries_the_attempts_key_and_try(calc, settings, tmp_path) -
     assert result.outcome is Outcome.UNRESOLVED, result
     assert result.key == one.key and result.tries == 3
     assert (result.sample, result.round, result.patch_sha256) == (2, 1, "f00")
+
+
+def test_setup_time_is_its_own_duration(calc, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """An in-place build of extensions runs as a setup command: its time is shown apart."""
+    task, _ = calc
+    sleepy = ["python", "-c", "import time; time.sleep(0.3)"]
+    built = task.model_copy(
+        update={"environment": task.environment.model_copy(update={"setup": [sleepy]})}
+    )
+    result = attempt(built, "gold", settings, tmp_path)
+    assert result.outcome is Outcome.RESOLVED, result
+    assert result.durations["setup"] >= 0.3
+    assert "setup" not in attempt(task, "gold", settings, tmp_path / "plain").durations
