@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-import yaml
 from rich.markup import escape
 
 from proctor.cli.common import (
@@ -24,7 +23,7 @@ from proctor.cli.common import (
 from proctor.errors import ProctorError
 from proctor.mine import MAX_FILES, find_environment
 from proctor.repo import github_slug
-from proctor.spec import python_version
+from proctor.spec import dump_yaml, python_version
 
 
 def infer(
@@ -75,7 +74,7 @@ def infer(
     slug = github_slug(repo)
     key = "/".join(slug) if slug else repo
     fields = found.environment.model_dump(mode="json", exclude_defaults=True)
-    text = yaml.safe_dump({key: fields}, sort_keys=False, allow_unicode=True, width=100)
+    text = dump_yaml({key: fields})
     console.print(escape(text.rstrip()), highlight=False, soft_wrap=True)
     if out is not None:
         out.write_text(text, encoding="utf-8")

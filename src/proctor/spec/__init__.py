@@ -18,6 +18,7 @@ from proctor.spec.humaneval import (
 from proctor.spec.load import (
     attach_lock,
     dump_task,
+    dump_yaml,
     iter_suite,
     load_suite,
     load_task,
@@ -78,6 +79,7 @@ __all__ = [
     "dump_derived",
     "dump_lock",
     "dump_task",
+    "dump_yaml",
     "environment_fields",
     "iter_suite",
     "load_derived",

@@ -105,7 +105,11 @@ def attach_lock(
 
 def dump_task(task: Task) -> str:
     """YAML text of a task, field order as in the model, long strings as blocks."""
-    data = task.model_dump(mode="json", exclude_none=True)
+    return dump_yaml(task.model_dump(mode="json", exclude_none=True))
+
+
+def dump_yaml(data: object) -> str:
+    """YAML text of plain data, keys in their order, multi-line strings as blocks."""
     return yaml.dump(data, Dumper=_BlockDumper, sort_keys=False, allow_unicode=True, width=100)
 
 
