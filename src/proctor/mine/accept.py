@@ -119,7 +119,9 @@ def configured_testpaths(checkout: Path) -> list[str]:
 def find_test_files(checkout: Path) -> list[str]:
     """The checkout's pytest-style test files (``test_*.py``, ``*_test.py``), sorted; only
     those under the config's ``testpaths`` when it names some."""
-    roots = [PurePosixPath(p.strip("/")) for p in configured_testpaths(checkout)]
+    # pytest ignores testpaths that match nothing; so does this.
+    named = [PurePosixPath(p.strip("/")) for p in configured_testpaths(checkout)]
+    roots = [r for r in named if (checkout / r).exists()]
     found: list[str] = []
     for path in checkout.rglob("*.py"):
         rel = PurePosixPath(path.relative_to(checkout).as_posix())

@@ -47,3 +47,22 @@ def test_the_projects_own_pytest_plugins_are_named_in_test_cmd(make_repo: MakeRe
     proposal = infer(make_repo({"setup.cfg": cfg, "p/__init__.py": "", "p/plug.py": ""}))
     assert proposal.environment.test_cmd == ["python", "-m", "pytest", "-p", "p.plug"]
     assert any("own pytest plugins p.plug" in line for line in proposal.inferred)
+
+
+def test_a_requirement_whose_marker_excludes_the_python_does_not_count(
+    make_repo: MakeRepo,
+) -> None:
+    reqs = 'hypothesis==3.1.0; python_version < "3.8"\nmock\n'
+    proposal = infer(
+        make_repo(
+            {
+                "setup.py": "from setuptools import setup\n"
+                "setup(name='q', python_requires='>=3.9')\n",
+                "requirements-dev.txt": reqs,
+                "q.py": "",
+                "tests/test_q.py": "import hypothesis\n",
+            }
+        )
+    )
+    assert "hypothesis" in proposal.environment.packages  # the import, for this Python
+    assert not any("3.1.0" in p for p in proposal.environment.packages)

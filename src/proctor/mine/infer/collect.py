@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from packaging.markers import default_environment
 from packaging.requirements import InvalidRequirement, Requirement
 
 from proctor.mine.infer.metadata import normalize
@@ -77,6 +78,14 @@ class Collector:
                 continue
             seen.add(key)
             self._add_all(self._extras.get(key, []), label, seen)
+
+    def drop_for_python(self, version: str) -> list[str]:
+        """Drop the requirements whose markers exclude Python ``version`` on this platform
+        (uv would skip them anyway); the ones dropped."""
+        env: dict[str, str] = {str(k): str(v) for k, v in default_environment().items()}
+        env |= {"python_version": version, "python_full_version": f"{version}.0"}
+        dropped = [k for k, r in self._by_name.items() if r.marker and not r.marker.evaluate(env)]
+        return [str(self._by_name.pop(k)) for k in dropped]
 
     def packages(self) -> list[str]:
         """The requirements, one per project, sorted by project name (a stable env key)."""

@@ -144,6 +144,8 @@ def infer_environment(tree: RepoTree, *, pythons: Sequence[str]) -> Proposal:
     elif compiled.compiled:
         notes.guessed.append(f"compiled ({backend}): in-place build is unsupported; no setup")
 
+    dropped = collector.drop_for_python(choice.version)
+    notes.inferred += [f"not for python {choice.version}: {', '.join(dropped)}"] if dropped else []
     _test_imports(tree, collector, notes)
     plugins, declared_in = own_pytest_plugins(pyproject, tree.read("setup.cfg"), setup_py)
     if plugins:
