@@ -102,3 +102,18 @@ def test_stand_in_version_files_say_the_newest_release_tag(tmp_path: Path) -> No
     subprocess.run([sys.executable, *script[1:]], cwd=repo, check=True)
     stub = (repo / "src" / "pkg" / "_version.py").read_text()
     assert 'version = "8.4.1"' in stub and "(8, 4, 1)" in stub
+
+
+def test_prefetch_reads_many_files_in_one_batch_as_read_would(tmp_path: Path) -> None:
+    repo = tmp_path / "r"
+    write_files(repo, {"a.py": "x = 1\n", "b/c.py": "y = 2\n\n"})
+    (repo / "bin.dat").write_bytes(b"\x00\x01")
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "first")
+    batch = GitTree(repo, "HEAD")
+    batch.prefetch(["a.py", "b/c.py", "bin.dat", "nope.py"])
+    one = GitTree(repo, "HEAD")
+    for path in ["a.py", "b/c.py", "bin.dat", "nope.py"]:
+        assert batch.read(path) == one.read(path)
+    assert batch.read("b/c.py") == "y = 2\n\n"

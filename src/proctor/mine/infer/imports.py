@@ -16,7 +16,7 @@ import sys
 from collections.abc import Collection, Iterable
 from pathlib import PurePosixPath
 
-from proctor.mine.infer.tree import RepoTree
+from proctor.mine.infer.tree import GitTree, RepoTree
 
 __all__ = ["KNOWN", "undeclared_test_imports"]
 
@@ -138,7 +138,10 @@ def undeclared_test_imports(tree: RepoTree, declared: Iterable[str]) -> tuple[li
     local = _local_names(files)
     have = {_normal(re.split(r"[\s\[<>=!~;@(]", d.strip(), maxsplit=1)[0]) for d in declared}
     found: set[str] = set()
-    for path in sorted(f for f in files if f.endswith(".py") and _is_test_file(f))[:MAX_FILES]:
+    tests = sorted(f for f in files if f.endswith(".py") and _is_test_file(f))[:MAX_FILES]
+    if isinstance(tree, GitTree):
+        tree.prefetch(tests)  # one git process, not one per file
+    for path in tests:
         text = tree.read(path)
         if text is None:
             continue

@@ -71,6 +71,26 @@ class GitTree:
         tag = proc.stdout.decode("utf-8", "replace").strip()
         return tag if proc.returncode == 0 and tag else None
 
+    def prefetch(self, paths: Sequence[str]) -> None:
+        """Read many tracked files with one ``git cat-file --batch`` (later reads are cached)."""
+        self.files()
+        wanted = [p for p in dict.fromkeys(paths) if p in self._tracked and p not in self._cache]
+        if not wanted:
+            return
+        request = "".join(f"{self._commit}:{p}\n" for p in wanted).encode("utf-8")
+        out = run_git([*self._args, "cat-file", "--batch"], input=request).stdout
+        at = 0
+        for path in wanted:
+            header_end = out.index(b"\n", at)
+            header = out[at:header_end].split()
+            if len(header) < 3 or header[-1] == b"missing":
+                self._cache[path] = None
+                at = header_end + 1
+                continue
+            size = int(header[2])
+            self._cache[path] = _text(out[header_end + 1 : header_end + 1 + size])
+            at = header_end + 1 + size + 1  # the object, then a newline
+
     def read(self, path: str) -> str | None:
         """The text of ``path`` at the commit, None if it is not a tracked text file."""
         if path not in self._cache:
