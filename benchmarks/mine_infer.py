@@ -32,11 +32,17 @@ class Case:
 
     repo: str
     manual: dict[str, object]
+    window: dict[str, object] | None = None
+    """Which commits (default: the newest ``--max`` candidates)."""
 
 
 CASES = (
     Case("https://github.com/tkem/cachetools", {"pythonpath": ["src"]}),
-    Case("https://github.com/pytest-dev/iniconfig", {"pythonpath": ["src"]}),
+    Case(
+        "https://github.com/pytest-dev/iniconfig",
+        {"pythonpath": ["src"]},
+        {"since": "2019-01-01", "max_files": 12, "max_lines": 1000},
+    ),
     Case("https://github.com/andialbrecht/sqlparse", {"pythonpath": ["."]}),
     Case("https://github.com/scrapy/w3lib", {"pythonpath": ["."]}),
 )
@@ -86,7 +92,7 @@ def main() -> None:
     for case in CASES:
         if args.only and not any(o in case.repo for o in args.only):
             continue
-        window = {"max_candidates": args.max}
+        window = {"max_candidates": args.max, **(case.window or {})}
         manual = MineOptions.model_validate({**window, **case.manual, "infer": False})
         inferred = MineOptions.model_validate(window)
         rows = {
