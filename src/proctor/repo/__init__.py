@@ -1,7 +1,8 @@
 """Repositories: the mirror cache, sealed checkouts, and patches.
 
 ``ensure_source`` finds (or clones once) a repository, ``sealed_checkout`` pins a commit in
-a fresh one-commit repository, and the patch functions apply, split and derive diffs.
+a fresh one-commit repository, the patch functions apply, split and derive diffs, and
+``task_leaks`` names what a statement gives away of its fix.
 """
 
 from proctor.repo.checkout import (
@@ -11,6 +12,13 @@ from proctor.repo.checkout import (
     read_base_file,
     restore_paths,
     sealed_checkout,
+)
+from proctor.repo.leak import (
+    BaseText,
+    base_reader,
+    introduced_names,
+    statement_leaks,
+    task_leaks,
 )
 from proctor.repo.mirror import (
     cache_repo,
@@ -35,8 +43,10 @@ from proctor.repo.patch import (
 )
 
 __all__ = [
+    "BaseText",
     "apply_patch",
     "base_commit",
+    "base_reader",
     "cache_repo",
     "changed_paths",
     "clone_mirror",
@@ -46,6 +56,7 @@ __all__ = [
     "git_dir_args",
     "github_slug",
     "has_commit",
+    "introduced_names",
     "is_remote",
     "is_test_path",
     "mirror_path",
@@ -57,5 +68,7 @@ __all__ = [
     "run_git",
     "sealed_checkout",
     "split_patch",
+    "statement_leaks",
+    "task_leaks",
     "touched_paths",
 ]

@@ -104,8 +104,12 @@ def attach_lock(
 
 
 def dump_task(task: Task) -> str:
-    """YAML text of a task, field order as in the model, long strings as blocks."""
-    return dump_yaml(task.model_dump(mode="json", exclude_none=True))
+    """YAML text of a task, field order as in the model, long strings as blocks.
+
+    ``statement_may_name`` is left out when empty, as most tasks have none.
+    """
+    exclude = None if task.statement_may_name else {"statement_may_name"}
+    return dump_yaml(task.model_dump(mode="json", exclude_none=True, exclude=exclude))
 
 
 def dump_yaml(data: object) -> str:

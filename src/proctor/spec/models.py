@@ -209,8 +209,16 @@ class Task(_Frozen):
     id: str = Field(description="Unique task id, e.g. 'sqlparse-0042'.")
     repo: str = Field(description="https://github.com/OWNER/NAME, a local path, or file:// URL.")
     base_commit: str = Field(description="Commit the model starts from.")
-    created_at: datetime = Field(description="When the fix was made (for contamination cuts).")
+    created_at: datetime = Field(
+        description="Committer date of the fix commit: the day the fix became public "
+        "(for contamination cuts)."
+    )
     problem_statement: str = Field(description="The issue, as a reporter would write it.")
+    statement_may_name: list[str] = Field(
+        default_factory=list,
+        description="Names the statement may mention although the fix introduces them: the "
+        "new API a feature's hidden tests call (the leak check allows these only).",
+    )
     reference: Reference
     hidden_tests: HiddenTests
     environment: Environment = Field(default_factory=Environment)
