@@ -6,11 +6,13 @@ import json
 from pathlib import Path
 
 import yaml
+from click.testing import Result
+from tests.conftest import calc_task, make_calc_repo
 from tests.mine.conftest import git
 from typer.testing import CliRunner
 
 from proctor.cli.app import app
-from proctor.spec import load_suite
+from proctor.spec import dump_task, load_suite
 
 runner = CliRunner()
 SHIPPED = Path(__file__).parents[2] / "tasks" / "core"
@@ -169,3 +171,49 @@ def test_import_swebench_names_a_repository_it_cannot_read(tmp_path: Path) -> No
     assert res.exit_code == 1
     assert "no environment for 1 repositories" in res.output
     assert not list((tmp_path / "o").glob("*.yaml"))
+
+
+def _calc_suite(tmp_path: Path, statement: str, may_name: list[str] | None = None) -> Path:
+    """A suite of one calc task whose fix also adds ``median_value``; returns its folder."""
+    repo, base, _ = make_calc_repo(tmp_path / "calc")
+    extra = "\n\ndef median_value(values):\n    return sorted(values)[len(values) // 2]\n"
+    (repo / "calc.py").write_text((repo / "calc.py").read_text() + extra)
+    git(repo, "commit", "-qam", "median")
+    task = calc_task(repo, base, git(repo, "rev-parse", "HEAD"))
+    update: dict[str, object] = {"problem_statement": statement}
+    if may_name is not None:
+        update["statement_may_name"] = may_name
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    (suite / "calc-1.yaml").write_text(dump_task(task.model_copy(update=update)))
+    return suite
+
+
+def _validate(*args: str) -> Result:
+    return runner.invoke(app, ["tasks", "validate", *args], env={"COLUMNS": "300"})
+
+
+def test_validate_names_what_a_statement_leaks(tmp_path: Path) -> None:
+    suite = _calc_suite(tmp_path, "mean is off by one; please add median_value too.")
+    res = _validate("--suite", str(suite), "--repos-dir", str(tmp_path / "repos"))
+    assert res.exit_code == 1, res.output
+    assert "calc-1: statement names what the fix introduces: median_value" in res.output
+    assert _validate("--suite", str(suite), "--no-leak-check").exit_code == 0
+
+
+def test_validate_allows_the_names_a_task_declares(tmp_path: Path) -> None:
+    suite = _calc_suite(tmp_path, "Please add median_value.", ["median_value"])
+    res = _validate("--suite", str(suite), "--repos-dir", str(tmp_path / "repos"))
+    assert res.exit_code == 0, res.output
+    assert "leak" not in res.output
+
+
+def test_validate_skips_the_leak_check_without_a_mirror(tmp_path: Path) -> None:
+    suite = _calc_suite(tmp_path, "Please add median_value.")
+    task = load_suite(suite)[0]
+    remote = task.model_copy(update={"repo": "https://github.com/example/calc"})
+    (suite / "calc-1.yaml").write_text(dump_task(remote))
+    res = _validate("--suite", str(suite), "--repos-dir", str(tmp_path / "repos"))
+    assert res.exit_code == 0, res.output
+    assert "calc-1: leak check skipped: no mirror" in res.output
+    assert not (tmp_path / "repos").exists()

@@ -6,7 +6,13 @@ from pathlib import Path
 
 from tests.conftest import calc_task, git, make_calc_repo
 
-from proctor.repo import introduced_names, statement_leaks, task_leaks
+from proctor.repo import (
+    found_in_tree,
+    introduced_names,
+    statement_leaks,
+    task_leaks,
+    unseen_names,
+)
 
 BASE = '''"""HTTP helpers."""
 
@@ -90,3 +96,16 @@ def test_task_leaks_reads_the_base_from_git(tmp_path: Path) -> None:
     allowed = leaky.model_copy(update={"statement_may_name": ["median_value"]})
     assert task_leaks(repo, allowed) == []
     assert task_leaks(repo, task) == []
+
+
+def test_names_elsewhere_in_the_base_tree_are_not_introduced(tmp_path: Path) -> None:
+    repo, base, _ = make_calc_repo(tmp_path / "calc")
+    (repo / "calc.py").write_text((repo / "calc.py").read_text() + '\nNAME = "median_value"\n')
+    git(repo, "commit", "-qam", "median")
+    fix = git(repo, "rev-parse", "HEAD")
+    gold = git(repo, "diff", base, fix, "--", "calc.py")
+    assert "median_value" in introduced_names(gold, "")
+    assert found_in_tree(repo, base, ["test_add_negative", "median_value"]) == {"test_add_negative"}
+    tests_only = gold.replace("median_value", "test_add_negative")
+    assert "test_add_negative" not in unseen_names(tests_only, repo, base)
+    assert "median_value" in unseen_names(gold, repo, base)

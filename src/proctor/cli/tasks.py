@@ -29,6 +29,7 @@ from proctor.cli.common import (
 )
 from proctor.errors import ProctorError, SpecError
 from proctor.mine import environments_for
+from proctor.repo import ensure_source, repo_location, task_leaks
 from proctor.settings import Settings
 from proctor.spec import (
     RepoConfig,
@@ -44,19 +45,35 @@ app = typer.Typer(help="Work with task specs.", no_args_is_help=True)
 
 
 @app.command("validate", context_settings=LEGACY_SUITE)
-def validate(ctx: typer.Context, suite: Path | None = SUITE_OPT) -> None:
-    """Check every task file; print a table; exit non-zero if any is malformed.
+def validate(
+    ctx: typer.Context,
+    suite: Path | None = SUITE_OPT,
+    leak_check: bool = typer.Option(
+        True,
+        "--leak-check/--no-leak-check",
+        help="Check that no statement names what its fix introduces (needs the mirrors).",
+    ),
+    repos_dir: Path | None = REPOS_OPT,
+) -> None:
+    """Check every task file; print a table; exit non-zero if any is malformed or leaks.
+
+    The leak check reads each task's repository where it is already on this machine (a
+    mirror in the cache, or a local path; nothing is cloned) and names the identifiers and
+    literals that the fix introduces and the statement mentions, except those the task lists
+    in statement_may_name. A task whose repository is absent is skipped with one line.
 
     Examples:
 
     \b
         proctor tasks validate --suite tasks/core
         proctor tasks validate --suite tasks/core/sqlparse-5ca50a2.yaml
+        proctor tasks validate --suite tasks/core --no-leak-check
     """
     path = suite_from(suite, ctx)
     table = Table("file", "task", "repo", "F2P", "P2P", "status")
     bad: list[SpecError] = []
     seen: dict[str, Path] = {}
+    tasks: list[Task] = []
     try:
         entries = list(iter_suite(path))
     except SpecError as err:
@@ -69,6 +86,7 @@ def validate(ctx: typer.Context, suite: Path | None = SUITE_OPT) -> None:
             table.add_row(str(file), "", "", "", "", "[red]invalid[/]")
             continue
         seen[result.id] = file
+        tasks.append(result)
         ht = result.hidden_tests
         repo = result.repo.removeprefix("https://github.com/")
         row = (str(file), result.id, repo, str(len(ht.fail_to_pass)), str(len(ht.pass_to_pass)))
@@ -81,6 +99,30 @@ def validate(ctx: typer.Context, suite: Path | None = SUITE_OPT) -> None:
     if bad:
         raise typer.Exit(1)
     console.print(f"{len(entries)} task file(s) valid")
+    if leak_check and _leaking(tasks, settings_from(repos_dir).repos_dir):
+        raise typer.Exit(1)
+
+
+def _leaking(tasks: list[Task], repos_dir: Path) -> int:
+    """Run the leak check on each task whose repository is here; how many statements leak."""
+    leaking = 0
+    for task in tasks:
+        try:
+            if not repo_location(task.repo, repos_dir).exists():
+                console.print(f"{escape(task.id)}: leak check skipped: no mirror", highlight=False)
+                continue
+            leaks = task_leaks(ensure_source(task.repo, repos_dir), task)
+        except ProctorError as exc:
+            line = f"{task.id}: leak check skipped: {exc}"
+            console.print(escape(line), highlight=False, soft_wrap=True)
+            continue
+        if leaks:
+            leaking += 1
+            line = f"{task.id}: statement names what the fix introduces: {', '.join(leaks)}"
+            console.print(f"[red]{escape(line)}[/]", highlight=False, soft_wrap=True)
+    if leaking:
+        console.print(f"{leaking} statement(s) leak the fix (allow a name: statement_may_name)")
+    return leaking
 
 
 @app.command("schema")

@@ -16,9 +16,11 @@ from proctor.repo.checkout import (
 from proctor.repo.leak import (
     BaseText,
     base_reader,
+    found_in_tree,
     introduced_names,
     statement_leaks,
     task_leaks,
+    unseen_names,
 )
 from proctor.repo.mirror import (
     cache_repo,
@@ -53,6 +55,7 @@ __all__ = [
     "diff_commits",
     "diff_from_base",
     "ensure_source",
+    "found_in_tree",
     "git_dir_args",
     "github_slug",
     "has_commit",
@@ -71,4 +74,5 @@ __all__ = [
     "statement_leaks",
     "task_leaks",
     "touched_paths",
+    "unseen_names",
 ]

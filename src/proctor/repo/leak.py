@@ -128,6 +128,29 @@ def base_reader(source: Path, commit: str) -> BaseText:
     return read
 
 
+def found_in_tree(source: Path, commit: str, names: Iterable[str]) -> set[str]:
+    """Those of ``names`` that occur as whole words in any file of ``commit`` (git grep).
+
+    Raises:
+        RepoError: ``source`` has no such commit.
+    """
+    wanted = sorted(n for n in names if "\n" not in n)
+    if not wanted:
+        return set()
+    patterns = [arg for n in wanted for arg in ("-e", n)]
+    args = [*git_dir_args(source), "grep", "-I", "-o", "-h", "-F", "-w", *patterns]
+    proc = run_git([*args, resolve_commit(source, commit)], check=False)
+    matched = set(proc.stdout.decode("utf-8", "replace").splitlines())
+    return matched & set(wanted)
+
+
+def unseen_names(source_patch: str, source: Path, base: str) -> set[str]:
+    """:func:`introduced_names` of ``source_patch`` with the whole tree of commit ``base``
+    of ``source`` as the base (its touched files, then a ``git grep`` of the rest)."""
+    introduced = introduced_names(source_patch, base_reader(source, base))
+    return introduced - found_in_tree(source, base, introduced)
+
+
 def task_leaks(source: Path, task: Task) -> list[str]:
     """The names ``task``'s statement leaks from its reference fix (see module docstring).
 
@@ -135,5 +158,5 @@ def task_leaks(source: Path, task: Task) -> list[str]:
         RepoError: a commit of the task is missing from ``source``.
     """
     gold, _ = reference_patches(source, task)
-    introduced = introduced_names(gold, base_reader(source, task.base_commit))
+    introduced = unseen_names(gold, source, task.base_commit)
     return statement_leaks(task.problem_statement, introduced, task.statement_may_name)
