@@ -121,3 +121,14 @@ def test_chat_describer_fills_the_template_and_unfences() -> None:
     prompt = str(chat.seen[0][-1]["content"])
     assert "Fix mean" in prompt and "len(values)" in prompt
     assert "{diff}" not in prompt and "{message}" not in prompt
+
+
+def test_pick_statement_rejects_a_draft_naming_an_introduced_name() -> None:
+    leaky = ("model m", "mean() is wrong; call the new mean_of_values helper instead.")
+    message = ("commit message", "mean([1, 2, 3]) returns 1.5, I expected 2.")
+    introduced = {"mean_of_values", "1.5e300"}
+    chosen = pick_statement([leaky, message], FIX, 4, introduced)
+    assert chosen.source == "commit message"
+    assert chosen.notes == ("model m: names what the fix introduces: mean_of_values",)
+    alone = pick_statement([leaky], FIX, 4, introduced)
+    assert alone.text is None and alone.reason == "statement leaks the fix"

@@ -2,18 +2,21 @@
 
 Whichever text is used must not give the fix away: :func:`find_leak` rejects a statement
 that quotes a non-trivial added line of the fix, or shares a long run of characters with
-the added code. A model's draft that leaks falls back to the commit message; when that leaks
-too (or is too thin), the candidate is dropped.
+the added code, and :func:`pick_statement` also rejects one that names an identifier or
+literal the fix introduces (:func:`proctor.repo.statement_leaks`). A model's draft that
+leaks falls back to the commit message; when that leaks too (or is too thin), the candidate
+is dropped.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from importlib import resources
 
 from proctor.model import ChatModel
+from proctor.repo import statement_leaks
 
 Describe = Callable[[str, str], str]
 """Drafts a statement from (commit message, diff of the fix and its tests); may raise
@@ -128,9 +131,15 @@ class Statement:
 
 
 def pick_statement(
-    drafts: Sequence[tuple[str, str]], source_patch: str, min_words: int
+    drafts: Sequence[tuple[str, str]],
+    source_patch: str,
+    min_words: int,
+    introduced: Collection[str] = (),
 ) -> Statement:
     """The first draft (source, text) that is neither thin nor leaking.
+
+    A draft leaks when :func:`find_leak` says so, or when it names any of ``introduced``
+    (what the fix brings in that the base lacks, see :func:`proctor.repo.unseen_names`).
 
     Returns a :class:`Statement` with ``text=None`` and a reason when every draft fails:
     ``statement leaks the fix`` if any leaked, else ``commit message too thin``.
@@ -142,6 +151,8 @@ def pick_statement(
             notes.append(f"{source}: too thin")
             continue
         leak = find_leak(text, source_patch)
+        if leak is None and (names := statement_leaks(text, introduced, ())):
+            leak = f"names what the fix introduces: {', '.join(names)}"
         if leak is not None:
             leaked = True
             notes.append(f"{source}: {leak}")

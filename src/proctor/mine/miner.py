@@ -41,6 +41,7 @@ from proctor.repo import (
     github_slug,
     reference_patches,
     split_patch,
+    unseen_names,
 )
 from proctor.sandbox import build_env
 from proctor.settings import Settings
@@ -214,7 +215,8 @@ class _Miner:
             except ModelError as exc:
                 notes.append(f"model {self.describe_name} failed: {exc}")
         drafts.append((COMMIT_MESSAGE, message))
-        chosen = pick_statement(drafts, code, self.options.min_statement_words)
+        introduced = unseen_names(code, self.source, draft.base_commit)
+        chosen = pick_statement(drafts, code, self.options.min_statement_words, introduced)
         return Statement(chosen.text, chosen.source, chosen.reason, (*notes, *chosen.notes))
 
 
