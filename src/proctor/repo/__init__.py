@@ -2,9 +2,11 @@
 
 ``ensure_source`` finds (or clones once) a repository, ``sealed_checkout`` pins a commit in
 a fresh one-commit repository, the patch functions apply, split and derive diffs, and
-``task_leaks`` names what a statement gives away of its fix.
+``task_leaks`` names what a statement gives away of its fix; ``patch_difficulty`` and
+``guess_category`` give the facts a task records about its change.
 """
 
+from proctor.repo.category import guess_category
 from proctor.repo.checkout import (
     base_commit,
     changed_paths,
@@ -39,6 +41,7 @@ from proctor.repo.patch import (
     apply_patch,
     diff_commits,
     is_test_path,
+    patch_difficulty,
     reference_patches,
     split_patch,
     touched_paths,
@@ -58,11 +61,13 @@ __all__ = [
     "found_in_tree",
     "git_dir_args",
     "github_slug",
+    "guess_category",
     "has_commit",
     "introduced_names",
     "is_remote",
     "is_test_path",
     "mirror_path",
+    "patch_difficulty",
     "read_base_file",
     "reference_patches",
     "repo_location",

@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from proctor.errors import PatchError, RepoError
 from proctor.repo.checkout import DIFF_FLAGS
 from proctor.repo.mirror import first_error, git_dir_args, resolve_commit, run_git
-from proctor.spec import Task
+from proctor.spec import Difficulty, Task
 
 _HUNK = re.compile(r"^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
 _ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
@@ -214,6 +214,38 @@ def is_test_path(path: str) -> bool:
         or (name.startswith("test_") and name.endswith(".py"))
         or name.endswith("_test.py")
     )
+
+
+def _counts(section: _Section) -> tuple[int, int]:
+    """(hunks, lines added or deleted) of one file's section; header lines are not counted."""
+    hunks = changed = old_left = new_left = 0
+    for line in section.lines:
+        if old_left > 0 or new_left > 0:
+            tag = line[:1]
+            changed += tag in {"+", "-"}
+            old_left -= tag in {" ", "-", "\n", "\r"}
+            new_left -= tag in {" ", "+", "\n", "\r"}
+        elif (match := _HUNK.match(line)) is not None:
+            hunks += 1
+            old_left = int(match.group(1) or "1")
+            new_left = int(match.group(2) or "1")
+    return hunks, changed
+
+
+def patch_difficulty(patch: str) -> Difficulty:
+    """The size of a change, counted on its Python files that :func:`is_test_path` does not
+    call tests (docs, changelogs and tests in ``patch`` are left out).
+
+    A hunk is an ``@@`` header; lines are the ``+`` and ``-`` lines of the hunks (not the
+    ``---``/``+++`` file headers). A renamed file counts once.
+    """
+    files = hunks = lines = 0
+    for section in _sections(patch)[1]:
+        if not any(p.endswith(".py") and not is_test_path(p) for p in section.paths):
+            continue
+        found, changed = _counts(section)
+        files, hunks, lines = files + 1, hunks + found, lines + changed
+    return Difficulty(files=files, hunks=hunks, lines=lines)
 
 
 def _git_apply(checkout: Path, data: bytes, extra: Sequence[str]) -> str | None:

@@ -39,6 +39,8 @@ from proctor.spec.lock import (
 )
 from proctor.spec.models import (
     SCHEMA_VERSION,
+    Category,
+    Difficulty,
     Environment,
     HiddenTests,
     IsolatedFunction,
@@ -58,8 +60,10 @@ __all__ = [
     "LOCK_SCHEMA_VERSION",
     "NEWER_SCHEMA",
     "SCHEMA_VERSION",
+    "Category",
     "DerivedFunction",
     "DerivedRepo",
+    "Difficulty",
     "Environment",
     "EnvironmentsLock",
     "HiddenTests",

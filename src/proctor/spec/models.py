@@ -202,6 +202,18 @@ class IsolatedFunction(_Frozen):
     prompt: str = Field(description="Decorators, signature and docstring, dedented: all it sees.")
 
 
+Category = Literal["bug", "feature", "refactor", "performance", "security"]
+"""What kind of change a task's fix is."""
+
+
+class Difficulty(_Frozen):
+    """Size facts of the reference change, counted on its non-test Python source files."""
+
+    files: int = Field(ge=0, description="Non-test source files the reference changes.")
+    hunks: int = Field(ge=0, description="Hunks ('@@' headers) of the change to those files.")
+    lines: int = Field(ge=0, description="Lines added plus lines deleted in those files.")
+
+
 class Task(_Frozen):
     """One repo-level task: a repository pinned at a commit, a problem, and hidden tests."""
 
@@ -228,6 +240,14 @@ class Task(_Frozen):
     )
     isolated: IsolatedFunction | None = Field(
         None, description="The function asked for; required when kind is 'isolated'."
+    )
+    category: Category | None = Field(
+        None,
+        description="What kind of change the fix is: bug, feature, refactor, performance or "
+        "security (left out when unknown).",
+    )
+    difficulty: Difficulty | None = Field(
+        None, description="Size of the reference change (left out when not measured)."
     )
 
     @model_validator(mode="before")
