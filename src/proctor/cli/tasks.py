@@ -1,4 +1,5 @@
-"""`proctor tasks ...`: validate task files, print the schema, import SWE-bench."""
+"""`proctor tasks ...`: validate task files, count a suite, print the schema, import
+SWE-bench."""
 
 from __future__ import annotations
 
@@ -29,7 +30,14 @@ from proctor.cli.common import (
 )
 from proctor.errors import ProctorError, SpecError
 from proctor.mine import environments_for
-from proctor.repo import ensure_source, repo_location, task_leaks
+from proctor.repo import (
+    ensure_source,
+    patch_difficulty,
+    reference_patches,
+    repo_location,
+    task_leaks,
+)
+from proctor.report import suite_stats, suite_stats_table
 from proctor.settings import Settings
 from proctor.spec import (
     RepoConfig,
@@ -38,6 +46,7 @@ from proctor.spec import (
     dump_task,
     iter_suite,
     load_repo_config,
+    load_suite,
     read_instances,
 )
 
@@ -123,6 +132,69 @@ def _leaking(tasks: list[Task], repos_dir: Path) -> int:
     if leaking:
         console.print(f"{leaking} statement(s) leak the fix (allow a name: statement_may_name)")
     return leaking
+
+
+@app.command("stats", context_settings=LEGACY_SUITE)
+def stats(
+    ctx: typer.Context,
+    suite: Path | None = SUITE_OPT,
+    as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
+    measure: bool = typer.Option(
+        False,
+        "--measure",
+        help="Measure each task without a difficulty from its reference change where its "
+        "repository is on this machine (for these counts only; no file is rewritten).",
+    ),
+    repos_dir: Path | None = REPOS_OPT,
+) -> None:
+    """Count a suite's tasks by repository, category, date band and size.
+
+    Size is the task's difficulty: the non-test Python source files, hunks and lines its
+    reference changes; a task without one counts as unknown unless --measure finds its
+    repository (a mirror in the cache, or a local path; nothing is cloned). Task strength is
+    shown as "not measured" until tasks record it.
+
+    Examples:
+
+    \b
+        proctor tasks stats --suite tasks/core
+        proctor tasks stats --suite tasks/core --measure
+        proctor tasks stats --suite tasks/core --json > stats.json
+    """
+    path = suite_from(suite, ctx)
+    try:
+        tasks = load_suite(path, locked=False)
+    except SpecError as err:
+        raise fail(str(err)) from None
+    if not tasks:
+        raise fail(f"{path}: no task files (*.yaml) found")
+    if measure:
+        tasks = _measured(tasks, settings_from(repos_dir).repos_dir)
+    counts = suite_stats(tasks)
+    if as_json:
+        typer.echo(json.dumps(counts.to_json(), indent=2))
+    else:
+        console.print(suite_stats_table(counts))
+
+
+def _measured(tasks: list[Task], repos_dir: Path) -> list[Task]:
+    """``tasks`` with a difficulty measured where none is recorded and the repository is here."""
+    out: list[Task] = []
+    for task in tasks:
+        if task.difficulty is None:
+            try:
+                if repo_location(task.repo, repos_dir).exists():
+                    gold, _ = reference_patches(ensure_source(task.repo, repos_dir), task)
+                    task = task.model_copy(update={"difficulty": patch_difficulty(gold)})
+                else:
+                    err_console.print(
+                        f"{escape(task.id)}: not measured: no mirror", highlight=False
+                    )
+            except ProctorError as exc:
+                line = f"{task.id}: not measured: {exc}"
+                err_console.print(escape(line), highlight=False, soft_wrap=True)
+        out.append(task)
+    return out
 
 
 @app.command("schema")

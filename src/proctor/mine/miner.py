@@ -39,6 +39,8 @@ from proctor.repo import (
     diff_commits,
     ensure_source,
     github_slug,
+    guess_category,
+    patch_difficulty,
     reference_patches,
     split_patch,
     unseen_names,
@@ -87,10 +89,19 @@ def draft_task(
     )
 
 
-def finish_task(draft: Task, verdict: CandidateCheck, statement: str) -> Task:
-    """The draft with its tests and statement filled in (validated again)."""
+def finish_task(
+    draft: Task, verdict: CandidateCheck, statement: str, source_patch: str = "", message: str = ""
+) -> Task:
+    """The draft with its tests and statement filled in (validated again).
+
+    Its difficulty is measured on ``source_patch`` (the reference's source files) when given,
+    and its category guessed from the commit ``message``, else from the statement.
+    """
     data = draft.model_dump()
     data["problem_statement"] = statement
+    data["category"] = guess_category(message or statement)
+    if source_patch:
+        data["difficulty"] = patch_difficulty(source_patch).model_dump()
     data["hidden_tests"] |= {
         "fail_to_pass": verdict.fail_to_pass,
         "pass_to_pass": verdict.pass_to_pass,
@@ -188,11 +199,13 @@ class _Miner:
         }
         if verdict.reason is not None:
             return _entry(commit, "dropped", verdict.reason, **counts)
-        statement = self._statement(commit, message, draft)
+        gold, _ = reference_patches(self.source, draft)
+        code, _ = split_patch(gold, lambda p: classify(p, self.options) is Kind.SOURCE)
+        statement = self._statement(commit, message, draft, code)
         if statement.text is None:
             reason = str(statement.reason)
             return _entry(commit, "dropped", reason, notes=list(statement.notes), **counts)
-        task = finish_task(draft, verdict, statement.text)
+        task = finish_task(draft, verdict, statement.text, code, message)
         write_task(self.out, task)
         return _entry(
             commit,
@@ -203,9 +216,7 @@ class _Miner:
             **counts,
         )
 
-    def _statement(self, commit: Commit, message: str, draft: Task) -> Statement:
-        gold, _ = reference_patches(self.source, draft)
-        code, _ = split_patch(gold, lambda p: classify(p, self.options) is Kind.SOURCE)
+    def _statement(self, commit: Commit, message: str, draft: Task, code: str) -> Statement:
         drafts: list[tuple[str, str]] = []
         notes: list[str] = []
         if self.describe is not None:

@@ -1,5 +1,5 @@
 """Reports of runs: summaries and tables; the isolated-vs-repo comparison, its statistics
-and its plot."""
+and its plot; what a suite holds."""
 
 from proctor.report.compare import (
     COMPARISON_FILE,
@@ -21,6 +21,13 @@ from proctor.report.stats import (
     rate_ci,
     wilson_ci,
 )
+from proctor.report.suite_stats import (
+    SuiteStats,
+    WordCounts,
+    suite_stats,
+    suite_stats_table,
+    task_strength,
+)
 from proctor.report.summary import (
     Summary,
     results_table,
@@ -35,7 +42,9 @@ __all__ = [
     "Estimate",
     "ModelComparison",
     "ModelRuns",
+    "SuiteStats",
     "Summary",
+    "WordCounts",
     "bootstrap_ci",
     "build_comparison",
     "comparison_svg",
@@ -46,8 +55,11 @@ __all__ = [
     "read_manifests",
     "results_table",
     "save_comparison",
+    "suite_stats",
+    "suite_stats_table",
     "summarize",
     "summary_table",
+    "task_strength",
     "weak_sandbox_note",
     "wilson_ci",
     "write_manifest",

@@ -1,0 +1,154 @@
+"""What a suite holds: counts of its tasks by repository, category, date and size.
+
+:func:`suite_stats` is pure (tasks in, counts out); :func:`suite_stats_table` draws them.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from rich.markup import escape
+from rich.table import Table
+
+from proctor.repo import github_slug
+from proctor.spec import Task
+
+DATE_BANDS = (date(2024, 1, 1), date(2025, 6, 1))
+"""Edges of the date bands of ``created_at``: before the first, between, from the last on."""
+
+UNKNOWN = "unknown"
+"""The bucket of a task without the fact counted (no category, no difficulty)."""
+
+
+@dataclass(frozen=True)
+class WordCounts:
+    """Statement lengths in words."""
+
+    median: float
+    min: int
+    max: int
+
+
+@dataclass(frozen=True)
+class SuiteStats:
+    """Counts of a suite's tasks; each ``by_*`` maps a bucket to its number of tasks."""
+
+    tasks: int
+    by_repo: dict[str, int]
+    by_category: dict[str, int]
+    by_date: dict[str, int]
+    by_files: dict[str, int]
+    multi_file: int
+    statement_words: WordCounts | None
+    strength_measured: int
+    strength_mean: float | None
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain data for ``json.dumps`` (``statement_words`` null for an empty suite)."""
+        words = self.statement_words
+        return {
+            "tasks": self.tasks,
+            "by_repo": self.by_repo,
+            "by_category": self.by_category,
+            "by_date": self.by_date,
+            "by_files": self.by_files,
+            "multi_file": self.multi_file,
+            "statement_words": None if words is None else vars(words),
+            "strength": {"measured": self.strength_measured, "mean": self.strength_mean},
+        }
+
+
+def repo_label(repo: str) -> str:
+    """``OWNER/NAME`` of a GitHub URL, else the last part of the path or URL."""
+    slug = github_slug(repo)
+    if slug is not None:
+        return "/".join(slug)
+    return re.split(r"[/\\]", repo.rstrip("/\\"))[-1].removesuffix(".git") or repo
+
+
+def date_band(task: Task) -> str:
+    """The band of ``created_at``: before 2024-01-01, to 2025-06-01, or from then on."""
+    day = task.created_at.date()
+    low, high = DATE_BANDS
+    if day < low:
+        return f"< {low}"
+    return f"{low} .. {high}" if day < high else f">= {high}"
+
+
+def files_band(task: Task) -> str:
+    """'1', '2', '3+' source files changed, or 'unknown' without a difficulty."""
+    if task.difficulty is None:
+        return UNKNOWN
+    files = task.difficulty.files
+    return "3+" if files >= 3 else str(files)
+
+
+def task_strength(task: Task) -> float | None:
+    """How well the task's tests tell a fix from a wrong one, when measured.
+
+    No task field holds it yet: this reads a ``strength`` attribute if a later format adds
+    one, so the stats pick it up without change; ``None`` until then.
+    """
+    value = getattr(task, "strength", None)
+    return float(value) if isinstance(value, int | float) else None
+
+
+def _ordered(counts: Counter[str], order: Sequence[str] = ()) -> dict[str, int]:
+    """Buckets in ``order`` first (those present), then the rest by count, then name."""
+    known = [key for key in order if key in counts]
+    rest = sorted((k for k in counts if k not in known), key=lambda k: (-counts[k], k))
+    return {key: counts[key] for key in [*known, *rest]}
+
+
+def suite_stats(tasks: Sequence[Task]) -> SuiteStats:
+    """Count ``tasks`` by repository, category, date band and files changed."""
+    low, high = DATE_BANDS
+    words = [len(task.problem_statement.split()) for task in tasks]
+    strengths = [s for s in map(task_strength, tasks) if s is not None]
+    categories = ("bug", "feature", "refactor", "performance", "security", UNKNOWN)
+    return SuiteStats(
+        tasks=len(tasks),
+        by_repo=_ordered(Counter(repo_label(t.repo) for t in tasks)),
+        by_category=_ordered(Counter(t.category or UNKNOWN for t in tasks), categories),
+        by_date=_ordered(
+            Counter(map(date_band, tasks)), (f"< {low}", f"{low} .. {high}", f">= {high}")
+        ),
+        by_files=_ordered(Counter(map(files_band, tasks)), ("0", "1", "2", "3+", UNKNOWN)),
+        multi_file=sum(t.difficulty is not None and t.difficulty.files >= 2 for t in tasks),
+        statement_words=(
+            WordCounts(statistics.median(words), min(words), max(words)) if words else None
+        ),
+        strength_measured=len(strengths),
+        strength_mean=statistics.fmean(strengths) if strengths else None,
+    )
+
+
+def suite_stats_table(stats: SuiteStats) -> Table:
+    """A two-column table (what, count): totals first, then each group's buckets."""
+    table = Table("what", "tasks", title=f"{stats.tasks} task(s)")
+    groups = (
+        ("repository", stats.by_repo),
+        ("category", stats.by_category),
+        ("created", stats.by_date),
+        ("files changed", stats.by_files),
+    )
+    for name, counts in groups:
+        for index, (bucket, count) in enumerate(counts.items()):
+            table.add_row(
+                escape(f"{name}: {bucket}"), str(count), end_section=index == len(counts) - 1
+            )
+    table.add_row("multi-file (2+ files)", str(stats.multi_file))
+    words = stats.statement_words
+    text = "-" if words is None else f"median {words.median:g}, min {words.min}, max {words.max}"
+    table.add_row("statement words", text)
+    strength = "not measured"
+    if stats.strength_mean is not None:
+        strength = f"mean {stats.strength_mean:.2f} over {stats.strength_measured}"
+    table.add_row("task strength", strength)
+    return table
