@@ -12,7 +12,7 @@ from tests.mine.conftest import git
 from typer.testing import CliRunner
 
 from proctor.cli.app import app
-from proctor.spec import dump_task, load_suite
+from proctor.spec import Difficulty, dump_task, load_suite
 
 runner = CliRunner()
 SHIPPED = Path(__file__).parents[2] / "tasks" / "core"
@@ -217,3 +217,51 @@ def test_validate_skips_the_leak_check_without_a_mirror(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert "calc-1: leak check skipped: no mirror" in res.output
     assert not (tmp_path / "repos").exists()
+
+
+def _stats_suite(tmp_path: Path) -> tuple[Path, Path]:
+    """A suite of two tasks: one with category and difficulty, one on a local repository."""
+    repo, base, fix = make_calc_repo(tmp_path / "calc")
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    plain = calc_task(repo, base, fix)
+    sized = plain.model_copy(
+        update={
+            "id": "calc-2",
+            "category": "bug",
+            "difficulty": Difficulty(files=2, hunks=2, lines=4),
+        }
+    )
+    for task in (plain, sized):
+        (suite / f"{task.id}.yaml").write_text(dump_task(task))
+    return suite, repo
+
+
+def test_stats_table(tmp_path: Path) -> None:
+    suite, _ = _stats_suite(tmp_path)
+    res = runner.invoke(app, ["tasks", "stats", "--suite", str(suite)], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert "2 task(s)" in res.output
+    assert "category: unknown" in res.output and "files changed: unknown" in res.output
+    assert "not measured" in res.output
+
+
+def test_stats_json_and_measure(tmp_path: Path) -> None:
+    suite, _ = _stats_suite(tmp_path)
+    args = ["tasks", "stats", "--suite", str(suite), "--json"]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert data["tasks"] == 2 and data["by_repo"] == {"calc": 2}
+    assert data["by_category"] == {"bug": 1, "unknown": 1}
+    assert data["by_files"] == {"2": 1, "unknown": 1} and data["multi_file"] == 1
+    measured = runner.invoke(app, [*args, "--measure", "--repos-dir", str(tmp_path / "repos")])
+    assert measured.exit_code == 0, measured.output
+    assert json.loads(measured.output)["by_files"] == {"1": 1, "2": 1}
+    assert "difficulty" not in (suite / "calc-1.yaml").read_text()
+
+
+def test_stats_of_an_empty_folder_is_one_line(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["tasks", "stats", "--suite", str(tmp_path)])
+    assert res.exit_code == 1
+    assert "no task files" in res.output

@@ -15,11 +15,12 @@ from proctor.repo.patch import (
     apply_patch,
     diff_commits,
     is_test_path,
+    patch_difficulty,
     reference_patches,
     split_patch,
     touched_paths,
 )
-from proctor.spec.models import HiddenTests, Reference, Task
+from proctor.spec.models import Difficulty, HiddenTests, Reference, Task
 
 MODIFY = """\
 diff --git a/src/pkg/calc.py b/src/pkg/calc.py
@@ -290,3 +291,48 @@ def test_sections_survive_form_feeds_and_wrong_hunk_counts() -> None:
     kept, rest = split_patch(miscounted, lambda path: path == "a.txt")
     assert kept == miscounted[miscounted.index("--- docs") :]
     assert rest + kept == miscounted
+
+
+MIXED = """\
+diff --git a/CHANGES.rst b/CHANGES.rst
+--- a/CHANGES.rst
++++ b/CHANGES.rst
+@@ -1,1 +1,2 @@
++* Fixed mean.
+ Changes
+diff --git a/src/pkg/calc.py b/src/pkg/calc.py
+--- a/src/pkg/calc.py
++++ b/src/pkg/calc.py
+@@ -1,3 +1,3 @@
+ def mean(xs):
+---- a heading-like deleted line
++return sum(xs) / len(xs)
+ # end
+@@ -10,2 +10,3 @@
+ x = 1
++y = 2
+ z = 3
+diff --git a/src/pkg/new.py b/src/pkg/new.py
+new file mode 100644
+--- /dev/null
++++ b/src/pkg/new.py
+@@ -0,0 +1,2 @@
++def new():
++    return 1
+diff --git a/tests/test_calc.py b/tests/test_calc.py
+--- a/tests/test_calc.py
++++ b/tests/test_calc.py
+@@ -1,1 +1,2 @@
++def test_mean(): pass
+ import calc
+"""
+
+
+def test_difficulty_counts_source_files_hunks_and_lines_only() -> None:
+    found = patch_difficulty(MIXED)
+    assert (found.files, found.hunks, found.lines) == (2, 3, 5)
+
+
+def test_difficulty_of_nothing_is_zero() -> None:
+    assert patch_difficulty("") == Difficulty(files=0, hunks=0, lines=0)
+    assert patch_difficulty(MODIFY).files == 1
