@@ -21,7 +21,7 @@ from proctor.run.validate import validate_suite
 from proctor.sandbox import Mounts
 from proctor.sandbox.base import Limits, Sandbox
 from proctor.settings import Settings
-from proctor.spec import load_suite
+from proctor.spec import Difficulty, load_suite
 
 pytestmark = pytest.mark.slow
 
@@ -106,6 +106,7 @@ def test_kept_tasks_have_exact_tests(
     assert good.hidden_tests.fail_to_pass == ["tests/test_calc.py::test_mean"]
     assert good.hidden_tests.pass_to_pass == ["tests/test_calc.py::test_add"]
     assert good.created_at.isoformat() == "2024-01-03T00:00:00+00:00"
+    assert good.difficulty == Difficulty(files=1, hunks=1, lines=2)
     flaky = tasks[history.shas["flaky"]]
     assert flaky.hidden_tests.fail_to_pass == ["tests/test_calc.py::test_mean_empty"]
     assert flaky.hidden_tests.pass_to_pass == [
