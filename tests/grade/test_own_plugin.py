@@ -16,6 +16,7 @@ from tests.run.test_attempt import attempt
 from proctor.model import EmptyModel
 from proctor.run import Outcome
 from proctor.spec import Task
+from proctor.testrun import config_plugin_names
 
 PLUGIN = (
     "import pytest\n\n\ndef pytest_configure(config):\n"
@@ -68,3 +69,37 @@ def test_gold_resolves_and_empty_fails_with_the_plugin_named(plug, settings, tmp
     assert gold.outcome is Outcome.RESOLVED, (gold.message, gold.integrity)
     empty = attempt(plug, EmptyModel(), settings, tmp_path / "empty")
     assert empty.outcome is Outcome.UNRESOLVED, empty.message
+
+
+def test_a_plugin_the_config_loads_by_entry_point_name_is_not_loaded_twice(  # type: ignore[no-untyped-def]
+    plug, settings, tmp_path
+) -> None:
+    """anyio's config says ``-p timeout`` (pytest-timeout's entry-point name): proctor must not
+    add ``-p pytest_timeout`` too, or pytest refuses one module under two names."""
+    repo = Path(plug.repo)
+    pyproject = repo / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text() + '[tool.pytest.ini_options]\naddopts = ["-p", "timeout"]\n'
+    )
+    git(repo, "commit", "-qam", "the config loads pytest-timeout by its entry-point name")
+    head = git(repo, "rev-parse", "HEAD")
+    git(repo, "checkout", "-q", plug.base_commit)
+    pyproject.write_text(
+        pyproject.read_text() + '[tool.pytest.ini_options]\naddopts = ["-p", "timeout"]\n'
+    )
+    git(repo, "commit", "-qam", "the same config at the base")
+    base = git(repo, "rev-parse", "HEAD")
+    task = plug.model_copy(update={"base_commit": base, "reference": plug.reference})
+    assert head  # the fix commit stays the reference; only the base moved
+    gold = attempt(task, "gold", settings, tmp_path / "gold")
+    assert gold.outcome is Outcome.RESOLVED, (gold.message, gold.integrity)
+
+
+def test_config_plugin_names_read_addopts() -> None:
+    toml = (
+        '[tool.pytest.ini_options]\naddopts = ["-p", "timeout", "-pno:cacheprovider", "-pxdist"]\n'
+    )
+    assert config_plugin_names("pyproject.toml", toml) == {"timeout", "xdist"}
+    ini = "[pytest]\naddopts = -p anyio -rs -p pytest_mock\n"
+    assert config_plugin_names("pytest.ini", ini) == {"anyio", "pytest_mock"}
+    assert config_plugin_names("setup.cfg", "[tool:pytest]\naddopts = -ptimeout\n") == {"timeout"}

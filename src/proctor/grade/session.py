@@ -56,6 +56,7 @@ from proctor.testrun import (
     environment_plugins,
     get_runner,
     locate_config,
+    named_plugins,
     pytest_setup,
     run_setup,
     runner_args,
@@ -261,6 +262,9 @@ def _open_session(
     scratch = adir / "scratch"
     scratch.mkdir()
     guarded = _guarded(checkout, owned, config, runner)
+    # What the trusted config or test_cmd loads with -p is not named a second time.
+    named = named_plugins(config, command_for(task.environment))
+    plugins = environment_plugins(env.path, modules, named)
     boot = harness_path(BOOT)
     readonly = (boot.parent, trusted, *(checkout / p for p in guarded))
     sandbox = make_sandbox(session_mounts(env, checkout, scratch, readonly))

@@ -26,6 +26,8 @@ from proctor.testrun import (
     command_for,
     environment_plugins,
     get_runner,
+    locate_config,
+    named_plugins,
     plugin_args,
     run_setup,
     session_env,
@@ -177,7 +179,11 @@ class Bench:
         written = scratch / f"{next(self._ids)}-{runner.files.report}"
         pytest = self.environment.runner == DEFAULT_RUNNER
         own = top_level_modules(checkout, self.environment.pythonpath)
-        plugins = environment_plugins(self.env.path, own) if pytest else []
+        plugins: list[str] = []
+        if pytest:
+            config = locate_config(lambda rel: _read(checkout / rel), files)
+            named = named_plugins(checkout / config if config else None, self.environment.test_cmd)
+            plugins = environment_plugins(self.env.path, own, named)
         options = RunOptions(
             report=written,
             per_test_timeout_s=self.settings.per_test_timeout_s,
@@ -196,6 +202,10 @@ class Bench:
         except (OSError, GradingError):
             report = None
         return PytestRun(report, res.returncode, res.timed_out, _tail(res))
+
+
+def _read(path: Path) -> str | None:
+    return path.read_text(encoding="utf-8", errors="replace") if path.is_file() else None
 
 
 def _tail(res: ExecResult) -> str:

@@ -19,9 +19,11 @@ trusted inputs only:
 from __future__ import annotations
 
 import configparser
+import itertools
 import os
 import posixpath
-from collections.abc import Callable, Iterator, Sequence
+import shlex
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -110,9 +112,9 @@ def locate_config(read: Callable[[str], str | None], test_files: Sequence[str]) 
     return pyproject
 
 
-def entry_point_plugins(venv: Path) -> list[str]:
-    """Modules of the ``pytest11`` entry points installed in ``venv`` (sorted, unique)."""
-    found: set[str] = set()
+def entry_points(venv: Path) -> dict[str, str]:
+    """The ``pytest11`` entry points installed in ``venv``: name to module (sorted by name)."""
+    found: dict[str, str] = {}
     for meta in sorted(venv.glob("lib/python*/site-packages/*.*-info/entry_points.txt")):
         parser = configparser.ConfigParser(interpolation=None, delimiters=("=",))
         parser.optionxform = str  # type: ignore[assignment,method-assign]
@@ -121,11 +123,41 @@ def entry_point_plugins(venv: Path) -> list[str]:
         except configparser.Error:
             continue
         if parser.has_section("pytest11"):
-            for value in parser["pytest11"].values():
+            for name, value in parser["pytest11"].items():
                 module = value.split(":", 1)[0].split("[", 1)[0].strip()
                 if module:
-                    found.add(module)
-    return sorted(found)
+                    found.setdefault(name.strip(), module)
+    return dict(sorted(found.items()))
+
+
+def entry_point_plugins(venv: Path) -> list[str]:
+    """Modules of the ``pytest11`` entry points installed in ``venv`` (sorted, unique)."""
+    return sorted(set(entry_points(venv).values()))
+
+
+def config_plugin_names(name: str, text: str) -> set[str]:
+    """What a pytest config file's ``addopts`` loads with ``-p`` (entry-point names or modules).
+
+    Args:
+        name: the config file's name (``pyproject.toml``, ``pytest.ini``, ``setup.cfg`` ...).
+        text: its content.
+    """
+    try:
+        if name.endswith(".toml"):
+            tool = tomllib.loads(text).get("tool", {}).get("pytest", {})
+            section = tool.get("ini_options", tool) if isinstance(tool, dict) else {}
+            raw = section.get("addopts", []) if isinstance(section, dict) else []
+            args = [str(a) for a in raw] if isinstance(raw, list) else shlex.split(str(raw))
+        else:
+            parser = configparser.ConfigParser(interpolation=None)
+            parser.read_string(text)
+            section_name = "tool:pytest" if name == "setup.cfg" else "pytest"
+            args = shlex.split(parser.get(section_name, "addopts", fallback=""))
+    except (tomllib.TOMLDecodeError, configparser.Error, ValueError):
+        return set()
+    named = {b for a, b in itertools.pairwise(args) if a == "-p"}
+    named |= {a[2:] for a in args if a.startswith("-p") and len(a) > 2}
+    return {n for n in named if not n.startswith("no:")}
 
 
 def plugin_args(plugins: Sequence[str]) -> list[str]:
@@ -142,15 +174,36 @@ def plugin_args(plugins: Sequence[str]) -> list[str]:
     return ["-W", "ignore::pytest.PytestAssertRewriteWarning", *named]
 
 
-def environment_plugins(venv: Path, own: Sequence[str]) -> list[str]:
-    """The ``pytest11`` plugins of ``venv`` that come from the environment, not the checkout.
+def named_plugins(config: Path | None, test_cmd: Sequence[str]) -> set[str]:
+    """What a run loads with ``-p`` already: the config file's ``addopts`` and ``test_cmd``."""
+    named: set[str] = set()
+    if config is not None and config.is_file():
+        text = config.read_text(encoding="utf-8", errors="replace")
+        named = config_plugin_names(config.name, text)
+    args = list(test_cmd)
+    named |= {b for a, b in itertools.pairwise(args) if a == "-p"}
+    return named
 
-    A plugin module whose top-level package the checkout provides (``own``, its top-level
-    modules) would be imported from the checkout, where it may not exist: the repository's own
-    plugins are named in the task's ``test_cmd`` instead.
+
+def environment_plugins(venv: Path, own: Sequence[str], named: Iterable[str] = ()) -> list[str]:
+    """The ``pytest11`` plugins of ``venv`` proctor loads by name (autoload being off).
+
+    Left out: a plugin module whose top-level package the checkout provides (``own``, its
+    top-level modules), which would be imported from the checkout where it may not exist (the
+    repository's own plugins are named in the task's ``test_cmd``); and one the config already
+    loads (``named``: its ``-p`` names, see :func:`config_plugin_names`), by entry-point name or
+    module, since pytest refuses one module registered under two names.
+
+    Args:
+        venv: the environment.
+        own: the checkout's top-level modules.
+        named: what the trusted config (or ``test_cmd``) loads with ``-p``.
     """
-    mine = set(own)
-    return [p for p in entry_point_plugins(venv) if p.split(".", 1)[0] not in mine]
+    mine, loaded = set(own), set(named)
+    points = entry_points(venv)
+    skip = {module for name, module in points.items() if name in loaded or module in loaded}
+    modules = sorted(set(points.values()) - skip)
+    return [m for m in modules if m.split(".", 1)[0] not in mine]
 
 
 def top_level_modules(checkout: Path, pythonpath: Sequence[str]) -> list[str]:
