@@ -12,7 +12,6 @@ so the check costs one bounded test run whatever the repository's size.
 
 from __future__ import annotations
 
-import configparser
 import re
 import tempfile
 import time
@@ -21,8 +20,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-import tomllib
-
 from proctor.errors import ProctorError
 from proctor.mine.environment import propose_environment
 from proctor.mine.verify import Bench, SandboxFactory, local_sandbox
@@ -30,7 +27,7 @@ from proctor.repo import ensure_source, resolve_commit, sealed_checkout
 from proctor.sandbox import build_env
 from proctor.settings import Settings
 from proctor.spec import Environment
-from proctor.testrun import Status, locate_config
+from proctor.testrun import Status, config_option, locate_config
 
 MIN_PASS_RATE = 0.9
 """Share of the tests that ran (passed, failed or errored) that must pass."""
@@ -102,18 +99,7 @@ def configured_testpaths(checkout: Path) -> list[str]:
     text = read(config) if config else None
     if config is None or text is None:
         return []
-    try:
-        if config.endswith(".toml"):
-            tool = tomllib.loads(text).get("tool", {}).get("pytest", {})
-            section = tool.get("ini_options", tool) if isinstance(tool, dict) else {}
-            value = section.get("testpaths", []) if isinstance(section, dict) else []
-            return [str(v) for v in value] if isinstance(value, list) else str(value).split()
-        parser = configparser.ConfigParser(interpolation=None)
-        parser.read_string(text)
-        name = "tool:pytest" if config.endswith("setup.cfg") else "pytest"
-        return parser.get(name, "testpaths", fallback="").split()
-    except (tomllib.TOMLDecodeError, configparser.Error):
-        return []
+    return config_option(config, text, "testpaths")
 
 
 def find_test_files(checkout: Path) -> list[str]:

@@ -135,6 +135,31 @@ def entry_point_plugins(venv: Path) -> list[str]:
     return sorted(set(entry_points(venv).values()))
 
 
+def config_option(name: str, text: str, key: str) -> list[str]:
+    """The values of one option of a pytest config file (``addopts``, ``testpaths`` ...).
+
+    A TOML list is taken as it is, a string is split as a shell would; empty when the file
+    does not set it or cannot be read.
+
+    Args:
+        name: the config file's name or path (``pyproject.toml``, ``pytest.ini``, ``setup.cfg``).
+        text: its content.
+        key: the option.
+    """
+    try:
+        if name.endswith(".toml"):
+            tool = tomllib.loads(text).get("tool", {}).get("pytest", {})
+            section = tool.get("ini_options", tool) if isinstance(tool, dict) else {}
+            raw = section.get(key, []) if isinstance(section, dict) else []
+            return [str(a) for a in raw] if isinstance(raw, list) else shlex.split(str(raw))
+        parser = configparser.ConfigParser(interpolation=None)
+        parser.read_string(text)
+        section_name = "tool:pytest" if name.endswith("setup.cfg") else "pytest"
+        return shlex.split(parser.get(section_name, key, fallback=""))
+    except (tomllib.TOMLDecodeError, configparser.Error, ValueError):
+        return []
+
+
 def config_plugin_names(name: str, text: str) -> set[str]:
     """What a pytest config file's ``addopts`` loads with ``-p`` (entry-point names or modules).
 
@@ -142,19 +167,7 @@ def config_plugin_names(name: str, text: str) -> set[str]:
         name: the config file's name (``pyproject.toml``, ``pytest.ini``, ``setup.cfg`` ...).
         text: its content.
     """
-    try:
-        if name.endswith(".toml"):
-            tool = tomllib.loads(text).get("tool", {}).get("pytest", {})
-            section = tool.get("ini_options", tool) if isinstance(tool, dict) else {}
-            raw = section.get("addopts", []) if isinstance(section, dict) else []
-            args = [str(a) for a in raw] if isinstance(raw, list) else shlex.split(str(raw))
-        else:
-            parser = configparser.ConfigParser(interpolation=None)
-            parser.read_string(text)
-            section_name = "tool:pytest" if name == "setup.cfg" else "pytest"
-            args = shlex.split(parser.get(section_name, "addopts", fallback=""))
-    except (tomllib.TOMLDecodeError, configparser.Error, ValueError):
-        return set()
+    args = config_option(name, text, "addopts")
     named = {b for a, b in itertools.pairwise(args) if a == "-p"}
     named |= {a[2:] for a in args if a.startswith("-p") and len(a) > 2}
     return {n for n in named if not n.startswith("no:")}
