@@ -126,9 +126,7 @@ def grade_hidden(
     restored = prepare_for_grading(checkout, task, test_patch, _tops(plugins))
     owned = sorted(hidden_paths(task, test_patch))
     plan = _plant(checkout, task, owned, rng or random.SystemRandom())
-    session = _open_session(
-        task, runner, checkout, adir, env, make_sandbox, owned, plugins, modules
-    )
+    session = _open_session(task, runner, checkout, adir, env, make_sandbox, owned, modules)
     before = file_digests(checkout, session.guarded)
     setup_env = session_env(env, task.environment, checkout, adir / "scratch")
     setup_started = time.monotonic()
@@ -247,7 +245,6 @@ def _open_session(
     env: PythonEnv,
     make_sandbox: SandboxMaker,
     owned: Sequence[str],
-    plugins: Sequence[str],
     modules: Sequence[str],
 ) -> _Session:
     """Locate the config, mount what the tests may not change read-only, open the sandbox.
