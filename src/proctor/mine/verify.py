@@ -178,9 +178,9 @@ class Bench:
         runner = get_runner(self.environment.runner)
         written = scratch / f"{next(self._ids)}-{runner.files.report}"
         pytest = self.environment.runner == DEFAULT_RUNNER
-        own = top_level_modules(checkout, self.environment.pythonpath)
         plugins: list[str] = []
         if pytest:
+            own = top_level_modules(checkout, self.environment.pythonpath)
             config = locate_config(lambda rel: _read(checkout / rel), files)
             named = named_plugins(checkout / config if config else None, self.environment.test_cmd)
             plugins = environment_plugins(self.env.path, own, named)
