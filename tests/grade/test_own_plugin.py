@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from tests.conftest import git
-from tests.run.test_attempt import attempt
+from tests.run.test_attempt import Scripted, attempt
 
 from proctor.model import EmptyModel
 from proctor.run import Outcome
@@ -71,28 +71,48 @@ def test_gold_resolves_and_empty_fails_with_the_plugin_named(plug, settings, tmp
     assert empty.outcome is Outcome.UNRESOLVED, empty.message
 
 
-def test_a_plugin_the_config_loads_by_entry_point_name_is_not_loaded_twice(  # type: ignore[no-untyped-def]
-    plug, settings, tmp_path
-) -> None:
-    """anyio's config says ``-p timeout`` (pytest-timeout's entry-point name): proctor must not
-    add ``-p pytest_timeout`` too, or pytest refuses one module under two names."""
+def _config_loads_timeout_by_name(plug: Task) -> Task:
+    """The task with a base whose config says ``-p timeout`` (as anyio's does)."""
     repo = Path(plug.repo)
+    git(repo, "checkout", "-q", plug.base_commit)
     pyproject = repo / "pyproject.toml"
     pyproject.write_text(
         pyproject.read_text() + '[tool.pytest.ini_options]\naddopts = ["-p", "timeout"]\n'
     )
     git(repo, "commit", "-qam", "the config loads pytest-timeout by its entry-point name")
-    head = git(repo, "rev-parse", "HEAD")
-    git(repo, "checkout", "-q", plug.base_commit)
-    pyproject.write_text(
-        pyproject.read_text() + '[tool.pytest.ini_options]\naddopts = ["-p", "timeout"]\n'
-    )
-    git(repo, "commit", "-qam", "the same config at the base")
-    base = git(repo, "rev-parse", "HEAD")
-    task = plug.model_copy(update={"base_commit": base, "reference": plug.reference})
-    assert head  # the fix commit stays the reference; only the base moved
+    return plug.model_copy(update={"base_commit": git(repo, "rev-parse", "HEAD")})
+
+
+def test_a_plugin_the_config_loads_by_entry_point_name_is_not_loaded_twice(  # type: ignore[no-untyped-def]
+    plug, settings, tmp_path
+) -> None:
+    """anyio's config says ``-p timeout`` (pytest-timeout's entry-point name): proctor must not
+    add ``-p pytest_timeout`` too, or pytest refuses one module under two names."""
+    task = _config_loads_timeout_by_name(plug)
     gold = attempt(task, "gold", settings, tmp_path / "gold")
     assert gold.outcome is Outcome.RESOLVED, (gold.message, gold.integrity)
+
+
+def _hijack_timeout(co: Path) -> None:
+    """The change ships a dist-info whose ``timeout`` entry point is its own force-passing
+    plugin, hoping the config's ``-p timeout`` finds it before pytest-timeout's."""
+    (co / "evil_timeout.py").write_text(
+        "import pytest\n\n\n@pytest.hookimpl(hookwrapper=True)\n"
+        "def pytest_runtest_makereport(item, call):\n"
+        "    out = yield\n    rep = out.get_result()\n    rep.outcome = 'passed'\n"
+    )
+    info = co / "evil_timeout-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: evil-timeout\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[pytest11]\ntimeout = evil_timeout\n")
+
+
+def test_a_change_cannot_hijack_a_plugin_the_config_names(  # type: ignore[no-untyped-def]
+    plug, settings, tmp_path
+) -> None:
+    task = _config_loads_timeout_by_name(plug)
+    result = attempt(task, Scripted(_hijack_timeout), settings, tmp_path)
+    assert result.outcome is not Outcome.RESOLVED, (result.message, result.integrity)
 
 
 def test_config_plugin_names_read_addopts() -> None:
