@@ -336,3 +336,21 @@ def test_difficulty_counts_source_files_hunks_and_lines_only() -> None:
 def test_difficulty_of_nothing_is_zero() -> None:
     assert patch_difficulty("") == Difficulty(files=0, hunks=0, lines=0)
     assert patch_difficulty(MODIFY).files == 1
+
+
+def _one_file(path: str, removed: list[str], added: list[str]) -> str:
+    body = "".join(f"-{line}\n" for line in removed) + "".join(f"+{line}\n" for line in added)
+    return (
+        f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n"
+        f"@@ -1,{len(removed)} +1,{len(added)} @@\n{body}"
+    )
+
+
+def test_a_file_changed_only_in_whitespace_comments_or_version_is_not_counted() -> None:
+    reformat = _one_file("src/pkg/a.py", ["x = f(1,2)"], ["x = f(", "    1, 2", ")"])
+    comment = _one_file("src/pkg/b.py", ["# old words"], ["# new words"])
+    bump = _one_file("src/pkg/__init__.py", ['__version__ = "1.0"'], ['__version__ = "1.1"'])
+    code = _one_file("src/pkg/c.py", ["x = 1"], ["x = 2"])
+    assert patch_difficulty(reformat + comment + bump).files == 0
+    found = patch_difficulty(reformat + comment + bump + code)
+    assert (found.files, found.hunks, found.lines) == (1, 1, 2)

@@ -216,20 +216,54 @@ def is_test_path(path: str) -> bool:
     )
 
 
-def _counts(section: _Section) -> tuple[int, int]:
-    """(hunks, lines added or deleted) of one file's section; header lines are not counted."""
-    hunks = changed = old_left = new_left = 0
+_VERSION_LINE = re.compile(r"^(?:__version__|version|VERSION)\s*(?::[^=]*)?=")
+"""A version assignment: a bump of it alone is not a code change."""
+
+
+@dataclass(frozen=True)
+class _FileChange:
+    """One file's section counted: hunks, changed lines, and whether any of them is code."""
+
+    hunks: int
+    lines: int
+    code: bool
+
+
+def _code_text(lines: Sequence[str]) -> str:
+    """The changed lines with whitespace, blank lines, comments and version bumps left out."""
+    kept = []
+    for line in lines:
+        text = line.strip()
+        if text and not text.startswith("#") and not _VERSION_LINE.match(text):
+            kept.append("".join(text.split()))
+    return "".join(kept)
+
+
+def _counts(section: _Section) -> _FileChange:
+    """Count one file's section; header lines are not counted.
+
+    The change is code unless its removed and added lines are the same once whitespace,
+    comments and ``__version__``-style assignments are left out (a reformat, a comment edit
+    or a version bump).
+    """
+    hunks = old_left = new_left = 0
+    removed: list[str] = []
+    added: list[str] = []
     for line in section.lines:
         if old_left > 0 or new_left > 0:
             tag = line[:1]
-            changed += tag in {"+", "-"}
+            if tag == "+":
+                added.append(line[1:])
+            elif tag == "-":
+                removed.append(line[1:])
             old_left -= tag in {" ", "-", "\n", "\r"}
             new_left -= tag in {" ", "+", "\n", "\r"}
         elif (match := _HUNK.match(line)) is not None:
             hunks += 1
             old_left = int(match.group(1) or "1")
             new_left = int(match.group(2) or "1")
-    return hunks, changed
+    code = _code_text(removed) != _code_text(added)
+    return _FileChange(hunks, len(removed) + len(added), code)
 
 
 def patch_difficulty(patch: str) -> Difficulty:
@@ -237,14 +271,16 @@ def patch_difficulty(patch: str) -> Difficulty:
     call tests (docs, changelogs and tests in ``patch`` are left out).
 
     A hunk is an ``@@`` header; lines are the ``+`` and ``-`` lines of the hunks (not the
-    ``---``/``+++`` file headers). A renamed file counts once.
+    ``---``/``+++`` file headers). A renamed file counts once. A file whose change is not
+    code (whitespace, comments or a version bump only) is not counted at all.
     """
     files = hunks = lines = 0
     for section in _sections(patch)[1]:
         if not any(p.endswith(".py") and not is_test_path(p) for p in section.paths):
             continue
-        found, changed = _counts(section)
-        files, hunks, lines = files + 1, hunks + found, lines + changed
+        change = _counts(section)
+        if change.code:
+            files, hunks, lines = files + 1, hunks + change.hunks, lines + change.lines
     return Difficulty(files=files, hunks=hunks, lines=lines)
 
 
