@@ -133,6 +133,9 @@ def test_size_caps_and_single_file_are_options() -> None:
     assert screen_commit(two, single).reason == "not a single-file fix: 2 files"
     one = commit(("a.py", 10, 0), ("tests/test_a.py", 1, 0), ("NEWS", 1, 0))
     assert screen_commit(one, single).reason is None
+    multi = MineOptions(min_files=2)
+    assert screen_commit(two, multi).reason is None
+    assert screen_commit(one, multi).reason == "fewer source files than 2: 1"
 
 
 def test_screened_lists_tests_and_sources() -> None:

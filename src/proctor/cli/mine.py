@@ -90,6 +90,9 @@ def mine(
         None, "--max-lines", metavar="N", help="Most lines in a fix (300)."
     ),
     single_file: bool = typer.Option(False, "--single-file", help="One-file fixes only."),
+    min_files: int | None = typer.Option(
+        None, "--min-files", metavar="N", help="Fewest source files in a fix (1; 2: multi-file)."
+    ),
     python: str | None = PYTHON_OPT,
     package: list[str] = PACKAGE_OPT,
     pythonpath: list[str] = PYTHONPATH_OPT,
@@ -133,6 +136,7 @@ def mine(
         max_files=max_files,
         max_lines=max_lines,
         single_file=single_file,
+        min_files=min_files,
         python=python,
         packages=package,
         pythonpath=pythonpath,

@@ -159,6 +159,8 @@ def screen_commit(commit: Commit, options: MineOptions) -> Screened:
         return drop(f"too many lines: {lines} > {options.max_lines}")
     if options.single_file and len(fix) != 1:
         return drop(f"not a single-file fix: {len(fix)} files")
+    if len(sources) < options.min_files:
+        return drop(f"fewer source files than {options.min_files}: {len(sources)}")
     return Screened(commit, tests, sources)
 
 

@@ -61,6 +61,9 @@ class MineOptions(BaseModel):
         300, ge=1, description="Most lines (added + deleted) of non-test, non-doc files."
     )
     single_file: bool = Field(False, description="Keep only fixes of exactly one source file.")
+    min_files: int = Field(
+        1, ge=1, description="Fewest source files a fix must touch (2+: multi-file fixes only)."
+    )
     python: str = Field("3.11", description="Python version of the environment.")
     packages: list[str] = Field(
         default_factory=list, description="Requirements of the environment (pytest is added)."
