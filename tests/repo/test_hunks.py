@@ -53,7 +53,9 @@ def test_text_after_applies_exactly_or_not_at_all() -> None:
 
 
 def test_added_lines_are_numbered_in_the_new_text() -> None:
-    assert added_lines(parse_file_diff(TWO_HUNKS)) == {2}
+    diff = parse_file_diff(TWO_HUNKS)
+    assert added_lines(diff) == {2}
+    assert [h.first_changed for h in diff.hunks] == [2, 19]  # a removal: where it was
 
 
 def test_without_a_hunk_the_later_ones_move() -> None:

@@ -167,8 +167,8 @@ def test_drop_hunk_needs_two_python_hunks(tmp_path: Path) -> None:
     change = Change(tmp_path / "r", {"m.py": base}, {"m.py": fixed})
     dropped = [m for m in change.mutants() if m.kind == "drop-hunk"]
     assert [m.description for m in dropped] == [
-        "m.py:1: hunk 1 of 2 left out",
-        "m.py:22: hunk 2 of 2 left out",
+        "m.py:2: hunk 1 of 2 left out",
+        "m.py:25: hunk 2 of 2 left out",
     ]
     assert change.applied(dropped[0], "m.py") == base.replace("return 2", "return 20")
     assert change.applied(dropped[1], "m.py") == base.replace("return 1", "return 10")
@@ -219,8 +219,13 @@ def test_a_new_file_and_a_missing_final_newline_still_apply(tmp_path: Path) -> N
     assert mutants and all(m.patch.endswith("\n") for m in mutants)
     for mutant in mutants:
         change.applied(mutant, "old.py")  # each applies (git raises otherwise)
-    negated = next(m for m in mutants if m.description.startswith("old.py:2"))
-    assert change.applied(negated, "old.py").endswith(
+    negated = [m for m in mutants if m.kind == "negate-condition"]
+    assert [m.description for m in negated] == [
+        "new.py:1: `1 < 2` negated",  # files in the patch's order
+        "old.py:2: `x > 0` negated",
+    ]
+    assert change.applied(negated[0], "new.py") == "if not (1 < 2):\n    pass\n"
+    assert change.applied(negated[1], "old.py").endswith(
         "if not (x > 0):\n        return x\n    return 0"
     )
 

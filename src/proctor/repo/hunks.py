@@ -42,6 +42,16 @@ class Hunk:
         old, new = f"{self.old_start},{self.old_count}", f"{self.new_start},{self.new_count}"
         return f"@@ -{old} +{new} @@{self.context}" + "".join(self.body)
 
+    @property
+    def first_changed(self) -> int:
+        """The line number (in the new text) where the hunk's first added or removed line is."""
+        number = self.new_start
+        for tag, _ in self.lines():
+            if tag != " ":
+                break
+            number += 1
+        return number
+
     def lines(self) -> Iterator[tuple[str, str]]:
         """(tag, line) of each line: tag ' ', '-' or '+'; a line followed by the
         no-newline marker loses its "\\n", as it is in the file."""

@@ -303,7 +303,7 @@ def dropped_hunks(source_patch: str) -> Iterator[Mutant]:
             parts = [text for _, text in sections]
             parts[index] = without_hunk(diff, number)
             what = f"hunk {number + 1} of {len(diff.hunks)} left out"
-            yield Mutant("drop-hunk", f"{path}:{hunk.new_start}: {what}", "".join(parts))
+            yield Mutant("drop-hunk", f"{path}:{hunk.first_changed}: {what}", "".join(parts))
 
 
 def edited_mutants(source_patch: str, files: list[SourceFile], kind: str) -> Iterator[Mutant]:
