@@ -8,6 +8,7 @@ import pytest
 from tests.repo.conftest import git
 
 from proctor.repo import MUTANT_KINDS, Mutant, build_mutants
+from proctor.repo.hunks import parse_file_diff
 from proctor.repo.mutants import _Edit, _edited, source_files
 
 
@@ -178,6 +179,15 @@ def test_drop_hunk_needs_two_python_hunks(tmp_path: Path) -> None:
         {"m.py": base.replace("return 1", "return 10"), "NEWS": "new\n"},
     )
     assert one.mutants() == []  # the NEWS hunk is no Python hunk: dropping m.py's = empty
+
+
+def test_a_dropped_hunk_that_breaks_the_syntax_is_no_mutant(tmp_path: Path) -> None:
+    far = "".join(f"x{i} = {i}\n" for i in range(20))
+    base = f"a = 1\n{far}b = 2\n"
+    fixed = base.replace("a = 1", 'a = """').replace("b = 2", '"""')  # one string, 22 lines
+    change = Change(tmp_path / "r", {"m.py": base}, {"m.py": fixed})
+    assert len(parse_file_diff(change.patch).hunks) == 2
+    assert change.mutants() == []  # either hunk alone leaves a string open
 
 
 def test_drop_hunk_leaves_out_a_whole_file(tmp_path: Path) -> None:

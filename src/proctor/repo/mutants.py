@@ -287,8 +287,9 @@ def _edited(source_patch: str, file: SourceFile, edit: _Edit) -> str | None:
     return "".join(parts)
 
 
-def dropped_hunks(source_patch: str) -> Iterator[Mutant]:
-    """The patch without each of its Python hunks in turn, when it has two or more."""
+def dropped_hunks(source_patch: str, base_text: Callable[[str], str | None]) -> Iterator[Mutant]:
+    """The patch without each of its Python hunks in turn, when it has two or more (none
+    whose file, made from its base, would not parse)."""
     sections = file_sections(source_patch)
     python = [
         (i, parse_file_diff(text))
@@ -302,6 +303,10 @@ def dropped_hunks(source_patch: str) -> Iterator[Mutant]:
         for number, hunk in enumerate(diff.hunks):
             parts = [text for _, text in sections]
             parts[index] = without_hunk(diff, number)
+            if parts[index]:
+                made = text_after(base_text(path) or "", parse_file_diff(parts[index]))
+                if made is not None and not _parses(made):
+                    continue
             what = f"hunk {number + 1} of {len(diff.hunks)} left out"
             yield Mutant("drop-hunk", f"{path}:{hunk.first_changed}: {what}", "".join(parts))
 
@@ -333,7 +338,7 @@ def build_mutants(
     out: list[Mutant] = []
     for kind in MUTANT_KINDS:
         found = (
-            dropped_hunks(source_patch)
+            dropped_hunks(source_patch, base_text)
             if kind == "drop-hunk"
             else edited_mutants(source_patch, files, kind)
         )
