@@ -16,7 +16,10 @@ against the base (the format ``git diff`` makes, applied like any model's patch)
 Only the Python files among those the patch changes are mutated (and their hunks dropped).
 Edits are found with :mod:`ast` on the fixed text and made on the text itself; a mutant that
 does not parse, or leaves the file as the fix has it, is dropped, as is one equal to an
-earlier one. Order is fixed: kinds as above, then files as in the patch, then position.
+earlier one. A file whose text after the fix the patch does not give exactly, or that does
+not parse under the Python proctor runs on, gets no edits (its hunks can still be left out).
+Order is fixed: kinds as above, then files as in the patch, then position; the first
+``max_per_kind`` of each kind are kept.
 """
 
 from __future__ import annotations
