@@ -178,6 +178,7 @@ def test_table_shows_rates_intervals_and_the_tax(tmp_path: Path) -> None:
 def test_public_api() -> None:
     assert proctor.report.__all__ == [
         "COMPARISON_FILE",
+        "WEAK_BELOW",
         "Comparison",
         "Estimate",
         "ModelComparison",
@@ -189,6 +190,7 @@ def test_public_api() -> None:
         "build_comparison",
         "comparison_svg",
         "comparison_table",
+        "is_weak",
         "load_comparison",
         "paired_bootstrap_ci",
         "rate_ci",

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from rich.console import Console
 
-from proctor.report import suite_stats, suite_stats_table
+from proctor.report import is_weak, suite_stats, suite_stats_table, task_strength
 from proctor.report.suite_stats import repo_label
 from proctor.spec import Task
 
@@ -68,7 +69,7 @@ def test_json_shape() -> None:
         "strength",
     }
     assert data["statement_words"] == {"median": 3.5, "min": 2, "max": 5}
-    assert data["strength"] == {"measured": 0, "mean": None}
+    assert data["strength"] == {"measured": 0, "mean": None, "no_mutants": 0, "weak": []}
 
 
 def test_empty_suite() -> None:
@@ -81,6 +82,44 @@ def test_table_says_strength_is_not_measured() -> None:
     console.print(suite_stats_table(suite_stats(TASKS)))
     text = console.export_text()
     assert "not measured" in text and "repository: o/a" in text and "3 task(s)" not in text
+    assert "weak" not in text
+
+
+def strong(mutants: int, caught: int) -> dict[str, object]:
+    survived = [f"drop-hunk x.py:{i}: hunk left out" for i in range(mutants - caught)]
+    return {"mutants": mutants, "caught": caught, "survived": survived}
+
+
+MEASURED = [
+    task(1, "https://github.com/o/a", "2024-02-01T00:00:00Z", strength=strong(4, 4)),
+    task(2, "https://github.com/o/a", "2024-02-01T00:00:00Z", strength=strong(6, 1)),
+    task(3, "https://github.com/o/a", "2024-02-01T00:00:00Z", strength=strong(4, 2)),
+    task(4, "https://github.com/o/a", "2024-02-01T00:00:00Z", strength=strong(0, 0)),
+    task(5, "https://github.com/o/a", "2024-02-01T00:00:00Z"),
+]
+
+
+def test_strength_is_the_share_caught_and_below_half_is_weak() -> None:
+    assert [task_strength(t) for t in MEASURED] == [1.0, 1 / 6, 0.5, None, None]
+    assert [is_weak(t) for t in MEASURED] == [False, True, False, False, False]
+    stats = suite_stats(MEASURED)
+    assert stats.strength_measured == 4 and stats.strength_no_mutants == 1
+    assert stats.strength_mean == pytest.approx((1 + 1 / 6 + 0.5) / 3)
+    assert stats.weak == ["t-2"]
+    data = json.loads(json.dumps(stats.to_json()))["strength"]
+    assert data == {"measured": 4, "mean": stats.strength_mean, "no_mutants": 1, "weak": ["t-2"]}
+
+
+def test_table_shows_the_mean_the_unmutated_and_the_weak() -> None:
+    console = Console(width=200, record=True)
+    console.print(suite_stats_table(suite_stats(MEASURED)))
+    text = console.export_text()
+    assert "mean 0.56 of mutants caught over 3 task(s); 1 with no mutants; 1 not measured" in text
+    assert "weak (< 0.5 caught)" in text and "1: t-2" in text
+    console = Console(width=200, record=True)
+    console.print(suite_stats_table(suite_stats(MEASURED[3:4])))
+    text = console.export_text()
+    assert "1 with no mutants" in text and "mean" not in text
 
 
 def test_repo_label() -> None:

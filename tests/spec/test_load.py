@@ -1,10 +1,20 @@
+import json
 from pathlib import Path
 
 import pytest
 import yaml
 
 from proctor.errors import SpecError
-from proctor.spec import SCHEMA_VERSION, Task, dump_task, load_suite, load_task
+from proctor.spec import (
+    SCHEMA_VERSION,
+    Strength,
+    Task,
+    dump_task,
+    load_suite,
+    load_task,
+    write_task_field,
+)
+from proctor.spec.load import set_field
 from proctor.spec.models import TASK_MIGRATIONS
 
 SHA = "a" * 40
@@ -114,3 +124,48 @@ def test_task_files_of_every_known_version_load(tmp_path: Path) -> None:
     assert SCHEMA_VERSION == 1 and TASK_MIGRATIONS == {}  # a bump comes with its migration
     assert load_task(write(tmp_path, {**GOOD, "schema_version": 1})).schema_version == 1
     assert load_task(write(tmp_path, GOOD, "plain.yaml")) == Task.model_validate(GOOD)
+
+
+STRENGTH = Strength(mutants=3, caught=2, survived=["drop-hunk f.py:3: hunk 2 of 2 left out"])
+
+
+def test_set_field_appends_a_new_field_and_keeps_every_other_line() -> None:
+    text = "# a comment\nid: x\nlist:\n- a\n"
+    assert set_field(text, "strength", {"mutants": 0, "caught": 0}) == (
+        text + "strength:\n  mutants: 0\n  caught: 0\n"
+    )
+    assert set_field("id: x", "n", 1) == "id: x\nn: 1\n"
+
+
+def test_set_field_replaces_an_old_entry_where_it_stands() -> None:
+    text = "id: x\nstrength:\n  mutants: 9\n  survived:\n  - a\n\n# kept\nlast: 1\n"
+    assert set_field(text, "strength", {"mutants": 1}) == (
+        "id: x\nstrength:\n  mutants: 1\n\n# kept\nlast: 1\n"
+    )
+    assert set_field("strengths: 1\n", "strength", 2) == "strengths: 1\nstrength: 2\n"
+
+
+def test_write_task_field_changes_only_that_field(tmp_path: Path) -> None:
+    text = "# hand-written\n" + yaml.safe_dump(GOOD, sort_keys=False) + "# the end\n"
+    path = write(tmp_path, text)
+    task = write_task_field(path, "strength", STRENGTH)
+    written = path.read_text()
+    assert written.startswith(text)  # comments and every other field as they were
+    assert load_task(path) == task and task.strength == STRENGTH
+    again = write_task_field(path, "strength", Strength(mutants=0, caught=0))
+    assert path.read_text() == text + "strength:\n  mutants: 0\n  caught: 0\n"
+    assert again.strength is not None and again.strength.share is None
+
+
+def test_write_task_field_rewrites_a_file_it_cannot_edit_in_place(tmp_path: Path) -> None:
+    path = write(tmp_path, json.dumps(GOOD))  # JSON is YAML too, but all on one line
+    task = write_task_field(path, "strength", STRENGTH)
+    assert load_task(path) == task and task.strength == STRENGTH
+    assert path.read_text() == dump_task(task)
+
+
+def test_write_task_field_names_a_bad_file(tmp_path: Path) -> None:
+    path = write(tmp_path, {**GOOD, "id": "bad id"})
+    with pytest.raises(SpecError, match=r"t\.yaml"):
+        write_task_field(path, "strength", STRENGTH)
+    assert "strength" not in path.read_text()

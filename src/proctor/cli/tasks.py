@@ -1,5 +1,5 @@
-"""`proctor tasks ...`: validate task files, count a suite, print the schema, import
-SWE-bench."""
+"""`proctor tasks ...`: validate task files, count a suite, measure its strength, print the
+schema, import SWE-bench."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from proctor.cli import strength
 from proctor.cli.common import (
     LEGACY_SUITE,
     PACKAGE_OPT,
@@ -147,12 +148,14 @@ def stats(
     ),
     repos_dir: Path | None = REPOS_OPT,
 ) -> None:
-    """Count a suite's tasks by repository, category, date band and size.
+    """Count a suite's tasks by repository, category, date band, size and strength.
 
     Size is the task's difficulty: the non-test Python source files, hunks and lines its
     reference changes; a task without one counts as unknown unless --measure finds its
-    repository (a mirror in the cache, or a local path; nothing is cloned). Task strength is
-    shown as "not measured" until tasks record it.
+    repository (a mirror in the cache, or a local path; nothing is cloned). Strength is the
+    share of mutants of the reference its hidden tests catch, as tasks strength --write
+    recorded it: the mean over the measured tasks, those with no mutants counted apart, and
+    the weak ones (under half caught) named.
 
     Examples:
 
@@ -195,6 +198,9 @@ def _measured(tasks: list[Task], repos_dir: Path) -> list[Task]:
                 err_console.print(escape(line), highlight=False, soft_wrap=True)
         out.append(task)
     return out
+
+
+app.command("strength")(strength.strength)
 
 
 @app.command("schema")

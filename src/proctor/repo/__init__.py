@@ -3,7 +3,8 @@
 ``ensure_source`` finds (or clones once) a repository, ``sealed_checkout`` pins a commit in
 a fresh one-commit repository, the patch functions apply, split and derive diffs, and
 ``task_leaks`` names what a statement gives away of its fix; ``patch_difficulty`` and
-``guess_category`` give the facts a task records about its change.
+``guess_category`` give the facts a task records about its change, and ``build_mutants`` the
+wrong fixes that measure its strength.
 """
 
 from proctor.repo.category import guess_category
@@ -37,6 +38,7 @@ from proctor.repo.mirror import (
     resolve_commit,
     run_git,
 )
+from proctor.repo.mutants import MAX_PER_KIND, MUTANT_KINDS, Mutant, build_mutants
 from proctor.repo.patch import (
     apply_patch,
     diff_commits,
@@ -48,10 +50,14 @@ from proctor.repo.patch import (
 )
 
 __all__ = [
+    "MAX_PER_KIND",
+    "MUTANT_KINDS",
     "BaseText",
+    "Mutant",
     "apply_patch",
     "base_commit",
     "base_reader",
+    "build_mutants",
     "cache_repo",
     "changed_paths",
     "clone_mirror",

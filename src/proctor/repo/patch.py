@@ -186,6 +186,14 @@ def touched_paths(patch: str) -> list[str]:
     return list(found)
 
 
+def file_sections(patch: str) -> list[tuple[list[str], str]]:
+    """Each file's part of a diff, in order: (the paths it touches, its exact text).
+
+    Text before the first file (a commit message) belongs to no file and is left out.
+    """
+    return [(section.paths, "".join(section.lines)) for section in _sections(patch)[1]]
+
+
 def split_patch(patch: str, keep: Callable[[str], bool]) -> tuple[str, str]:
     """Split a multi-file diff into (sections ``keep`` wants, the others), byte for byte.
 

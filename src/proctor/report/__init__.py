@@ -22,8 +22,10 @@ from proctor.report.stats import (
     wilson_ci,
 )
 from proctor.report.suite_stats import (
+    WEAK_BELOW,
     SuiteStats,
     WordCounts,
+    is_weak,
     suite_stats,
     suite_stats_table,
     task_strength,
@@ -38,6 +40,7 @@ from proctor.report.summary import (
 
 __all__ = [
     "COMPARISON_FILE",
+    "WEAK_BELOW",
     "Comparison",
     "Estimate",
     "ModelComparison",
@@ -49,6 +52,7 @@ __all__ = [
     "build_comparison",
     "comparison_svg",
     "comparison_table",
+    "is_weak",
     "load_comparison",
     "paired_bootstrap_ci",
     "rate_ci",

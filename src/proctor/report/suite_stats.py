@@ -1,4 +1,4 @@
-"""What a suite holds: counts of its tasks by repository, category, date and size.
+"""What a suite holds: counts of its tasks by repository, category, date, size and strength.
 
 :func:`suite_stats` is pure (tasks in, counts out); :func:`suite_stats_table` draws them.
 """
@@ -25,6 +25,9 @@ DATE_BANDS = (date(2024, 1, 1), date(2025, 6, 1))
 UNKNOWN = "unknown"
 """The bucket of a task without the fact counted (no category, no difficulty)."""
 
+WEAK_BELOW = 0.5
+"""A task whose hidden tests catch a smaller share of its mutants than this is weak."""
+
 
 @dataclass(frozen=True)
 class WordCounts:
@@ -47,7 +50,13 @@ class SuiteStats:
     multi_file: int
     statement_words: WordCounts | None
     strength_measured: int
+    """Tasks whose strength is recorded, those with no mutants included."""
     strength_mean: float | None
+    """Mean share of mutants caught, over the measured tasks that had mutants."""
+    strength_no_mutants: int
+    """Measured tasks whose change had nothing to mutate (neither weak nor strong)."""
+    weak: list[str]
+    """Ids of the tasks whose tests catch less than :data:`WEAK_BELOW` of their mutants."""
 
     def to_json(self) -> dict[str, Any]:
         """Plain data for ``json.dumps`` (``statement_words`` null for an empty suite)."""
@@ -60,7 +69,12 @@ class SuiteStats:
             "by_files": self.by_files,
             "multi_file": self.multi_file,
             "statement_words": None if words is None else vars(words),
-            "strength": {"measured": self.strength_measured, "mean": self.strength_mean},
+            "strength": {
+                "measured": self.strength_measured,
+                "mean": self.strength_mean,
+                "no_mutants": self.strength_no_mutants,
+                "weak": self.weak,
+            },
         }
 
 
@@ -90,13 +104,16 @@ def files_band(task: Task) -> str:
 
 
 def task_strength(task: Task) -> float | None:
-    """How well the task's tests tell a fix from a wrong one, when measured.
+    """The share of its mutants that the task's hidden tests catch; ``None`` when not
+    measured or when the change had nothing to mutate."""
+    return None if task.strength is None else task.strength.share
 
-    No task field holds it yet: this reads a ``strength`` attribute if a later format adds
-    one, so the stats pick it up without change; ``None`` until then.
-    """
-    value = getattr(task, "strength", None)
-    return float(value) if isinstance(value, int | float) else None
+
+def is_weak(task: Task) -> bool:
+    """Whether the task's tests catch less than :data:`WEAK_BELOW` of its mutants (a task
+    with no mutants, or not measured, is not weak)."""
+    share = task_strength(task)
+    return share is not None and share < WEAK_BELOW
 
 
 def _ordered(counts: Counter[str], order: Sequence[str] = ()) -> dict[str, int]:
@@ -124,8 +141,10 @@ def suite_stats(tasks: Sequence[Task]) -> SuiteStats:
         statement_words=(
             WordCounts(statistics.median(words), min(words), max(words)) if words else None
         ),
-        strength_measured=len(strengths),
+        strength_measured=sum(t.strength is not None for t in tasks),
         strength_mean=statistics.fmean(strengths) if strengths else None,
+        strength_no_mutants=sum(t.strength is not None and t.strength.mutants == 0 for t in tasks),
+        weak=[t.id for t in tasks if is_weak(t)],
     )
 
 
@@ -147,8 +166,26 @@ def suite_stats_table(stats: SuiteStats) -> Table:
     words = stats.statement_words
     text = "-" if words is None else f"median {words.median:g}, min {words.min}, max {words.max}"
     table.add_row("statement words", text)
-    strength = "not measured"
-    if stats.strength_mean is not None:
-        strength = f"mean {stats.strength_mean:.2f} over {stats.strength_measured}"
-    table.add_row("task strength", strength)
+    table.add_row("task strength", _strength_text(stats))
+    if stats.strength_measured:
+        weak = f"{len(stats.weak)}: {', '.join(stats.weak)}" if stats.weak else "0"
+        table.add_row(escape(f"weak (< {WEAK_BELOW:g} caught)"), escape(weak))
     return table
+
+
+def _strength_text(stats: SuiteStats) -> str:
+    """'mean 0.83 of mutants caught over 4 task(s); 1 with no mutants; 2 not measured'."""
+    if not stats.strength_measured:
+        return "not measured"
+    parts: list[str] = []
+    if stats.strength_mean is not None:
+        with_mutants = stats.strength_measured - stats.strength_no_mutants
+        parts.append(
+            f"mean {stats.strength_mean:.2f} of mutants caught over {with_mutants} task(s)"
+        )
+    if stats.strength_no_mutants:
+        parts.append(f"{stats.strength_no_mutants} with no mutants")
+    unmeasured = stats.tasks - stats.strength_measured
+    if unmeasured:
+        parts.append(f"{unmeasured} not measured")
+    return "; ".join(parts)

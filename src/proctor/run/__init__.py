@@ -18,6 +18,7 @@ from proctor.run.results import (
     read_results,
 )
 from proctor.run.solvers import ModelChoice, open_chat_model, open_model
+from proctor.run.strength import GradedMutant, TaskStrength, Verdict, measure_strength
 from proctor.run.suite import run_suite
 from proctor.run.validate import TaskCheck, validate_suite
 
@@ -29,6 +30,7 @@ __all__ = [
     "AttemptOptions",
     "AttemptResult",
     "ErrorCause",
+    "GradedMutant",
     "HumanEvalResult",
     "ModelChoice",
     "Outcome",
@@ -38,10 +40,13 @@ __all__ = [
     "SampleRecord",
     "TaskCheck",
     "TaskSource",
+    "TaskStrength",
+    "Verdict",
     "check_model",
     "check_run_dir",
     "latest_results",
     "mean_pass_at_k",
+    "measure_strength",
     "open_chat_model",
     "open_model",
     "pass_at_k",

@@ -24,6 +24,7 @@ from proctor.spec.load import (
     load_task,
     parse_task,
     task_files,
+    write_task_field,
 )
 from proctor.spec.lock import (
     LOCK_FILE,
@@ -46,6 +47,7 @@ from proctor.spec.models import (
     IsolatedFunction,
     LintSettings,
     Reference,
+    Strength,
     Task,
     python_version,
     task_id,
@@ -74,6 +76,7 @@ __all__ = [
     "Migration",
     "Reference",
     "RepoConfig",
+    "Strength",
     "Task",
     "attach_lock",
     "check_program",
@@ -106,4 +109,5 @@ __all__ = [
     "task_files",
     "task_id",
     "utc_stamp",
+    "write_task_field",
 ]

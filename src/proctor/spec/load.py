@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
+from pydantic import BaseModel
 
 from proctor.errors import SpecError
+from proctor.files import write_atomic
 from proctor.spec.derived import DERIVED_NAME
 from proctor.spec.lock import EnvironmentsLock, lock_path, read_lock
 from proctor.spec.models import Task
@@ -110,6 +113,50 @@ def dump_task(task: Task) -> str:
     """
     exclude = None if task.statement_may_name else {"statement_may_name"}
     return dump_yaml(task.model_dump(mode="json", exclude_none=True, exclude=exclude))
+
+
+def set_field(text: str, key: str, value: object) -> str:
+    """The YAML ``text`` of a mapping with its top-level ``key`` set to ``value``.
+
+    Only that key's lines change: an old entry is replaced where it stands (comments and
+    blank lines after it are kept), a new one is appended at the end; every other line, and
+    its comments, stay as they were.
+    """
+    entry = dump_yaml({key: value})
+    lines = text.splitlines(keepends=True)
+    starts = re.compile(rf"{re.escape(key)}\s*:")
+    start = next((i for i, line in enumerate(lines) if starts.match(line)), None)
+    if start is None:
+        return text + ("" if not text or text.endswith("\n") else "\n") + entry
+    end = start + 1
+    while end < len(lines) and (lines[end][:1] in {" ", "\t", "-"} or not lines[end].strip()):
+        end += 1  # the entry's own lines: indented, a sequence's items, blank
+    while end > start + 1 and not lines[end - 1].strip():
+        end -= 1  # blank lines after it are the file's, not the entry's
+    return "".join([*lines[:start], entry, *lines[end:]])
+
+
+def write_task_field(path: Path, key: str, value: BaseModel) -> Task:
+    """Set the top-level field ``key`` of the task file ``path`` to ``value`` (its fields at
+    their defaults left out); the task as written.
+
+    Only that field's lines change (:func:`set_field`). Where the result would not read back
+    as the file's task with that field set (a file in an unusual YAML style), the whole task
+    is written out anew instead (:func:`dump_task`: comments are lost, values kept).
+
+    Raises:
+        SpecError: the file cannot be read, is not YAML, or does not validate.
+    """
+    task = load_task(path)
+    wanted = task.model_copy(update={key: value})
+    data = value.model_dump(mode="json", exclude_defaults=True)
+    text = set_field(path.read_text(encoding="utf-8"), key, data)
+    try:
+        same = parse_task(yaml.safe_load(text), str(path)) == wanted
+    except (yaml.YAMLError, SpecError):
+        same = False
+    write_atomic(path, text if same else dump_task(wanted))
+    return wanted
 
 
 def dump_yaml(data: object) -> str:

@@ -214,6 +214,35 @@ class Difficulty(_Frozen):
     lines: int = Field(ge=0, description="Lines added plus lines deleted in those files.")
 
 
+class Strength(_Frozen):
+    """How the hidden tests fare against plausible wrong fixes: mutants of the reference
+    change (a hunk left out, a condition negated, an early return, a bound off by one)."""
+
+    mutants: int = Field(
+        ge=0,
+        description="Mutants graded (those whose grading ended in an environment-error are "
+        "not counted); 0 when the change has nothing to mutate.",
+    )
+    caught: int = Field(ge=0, description="Mutants the FAIL_TO_PASS and PASS_TO_PASS tests fail.")
+    survived: list[str] = Field(
+        default_factory=list,
+        description="Each mutant the tests let pass: its kind, then where and what it changed.",
+    )
+
+    @model_validator(mode="after")
+    def _counts(self) -> Strength:
+        if self.caught > self.mutants:
+            raise ValueError(f"caught ({self.caught}) is more than mutants ({self.mutants})")
+        if len(self.survived) != self.mutants - self.caught:
+            raise ValueError("survived must name each mutant not caught (mutants - caught)")
+        return self
+
+    @property
+    def share(self) -> float | None:
+        """The share of mutants caught; ``None`` when there were none."""
+        return self.caught / self.mutants if self.mutants else None
+
+
 class Task(_Frozen):
     """One repo-level task: a repository pinned at a commit, a problem, and hidden tests."""
 
@@ -248,6 +277,11 @@ class Task(_Frozen):
     )
     difficulty: Difficulty | None = Field(
         None, description="Size of the reference change (left out when not measured)."
+    )
+    strength: Strength | None = Field(
+        None,
+        description="How many mutants of the reference the hidden tests catch, as `proctor "
+        "tasks strength --write` measured it (left out when not measured).",
     )
 
     @model_validator(mode="before")
