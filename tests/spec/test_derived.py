@@ -76,7 +76,7 @@ def test_two_records_of_one_repository_must_agree(tmp_path: Path) -> None:
 
 
 def test_the_pairs_suite_records_its_source() -> None:
-    suite = Path(__file__).parents[2] / "tasks" / "pairs-cachetools"
+    suite = Path(__file__).parents[2] / "tasks" / "pairs" / "cachetools"
     (record,) = load_suite_derived(suite)
     assert record.source == "https://github.com/tkem/cachetools"
     assert record.commit.startswith("28d4506")

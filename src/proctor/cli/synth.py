@@ -53,7 +53,7 @@ def synth(
 
     \b
         proctor synth https://github.com/tkem/cachetools --commit SHA \\
-            --out tasks/pairs-cachetools --max 6 --pythonpath src --package 'pytest>=8,<9'
+            --out tasks/pairs/cachetools --max 6 --pythonpath src --package 'pytest>=8,<9'
     """
     settings = settings_from(repos_dir, sandbox)
     check_sandbox(settings)
