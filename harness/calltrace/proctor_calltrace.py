@@ -11,8 +11,12 @@ A global trace function (``sys.settrace``, and ``threading.settrace`` for new th
 returns None sees one ``call`` event per Python function call and no line events; every code
 object seen from setup to teardown of a test is attributed to it. The report::
 
-    {"tests": {NODEID: {"outcome": "passed" | "failed" | "error" | "skipped",
+    {"tests": {NODEID: {"outcome": "passed" | "failed" | "error" | "skipped" | "xfailed"
+                                   | "xpassed",
                         "functions": [[PATH, FIRSTLINENO, QUALNAME], ...]}}}
+
+A test marked ``xfail`` is ``xfailed`` or ``xpassed``, never ``passed``: its failure is reported
+as a skip, so it is no test a task may require to pass or to fail.
 
 PATH is relative to the root; FIRSTLINENO is ``co_firstlineno`` (the first decorator's line
 for a decorated function).
@@ -92,6 +96,8 @@ class _Recorder:
         entry = self.tests.setdefault(report.nodeid, {"outcome": "passed", "functions": []})
         if report.failed:
             entry["outcome"] = "failed" if report.when == "call" else "error"
+        elif hasattr(report, "wasxfail"):
+            entry["outcome"] = "xpassed" if report.passed else "xfailed"
         elif report.skipped and entry["outcome"] == "passed":
             entry["outcome"] = "skipped"
 

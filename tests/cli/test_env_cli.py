@@ -90,3 +90,26 @@ def test_locking_one_task_file_keeps_its_neighbours(tmp_path: Path, calls: list[
     lock = read_lock(folder / LOCK_FILE)
     assert list(lock.tasks) == ["one", "two"]
     assert "attrs==1.0" in lock.tasks["one"].resolved
+
+
+def test_a_suite_of_subfolders_is_locked_folder_by_folder(tmp_path: Path, calls: list[str]) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    for name, packages in (
+        ("a", {"a-one": ["six"]}),
+        ("b", {"b-one": ["six"], "b-two": ["attrs"]}),
+    ):
+        (tmp_path / name).mkdir()
+        make_suite(tmp_path / name, packages).rename(root / name)
+    res = runner.invoke(app, ["env", "lock", "--suite", str(root)], env={"COLUMNS": "300"})
+    assert res.exit_code == 0, res.output
+    assert f"3 task(s) locked in 2 locks under {root}" in res.output
+    assert calls == ["a-one", "b-two"]  # b-one has a-one's inputs: resolved once
+    assert list(read_lock(root / "a" / LOCK_FILE).tasks) == ["a-one"]
+    assert list(read_lock(root / "b" / LOCK_FILE).tasks) == ["b-one", "b-two"]
+    assert not (root / LOCK_FILE).exists()
+    assert all(t.environment.lock is not None for t in load_suite(root))
+    # One subfolder again: only its lock is written.
+    args = ["env", "lock", "--suite", str(root / "b")]
+    res = runner.invoke(app, args, env={"COLUMNS": "300"})
+    assert res.exit_code == 0 and f"2 task(s) locked in {root / 'b' / LOCK_FILE}" in res.output

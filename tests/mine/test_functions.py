@@ -114,6 +114,8 @@ def test_choose_needs_a_passing_covering_test_and_prefers_docstrings() -> None:
     assert chosen[0].tests == ("t.py::c",)
     assert chosen[1].tests == ("t.py::a", "t.py::c")
     assert len(choose(functions, run, max_tasks=0)) == 0
+    documented = choose(functions, run, max_tasks=5, documented_only=True)
+    assert [c.function.qualname for c in documented] == ["Box.heaviest"]
 
 
 def test_task_stem_names_the_module_as_imported() -> None:

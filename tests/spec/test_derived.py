@@ -76,10 +76,26 @@ def test_two_records_of_one_repository_must_agree(tmp_path: Path) -> None:
 
 
 def test_the_pairs_suite_records_its_source() -> None:
-    suite = Path(__file__).parents[2] / "tasks" / "pairs-cachetools"
+    suite = Path(__file__).parents[2] / "tasks" / "pairs" / "cachetools"
     (record,) = load_suite_derived(suite)
     assert record.source == "https://github.com/tkem/cachetools"
     assert record.commit.startswith("28d4506")
     stems = {t.id.rsplit("-", 1)[0] for t in load_suite(suite)}
     assert {f.stem for f in record.functions} == stems
     assert {t.repo for t in load_suite(suite)} == {record.path}
+
+
+def test_each_subfolder_of_the_pairs_suite_records_its_tasks_and_locks_them() -> None:
+    suite = Path(__file__).parents[2] / "tasks" / "pairs"
+    folders = sorted(p.parent for p in suite.glob("*/derived.yaml"))
+    assert len(folders) >= 5
+    tasks = load_suite(suite)  # ids unique across subfolders, every lock fresh
+    assert len(tasks) == sum(len(load_suite(f)) for f in folders)
+    assert {r.path for r in load_suite_derived(suite)} == {t.repo for t in tasks}
+    for folder in folders:
+        (record,) = load_suite_derived(folder)
+        here = load_suite(folder)
+        stems = {f.stem for f in record.functions}
+        assert {t.id for t in here} == {f"{s}-{kind}" for s in stems for kind in ("repo", "iso")}
+        assert {t.repo for t in here} == {record.path}
+        assert all(t.environment.lock is not None for t in here), folder

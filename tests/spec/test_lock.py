@@ -20,6 +20,7 @@ from proctor.spec import (
     dump_lock,
     dump_task,
     load_suite,
+    load_suite_files,
     lock_path,
     read_lock,
     sort_pins,
@@ -194,3 +195,28 @@ def test_a_malformed_lock_is_named(tmp_path: Path, text: str, message: str) -> N
     with pytest.raises(SpecError, match=message) as info:
         load_suite(folder)
     assert str(folder / LOCK_FILE) in str(info.value)
+
+
+def test_a_suite_of_subfolders_reads_the_lock_beside_each_task(tmp_path: Path) -> None:
+    first, second = Task.model_validate(GOOD), Task.model_validate({**GOOD, "id": "demo-2"})
+    root = tmp_path / "suite"
+    for name, data in (("a", GOOD), ("b", {**GOOD, "id": "demo-2"})):
+        (root / name).mkdir(parents=True)
+        (root / name / f"{data['id']}.yaml").write_text(yaml.safe_dump(data))
+    write_lock(root / "a", {"demo-1": entry(first)})
+    write_lock(root / "b", {"demo-2": entry(second, PINS[:-1])})
+    write_lock(root, {"demo-1": entry(first, PINS[1:])})  # not beside demo-1: not read
+    by_id = {t.id: t for t in load_suite(root)}
+    assert by_id["demo-1"].environment.lock == entry(first)
+    assert by_id["demo-2"].environment.lock == entry(second, PINS[:-1])
+    # The subfolder alone, or its file alone, reads the same lock.
+    assert load_suite(root / "a")[0].environment.lock == entry(first)
+    assert load_suite(root / "a" / "demo-1.yaml")[0].environment.lock == entry(first)
+    files = [f.relative_to(root).as_posix() for f, _ in load_suite_files(root)]
+    assert files == ["a/demo-1.yaml", "b/demo-2.yaml"]
+    # A stale entry of a subfolder names its lock and the suite that was loaded.
+    (root / "b" / "demo-2.yaml").write_text(
+        yaml.safe_dump({**GOOD, "id": "demo-2", "environment": {}})
+    )
+    with pytest.raises(SpecError, match=rf"^{root / 'b' / LOCK_FILE}: demo-2: stale: .*{root}`"):
+        load_suite(root)

@@ -128,7 +128,7 @@ def compare(
     Examples:
 
     \b
-        proctor compare --model gold --model empty --suite tasks/pairs-cachetools \\
+        proctor compare --model gold --model empty --suite tasks/pairs \\
             --suite tasks/core --humaneval-subset 10 --out runs/compare
         proctor compare --from-runs runs/compare
     """

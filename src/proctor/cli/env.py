@@ -28,6 +28,7 @@ from proctor.spec import (
     Task,
     dump_lock,
     load_suite,
+    load_suite_files,
     lock_path,
     read_lock,
     utc_stamp,
@@ -72,8 +73,9 @@ def build(ctx: typer.Context, suite: Path | None = SUITE_OPT) -> None:
 def lock(ctx: typer.Context, suite: Path | None = SUITE_OPT) -> None:
     """Resolve every task's environment as of its date and pin it in environments.lock.
 
-    The lock lies in the suite's folder (for a task file: the file's folder, whose other
-    entries are kept); `env build`, `run` and `validate` then install exactly its pins.
+    The lock lies beside the task files: in the suite's folder, in each subfolder for the
+    tasks there, and for a task file in the file's folder (whose other entries are kept);
+    `env build`, `run` and `validate` then install exactly its pins.
 
     Examples:
 
@@ -82,35 +84,41 @@ def lock(ctx: typer.Context, suite: Path | None = SUITE_OPT) -> None:
     """
     path = suite_from(suite, ctx)
     try:
-        tasks = load_suite(path, locked=False)
-        out = lock_path(path)
-        old = read_lock(out).tasks if out.is_file() else {}
+        loaded = load_suite_files(path, locked=False)
+        groups: dict[Path, list[Task]] = {}
+        for file, task in loaded:
+            groups.setdefault(lock_path(file), []).append(task)
+        olds = {out: read_lock(out).tasks if out.is_file() else {} for out in groups}
     except ProctorError as exc:
         raise fail(str(exc)) from None
-    ids = {t.id for t in tasks}
-    # A task file is locked into its folder's lock: the other tasks' entries stay.
-    entries = {tid: e for tid, e in old.items() if path.is_file() and tid not in ids}
     resolved: dict[str, LockedEnv | ProctorError] = {}
     failed = 0
-    for task in sorted(tasks, key=lambda t: t.id):
-        if task.lock_inputs not in resolved:
-            resolved[task.lock_inputs] = _resolve(task)
-        result = resolved[task.lock_inputs]
-        if isinstance(result, LockedEnv):
-            entries[task.id] = result
-            when = utc_stamp(result.exclude_newer)
-            chatter.print(
-                f"{task.id}: [green]{len(result.resolved)} pins[/] as of {when}", soft_wrap=True
-            )
-            continue
-        failed += 1
-        console.print(f"{task.id}: [red]{escape(str(result))}[/]", highlight=False)
-        if task.id in old and old[task.id].inputs == task.lock_inputs:
-            entries[task.id] = old[task.id]  # still valid: keep it rather than drop it
-    write_atomic(out, dump_lock(EnvironmentsLock(tasks=entries)))
+    for out, tasks in sorted(groups.items()):
+        old = olds[out]
+        ids = {t.id for t in tasks}
+        # A task file is locked into its folder's lock: the other tasks' entries stay.
+        entries = {tid: e for tid, e in old.items() if path.is_file() and tid not in ids}
+        for task in sorted(tasks, key=lambda t: t.id):
+            if task.lock_inputs not in resolved:
+                resolved[task.lock_inputs] = _resolve(task)
+            result = resolved[task.lock_inputs]
+            if isinstance(result, LockedEnv):
+                entries[task.id] = result
+                when = utc_stamp(result.exclude_newer)
+                chatter.print(
+                    f"{task.id}: [green]{len(result.resolved)} pins[/] as of {when}", soft_wrap=True
+                )
+                continue
+            failed += 1
+            console.print(f"{task.id}: [red]{escape(str(result))}[/]", highlight=False)
+            if task.id in old and old[task.id].inputs == task.lock_inputs:
+                entries[task.id] = old[task.id]  # still valid: keep it rather than drop it
+        write_atomic(out, dump_lock(EnvironmentsLock(tasks=entries)))
+    where = str(next(iter(groups))) if len(groups) == 1 else f"{len(groups)} locks under {path}"
     if failed:
-        raise fail(f"{failed} of {len(tasks)} task(s) could not be locked; the rest are in {out}")
-    console.print(f"{len(tasks)} task(s) locked in {out}")
+        count = f"{failed} of {len(loaded)} task(s)"
+        raise fail(f"{count} could not be locked; the rest are in {where}")
+    console.print(f"{len(loaded)} task(s) locked in {where}")
 
 
 def _resolve(task: Task) -> LockedEnv | ProctorError:

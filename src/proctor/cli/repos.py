@@ -34,7 +34,7 @@ def fetch(suite: Path | None = SUITE_OPT, repos_dir: Path | None = REPOS_OPT) ->
 
     \b
         proctor repos fetch --suite tasks/core
-        PROCTOR_REPOS_DIR=/data/repos proctor repos fetch --suite tasks/pairs-cachetools
+        PROCTOR_REPOS_DIR=/data/repos proctor repos fetch --suite tasks/pairs/cachetools
     """
     cache = settings_from(repos_dir).repos_dir
     path = suite or DEFAULT_SUITE

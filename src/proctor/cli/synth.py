@@ -35,6 +35,11 @@ def synth(
         ..., "--out", metavar="DIR", help="Suite folder to write, e.g. tasks/NAME."
     ),
     max_tasks: int = typer.Option(10, "--max", metavar="N", help="Most function pairs to write."),
+    documented_only: bool = typer.Option(
+        False,
+        "--documented-only",
+        help="Only functions with a docstring (an isolated prompt is then more than a signature).",
+    ),
     python: str | None = PYTHON_OPT,
     package: list[str] = PACKAGE_OPT,
     pythonpath: list[str] = PYTHONPATH_OPT,
@@ -53,7 +58,7 @@ def synth(
 
     \b
         proctor synth https://github.com/tkem/cachetools --commit SHA \\
-            --out tasks/pairs-cachetools --max 6 --pythonpath src --package 'pytest>=8,<9'
+            --out tasks/pairs/cachetools --max 6 --pythonpath src --package 'pytest>=8,<9'
     """
     settings = settings_from(repos_dir, sandbox)
     check_sandbox(settings)
@@ -70,6 +75,7 @@ def synth(
             out=out,
             environment=environment,
             max_tasks=max_tasks,
+            documented_only=documented_only,
             repos_dir=settings.repos_dir,
             envs_dir=settings.envs_dir,
             sandbox=settings.sandbox,

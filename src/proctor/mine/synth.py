@@ -5,7 +5,8 @@
 1. runs its test suite once in the sandbox under a call tracer (``harness/calltrace``), which
    says, per test, its outcome and which functions of the repository it called;
 2. picks functions that are worth asking for (see :func:`choose`): 3-40 body lines, covered
-   by at least one passing test, not a test, top-level or a method, docstring preferred;
+   by at least one passing test, not a test, top-level or a method, docstring preferred (or
+   required: ``documented_only``, as an isolated prompt without one is a bare signature);
 3. for each, makes two commits in a derived bare repository ``repos_dir/synth/NAME.git``:
    ``base`` (a child of the commit, the body replaced by ``raise NotImplementedError``, the
    docstring kept) and ``fix`` (the body restored, i.e. the original tree);
@@ -95,6 +96,8 @@ class SynthConfig:
     environment: Environment = field(default_factory=Environment)
     max_tasks: int = 10
     """Most function pairs to write."""
+    documented_only: bool = False
+    """Only functions with a docstring (an undocumented one's isolated prompt is its signature)."""
     repos_dir: Path = Path("repos")
     envs_dir: Path = field(default_factory=lambda: get_settings().envs_dir)
     sandbox: str = "auto"
@@ -131,12 +134,18 @@ class SynthReport:
     derived_repo: Path | None = None
 
 
-def choose(functions: Sequence[FunctionInfo], run: SuiteRun, max_tasks: int) -> list[Candidate]:
+def choose(
+    functions: Sequence[FunctionInfo],
+    run: SuiteRun,
+    max_tasks: int,
+    *,
+    documented_only: bool = False,
+) -> list[Candidate]:
     """Functions worth a task, best first, at most ``2 * max_tasks`` (spares for skips).
 
     A function qualifies with 3-40 body lines, in a file that is not a test file, called by
-    at least one passing test. Documented functions come first; files take turns, so one
-    big module does not fill the suite.
+    at least one passing test (and, with ``documented_only``, with a docstring). Documented
+    functions come first; files take turns, so one big module does not fill the suite.
     """
     covering: dict[tuple[str, int], list[str]] = {}
     for test, calls in run.calls.items():
@@ -150,6 +159,7 @@ def choose(functions: Sequence[FunctionInfo], run: SuiteRun, max_tasks: int) -> 
         if MIN_BODY <= f.body_lines <= MAX_BODY
         and not is_test_path(f.path)
         and (f.path, f.first_line) in covering
+        and (f.has_docstring or not documented_only)
     ]
     fit.sort(key=lambda c: (not c.function.has_docstring, c.function.path, c.function.first_line))
     by_file: dict[str, list[Candidate]] = {}
@@ -189,7 +199,9 @@ def synthesize(config: SynthConfig, *, log: Callable[[str], None] = lambda _: No
         log(f"tracing the test suite of {config.repo} at {sha[:12]}")
         run = _run_tests(config, env, checkout, work / "trace", [], trace=True)
         functions = [f for path in _python_files(checkout) for f in _functions(checkout, path)]
-        candidates = choose(functions, run, config.max_tasks)
+        candidates = choose(
+            functions, run, config.max_tasks, documented_only=config.documented_only
+        )
         log(f"{len(functions)} functions, {len(candidates)} candidates")
         config.out.mkdir(parents=True, exist_ok=True)
         for number, cand in enumerate(candidates):

@@ -59,16 +59,26 @@ def iter_suite(path: Path) -> Iterator[tuple[Path, Task | SpecError]]:
 def load_suite(path: Path, *, locked: bool = True) -> list[Task]:
     """All tasks under ``path``; the first malformed file raises.
 
-    With ``locked`` (the default), the suite's ``environments.lock`` (in the folder ``path``
-    names, or the folder of the single file) is read when there is one, and each task's entry
-    is attached to its environment (:attr:`Environment.lock`); tasks without an entry stay
-    unlocked, entries for tasks not in the suite are ignored.
+    With ``locked`` (the default), each task's ``environments.lock`` (the one beside its file,
+    :func:`~proctor.spec.lock.lock_path`) is read when there is one, and the task's entry is
+    attached to its environment (:attr:`Environment.lock`): a flat suite has one lock in its
+    folder, a suite of subfolders one in each. Tasks without an entry stay unlocked, entries
+    for tasks not in the suite are ignored.
 
     Raises:
-        SpecError: a file is malformed, two files share a task id, or the lock is malformed or
+        SpecError: a file is malformed, two files share a task id, or a lock is malformed or
             has an entry whose inputs no longer match its task (stale).
     """
-    tasks: list[Task] = []
+    return [task for _, task in load_suite_files(path, locked=locked)]
+
+
+def load_suite_files(path: Path, *, locked: bool = True) -> list[tuple[Path, Task]]:
+    """Like :func:`load_suite`, each task with the file it was read from.
+
+    Raises:
+        SpecError: as :func:`load_suite`.
+    """
+    loaded: list[tuple[Path, Task]] = []
     seen: dict[str, Path] = {}
     for file, result in iter_suite(path):
         if isinstance(result, SpecError):
@@ -76,11 +86,19 @@ def load_suite(path: Path, *, locked: bool = True) -> list[Task]:
         if result.id in seen:
             raise SpecError(str(file), "id", f"{result.id!r} is also used by {seen[result.id]}")
         seen[result.id] = file
-        tasks.append(result)
-    lock_file = lock_path(path)
-    if locked and lock_file.is_file():
-        return attach_lock(tasks, read_lock(lock_file), lock_file, path)
-    return tasks
+        loaded.append((file, result))
+    if not locked:
+        return loaded
+    by_lock: dict[Path, list[int]] = {}
+    for number, (file, _) in enumerate(loaded):
+        by_lock.setdefault(lock_path(file), []).append(number)
+    for lock_file, numbers in by_lock.items():
+        if lock_file.is_file():
+            tasks = [loaded[n][1] for n in numbers]
+            attached = attach_lock(tasks, read_lock(lock_file), lock_file, path)
+            for number, task in zip(numbers, attached, strict=True):
+                loaded[number] = (loaded[number][0], task)
+    return loaded
 
 
 def attach_lock(

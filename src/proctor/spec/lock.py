@@ -1,6 +1,7 @@
 """The environments lock of a suite: every task's pinned dependency closure, beside its files.
 
-A suite folder may hold :data:`LOCK_FILE`, written by ``proctor env lock`` only. For each task
+A folder of task files may hold :data:`LOCK_FILE`, written by ``proctor env lock`` only: a
+task's lock is the one beside its file, so a suite of subfolders has one in each. For each task
 it records what the resolution depended on (:func:`lock_inputs`: repository, Python, packages
 and the resolve date, hashed) and what it resolved to: the full closure, ``name==version``,
 test tools included. :func:`proctor.spec.load_suite` attaches each entry to its task's
@@ -102,7 +103,8 @@ class EnvironmentsLock(BaseModel):
 
 
 def lock_path(suite: Path) -> Path:
-    """Where the lock of the suite at ``suite`` (a folder, or one task file in it) lives."""
+    """Where the lock of the tasks in the folder ``suite`` lives, or of the task file ``suite``
+    (its folder's); the tasks of a subfolder have the subfolder's."""
     return (suite if suite.is_dir() else suite.parent) / LOCK_FILE
 
 
