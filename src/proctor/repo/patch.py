@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 
 from proctor.errors import PatchError, RepoError
 from proctor.repo.checkout import DIFF_FLAGS
+from proctor.repo.hunks import parse_file_diff
 from proctor.repo.mirror import first_error, git_dir_args, resolve_commit, run_git
 from proctor.spec import Difficulty, Task
 
@@ -248,30 +249,18 @@ def _code_text(lines: Sequence[str]) -> str:
 
 
 def _counts(section: _Section) -> _FileChange:
-    """Count one file's section; header lines are not counted.
+    """Count one file's section (:func:`parse_file_diff` reads its hunks).
 
     The change is code unless its removed and added lines are the same once whitespace,
     comments and ``__version__``-style assignments are left out (a reformat, a comment edit
     or a version bump).
     """
-    hunks = old_left = new_left = 0
-    removed: list[str] = []
-    added: list[str] = []
-    for line in section.lines:
-        if old_left > 0 or new_left > 0:
-            tag = line[:1]
-            if tag == "+":
-                added.append(line[1:])
-            elif tag == "-":
-                removed.append(line[1:])
-            old_left -= tag in {" ", "-", "\n", "\r"}
-            new_left -= tag in {" ", "+", "\n", "\r"}
-        elif (match := _HUNK.match(line)) is not None:
-            hunks += 1
-            old_left = int(match.group(1) or "1")
-            new_left = int(match.group(2) or "1")
+    diff = parse_file_diff("".join(section.lines))
+    changed = [(tag, line) for hunk in diff.hunks for tag, line in hunk.lines() if tag != " "]
+    removed = [line for tag, line in changed if tag == "-"]
+    added = [line for tag, line in changed if tag == "+"]
     code = _code_text(removed) != _code_text(added)
-    return _FileChange(hunks, len(removed) + len(added), code)
+    return _FileChange(len(diff.hunks), len(changed), code)
 
 
 def patch_difficulty(patch: str) -> Difficulty:
