@@ -178,11 +178,15 @@ def test_table_shows_rates_intervals_and_the_tax(tmp_path: Path) -> None:
 def test_public_api() -> None:
     assert proctor.report.__all__ == [
         "COMPARISON_FILE",
+        "CSP",
+        "INDEX",
+        "REPORT_DIR",
         "WEAK_BELOW",
         "Comparison",
         "Estimate",
         "ModelComparison",
         "ModelRuns",
+        "RunFolder",
         "SuiteStats",
         "Summary",
         "WordCounts",
@@ -195,8 +199,10 @@ def test_public_api() -> None:
         "paired_bootstrap_ci",
         "rate_ci",
         "read_manifests",
+        "read_run",
         "results_table",
         "save_comparison",
+        "serve_report",
         "suite_stats",
         "suite_stats_table",
         "summarize",
@@ -206,6 +212,7 @@ def test_public_api() -> None:
         "wilson_ci",
         "write_manifest",
         "write_plot",
+        "write_report",
     ]
     assert all(hasattr(proctor.report, name) for name in proctor.report.__all__)
     assert isinstance(build_comparison([]), Comparison)

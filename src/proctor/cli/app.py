@@ -16,6 +16,7 @@ from proctor.cli import (
     grade,
     humaneval,
     mine,
+    report,
     repos,
     retrieve,
     run,
@@ -89,6 +90,8 @@ app.command("grade")(grade.grade)
 app.command("mine", cls=Command)(mine.mine)
 app.command("synth", cls=Command)(synth.synth)
 app.command("compare")(compare.compare)
+app.command("report")(report.report)
+app.command("view")(report.view)
 app.command("humaneval")(
     humaneval.make_humaneval(lambda name: open_chat_model(name, get_settings()))
 )

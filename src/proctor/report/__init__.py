@@ -13,6 +13,15 @@ from proctor.report.compare import (
     save_comparison,
     write_manifest,
 )
+from proctor.report.html import (
+    CSP,
+    INDEX,
+    REPORT_DIR,
+    RunFolder,
+    read_run,
+    serve_report,
+    write_report,
+)
 from proctor.report.plot import comparison_svg, write_plot
 from proctor.report.stats import (
     Estimate,
@@ -40,11 +49,15 @@ from proctor.report.summary import (
 
 __all__ = [
     "COMPARISON_FILE",
+    "CSP",
+    "INDEX",
+    "REPORT_DIR",
     "WEAK_BELOW",
     "Comparison",
     "Estimate",
     "ModelComparison",
     "ModelRuns",
+    "RunFolder",
     "SuiteStats",
     "Summary",
     "WordCounts",
@@ -57,8 +70,10 @@ __all__ = [
     "paired_bootstrap_ci",
     "rate_ci",
     "read_manifests",
+    "read_run",
     "results_table",
     "save_comparison",
+    "serve_report",
     "suite_stats",
     "suite_stats_table",
     "summarize",
@@ -68,4 +83,5 @@ __all__ = [
     "wilson_ci",
     "write_manifest",
     "write_plot",
+    "write_report",
 ]

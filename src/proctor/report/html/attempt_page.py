@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,12 +13,13 @@ from proctor.report.html.diff import diff_rows, place_findings
 from proctor.report.html.load import read_json, read_jsonl, read_text
 from proctor.run import AttemptResult, References
 from proctor.spec import Task
+from proctor.testrun import DEFAULT_RUNNER, TestReport, get_runner
 
 TRANSCRIPTS = ("trajectory.json", "conversation.json")
 """Where an agent leaves its record, in the attempt's ``model`` folder."""
 CONTEXT_HEADER = "# Code from the repository"
 """The heading above the retrieved context in the one-shot prompt."""
-MAX_JUNIT = 20_000_000
+MAX_REPORT = 20_000_000
 
 
 def _transcript(adir: Path) -> dict[str, Any] | None:
@@ -62,55 +62,23 @@ def reference_diff(task: Task | None, sources: Sources | None) -> tuple[str | No
         return None, str(exc)
 
 
-def _junit_cases(path: Path) -> list[dict[str, str]]:
-    """Every test case of a JUnit XML file: name, classname, status and output."""
+def _failures(task: Task | None, adir: Path) -> TestReport | None:
+    """The test runner's own report in the attempt folder, read by the runner (None when
+    there is none, or it does not parse)."""
     try:
-        if path.stat().st_size > MAX_JUNIT:
-            return []
-        root = ET.parse(path).getroot()
-    except (OSError, ET.ParseError):
-        return []
-    cases = []
-    for case in root.iter("testcase"):
-        output = []
-        status = "passed"
-        for child in case:
-            if child.tag in ("failure", "error", "skipped"):
-                status = "skipped" if child.tag == "skipped" else "failed"
-                output.append(f"{child.get('message', '')}\n{child.text or ''}".strip())
-            elif child.tag in ("system-out", "system-err") and child.text:
-                output.append(f"[{child.tag}]\n{child.text.strip()}")
-        cases.append(
-            {
-                "name": case.get("name", ""),
-                "classname": case.get("classname", ""),
-                "status": status,
-                "output": "\n\n".join(output),
-            }
-        )
-    return cases
-
-
-def _case_for(test_id: str, cases: list[dict[str, str]]) -> dict[str, str] | None:
-    """The JUnit case of a pytest node id (``path.py::Class::name``), by name and class."""
-    parts = test_id.split("::")
-    name = parts[-1]
-    module = parts[0].removesuffix(".py").replace("/", ".")
-    classname = ".".join([module, *parts[1:-1]])
-    named = [c for c in cases if c["name"] == name]
-    exact = [c for c in named if c["classname"] == classname]
-    if exact:
-        return exact[0]
-    return named[0] if len(named) == 1 else None
+        runner = get_runner(task.environment.runner if task else DEFAULT_RUNNER)
+        text = read_text(adir / runner.files.report, limit=MAX_REPORT)
+        return runner.parse(text) if text else None
+    except ProctorError:
+        return None
 
 
 def _tests(result: AttemptResult, task: Task | None, adir: Path) -> list[dict[str, Any]]:
-    cases = _junit_cases(adir / "junit.xml")
+    report = _failures(task, adir)
     f2p = set(task.hidden_tests.fail_to_pass) if task else set()
     p2p = set(task.hidden_tests.pass_to_pass) if task else set()
     rows = []
     for test_id, status in result.tests.items():
-        case = _case_for(test_id, cases)
         kind = "F2P" if test_id in f2p else "P2P" if test_id in p2p else ""
         failing = status not in ("passed", "xfailed")
         rows.append(
@@ -119,7 +87,7 @@ def _tests(result: AttemptResult, task: Task | None, adir: Path) -> list[dict[st
                 "kind": kind,
                 "status": status,
                 "failing": failing,
-                "output": case["output"] if case and failing else "",
+                "output": report.failure(test_id) if report and failing else "",
             }
         )
     rows.sort(key=lambda r: (not r["failing"], r["kind"] != "F2P", r["id"]))

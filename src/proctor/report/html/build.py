@@ -41,6 +41,9 @@ def write_report(sources: Sequence[Path], out: Path, *, repos_dir: Path | None =
     """
     if not sources:
         raise ConfigError("no run folder given")
+    for source in sources:
+        if not is_compare_dir(source):
+            read_run(source)  # one line for a folder that holds no run, before writing
     out.mkdir(parents=True, exist_ok=True)
     _fresh(out)
     copy_static(out)

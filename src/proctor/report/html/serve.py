@@ -22,11 +22,12 @@ class _Handler(SimpleHTTPRequestHandler):
         self.root = os.path.realpath(directory)
         super().__init__(*args, directory=directory, **kwargs)
 
-    def translate_path(self, path: str) -> str:
-        found = os.path.realpath(super().translate_path(path))
+    def send_head(self) -> Any:
+        found = os.path.realpath(self.translate_path(self.path))
         if found != self.root and not found.startswith(self.root + os.sep):
-            return os.path.join(self.root, "\0outside")  # a name no file has: 404
-        return found
+            self.send_error(HTTPStatus.NOT_FOUND, "outside the report folder")
+            return None
+        return super().send_head()
 
     def list_directory(self, path: str | os.PathLike[str]) -> None:
         self.send_error(HTTPStatus.NOT_FOUND, "no listing")
