@@ -200,6 +200,7 @@ def test_public_api() -> None:
         "rate_ci",
         "read_manifests",
         "read_run",
+        "report_name",
         "results_table",
         "save_comparison",
         "serve_report",
@@ -207,12 +208,14 @@ def test_public_api() -> None:
         "suite_stats_table",
         "summarize",
         "summary_table",
+        "swebench_report",
         "task_strength",
         "weak_sandbox_note",
         "wilson_ci",
         "write_manifest",
         "write_plot",
         "write_report",
+        "write_swebench_reports",
     ]
     assert all(hasattr(proctor.report, name) for name in proctor.report.__all__)
     assert isinstance(build_comparison([]), Comparison)

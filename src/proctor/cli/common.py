@@ -12,7 +12,14 @@ from typing import Any, TypeVar
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from typer.core import TyperArgument, TyperCommand
 
 from proctor.errors import SandboxError
@@ -161,7 +168,13 @@ def progress_bar() -> Progress:
     """A transient progress bar on :data:`chatter` (none with ``-q``)."""
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     return Progress(
-        *columns, TimeElapsedColumn(), console=chatter, transient=True, disable=chatter.quiet
+        *columns,
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+        console=chatter,
+        transient=True,
+        disable=chatter.quiet,
     )
 
 

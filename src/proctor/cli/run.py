@@ -29,8 +29,11 @@ from proctor.cli.common import (
     settings_from,
     warn_weak_sandbox,
 )
+from proctor.cli.report import write_run_report
+from proctor.cli.select import LIMIT_OPT, PATTERN_OPT, TASK_OPT, select_tasks
+from proctor.cli.status import OutcomeCounts, interrupted_line
 from proctor.errors import ProctorError
-from proctor.report import results_table, summarize, summary_table
+from proctor.report import results_table, summarize, summary_table, write_swebench_reports
 from proctor.run import (
     AttemptContext,
     AttemptOptions,
@@ -74,6 +77,9 @@ def run(
     repos_dir: Path | None = REPOS_OPT,
     sandbox: str | None = SANDBOX_OPT,
     run_dir: Path | None = RUN_DIR_ALIAS,
+    task_ids: list[str] | None = TASK_OPT,
+    pattern: str | None = PATTERN_OPT,
+    limit: int | None = LIMIT_OPT,
 ) -> None:
     """Attempt every task of a suite; started again with the same --out, it resumes.
 
@@ -85,14 +91,18 @@ def run(
         proctor run --model gold
         proctor run --suite tasks/core --model openai:gpt-4o-mini --agent tools -j 4
         proctor run --model local:qwen2.5-coder-0.5b --out runs/qwen --retry-errors
+        proctor run --model gold --task cachetools-91aa4c6 --task w3lib-54ee9e6
+        proctor run --model empty -k 'sqlparse-*' --limit 2
     """
     out = renamed(out, run_dir, "--out", "--run-dir")
     suite = suite or DEFAULT_SUITE
     choice = ModelChoice(model, agent, retriever, max_tokens, max_usd, max_seconds, threads)
+    folder: Path | None = None
     try:
         tasks = load_suite(suite)
         if not tasks:
             raise fail(f"{suite}: no task files (*.yaml) found")
+        tasks = select_tasks(tasks, task_ids, pattern, limit)
         settings = settings_from(repos_dir, sandbox)
         check_sandbox(settings)
         preflight(tasks, settings)  # before a local model's server takes its time to start
@@ -108,6 +118,8 @@ def run(
             results = _run(tasks, ctx, suite, folder, jobs, retry_errors)
     except ProctorError as exc:
         raise fail(str(exc)) from None
+    except KeyboardInterrupt:
+        raise fail(interrupted_line(folder), 130) from None
     exit_for_errors(
         results,
         "run again to retry infrastructure failures; add --retry-errors to retry every one",
@@ -123,12 +135,15 @@ def _run(
     retry_errors: bool,
 ) -> list[AttemptResult]:
     model = ctx.model.name
+    counts = OutcomeCounts()
     with progress_bar() as progress:
         bar = progress.add_task(f"{model} on {suite}", total=len(tasks))
 
         def on_result(result: AttemptResult, earlier: bool) -> None:
             if not earlier:
                 progress.console.print(f"{result.task_id}: {result.outcome.value}")
+            counts.add(result)
+            progress.update(bar, description=f"{model} on {suite} {counts}")
             progress.advance(bar)
 
         results = run_suite(
@@ -144,4 +159,7 @@ def _run(
     console.print(summary_table(summarize(results)))
     warn_weak_sandbox(results)
     console.print(f"results: {out / 'results.jsonl'}", highlight=False)
+    for path in write_swebench_reports(results, out, model, [t.id for t in tasks]):
+        console.print(f"SWE-bench report: {path}", highlight=False, soft_wrap=True)
+    write_run_report(out, ctx.settings.repos_dir)
     return results

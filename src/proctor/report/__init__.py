@@ -46,6 +46,7 @@ from proctor.report.summary import (
     summary_table,
     weak_sandbox_note,
 )
+from proctor.report.swebench_report import report_name, swebench_report, write_swebench_reports
 
 __all__ = [
     "COMPARISON_FILE",
@@ -71,6 +72,7 @@ __all__ = [
     "rate_ci",
     "read_manifests",
     "read_run",
+    "report_name",
     "results_table",
     "save_comparison",
     "serve_report",
@@ -78,10 +80,12 @@ __all__ = [
     "suite_stats_table",
     "summarize",
     "summary_table",
+    "swebench_report",
     "task_strength",
     "weak_sandbox_note",
     "wilson_ci",
     "write_manifest",
     "write_plot",
     "write_report",
+    "write_swebench_reports",
 ]
