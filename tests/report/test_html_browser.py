@@ -17,10 +17,19 @@ import pytest
 from tests.conftest import calc_task, make_calc_repo
 from tests.fake_chat import ScriptedLLM
 from tests.report.browser import browser, why_no_browser
+from tests.report.conftest import write_results
 
 from proctor.agent import OneShotAgent
 from proctor.model import Problem, Submission
-from proctor.report.html import write_report
+from proctor.report import (
+    COMPARISON_FILE,
+    ModelRuns,
+    build_comparison,
+    save_comparison,
+    write_manifest,
+    write_plot,
+    write_report,
+)
 from proctor.run import AttemptContext, AttemptOptions, References, run_suite
 from proctor.settings import Settings
 from proctor.spec import Task, dump_task
@@ -238,3 +247,43 @@ def test_served_by_proctor_view(made: Path, launched: Any) -> None:
             view.wait(timeout=30)
     finally:
         online.close()
+
+
+def _compare_dir(root: Path) -> Path:
+    """A compare folder of two models (one named with markup), as ``proctor compare`` leaves
+    it: model folders with ``runs.json``, ``comparison.json`` and the plot."""
+    out = root / "compare"
+    runs = []
+    for name, issues in (("plain", ["resolved", "unresolved"]), (XSS, ["resolved", "resolved"])):
+        folder = out / f"m{len(runs)}"
+        model = ModelRuns(
+            name,
+            pairs=write_results(
+                folder / "pairs", [("f-iso", "resolved"), ("f-repo", "unresolved")]
+            ),
+            issues=write_results(folder / "issues", list(zip(["i1", "i2"], issues, strict=True))),
+        )
+        write_manifest(folder, model)
+        runs.append(model)
+    comparison = build_comparison(runs)
+    save_comparison(comparison, out / COMPARISON_FILE)
+    write_plot(comparison, out / "comparison.svg")
+    return out
+
+
+def test_compare_page(tmp_path: Path, chromium: Any) -> None:
+    source = _compare_dir(tmp_path)
+    index = write_report([source], tmp_path / "site")
+    opened = Opened(chromium)
+    page = opened.goto(index.as_uri())
+    assert page.locator("#comparison tbody tr").count() == 2
+    assert XSS in page.locator("#comparison tbody tr").nth(1).inner_text()
+    assert page.locator("img.plot").count() >= 1
+    assert page.locator("img.plot").first.evaluate("img => img.naturalWidth") > 0
+    agreement = page.locator("#agreement tbody tr")
+    assert agreement.count() == 4  # two pairs tasks and two issues
+    assert "issues: i2" in agreement.nth(1).inner_text()
+    page.locator("a", has_text="plain · issues").click()
+    page.wait_for_selector("html[data-ready='1']", state="attached")
+    assert sorted(_ids(page)) == ["i1", "i2"]
+    opened.clean()

@@ -40,6 +40,7 @@ from proctor.cli.common import (
     settings_from,
 )
 from proctor.cli.humaneval import builtin_chat_model
+from proctor.cli.report import write_run_report
 from proctor.errors import ConfigError, ProctorError
 from proctor.model import ChatModel
 from proctor.report import (
@@ -273,3 +274,4 @@ def _report(runs: Sequence[ModelRuns], out: Path) -> None:
     console.print(f"comparison: {json_path}", highlight=False)
     for plot in plots:
         console.print(f"plot: {plot}", highlight=False)
+    write_run_report(out)
