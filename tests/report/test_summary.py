@@ -70,3 +70,19 @@ def test_holds_up_reads_the_typed_quality_report() -> None:
         if row:
             cells[row[0]] = row[2]
     assert cells == {"clean": "yes", "lint": "no (lint)", "ungraded": "-"}
+
+
+def test_tables_fit_80_columns_with_whole_ids_and_notes_on_their_own_lines() -> None:
+    note = "F2P test id not found: tests/test_parse.py::test_a_rather_long_name[case-7]"
+    rows = [
+        result("sqlparse-f66d12c-a-long-task-id", Outcome.RESOLVED),
+        result("w3lib-1ed46a8", Outcome.ENVIRONMENT_ERROR, message=note),
+    ]
+    console = Console(width=80, record=True)
+    console.print(results_table(rows, 80))
+    console.print(summary_table(summarize(rows), 80))
+    text = console.export_text()
+    assert max(map(len, text.splitlines())) <= 80
+    assert "sqlparse-f66d12c-a-long-task-id" in text and "environment-error" in text
+    assert "w3lib-1ed46a8: F2P test id not found" in text.replace("\n", " ")
+    assert "…" not in text  # nothing cut

@@ -103,8 +103,8 @@ def grade(
         raise fail(str(exc)) from None
     if len(results) == 1:
         console.print(findings_table(chosen[0], results[0]))
-    console.print(results_table(results))
-    console.print(summary_table(summarize(results)))
+    console.print(results_table(results, console.width))
+    console.print(summary_table(summarize(results), console.width))
     console.print(f"results: {folder / 'results.jsonl'}", highlight=False)
     exit_for_errors(results, "grade again to retry infrastructure failures")
 

@@ -155,8 +155,8 @@ def _run(
             on_result=on_result,
             retry_errors=retry_errors,
         )
-    console.print(results_table(results))
-    console.print(summary_table(summarize(results)))
+    console.print(results_table(results, console.width))
+    console.print(summary_table(summarize(results), console.width))
     warn_weak_sandbox(results)
     console.print(f"results: {out / 'results.jsonl'}", highlight=False)
     for path in write_swebench_reports(results, out, model, [t.id for t in tasks]):

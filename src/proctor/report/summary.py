@@ -6,8 +6,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rich.console import Group, RenderableType
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from proctor.run import AttemptResult, Outcome
 from proctor.sandbox import BACKENDS, FULL_ISOLATION
@@ -55,22 +57,51 @@ def summarize(results: Sequence[AttemptResult]) -> Summary:
     return Summary(model, len(results), outcomes, sum(r.holds_up for r in results))
 
 
-def results_table(results: Sequence[AttemptResult]) -> Table:
-    """One row per task: outcome, F2P and P2P passed, time."""
-    table = Table("task", "outcome", "holds up", "F2P", "P2P", "seconds", "note", title="attempts")
+NARROW = 110
+"""Terminal widths below this get the narrow tables: notes on their own lines, the summary
+as one row per figure."""
+
+
+def _note(r: AttemptResult) -> str:
+    return r.message or "; ".join([*r.integrity, *r.notes])
+
+
+def results_table(results: Sequence[AttemptResult], width: int | None = None) -> RenderableType:
+    """One row per task: outcome, F2P and P2P passed, time, and the note.
+
+    Given a ``width`` below :data:`NARROW`, the notes leave the table: each is printed whole
+    on its own line under it, and task ids are never cut (they wrap).
+    """
+    narrow = width is not None and width < NARROW
+    table = Table(title="attempts")
+    table.add_column("task", overflow="fold", min_width=min(40, _longest(results)))
+    for name in ("outcome", "holds up", "F2P", "P2P", "seconds"):
+        table.add_column(name, no_wrap=True)
+    if not narrow:
+        table.add_column("note")
+    notes = []
     for r in results:
         style = _STYLE[r.outcome]
-        note = escape((r.message or "; ".join([*r.integrity, *r.notes]))[:70])
-        table.add_row(
-            r.task_id,
+        cells = [
+            escape(r.task_id),
             f"[{style}]{r.outcome.value}[/]",
             _holds(r),
             f"{r.f2p_passed}/{r.f2p_total}",
             f"{r.p2p_passed}/{r.p2p_total}",
             f"{r.durations.get('total', 0.0):.1f}",
-            note,
-        )
-    return table
+        ]
+        if not narrow:
+            cells.append(escape(_note(r)[:70]))
+        elif _note(r):
+            notes.append(Text.assemble((r.task_id, "bold"), ": ", _note(r)))
+        table.add_row(*cells)
+    if not notes:
+        return table
+    return Group(table, Text("notes:", style="bold"), *notes)
+
+
+def _longest(results: Sequence[AttemptResult]) -> int:
+    return max((len(r.task_id) for r in results), default=4)
 
 
 def _holds(r: AttemptResult) -> str:
@@ -88,9 +119,19 @@ def _holds(r: AttemptResult) -> str:
     return "no" + (f" ({', '.join(failed)})" if failed else "")
 
 
-def summary_table(summary: Summary) -> Table:
-    """Totals per outcome, with resolved and holds-up rates side by side."""
+def summary_table(summary: Summary, width: int | None = None) -> Table:
+    """Totals per outcome, with resolved and holds-up rates side by side; given a ``width``
+    below :data:`NARROW`, one row per figure."""
     others = [o for o in Outcome if o is not Outcome.RESOLVED]
+    if width is not None and width < NARROW:
+        table = Table("", "", show_header=False, title="summary")
+        table.add_row("model", escape(summary.model))
+        table.add_row("tasks", str(summary.total))
+        table.add_row("resolved", f"{summary.resolved} ({summary.resolved_pct:.0f}%)")
+        table.add_row("holds up", f"{summary.holds_up} ({summary.holds_up_pct:.0f}%)")
+        for o in others:
+            table.add_row(o.value, str(summary.outcomes[o.value]))
+        return table
     table = Table("model", "tasks", "resolved", "holds up", *[o.value for o in others])
     table.add_row(
         summary.model,
