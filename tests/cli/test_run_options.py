@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -103,3 +104,38 @@ def test_empty_model_fills_the_empty_patch_ids(calc, tmp_path, cli_env) -> None:
     swe = json.loads((tmp_path / "e" / "empty.e.json").read_text())
     assert swe["empty_patch_ids"] == ["calc-a1"] and swe["unresolved_ids"] == []
     assert swe["proctor_outcomes"] == {"calc-a1": "unresolved"}
+
+
+def test_ctrl_c_says_what_was_kept_in_one_line(calc, tmp_path, cli_env) -> None:  # type: ignore[no-untyped-def]
+    task, _ = calc
+    suite = _suite(task, tmp_path / "suite", [f"calc-{i}" for i in range(6)])
+    run = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "proctor",
+            "run",
+            "--suite",
+            str(suite),
+            "--model",
+            "gold",
+            "--out",
+            "out",
+        ],
+        cwd=tmp_path,
+        env=cli_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert run.stdout is not None
+    for line in run.stdout:
+        if line.startswith("calc-0: "):
+            break
+    run.send_signal(signal.SIGINT)
+    _, err = run.communicate(timeout=120)
+    assert run.returncode == 130, err
+    kept = len((tmp_path / "out" / "results.jsonl").read_text().splitlines())
+    assert err.strip().count("\n") == 0, err
+    assert f"interrupted: {kept} finished attempt(s) kept in out/results.jsonl" in err
+    assert "--out out` resumes" in err
