@@ -123,5 +123,6 @@
 
   var rows = data("rows");
   if (rows && document.getElementById("tasks")) taskTable(rows);
+  if (window.performance && performance.mark) performance.mark("report-ready");
   document.documentElement.dataset.ready = "1";
 })();
