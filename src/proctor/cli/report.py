@@ -48,7 +48,14 @@ def view(
     repos_dir: Path | None = REPOS_OPT,
 ) -> None:
     """Write RUN_DIR's report into RUN_DIR/report and serve that folder (only that folder)
-    on 127.0.0.1 until Ctrl-C; prints the URL."""
+    on 127.0.0.1 until Ctrl-C; prints the URL.
+
+    Examples:
+
+    \b
+        proctor view runs/gold
+        proctor view runs/compare --port 8000
+    """
     folder = run_dir / REPORT_DIR
     if _write([run_dir], folder, repos_dir) is None:
         raise typer.Exit(1)
