@@ -131,6 +131,9 @@ def write_run(
     if repos_dir is not None:
         sources = Sources(References(list(suite.tasks.values()), repos_dir), repos_dir)
     rows = []
+    tries: dict[str, list[AttemptResult]] = {}
+    for result in run.results:
+        tries.setdefault(result.task_id, []).append(result)
     for result in run.results:
         adir = run.path / result.key.folder
         usage = attempt_usage(adir)
@@ -145,6 +148,11 @@ def write_run(
             run_model=run.model,
             suite_why_not=suite.why_not,
             nav=nav,
+            siblings=[
+                (f"sample {r.sample}, round {r.round}", f"{r.key.folder}.html")
+                for r in sorted(tries[result.task_id], key=lambda r: (r.sample, r.round))
+                if r is not result
+            ],
             **context,
         )
     return render_page(
