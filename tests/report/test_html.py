@@ -143,3 +143,16 @@ def test_report_command_answers_in_one_line(tmp_path: Path) -> None:
     assert "truncated" in got.output
     assert got.output.strip().splitlines()[-1] == str(run_dir / "report" / "index.html")
     assert "truncated" in (run_dir / "report" / "index.html").read_text()
+
+
+def test_report_command_on_a_run_still_being_written(tmp_path: Path) -> None:
+    run_dir = write_results(tmp_path / "run", [("t1", "resolved")])
+    fd = os.open(run_dir / ".run.lock", os.O_CREAT | os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        got = CliRunner().invoke(app, ["report", str(run_dir)])
+    finally:
+        os.close(fd)
+    assert got.exit_code == 0, got.output
+    assert "still being written" in got.output
+    assert 'id="in-progress"' in (run_dir / "report" / "index.html").read_text()
