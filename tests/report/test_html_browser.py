@@ -119,8 +119,15 @@ def made(tmp_path_factory: pytest.TempPathFactory, envs_dir: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def launched() -> Iterator[Any]:
-    with browser() as chromium:
+    manager = browser()
+    try:
+        chromium = manager.__enter__()
+    except Exception as exc:  # the browser itself, not the report: say why and skip
+        pytest.skip(f"chromium cannot start here: {str(exc).splitlines()[0]}")
+    try:
         yield chromium
+    finally:
+        manager.__exit__(None, None, None)
 
 
 @pytest.fixture
