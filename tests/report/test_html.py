@@ -91,6 +91,14 @@ def test_report_of_a_hand_made_run_has_every_page(tmp_path: Path) -> None:
     assert (tmp_path / "site" / "static" / "report.js").is_file()
 
 
+def test_a_run_folder_is_never_the_report_folder(tmp_path: Path) -> None:
+    run_dir = write_results(tmp_path / "run", [("static", "resolved")])
+    (run_dir / "static").mkdir()
+    with pytest.raises(ConfigError, match="holds a run"):
+        write_report([run_dir], run_dir)
+    assert (run_dir / "static").is_dir()
+
+
 def test_several_runs_get_an_index(tmp_path: Path) -> None:
     a = write_results(tmp_path / "a", [("t1", "resolved")])
     b = write_results(tmp_path / "b", [("t1", "unresolved")])

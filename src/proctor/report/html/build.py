@@ -44,6 +44,8 @@ def write_report(sources: Sequence[Path], out: Path, *, repos_dir: Path | None =
     for source in sources:
         if not is_compare_dir(source):
             read_run(source)  # one line for a folder that holds no run, before writing
+    if any((out / name).exists() for name in ("results.jsonl", "run.json", "comparison.json")):
+        raise ConfigError(f"{out}: holds a run; write the report into a folder of its own")
     out.mkdir(parents=True, exist_ok=True)
     _fresh(out)
     copy_static(out)
