@@ -15,6 +15,7 @@ from markupsafe import escape as html_escape
 from tests.report.conftest import write_results
 from typer.testing import CliRunner
 
+from proctor.cli import report as cli_report
 from proctor.cli.app import app
 from proctor.errors import ConfigError
 from proctor.report.html import CSP, read_run, serve_report, write_report
@@ -164,3 +165,16 @@ def test_report_command_on_a_run_still_being_written(tmp_path: Path) -> None:
     assert got.exit_code == 0, got.output
     assert "still being written" in got.output
     assert 'id="in-progress"' in (run_dir / "report" / "index.html").read_text()
+
+
+def test_a_report_that_fails_is_a_warning_after_a_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(*args: object, **kwargs: object) -> Path:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(cli_report, "write_report", broken)
+    run_dir = write_results(tmp_path / "run", [("t1", "resolved")])
+    assert cli_report.write_run_report(run_dir) is None
+    err = capsys.readouterr().err
+    assert "WARNING: no report: internal error writing the report: RuntimeError('a bug')" in err

@@ -89,6 +89,8 @@ def _write(
         message = str(exc)
     except OSError as exc:
         message = f"{exc.filename or out}: {exc.strerror}"
+    except Exception as exc:  # a bug of ours must not turn a finished run into a traceback
+        message = f"internal error writing the report: {exc!r}"
     if warn:
         err_console.print(f"WARNING: no report: {message}", highlight=False, markup=False)
     else:
