@@ -51,7 +51,7 @@ def main() -> None:
         context = browser.new_context(offline=True, viewport={"width": 1280, "height": 960})
         page = context.new_page()
         for name, path in pages.items():
-            page.goto(path.as_uri())
+            page.goto(path.resolve().as_uri())
             page.wait_for_selector("html[data-ready='1']", state="attached")
             page.screenshot(path=DOCS / name)
             print(DOCS / name)

@@ -90,7 +90,7 @@ def run_context(run: RunFolder, rows: Sequence[Mapping[str, Any]]) -> dict[str, 
     total = summary.total
     counts = [{"outcome": o.value, **_pct(summary.outcomes[o.value], total)} for o in Outcome]
     graded = [r for r in results if r.quality is not None]
-    sandboxes = Counter(r.sandbox or "none recorded" for r in results)
+    sandboxes = Counter(r.sandbox or "not reached (ended before the tests ran)" for r in results)
     starts = [r.started_at for r in results]
     ends = [r.finished_at for r in results]
     settings = {k: v for k, v in run.manifest.items() if k not in ("model", "suite")}
