@@ -12,6 +12,22 @@ from proctor.sandbox.backends import (
 )
 from proctor.sandbox.base import ExecResult, Limits, Mounts, Sandbox
 from proctor.sandbox.cgroup import PidsCgroup
+from proctor.sandbox.docker_engine import docker_client, engine_problem
+from proctor.sandbox.docker_env import (
+    BASE_TEMPLATE,
+    DEBIAN_PYTHONS,
+    ImageInfo,
+    ImageProvider,
+    base_image,
+    build_base_image,
+    export_image,
+    held,
+    hold_env,
+    import_images,
+    list_images,
+    remove_image,
+)
+from proctor.sandbox.docker_sandbox import DockerSandbox
 from proctor.sandbox.env import PythonEnv, build_env, env_status, with_test_tools
 from proctor.sandbox.local import LocalSandbox, scrub_env
 from proctor.sandbox.pool import DEFAULT_LIMITS, Executor, Job, ProgramResult, run_programs
@@ -21,6 +37,7 @@ from proctor.sandbox.registry import (
     VenvProvider,
     env_provider,
     open_sandbox,
+    provider_for,
     register_env_provider,
     register_sandbox,
     sandbox_names,
@@ -30,13 +47,18 @@ from proctor.sandbox.uvtool import ALWAYS_INSTALLED, UNDATED, resolve_pins, uv_e
 __all__ = [
     "ALWAYS_INSTALLED",
     "BACKENDS",
+    "BASE_TEMPLATE",
+    "DEBIAN_PYTHONS",
     "DEFAULT_LIMITS",
     "FULL_ISOLATION",
     "SYSTEM_DIRS",
     "UNDATED",
+    "DockerSandbox",
     "EnvProvider",
     "ExecResult",
     "Executor",
+    "ImageInfo",
+    "ImageProvider",
     "Job",
     "Limits",
     "LocalSandbox",
@@ -47,14 +69,25 @@ __all__ = [
     "Sandbox",
     "SandboxFactory",
     "VenvProvider",
+    "base_image",
+    "build_base_image",
     "build_env",
     "bwrap_prefix",
     "detect_backend",
+    "docker_client",
+    "engine_problem",
     "env_provider",
     "env_status",
+    "export_image",
+    "held",
+    "hold_env",
+    "import_images",
+    "list_images",
     "open_sandbox",
+    "provider_for",
     "register_env_provider",
     "register_sandbox",
+    "remove_image",
     "resolve_pins",
     "run_programs",
     "sandbox_names",
