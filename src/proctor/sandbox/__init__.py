@@ -3,6 +3,7 @@ of warm sandboxed workers (:class:`Executor`) that runs many small programs fast
 
 from proctor.sandbox.backends import (
     BACKENDS,
+    CONTAINER_BACKENDS,
     FULL_ISOLATION,
     SYSTEM_DIRS,
     bwrap_prefix,
@@ -27,7 +28,7 @@ from proctor.sandbox.docker_env import (
     list_images,
     remove_image,
 )
-from proctor.sandbox.docker_sandbox import DockerSandbox
+from proctor.sandbox.docker_sandbox import SANDBOX_UID, DockerSandbox
 from proctor.sandbox.env import PythonEnv, build_env, env_status, with_test_tools
 from proctor.sandbox.local import LocalSandbox, scrub_env
 from proctor.sandbox.pool import DEFAULT_LIMITS, Executor, Job, ProgramResult, run_programs
@@ -42,15 +43,23 @@ from proctor.sandbox.registry import (
     register_sandbox,
     sandbox_names,
 )
-from proctor.sandbox.uvtool import ALWAYS_INSTALLED, UNDATED, resolve_pins, uv_environ
+from proctor.sandbox.uvtool import (
+    ALWAYS_INSTALLED,
+    UNDATED,
+    python_found,
+    resolve_pins,
+    uv_environ,
+)
 
 __all__ = [
     "ALWAYS_INSTALLED",
     "BACKENDS",
     "BASE_TEMPLATE",
+    "CONTAINER_BACKENDS",
     "DEBIAN_PYTHONS",
     "DEFAULT_LIMITS",
     "FULL_ISOLATION",
+    "SANDBOX_UID",
     "SYSTEM_DIRS",
     "UNDATED",
     "DockerSandbox",
@@ -85,6 +94,7 @@ __all__ = [
     "list_images",
     "open_sandbox",
     "provider_for",
+    "python_found",
     "register_env_provider",
     "register_sandbox",
     "remove_image",

@@ -92,6 +92,9 @@ class ImageInfo:
     python: str
     system_packages: tuple[str, ...]
     size_bytes: int
+    """Its whole size, base image included."""
+    own_bytes: int
+    """What it adds to its base image (the disk it costs once the base is there)."""
     created: str
     last_used: str | None
     ready: bool
@@ -468,12 +471,19 @@ def list_images(envs_dir: Path) -> list[ImageInfo]:
     """Every environment image of the engine, with its size and last use here."""
     images_dir = envs_dir.expanduser().resolve() / "images"
     found = []
-    for image in docker_client().images.list(name=IMAGE_REPO):
+    client = docker_client()
+    for image in client.images.list(name=IMAGE_REPO):
         labels = image.labels or {}
         try:
             marker = json.loads(labels.get("proctor.env.marker", "{}"))
         except ValueError:
             marker = {}
+        size = int(image.attrs.get("Size", 0))
+        try:
+            base = client.images.get(str(marker.get("base_image", "")))
+            own = size - int(base.attrs.get("Size", 0))
+        except Exception:  # the base image is gone (an imported image carries its layers)
+            own = size
         for tag in image.tags:
             used = images_dir / f"{_folder(tag)}.used"
             when = (
@@ -489,7 +499,8 @@ def list_images(envs_dir: Path) -> list[ImageInfo]:
                     key=str(labels.get("proctor.env.key", "")),
                     python=str(marker.get("python_version", "")),
                     system_packages=tuple(marker.get("system_packages", [])),
-                    size_bytes=int(image.attrs.get("Size", 0)),
+                    size_bytes=size,
+                    own_bytes=own,
                     created=str(image.attrs.get("Created", ""))[:19],
                     last_used=when,
                     ready=_load(images_dir, tag) is not None,

@@ -150,6 +150,10 @@ class DockerSandbox:
             # already gone, perhaps (the engine cleaned it up)
             with contextlib.suppress(docker.errors.DockerException):
                 container.remove(force=True)
+        if code in (126, 127) and err.startswith(b"[FATAL tini"):  # its exec failed
+            why = "permission denied" if b"Permission denied" in err else "command not found"
+            err = f"proctor sandbox: {why}: {argv[0]}\n".encode()
+            code = 126 if why == "permission denied" else 127
         if 128 < code <= 128 + 64:
             code = 128 - code  # docker-init relays a death by signal N as 128+N
         if timed_out:
