@@ -72,6 +72,7 @@ VENV = Path("/opt/proctor/env")
 """Where the venv lies inside an environment image."""
 DEBIAN_PYTHONS = {"3.9": "bullseye", "3.11": "bookworm", "3.13": "trixie"}
 """The Debian release whose python3 is each version (for :func:`build_base_image`)."""
+_WITH_DISTUTILS = ("buster", "bullseye", "bookworm")
 _TOOLS = "/opt/proctor-tools"
 _CA_BUNDLES = ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt")
 _STEP_TIMEOUT_S = 1800.0
@@ -599,7 +600,9 @@ def build_base_image(
     name = base_image(minor, template)
     with tempfile.TemporaryDirectory(prefix="proctor-rootfs-", dir="/var/tmp") as tmp:
         root = Path(tmp) / "root"
-        include = "--include=python3,ca-certificates"
+        # uv needs distutils to inspect Pythons before 3.12, which Debian packages apart.
+        extra = ",python3-distutils" if release in _WITH_DISTUTILS else ""
+        include = f"--include=python3{extra},ca-certificates"
         argv = [debootstrap, "--variant=minbase", include, release, str(root), mirror]
         _host_step(label, "debootstrap", argv, log)
         version = _host_step(label, "check", ["chroot", str(root), "python3", "-V"], log)

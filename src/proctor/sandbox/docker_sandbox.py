@@ -10,7 +10,8 @@ it sees and may do:
   ``Mounts.readonly`` read-only at the same paths as on the host (deeper mounts last, so a
   read-only file inside the writable checkout stays read-only), and a private tmpfs ``/tmp``;
 * a non-root user: as root, proctor makes the writable folders that user's (:data:`SANDBOX_UID`,
-  by ``chown``, never ``chmod 777``); as another user, the container runs with that user's ids;
+  by ``chown``, never ``chmod 777``) while the command runs, and its own again afterwards; as
+  another user, the container runs with that user's ids;
 * a memory cgroup cap (``Limits.memory_mb``, no swap), a CPU quota (:data:`CPUS` cores), a pids
   cap (``Limits.nproc``), RLIMIT_CPU, RLIMIT_FSIZE and no core dumps;
 * the same scrubbed environment as the local backends (:func:`~proctor.sandbox.scrub_env`);
@@ -118,11 +119,18 @@ class DockerSandbox:
         visible = (*self.mounts.writable, *self.mounts.readonly)
         if not any(cwd.is_relative_to(p.absolute()) for p in visible):
             raise SandboxError(f"working folder {cwd} is not inside any sandbox mount")
-        if os.geteuid() == 0:
-            for folder in self.mounts.writable:
-                _give(folder.absolute(), self.uid, self.gid)
         full_env = {**_base_env("/tmp"), **scrub_env(env or {})}
-        return self._run(tuple(argv), cwd, full_env, timeout)
+        if os.geteuid() != 0:
+            return self._run(tuple(argv), cwd, full_env, timeout)
+        # The command's user owns the writable folders while it runs, and proctor again
+        # afterwards (git refuses a repository another user owns).
+        for folder in self.mounts.writable:
+            _give(folder.absolute(), self.uid, self.gid)
+        try:
+            return self._run(tuple(argv), cwd, full_env, timeout)
+        finally:
+            for folder in self.mounts.writable:
+                _give(folder.absolute(), os.geteuid(), os.getegid())
 
     def _run(
         self, argv: tuple[str, ...], cwd: Path, env: dict[str, str], timeout: float
