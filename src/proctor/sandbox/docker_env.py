@@ -128,7 +128,8 @@ class ImageProvider:
             EnvironmentBuildError: the base image is not there.
         """
         base = base_image(env.python, self.base_template)
-        return f"{IMAGE_REPO}:{env.key(repo)}-{_base_id(base, env.key(repo))[7:19]}"
+        key = env.key(repo)
+        return f"{IMAGE_REPO}:{key}-{_base_id(base, key, env.python)[7:19]}"
 
     def status(
         self, env: Environment, repo: str, *, as_of: datetime | None = None
@@ -175,17 +176,17 @@ class ImageProvider:
         return ready
 
 
-def _base_id(base: str, key: str) -> str:
+def _base_id(base: str, key: str, python: str) -> str:
     import docker
 
     client = _client(key)
     try:
         return client.images.get(base).id or ""
     except docker.errors.ImageNotFound:
-        python = base.rsplit("py", 1)[-1] if "proctor-base" in base else "VERSION"
+        minor = ".".join(python.split(".")[:2])
         raise EnvironmentBuildError(
             f"environment {key}: base image {base} is not there; build it with "
-            f"`proctor env base-image --python {python}` (or pull it where a registry is reachable)"
+            f"`proctor env base-image --python {minor}` (or pull it where a registry is reachable)"
         ) from None
 
 
