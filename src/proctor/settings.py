@@ -32,8 +32,9 @@ class Settings(BaseSettings):
     )
     sandbox: str = Field(
         "auto",
-        description="Sandbox backend: auto (bubblewrap, or refuse to run untrusted code), bwrap, "
-        "or, only when named, the weaker unshare (host filesystem visible) or none (no isolation).",
+        description="Sandbox backend: auto (bubblewrap, else docker, or refuse to run untrusted "
+        "code), bwrap, docker, or, only when named, the weaker unshare (host filesystem visible) "
+        "or none (no isolation).",
     )
     docker_base_image: str = Field(
         "proctor-base:py{python}",

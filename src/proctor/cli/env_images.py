@@ -208,6 +208,13 @@ def env_base_image(
     release: str | None = typer.Option(
         None, "--release", help="Debian release (default: the one that ships --python)."
     ),
+    interpreter: Path | None = typer.Option(
+        None,
+        "--interpreter",
+        metavar="PREFIX",
+        help="Copy this machine's Python (e.g. ~/.pyenv/versions/3.11.7) into the image instead "
+        "of Debian's, so the image runs the same interpreter as the host venvs.",
+    ),
 ) -> None:
     """Build the docker sandbox's base image for a Python without any registry: debootstrap the
     Debian release that ships it, then `docker import` (needs root and debootstrap).
@@ -217,6 +224,7 @@ def env_base_image(
     \b
         proctor env base-image --python 3.11
         proctor env base-image --python 3.9
+        proctor env base-image --python 3.11 --interpreter ~/.pyenv/versions/3.11.7
     """
     settings = settings_from()
     problem = engine_problem()
@@ -226,7 +234,11 @@ def env_base_image(
     chatter.print(f"debootstrap ({known}) ...", highlight=False)
     try:
         name = build_base_image(
-            python, template=settings.docker_base_image, mirror=mirror, suite=release
+            python,
+            template=settings.docker_base_image,
+            mirror=mirror,
+            suite=release,
+            interpreter=interpreter.expanduser().resolve() if interpreter else None,
         )
     except ProctorError as exc:
         raise fail(str(exc)) from None

@@ -85,7 +85,8 @@ _NEEDS = {
     ),
     "docker": _Need(
         "no Docker engine can be used",
-        "start one (Debian/Ubuntu: apt-get install docker.io; dockerd &)",
+        "run a Docker engine (Debian/Ubuntu: apt-get install docker.io; dockerd &) with "
+        "pip install 'proctor[docker]'",
     ),
 }
 _WEAK = {
@@ -160,7 +161,10 @@ def detect_backend(preferred: str = "auto", *, local: bool = False) -> str:
 
 
 def _refusal(problems: Mapping[str, str]) -> str:
-    missing = ", and ".join(f"{_NEEDS[n].problem} ({why})" for n, why in problems.items())
+    # the reason alone: a docker problem also says how to fix it, after a ';'
+    missing = ", and ".join(
+        f"{_NEEDS[n].problem} ({why.split(';')[0]})" for n, why in problems.items()
+    )
     install = " or ".join(_NEEDS[n].install for n in problems)
     weaker = " / ".join(f"--sandbox {n}" for n in BACKENDS if n not in FULL_ISOLATION)
     return (

@@ -575,17 +575,24 @@ def build_base_image(
     template: str = BASE_TEMPLATE,
     mirror: str = "http://deb.debian.org/debian",
     suite: str | None = None,
+    interpreter: Path | None = None,
     log: Path | None = None,
 ) -> str:
     """Make the base image for ``python`` without a registry: debootstrap the Debian release
     that ships it (:data:`DEBIAN_PYTHONS`), then ``docker import``; returns the image name.
+
+    ``interpreter`` is the prefix of a Python built on this machine (pyenv's
+    ``~/.pyenv/versions/3.11.7``): its stdlib is copied into the image at
+    ``/opt/python/<version>`` and put first on PATH, so the image runs exactly the interpreter
+    the host venvs use (Debian's patch release may differ), or a version Debian does not ship
+    (``--release`` then names a release as new as this machine's, for its C library).
 
     Raises:
         EnvironmentBuildError: no known release ships it (and none was given), debootstrap is
             missing or fails (needs root), or the import fails.
     """
     minor = ".".join(python.split(".")[:2])
-    release = suite or DEBIAN_PYTHONS.get(minor)
+    release = suite or DEBIAN_PYTHONS.get(minor) or ("bookworm" if interpreter else None)
     label = f"base image for Python {minor}"
     if release is None:
         known = ", ".join(f"{v} ({r})" for v, r in DEBIAN_PYTHONS.items())
@@ -606,7 +613,11 @@ def build_base_image(
         include = f"--include=python3{extra},ca-certificates"
         argv = [debootstrap, "--variant=minbase", include, release, str(root), mirror]
         _host_step(label, "debootstrap", argv, log)
-        version = _host_step(label, "check", ["chroot", str(root), "python3", "-V"], log)
+        if interpreter is not None:
+            python3 = _copy_interpreter(label, interpreter, minor, root, log)
+        else:
+            python3 = "python3"
+        version = _host_step(label, "check", ["chroot", str(root), python3, "-V"], log)
         if f"Python {minor}." not in version:
             raise EnvironmentBuildError(f"{label}: {release} ships {version.strip()}")
         shutil.rmtree(root / "var" / "cache" / "apt" / "archives", ignore_errors=True)
@@ -624,6 +635,37 @@ def build_base_image(
             tar.stdout.close()
             tar.wait()
     return name
+
+
+_STDLIB_CHECK = "import bz2, ctypes, json, lzma, sqlite3, ssl, zlib, sys; print(sys.version)"
+
+
+def _copy_interpreter(label: str, prefix: Path, minor: str, root: Path, log: Path | None) -> str:
+    """Copy the interpreter at ``prefix`` (its stdlib, no site-packages or tests) into
+    ``root/opt/python/<name>``, link it first on PATH, and prove it starts with its C modules;
+    returns its path inside the image."""
+    binary = prefix / "bin" / f"python{minor}"
+    if not binary.is_file():
+        raise EnvironmentBuildError(f"{label}: no {binary} (give the prefix of a Python {minor})")
+    dest = Path("/opt/python") / prefix.name
+    target = root / dest.relative_to("/")
+    target.mkdir(parents=True)
+    skip = [f"--exclude=lib/python{minor}/{d}" for d in ("site-packages/*", "test", "config-*")]
+    parts = [p for p in ("bin", "lib", "include") if (prefix / p).exists()]
+    tar = f"tar -C {prefix} -c {' '.join(skip)} {' '.join(parts)} | tar -C {target} -x"
+    _host_step(label, "copy interpreter", ["sh", "-c", tar], log)
+    # Its shared libpython is found through ld.so's cache, wherever the build's RUNPATH pointed.
+    conf = root / "etc" / "ld.so.conf.d" / "proctor-python.conf"
+    conf.write_text(f"{dest / 'lib'}\n", encoding="utf-8")
+    _host_step(label, "ldconfig", ["chroot", str(root), "ldconfig"], log)
+    bin_dir = root / "usr" / "local" / "bin"
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    for name in (f"python{minor}", "python3", "python"):
+        (bin_dir / name).unlink(missing_ok=True)
+        (bin_dir / name).symlink_to(dest / "bin" / f"python{minor}")
+    inside = str(dest / "bin" / f"python{minor}")
+    _host_step(label, "check interpreter", ["chroot", str(root), inside, "-c", _STDLIB_CHECK], log)
+    return inside
 
 
 def _host_step(label: str, step: str, argv: Sequence[str], log: Path | None) -> str:
