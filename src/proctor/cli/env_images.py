@@ -19,6 +19,7 @@ from proctor.cli.common import chatter, console, fail, settings_from
 from proctor.errors import ProctorError
 from proctor.sandbox import (
     DEBIAN_PYTHONS,
+    MARKER,
     build_base_image,
     engine_problem,
     export_image,
@@ -27,7 +28,6 @@ from proctor.sandbox import (
     list_images,
     remove_image,
 )
-from proctor.sandbox.env import MARKER
 from proctor.spec import load_suite
 
 SUITES_OPT = typer.Option(

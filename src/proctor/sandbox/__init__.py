@@ -29,7 +29,7 @@ from proctor.sandbox.docker_env import (
     remove_image,
 )
 from proctor.sandbox.docker_sandbox import SANDBOX_UID, DockerSandbox
-from proctor.sandbox.env import PythonEnv, build_env, env_status, with_test_tools
+from proctor.sandbox.env import MARKER, PythonEnv, build_env, env_status, with_test_tools
 from proctor.sandbox.local import LocalSandbox, scrub_env
 from proctor.sandbox.pool import DEFAULT_LIMITS, Executor, Job, ProgramResult, run_programs
 from proctor.sandbox.registry import (
@@ -59,6 +59,7 @@ __all__ = [
     "DEBIAN_PYTHONS",
     "DEFAULT_LIMITS",
     "FULL_ISOLATION",
+    "MARKER",
     "SANDBOX_UID",
     "SYSTEM_DIRS",
     "UNDATED",
