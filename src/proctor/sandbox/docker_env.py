@@ -448,6 +448,7 @@ def hold_env(env: PythonEnv) -> Iterator[None]:
         yield
         return
     with fh:
+        os.utime(lock_path)  # its mtime is the environment's last use (proctor env list)
         fcntl.flock(fh, fcntl.LOCK_SH)
         try:
             yield
@@ -613,8 +614,10 @@ def build_base_image(
         include = f"--include=python3{extra},ca-certificates"
         argv = [debootstrap, "--variant=minbase", include, release, str(root), mirror]
         _host_step(label, "debootstrap", argv, log)
+        changes = [f'LABEL proctor.base.python="{minor}"', 'CMD ["python3"]']
         if interpreter is not None:
             python3 = _copy_interpreter(label, interpreter, minor, root, log)
+            changes.append(f"ENV PATH={Path(python3).parent}:{_IMAGE_PATH}")
         else:
             python3 = "python3"
         version = _host_step(label, "check", ["chroot", str(root), python3, "-V"], log)
@@ -629,7 +632,7 @@ def build_base_image(
                 tar.stdout,
                 repository=repository,
                 tag=tag or "latest",
-                changes=[f'LABEL proctor.base.python="{minor}"', 'CMD ["python3"]'],
+                changes=changes,
             )
         finally:
             tar.stdout.close()
@@ -637,13 +640,15 @@ def build_base_image(
     return name
 
 
+_IMAGE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 _STDLIB_CHECK = "import bz2, ctypes, json, lzma, sqlite3, ssl, zlib, sys; print(sys.version)"
 
 
 def _copy_interpreter(label: str, prefix: Path, minor: str, root: Path, log: Path | None) -> str:
     """Copy the interpreter at ``prefix`` (its stdlib, no site-packages or tests) into
-    ``root/opt/python/<name>``, link it first on PATH, and prove it starts with its C modules;
-    returns its path inside the image."""
+    ``root/opt/python/<name>`` and prove it starts with its C modules; returns its path inside
+    the image. (Its bin folder goes first on the image's PATH: a link in /usr/local/bin would
+    make a venv look for its stdlib beside Debian's, under /usr/lib.)"""
     binary = prefix / "bin" / f"python{minor}"
     if not binary.is_file():
         raise EnvironmentBuildError(f"{label}: no {binary} (give the prefix of a Python {minor})")
@@ -658,11 +663,6 @@ def _copy_interpreter(label: str, prefix: Path, minor: str, root: Path, log: Pat
     conf = root / "etc" / "ld.so.conf.d" / "proctor-python.conf"
     conf.write_text(f"{dest / 'lib'}\n", encoding="utf-8")
     _host_step(label, "ldconfig", ["chroot", str(root), "ldconfig"], log)
-    bin_dir = root / "usr" / "local" / "bin"
-    bin_dir.mkdir(parents=True, exist_ok=True)
-    for name in (f"python{minor}", "python3", "python"):
-        (bin_dir / name).unlink(missing_ok=True)
-        (bin_dir / name).symlink_to(dest / "bin" / f"python{minor}")
     inside = str(dest / "bin" / f"python{minor}")
     _host_step(label, "check interpreter", ["chroot", str(root), inside, "-c", _STDLIB_CHECK], log)
     return inside
