@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from proctor.sandbox import ImageProvider, VenvProvider, base_image, docker_client, list_images
-from proctor.settings import get_settings
+from proctor.settings import Settings, get_settings
 from proctor.spec import Task, load_suite
 
 GIB = 2**30
@@ -49,11 +49,19 @@ def timed(provider: VenvProvider | ImageProvider, tasks: list[Task]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--suite", type=Path, default=Path("tasks/core"))
+    parser.add_argument("--disk-only", action="store_true", help="Only the disk figures.")
     args = parser.parse_args()
     settings = get_settings()
     tasks = load_suite(args.suite)
     unique = list({t.env_key: t for t in tasks}.values())
     print(f"{len(tasks)} tasks, {len(unique)} distinct environments")
+    if not args.disk_only:
+        build_times(unique)
+    disk(settings, tasks, unique)
+
+
+def build_times(unique: list[Task]) -> None:
+    """Cold, warm-cache and reuse build times of venvs, then of images (fresh folders)."""
     rows = {}
     with tempfile.TemporaryDirectory(prefix="proctor-env-bench-", dir="/var/tmp") as name:
         tmp = Path(name)
@@ -69,15 +77,22 @@ def main() -> None:
                 f"({len(unique)} environments)",
                 flush=True,
             )
-        venv_bytes = sum(f.stat().st_size for f in (tmp / "venv-warm").rglob("*") if f.is_file())
+        files = (tmp / "venv-warm").rglob("*")
+        venv_bytes = sum(f.stat().st_size for f in files if f.is_file())
     for i, label in enumerate(("cold", "warm cache", "reuse")):
         ratio = rows["image"][i] / rows["venv"][i]
         print(f"image / venv build time, {label}: {ratio:.2f}")
+    print(f"host venvs of these environments: {venv_bytes / MIB:.0f} MiB")
+
+
+def disk(settings: Settings, tasks: list[Task], unique: list[Task]) -> None:
+    """The base image(s) once plus each environment image's own layers, per task, vs SWE-bench."""
     keys = {t.env_key for t in unique}
-    images = [i for i in list_images(settings.envs_dir) if i.key in keys]
-    images = list({i.key: i for i in images}.values())
     pythons = {t.environment.python for t in unique}
     bases = [docker_client().images.get(base_image(p, settings.docker_base_image)) for p in pythons]
+    on_base = tuple(str(b.id)[7:19] for b in bases)
+    images = [i for i in list_images(settings.envs_dir) if i.key in keys]
+    images = list({i.key: i for i in images if i.tag.endswith(on_base)}.values())
     base_bytes = sum(int(b.attrs["Size"]) for b in bases)
     own = sum(i.own_bytes for i in images)
     total = base_bytes + own
@@ -85,7 +100,7 @@ def main() -> None:
     print(
         f"\ndisk: base image(s) {base_bytes / MIB:.0f} MiB + {len(images)} environment images "
         f"{own / MIB:.1f} MiB own layers = {total / MIB:.0f} MiB for {len(tasks)} tasks, "
-        f"{per_task / MIB:.1f} MiB per task (host venvs: {venv_bytes / MIB:.0f} MiB)"
+        f"{per_task / MIB:.1f} MiB per task"
     )
     for label, (count, gib) in SWE_BENCH.items():
         theirs = gib * GIB / count

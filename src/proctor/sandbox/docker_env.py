@@ -482,12 +482,8 @@ def list_images(envs_dir: Path) -> list[ImageInfo]:
         except ValueError:
             marker = {}
         size = int(image.attrs.get("Size", 0))
-        try:
-            base = client.images.get(str(marker.get("base_image", "")))
-            own = size - int(base.attrs.get("Size", 0))
-        except Exception:  # the base image is gone (an imported image carries its layers)
-            own = size
         for tag in image.tags:
+            own = size - _base_size(client, tag)
             used = images_dir / f"{_folder(tag)}.used"
             when = (
                 datetime.fromtimestamp(used.stat().st_mtime, timezone.utc).isoformat(
@@ -510,6 +506,17 @@ def list_images(envs_dir: Path) -> list[ImageInfo]:
                 )
             )
     return sorted(found, key=lambda i: i.tag)
+
+
+def _base_size(client: Any, tag: str) -> int:
+    """The size of the base image ``tag`` was built on (its tag ends with the base's id), or
+    0 where that base is gone (an imported image carries its layers)."""
+    import docker
+
+    try:
+        return int(client.images.get(tag.rsplit("-", 1)[-1]).attrs.get("Size", 0))
+    except docker.errors.DockerException:
+        return 0
 
 
 def remove_image(envs_dir: Path, tag: str) -> bool:
