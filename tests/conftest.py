@@ -13,6 +13,7 @@ from tests.fake_openai import serve
 from proctor.errors import SandboxError
 from proctor.sandbox import Executor, detect_backend
 from proctor.sandbox.backends import _probe
+from proctor.sandbox.docker_engine import _client_for
 from proctor.settings import Settings
 from proctor.spec import HumanEvalProblem, Task, load_problems
 
@@ -137,6 +138,10 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ.setdefault("PROCTOR_SANDBOX", TEST_SANDBOX)
 
 
+NO_DOCKER = "unix:///nonexistent/proctor-no-docker.sock"
+"""A DOCKER_HOST where no engine answers (what ``without_bwrap`` sets)."""
+
+
 def path_without(tool: str, folder: Path) -> str:
     """A PATH of one ``folder`` linking to every program of the current PATH but ``tool``."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -152,13 +157,17 @@ def path_without(tool: str, folder: Path) -> str:
 
 @pytest.fixture
 def without_bwrap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """bubblewrap hidden from PATH (the new PATH is yielded), as on a machine without it;
+    """bubblewrap hidden from PATH (the new PATH is yielded) and no Docker engine reachable, as
+    on a machine with neither;
     PROCTOR_SANDBOX unset and the sandbox probes forgotten before and after."""
     monkeypatch.setenv("PATH", path_without("bwrap", tmp_path / "bin-without-bwrap"))
     monkeypatch.delenv("PROCTOR_SANDBOX", raising=False)
+    monkeypatch.setenv("DOCKER_HOST", NO_DOCKER)  # no Docker engine either: no full isolation
     _probe.cache_clear()
+    _client_for.cache_clear()
     yield os.environ["PATH"]
     _probe.cache_clear()
+    _client_for.cache_clear()
 
 
 @pytest.fixture(scope="session")

@@ -32,8 +32,14 @@ class Settings(BaseSettings):
     )
     sandbox: str = Field(
         "auto",
-        description="Sandbox backend: auto (bubblewrap, or refuse to run untrusted code), bwrap, "
-        "or, only when named, the weaker unshare (host filesystem visible) or none (no isolation).",
+        description="Sandbox backend: auto (bubblewrap, else docker, or refuse to run untrusted "
+        "code), bwrap, docker, or, only when named, the weaker unshare (host filesystem visible) "
+        "or none (no isolation).",
+    )
+    docker_base_image: str = Field(
+        "proctor-base:py{python}",
+        description="Base image of the docker sandbox's environment images; {python} stands "
+        "for the task's Python ('3.11'). E.g. python:{python}-slim where a registry is reachable.",
     )
     memory_mb: int = Field(4096, description="Address-space cap for sandboxed commands, MiB.")
     test_timeout_s: float = Field(900.0, description="Wall-clock cap for one hidden-test run.")

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from tests.conftest import NO_DOCKER
 from tests.sandbox.test_backends import REFUSAL
 from typer.testing import CliRunner
 
@@ -161,7 +162,7 @@ def test_bad_suite_is_one_line(tmp_path, cli_env) -> None:  # type: ignore[no-un
 def test_without_bwrap_run_refuses_in_one_line(calc, tmp_path, cli_env, without_bwrap) -> None:  # type: ignore[no-untyped-def]
     task, _ = calc
     suite = write_suite(task, tmp_path / "suite", 1)
-    env = {**cli_env, "PATH": without_bwrap}
+    env = {**cli_env, "PATH": without_bwrap, "DOCKER_HOST": NO_DOCKER}
     env.pop("PROCTOR_SANDBOX", None)
     run = proctor("run", "--suite", str(suite), "--model", "gold", cwd=tmp_path, env=env)
     out, _ = run.communicate(timeout=60)

@@ -15,10 +15,12 @@ from pathlib import Path
 import pytest
 from tests.conftest import git
 from tests.run.test_attempt import Scripted, attempt, fix
+from tests.sandbox.docker_support import docker_problem
 
 from proctor.model import EmptyModel
 from proctor.run import Outcome
 from proctor.sandbox import detect_backend
+from proctor.settings import Settings
 from proctor.spec import Task
 
 NOT_RESOLVED = {Outcome.UNRESOLVED, Outcome.TAMPERED}
@@ -32,6 +34,15 @@ def _bwrap() -> bool:
 
 
 pytestmark = pytest.mark.skipif(not _bwrap(), reason="needs bubblewrap (full isolation)")
+
+
+@pytest.fixture(params=["auto", "docker"])
+def settings(request: pytest.FixtureRequest, settings: Settings) -> Settings:
+    """Every cheat is tried under bubblewrap (auto) and under the docker backend."""
+    if request.param == "docker" and docker_problem() is not None:
+        pytest.skip(f"docker: {docker_problem()}")
+    return settings.model_copy(update={"sandbox": request.param})
+
 
 # A hook registered into the running pytest from library code, found through the garbage
 # collector; its name is assembled so no line names the runner's machinery.

@@ -4,14 +4,17 @@ weaker backends run only when named, and their warning says what they leave open
 from __future__ import annotations
 
 import pytest
+from tests.conftest import NO_DOCKER
 
 from proctor.errors import SandboxError
 from proctor.sandbox import LocalSandbox, Mounts, backends, detect_backend, weak_isolation_warning
 
 REFUSAL = (
     "no full-isolation sandbox here: bubblewrap (bwrap) is not installed or cannot create "
-    "namespaces (bwrap not found on PATH); install it (Debian/Ubuntu: apt-get install "
-    "bubblewrap) or pass --sandbox unshare / --sandbox none to run with weaker isolation"
+    "namespaces (bwrap not found on PATH), and no Docker engine can be used (no docker engine "
+    f"answers at {NO_DOCKER}); install it (Debian/Ubuntu: apt-get install bubblewrap) or run a "
+    "Docker engine (Debian/Ubuntu: apt-get install docker.io; dockerd &) with pip install "
+    "'proctor[docker]' or pass --sandbox unshare / --sandbox none to run with weaker isolation"
 )
 
 
@@ -24,8 +27,8 @@ def works(backend: str) -> bool:
 
 
 def test_unknown_backend_is_one_clear_line() -> None:
-    with pytest.raises(SandboxError, match=r"unknown sandbox backend 'docker'"):
-        detect_backend("docker")
+    with pytest.raises(SandboxError, match=r"unknown sandbox backend 'podman'"):
+        detect_backend("podman")
 
 
 def test_unavailable_backend_raises(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -47,12 +50,15 @@ def test_auto_never_downgrades_even_where_weaker_backends_work(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     broken = "bwrap: setting up uid map: Permission denied"
-    monkeypatch.setattr(backends, "_probe", lambda name: broken if name == "bwrap" else None)
+    no_engine = "no docker engine answers at unix:///x; start it"
+    probes = {"bwrap": broken, "docker": no_engine}
+    monkeypatch.setattr(backends, "_probe", lambda name: probes.get(name))
     with pytest.raises(SandboxError) as caught:
         detect_backend()
     message = str(caught.value)
     assert "\n" not in message
-    assert f"cannot create namespaces ({broken}); install it" in message
+    assert f"cannot create namespaces ({broken}), and no Docker engine can be used" in message
+    assert "(no docker engine answers at unix:///x); install it" in message
     assert detect_backend("unshare") == "unshare"
     assert detect_backend("none") == "none"
 
@@ -80,5 +86,6 @@ def test_weak_backends_warn_on_one_line_and_full_isolation_does_not() -> None:
     assert "does not hide the host filesystem" in unshare
     assert "isolates nothing" in none and "shared environments" in none
     assert "\n" not in unshare + none
-    with pytest.raises(SandboxError, match="unknown sandbox backend 'docker'"):
-        weak_isolation_warning("docker")
+    assert weak_isolation_warning("docker") is None  # full isolation too
+    with pytest.raises(SandboxError, match="unknown sandbox backend 'podman'"):
+        weak_isolation_warning("podman")

@@ -68,7 +68,8 @@ def test_an_unknown_backend_is_one_line_naming_the_choices() -> None:
     with pytest.raises(SandboxError) as err:
         open_sandbox("nope", Mounts())
     assert (
-        str(err.value) == "unknown sandbox backend 'nope' (available: auto, bwrap, unshare, none)"
+        str(err.value)
+        == "unknown sandbox backend 'nope' (available: auto, bwrap, docker, unshare, none)"
     )
 
 

@@ -216,8 +216,9 @@ SANDBOX_OPT = typer.Option(
     None,
     "--sandbox",
     metavar="NAME",
-    help="auto (bubblewrap, or refuse), bwrap, or by name only the weaker unshare (host "
-    "filesystem visible) or none (no isolation); PROCTOR_SANDBOX.",
+    help="auto (bubblewrap, else docker, or refuse), bwrap, docker (containers on environment "
+    "images), or by name only the weaker unshare (host filesystem visible) or none (no "
+    "isolation); PROCTOR_SANDBOX.",
 )
 
 # The environment options of the commands that infer one (mine, synth, env infer, import):

@@ -1,5 +1,6 @@
-"""`proctor env build | lock`: build every environment a suite needs ahead of a run, and pin
-each task's dependency closure in the suite's ``environments.lock``."""
+"""`proctor env build | lock`: build every environment a suite needs ahead of a run (venvs, or
+the docker sandbox's images), and pin each task's dependency closure in the suite's
+``environments.lock``; `list | prune | export | import | base-image` are in :mod:`env_images`."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from rich.markup import escape
 
 from proctor.cli.common import (
     LEGACY_SUITE,
+    SANDBOX_OPT,
     SUITE_OPT,
     Command,
     chatter,
@@ -18,10 +20,11 @@ from proctor.cli.common import (
     settings_from,
     suite_from,
 )
+from proctor.cli.env_images import env_base_image, env_export, env_import, env_list, env_prune
 from proctor.cli.infer import infer
 from proctor.errors import ProctorError
 from proctor.files import write_atomic
-from proctor.sandbox import build_env, resolve_pins
+from proctor.sandbox import env_provider, provider_for, resolve_pins
 from proctor.spec import (
     EnvironmentsLock,
     LockedEnv,
@@ -38,8 +41,11 @@ app = typer.Typer(help="Task environments.", no_args_is_help=True)
 
 
 @app.command("build", context_settings=LEGACY_SUITE)
-def build(ctx: typer.Context, suite: Path | None = SUITE_OPT) -> None:
-    """Build (or reuse) one venv per distinct environment of the suite.
+def build(
+    ctx: typer.Context, suite: Path | None = SUITE_OPT, sandbox: str | None = SANDBOX_OPT
+) -> None:
+    """Build (or reuse) one venv per distinct environment of the suite (with --sandbox docker:
+    one environment image each, on the base image of its Python).
 
     A task locked in the suite's environments.lock gets exactly its pins; any other resolves
     as published before its date (environment.exclude_newer, else created_at).
@@ -48,19 +54,25 @@ def build(ctx: typer.Context, suite: Path | None = SUITE_OPT) -> None:
 
     \b
         proctor env build --suite tasks/core
+        proctor env build --suite tasks/core --sandbox docker
     """
     try:
         tasks = load_suite(suite_from(suite, ctx))
     except ProctorError as exc:
         raise fail(str(exc)) from None
-    settings = settings_from()
+    settings = settings_from(sandbox=sandbox)
+    try:
+        provider = env_provider(provider_for(settings.sandbox), settings.envs_dir)
+    except ProctorError as exc:
+        raise fail(str(exc)) from None
     unique = {t.env_key: t for t in tasks}
     failed = 0
     for key, task in unique.items():
         how = "locked" if task.environment.lock is not None else "unlocked"
         try:
-            env = build_env(task.environment, task.repo, settings.envs_dir, as_of=task.resolve_date)
-            chatter.print(f"{key} ({task.repo}, {how}): [green]ready[/] {escape(str(env.path))}")
+            env = provider.build(task.environment, task.repo, as_of=task.resolve_date)
+            where = env.image or str(env.path)
+            chatter.print(f"{key} ({task.repo}, {how}): [green]ready[/] {escape(where)}")
         except ProctorError as exc:
             failed += 1
             console.print(f"{key} ({task.repo}): [red]{escape(str(exc))}[/]", highlight=False)
@@ -134,3 +146,8 @@ def _resolve(task: Task) -> LockedEnv | ProctorError:
 
 
 app.command("infer", cls=Command)(infer)
+app.command("list", cls=Command)(env_list)
+app.command("prune", cls=Command)(env_prune)
+app.command("export", cls=Command)(env_export)
+app.command("import", cls=Command)(env_import)
+app.command("base-image", cls=Command)(env_base_image)

@@ -26,8 +26,9 @@ from proctor.run.phases import (
     model_phase,
     quality_phase,
 )
+from proctor.run.references import TaskSource
 from proctor.run.results import AttemptResult, ErrorCause, Outcome
-from proctor.sandbox import PythonEnv, build_env
+from proctor.sandbox import PythonEnv, env_provider, hold_env, provider_for
 from proctor.spec import Task
 from proctor.testrun import top_level_modules
 
@@ -57,6 +58,7 @@ class _Found:
     quality: QualityReport | None = None
     grade: GradePhase = field(default_factory=GradePhase)
     tests_not_found: list[str] = field(default_factory=list)
+    image_digest: str = ""
 
 
 @dataclass(frozen=True)
@@ -114,14 +116,24 @@ def run_attempt(attempt: AttemptInput, ctx: AttemptContext, attempt_dir: Path) -
 def _attempt(task: Task, ctx: AttemptContext, adir: Path, clock: _Clock, found: _Found) -> _End:
     t = clock.start
     source = ctx.references.source(task.id)
-    env = build_env(
-        task.environment,
-        task.repo,
-        ctx.settings.envs_dir,
-        as_of=task.resolve_date,
-        log=adir / "env.log",
-    )
+    provider = env_provider(provider_for(ctx.settings.sandbox), ctx.settings.envs_dir)
+    env = provider.build(task.environment, task.repo, as_of=task.resolve_date, log=adir / "env.log")
+    found.image_digest = env.image_id
     t = clock.lap("environment", t)
+    with hold_env(env):  # `proctor env prune` leaves an environment in use alone
+        return _graded(task, ctx, adir, clock, found, source, env, t)
+
+
+def _graded(
+    task: Task,
+    ctx: AttemptContext,
+    adir: Path,
+    clock: _Clock,
+    found: _Found,
+    source: TaskSource,
+    env: PythonEnv,
+    t: float,
+) -> _End:
     found.model = model_phase(task, ctx, adir, source, env)
     t = clock.lap("model", t)
     _check_submission(found.model)
@@ -235,4 +247,5 @@ def _result(
         tests_not_found=found.tests_not_found,
         sample=key.sample,
         round=key.round,
+        image_digest=found.image_digest,
     )

@@ -12,11 +12,11 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from proctor.errors import ConfigError
+from proctor.errors import ConfigError, EnvironmentBuildError
 from proctor.model import Solver, SolverFactory
 from proctor.repo import ensure_source
 from proctor.run.solvers import AgentFactory
-from proctor.sandbox import detect_backend
+from proctor.sandbox import CONTAINER_BACKENDS, ImageProvider, detect_backend, python_found
 from proctor.settings import Settings
 from proctor.spec import Task
 
@@ -37,12 +37,16 @@ def preflight(
     Raises:
         ConfigError: ``run_dir`` cannot be a run folder.
         SandboxError: the sandbox backend is unknown or does not work here.
+        EnvironmentBuildError: a task needs what the backend cannot give it (system packages
+            or a Python this machine lacks, under a local backend), or the docker backend's
+            base image for a task's Python is not there.
         ModelError: the model's endpoint does not answer or refuses the key.
         RepoError: a repository is neither in the mirror cache nor clonable.
     """
     if run_dir is not None:
         check_run_dir(run_dir)
     backend = detect_backend(settings.sandbox)
+    check_environments(tasks, settings, backend)
     if model is not None:
         check_model(model)
     check_repositories(tasks, settings.repos_dir)
@@ -65,6 +69,35 @@ def check_run_dir(run_dir: Path) -> None:
         raise ConfigError(f"{run_dir}: {probe} is a file, not a folder")
     if not os.access(probe, os.W_OK | os.X_OK):
         raise ConfigError(f"{run_dir}: {probe} is not writable")
+
+
+def check_environments(tasks: Sequence[Task], settings: Settings, backend: str) -> None:
+    """Every task's environment can be made under ``backend``.
+
+    A local backend (a venv on this machine) refuses a task with system packages, or with a
+    Python no interpreter here has; the docker backend needs the base image of each Python.
+
+    Raises:
+        EnvironmentBuildError: one line naming the first task that cannot run and the fix.
+    """
+    if backend in CONTAINER_BACKENDS:
+        provider = ImageProvider(settings.envs_dir, settings.docker_base_image)
+        for task in {t.environment.python: t for t in tasks}.values():
+            provider.tag(task.environment, task.repo)  # raises, naming the command to run
+        return
+    for task in tasks:
+        needs = task.environment.system_packages
+        if needs:
+            raise EnvironmentBuildError(
+                f"task {task.id} needs system packages ({' '.join(needs)}), which the "
+                f"{backend} sandbox cannot install; run it with --sandbox docker"
+            )
+    for python, task in {t.environment.python: t for t in tasks}.items():
+        if not python_found(python):
+            raise EnvironmentBuildError(
+                f"task {task.id} needs Python {python}, which this machine has no interpreter "
+                f"for; install it, or run with --sandbox docker (its base image has it)"
+            )
 
 
 def check_model(model: Solver | SolverFactory) -> None:

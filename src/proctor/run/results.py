@@ -121,6 +121,8 @@ class AttemptResult(BaseModel):
     """Which sample of the task this is (see :class:`~proctor.run.key.AttemptKey`)."""
     round: int = Field(0, ge=0)
     """Which feedback round this is (see :class:`~proctor.run.key.AttemptKey`)."""
+    image_digest: str = ""
+    """The container image the attempt ran in (``sha256:...``); empty for a host venv."""
 
     @model_validator(mode="before")
     @classmethod

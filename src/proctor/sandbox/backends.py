@@ -12,6 +12,11 @@ NAME`` or ``PROCTOR_SANDBOX=NAME``), and :func:`weak_isolation_warning` says wha
     folders (/usr, /bin, /sbin, /lib*, /etc with /etc/shadow and /etc/gshadow masked) and
     ``Mounts.readonly`` read-only, ``Mounts.writable`` writable, plus a private /tmp, /dev and
     /proc. Nothing else of the host ($HOME, /root, /work, task files, run folders) exists inside.
+``docker`` (full isolation; ``auto`` picks it where bubblewrap does not work)
+    Each command in a new container of the local Docker engine, on the environment's image:
+    no network, a read-only root, the checkout and scratch writable by a non-root user, limits
+    as cgroups (see :mod:`proctor.sandbox.docker_sandbox`). It runs environments built as
+    images, with system packages and any Python the base image has.
 ``unshare`` (by name only)
     util-linux ``unshare`` with new user (caller mapped to root), pid, net, ipc, uts and mount
     namespaces: no network, and every process dies with the command. Its pid 1 bind-mounts each
@@ -39,10 +44,13 @@ from pathlib import Path
 
 from proctor.errors import SandboxError
 from proctor.sandbox.base import Mounts
+from proctor.sandbox.docker_engine import engine_problem
 
 __all__ = [
     "BACKENDS",
+    "CONTAINER_BACKENDS",
     "FULL_ISOLATION",
+    "LOCAL_BACKENDS",
     "SYSTEM_DIRS",
     "bwrap_prefix",
     "bwrap_system_view",
@@ -51,9 +59,13 @@ __all__ = [
     "weak_isolation_warning",
 ]
 
-BACKENDS = ("bwrap", "unshare", "none")
+BACKENDS = ("bwrap", "docker", "unshare", "none")
 """Backend names, strongest isolation first."""
-FULL_ISOLATION = ("bwrap",)
+LOCAL_BACKENDS = ("bwrap", "unshare", "none")
+"""Backends that run a command as a process of this machine (:class:`LocalSandbox`)."""
+CONTAINER_BACKENDS = ("docker",)
+"""Backends that run a command in a container, on an environment image."""
+FULL_ISOLATION = ("bwrap", "docker")
 """Backends that hide the host (system folders, read-only environment, checkout, scratch only);
 ``auto`` picks the first of these that works, in this order, and never anything else."""
 
@@ -70,6 +82,11 @@ _NEEDS = {
     "bwrap": _Need(
         "bubblewrap (bwrap) is not installed or cannot create namespaces",
         "install it (Debian/Ubuntu: apt-get install bubblewrap)",
+    ),
+    "docker": _Need(
+        "no Docker engine can be used",
+        "run a Docker engine (Debian/Ubuntu: apt-get install docker.io; dockerd &) with "
+        "pip install 'proctor[docker]'",
     ),
 }
 _WEAK = {
@@ -102,12 +119,14 @@ _SETPRIV_FLAGS = ("--bounding-set=-all", "--inh-caps=-all", "--no-new-privs", "-
 """No capability survives into the command, so it cannot undo the read-only binds."""
 
 
-def detect_backend(preferred: str = "auto") -> str:
+def detect_backend(preferred: str = "auto", *, local: bool = False) -> str:
     """Pick the backend to use; each is probed once per process by really running it.
 
     Args:
         preferred: ``"auto"`` (the first of :data:`FULL_ISOLATION` that works) or one of
             :data:`BACKENDS`, which is then used only if it works.
+        local: only backends that run a process of this machine (:data:`LOCAL_BACKENDS`):
+            ``auto`` never picks docker, and asking for docker by name is refused.
 
     Returns:
         A name from :data:`BACKENDS`; for ``"auto"``, one from :data:`FULL_ISOLATION`.
@@ -120,6 +139,11 @@ def detect_backend(preferred: str = "auto") -> str:
     if preferred not in ("auto", *BACKENDS):
         choices = ", ".join(("auto", *BACKENDS))
         raise SandboxError(f"unknown sandbox backend {preferred!r}; expected one of {choices}")
+    if local and preferred in CONTAINER_BACKENDS:
+        raise SandboxError(
+            f"sandbox backend {preferred!r} runs whole test sessions only, not this command; "
+            "use --sandbox bwrap (or auto) here"
+        )
     if preferred != "auto":
         problem = _probe(preferred)
         if problem is not None:
@@ -127,6 +151,8 @@ def detect_backend(preferred: str = "auto") -> str:
         return preferred
     problems: dict[str, str] = {}
     for name in FULL_ISOLATION:
+        if local and name in CONTAINER_BACKENDS:
+            continue
         problem = _probe(name)
         if problem is None:
             return name
@@ -135,7 +161,10 @@ def detect_backend(preferred: str = "auto") -> str:
 
 
 def _refusal(problems: Mapping[str, str]) -> str:
-    missing = ", and ".join(f"{_NEEDS[n].problem} ({why})" for n, why in problems.items())
+    # the reason alone: a docker problem also says how to fix it, after a ';'
+    missing = ", and ".join(
+        f"{_NEEDS[n].problem} ({why.split(';')[0]})" for n, why in problems.items()
+    )
     install = " or ".join(_NEEDS[n].install for n in problems)
     weaker = " / ".join(f"--sandbox {n}" for n in BACKENDS if n not in FULL_ISOLATION)
     return (
@@ -166,6 +195,8 @@ def _probe(backend: str) -> str | None:
     """Why ``backend`` cannot run here, in one line, or None when it can."""
     if backend == "none":
         return None
+    if backend == "docker":
+        return engine_problem()
     tools = (backend, "setpriv", "mount") if backend == "unshare" else (backend,)
     absent = [tool for tool in tools if shutil.which(tool) is None]
     if absent:

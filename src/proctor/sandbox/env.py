@@ -79,13 +79,22 @@ class PythonEnv:
     """Prefix of the base interpreter (parent of pyvenv.cfg's ``home``, symlinks resolved)."""
     extra_paths: tuple[Path, ...] = ()
     """Other folders the interpreter needs to start (stdlib or shared libraries elsewhere)."""
+    image: str = ""
+    """The container image holding the venv ('' for a venv on this machine). Then
+    :attr:`python` and :attr:`bin_dir` are paths inside the image, and :attr:`path` is a folder
+    on this machine holding the venv's marker and package metadata (what proctor reads)."""
+    image_id: str = ""
+    """The image's content digest (``sha256:...``), recorded by each attempt that ran in it."""
 
     def readonly_paths(self) -> tuple[Path, ...]:
         """Folders a sandbox must show (read-only) besides /usr, /lib and /etc.
 
         These are the venv, the base interpreter's prefix and any other folder found at build
-        time that the interpreter loads from; nested duplicates are dropped.
+        time that the interpreter loads from; nested duplicates are dropped. None for a venv
+        inside a container image, which the image itself provides.
         """
+        if self.image:
+            return ()
         return _outermost((self.path, self.base_prefix, *self.extra_paths))
 
     def env_vars(self, checkout: Path, pythonpath: Sequence[str]) -> dict[str, str]:
@@ -111,7 +120,7 @@ class PythonEnv:
             entries.append(full)
         env = {
             "PATH": os.pathsep.join([str(self.bin_dir), "/usr/local/bin", "/usr/bin", "/bin"]),
-            "VIRTUAL_ENV": str(self.path),
+            "VIRTUAL_ENV": str(self.bin_dir.parent),
             "PYTHONDONTWRITEBYTECODE": "1",
             "PYTHONHASHSEED": "0",
         }

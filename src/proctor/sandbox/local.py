@@ -163,7 +163,7 @@ class LocalSandbox:
         *,
         max_output_bytes: int = 4 * _MIB,
     ) -> None:
-        self.name = detect_backend(backend)
+        self.name = detect_backend(backend, local=True)
         self.mounts = mounts
         self.limits = limits
         self.max_output_bytes = max_output_bytes

@@ -119,7 +119,7 @@ class Executor:
         if self.size < 1:
             raise SandboxError(f"an executor needs at least one worker, not {self.size}")
         self.limits = limits
-        self.backend = detect_backend(backend)
+        self.backend = detect_backend(backend, local=True)
         self.python = python or Path(sys.executable)
         self.script = (worker_script or WORKER_SCRIPT).resolve()
         if not self.script.is_file():

@@ -4,7 +4,8 @@
 
 * ``auto`` and the built-in names (``bwrap``, ``unshare``, ``none``) make a
   :class:`~proctor.sandbox.local.LocalSandbox`, under the no-downgrade rule of
-  :mod:`proctor.sandbox.backends`;
+  :mod:`proctor.sandbox.backends`; ``docker`` (or ``auto`` where bubblewrap does not work but
+  a Docker engine does) makes a :class:`~proctor.sandbox.docker_sandbox.DockerSandbox`;
 * a name given to :func:`register_sandbox` makes whatever its factory makes;
 * any other name is looked up once in the ``proctor.sandboxes`` entry-point group, so a package
   can add a backend without editing proctor (the entry point names a factory with the
@@ -12,8 +13,11 @@
 
 :class:`EnvProvider` builds, caches by content hash and describes the environment a task's
 tests run in; :func:`env_provider` returns one by name (``venv``, the built-in: a uv venv per
-:meth:`~proctor.spec.Environment.key` under the cache folder). Third-party providers register
-with :func:`register_env_provider` or the ``proctor.env_providers`` entry-point group.
+:meth:`~proctor.spec.Environment.key` under the cache folder; ``image``: a container image per
+key, :class:`~proctor.sandbox.docker_env.ImageProvider`), and :func:`provider_for` the one a
+sandbox backend runs (``image`` for docker, ``venv`` for the local backends). Third-party
+providers register with :func:`register_env_provider` or the ``proctor.env_providers``
+entry-point group.
 """
 
 from __future__ import annotations
@@ -24,10 +28,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol, cast
 
-from proctor.errors import SandboxError
+from proctor.errors import EnvironmentBuildError, SandboxError
 from proctor.plugins import load_plugin, unknown_name
-from proctor.sandbox.backends import BACKENDS
+from proctor.sandbox.backends import BACKENDS, CONTAINER_BACKENDS, detect_backend
 from proctor.sandbox.base import Limits, Mounts, Sandbox
+from proctor.sandbox.docker_env import ImageProvider
+from proctor.sandbox.docker_sandbox import DockerSandbox
 from proctor.sandbox.env import PythonEnv, build_env, env_status
 from proctor.sandbox.local import LocalSandbox
 from proctor.spec import Environment
@@ -58,6 +64,8 @@ def open_sandbox(backend: str, mounts: Mounts, limits: Limits = Limits()) -> San
             names a built-in backend that cannot run here (``auto``: no full isolation).
     """
     if backend == "auto" or backend in BACKENDS:
+        if detect_backend(backend) in CONTAINER_BACKENDS:
+            return DockerSandbox(mounts, limits)
         return LocalSandbox(mounts, limits, backend=backend)
     factory = _SANDBOXES.get(backend) or cast(
         "SandboxFactory | None", _entry_point("proctor.sandboxes", backend)
@@ -112,7 +120,18 @@ class VenvProvider:
         as_of: datetime | None = None,
         log: Path | None = None,
     ) -> PythonEnv:
-        """See :meth:`EnvProvider.build`."""
+        """See :meth:`EnvProvider.build`.
+
+        Raises:
+            EnvironmentBuildError: also, before building, for an environment that needs
+                system packages, which only the docker sandbox installs.
+        """
+        if env.system_packages:
+            names = " ".join(env.system_packages)
+            raise EnvironmentBuildError(
+                f"environment {env.key(repo)} needs system packages ({names}), which a host "
+                "venv cannot have; run it with --sandbox docker"
+            )
         return build_env(env, repo, self.envs_dir, as_of=as_of, log=log)
 
     def status(
@@ -125,7 +144,7 @@ class VenvProvider:
 EnvProviderFactory = Callable[[Path], EnvProvider]
 """Makes a provider that keeps its environments under the given cache folder."""
 
-_PROVIDERS: dict[str, EnvProviderFactory] = {"venv": VenvProvider}
+_PROVIDERS: dict[str, EnvProviderFactory] = {"venv": VenvProvider, "image": ImageProvider}
 
 
 def register_env_provider(name: str, factory: EnvProviderFactory) -> None:
@@ -145,6 +164,18 @@ def env_provider(name: str, envs_dir: Path) -> EnvProvider:
     if factory is None:
         raise SandboxError(unknown_name("environment provider", name, sorted(_PROVIDERS)))
     return factory(envs_dir)
+
+
+def provider_for(backend: str) -> str:
+    """The environment provider a sandbox backend runs on: ``image`` for a container backend
+    (``auto`` resolved as :func:`open_sandbox` resolves it), ``venv`` for the others.
+
+    Raises:
+        SandboxError: ``backend`` names a built-in backend that does not work here.
+    """
+    if backend == "auto" or backend in BACKENDS:
+        return "image" if detect_backend(backend) in CONTAINER_BACKENDS else "venv"
+    return "venv"
 
 
 @functools.cache

@@ -162,6 +162,20 @@ def uv_bin(label: str) -> str:
         return found
 
 
+def python_found(version: str) -> bool:
+    """Whether an interpreter of ``version`` is on this machine (uv finds it, never downloads)."""
+    try:
+        uv = uv_bin(version)
+    except EnvironmentBuildError:
+        return shutil.which(f"python{version}") is not None
+    argv = [uv, "python", "find", "--python-preference", "only-system", version]
+    try:
+        done = subprocess.run(argv, env=uv_environ(), capture_output=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
 def uv_environ() -> dict[str, str]:
     """The caller's environment minus secrets, told never to download an interpreter.
 

@@ -41,6 +41,10 @@ def task_id(v: str) -> str:
     return v
 
 
+_DEBIAN_NAME = re.compile(r"^[a-z0-9][a-z0-9.+-]+$")
+"""A Debian package name (Debian policy 5.6.1)."""
+
+
 def python_version(v: str) -> str:
     """``v`` if it names a Python 3 version like '3.11' or '3.11.7'.
 
@@ -139,6 +143,11 @@ class Environment(_Frozen):
         description="The pinned closure from the suite's environments.lock, attached by "
         "load_suite; never part of a task file.",
     )
+    system_packages: list[str] = Field(
+        default_factory=list,
+        description="Debian packages the tests need (e.g. 'libmagic1'); installed only by the "
+        "docker sandbox, which builds them into the environment's image.",
+    )
     note: str | None = Field(
         None,
         description="How this environment was found: what inference read and what it had to "
@@ -154,6 +163,14 @@ class Environment(_Frozen):
     @classmethod
     def _runner(cls, v: str) -> str:
         return task_id(v)
+
+    @field_validator("system_packages")
+    @classmethod
+    def _debian_names(cls, v: list[str]) -> list[str]:
+        for name in v:
+            if not _DEBIAN_NAME.match(name):
+                raise ValueError(f"{name!r} is not a Debian package name (like 'libmagic1')")
+        return v
 
     @model_validator(mode="before")
     @classmethod
@@ -175,13 +192,16 @@ class Environment(_Frozen):
         """Content hash of everything that shapes the venv (its cache key).
 
         Unlocked: repository, Python and the sorted packages. Locked: repository, Python and the
-        sorted pins, so tasks with the same closure share a venv and a new lock a new one.
+        sorted pins, so tasks with the same closure share a venv and a new lock a new one. System
+        packages, when there are any, are part of it too.
         """
         shape: dict[str, object] = {"repo": repo, "python": self.python}
         if self.lock is None:
             shape["packages"] = sorted(self.packages)
         else:
             shape["resolved"] = sorted(self.lock.resolved)
+        if self.system_packages:  # absent otherwise, so that existing keys stay as they were
+            shape["system_packages"] = sorted(set(self.system_packages))
         payload = json.dumps(shape, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 

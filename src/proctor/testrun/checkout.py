@@ -23,8 +23,11 @@ SETUP_TIMEOUT_S = 600.0
 def session_mounts(
     env: PythonEnv, checkout: Path, scratch: Path, readonly: Sequence[Path] = ()
 ) -> Mounts:
-    """The checkout and scratch writable; the environment and ``readonly`` read-only."""
-    return Mounts(writable=(checkout, scratch), readonly=(*env.readonly_paths(), *readonly))
+    """The checkout and scratch writable; the environment and ``readonly`` read-only (an
+    environment in a container image is named in ``extra["image"]``)."""
+    extra = {"image": env.image} if env.image else {}
+    readonly = (*env.readonly_paths(), *readonly)
+    return Mounts(writable=(checkout, scratch), readonly=readonly, extra=extra)
 
 
 def session_env(
