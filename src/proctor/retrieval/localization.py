@@ -5,7 +5,9 @@ to its *targets* (:mod:`~proctor.retrieval.recall`). A retriever's ranking is it
 unbounded budget: its units in order. The figures:
 
 * function recall@k: targets of kind ``function`` whose own function unit is among the first
-  ``k`` units (a whole-file or whole-class unit does not count);
+  ``k`` units (a whole-file or whole-class unit does not count), over all targets (``func@k``,
+  micro: a fix touching 20 functions weighs 20 times one touching one, and can score at most
+  ``k`` of them) and as the mean over tasks of each task's recall (``mean@k``, macro);
 * file recall@k: touched files among the first ``k`` distinct files of the ranking;
 * fully localized@k: share of tasks (with at least one function target) whose function targets
   are all among the first ``k`` units;
@@ -89,7 +91,7 @@ def score_ranking(
     task: str,
     targets: Sequence[Target],
     ranked: Sequence[Chunk],
-    contexts: dict[int, Sequence[Chunk]],
+    contexts: Mapping[int, Sequence[Chunk]],
 ) -> TaskScore:
     """The counts of one ranking (``ranked``) and its contexts per budget against ``targets``."""
     functions = _function_targets(targets)
@@ -187,11 +189,14 @@ def metrics(scores: Sequence[TaskScore]) -> dict[str, str]:
     functions = sum(s.functions for s in scores)
     files = sum(s.files for s in scores)
     row: dict[str, str] = {}
+    with_functions = [s for s in scores if s.functions]
     for k in FUNCTION_KS:
         row[f"func@{k}"] = _pct(sum(s.function_found[k] for s in scores), functions)
+    for k in FUNCTION_KS:
+        mean = sum(s.function_found[k] / s.functions for s in with_functions)
+        row[f"mean@{k}"] = f"{100 * mean / len(with_functions):.1f}%" if with_functions else "-"
     for k in FILE_KS:
         row[f"file@{k}"] = _pct(sum(s.file_found[k] for s in scores), files)
-    with_functions = [s for s in scores if s.functions]
     for k in FULL_KS:
         full = sum(s.function_found[k] == s.functions for s in with_functions)
         row[f"full@{k}"] = _pct(full, len(with_functions))
