@@ -131,13 +131,12 @@ def synthetic_tree(repos_dir: Path, dest: Path, lines: int) -> int:
     sources: list[tuple[str, bytes]] = []
     for mirror in sorted(repos_dir.glob("*/*.git")):
         args = ["git", *git_dir_args(mirror)]
-        names = (
-            subprocess.run(
-                [*args, "ls-tree", "-r", "--name-only", "HEAD"], capture_output=True, check=True
-            )
-            .stdout.decode()
-            .split("\n")
+        listing = subprocess.run(
+            [*args, "ls-tree", "-r", "--name-only", "HEAD"], capture_output=True
         )
+        if listing.returncode != 0:  # a mirror without HEAD (e.g. made for synthesized tasks)
+            continue
+        names = listing.stdout.decode().split("\n")
         for name in (n for n in names if n.endswith(".py")):
             blob = subprocess.run([*args, "show", f"HEAD:{name}"], capture_output=True).stdout
             sources.append((f"{mirror.stem}/{name}", blob))
