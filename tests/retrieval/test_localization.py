@@ -86,6 +86,7 @@ def test_evaluate_scores_every_retriever_and_the_oracle(
     table = format_table(result)
     assert table.splitlines()[0] == "1 tasks, 1 function targets, 1 files"
     assert "| hybrid | 100.0% |" in table
+    assert "| oracle | - | - | - | - | - | - | 100.0% | 100.0% | - | - | 100.0% | 100.0% |" in table
 
 
 def test_no_signal_reads_past_the_base_commit(
