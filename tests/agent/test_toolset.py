@@ -59,6 +59,26 @@ def test_search_and_find_symbol(problem: Problem) -> None:
     assert run(box, "find_symbol", name="a b").startswith("error:")
 
 
+def test_find_symbol_and_ranked_search_read_the_retrieval_index(problem: Problem) -> None:
+    (problem.checkout / "shapes.py").write_text(
+        "import functools\n\n\nclass Box:\n    @functools.cache\n    def add(self, item):\n"
+        "        return item\n"
+    )
+    box = Toolbox(problem)
+    assert run(box, "find_symbol", name="add") == (
+        "calc.py:4: def add(a, b):\nshapes.py:6: def add(self, item):"
+    )
+    assert run(box, "find_symbol", name="Box.add") == "shapes.py:6: def add(self, item):"
+    ranked = run(box, "search", query="mean of values").split("\n")
+    assert ranked[0] == "calc.py:9-11: function mean"
+    assert all(" module " not in line for line in ranked)
+    assert run(box, "search", query="mean", path_glob="tests/*") == (
+        "tests/test_calc.py:4-5: function test_mean"
+    )
+    assert run(box, "search", query="zzz") == "(no matches)"
+    assert run(box, "search").startswith("error: missing argument 'regex'")
+
+
 def test_search_caps_output(problem: Problem) -> None:
     (problem.checkout / "big.py").write_text("x = 1\n" * 500)
     out = run(Toolbox(problem), "search", regex="x = 1")

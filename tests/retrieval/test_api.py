@@ -11,11 +11,13 @@ from proctor.errors import ConfigError
 def test_all_is_pinned() -> None:
     assert retrieval.__all__ == [
         "ENTRY_POINT_GROUP",
+        "EVAL_SPLITS",
         "RETRIEVERS",
         "Chunk",
         "ChunkBM25Retriever",
         "Context",
         "Definition",
+        "Evaluation",
         "FileBM25Retriever",
         "HybridRetriever",
         "HybridSettings",
@@ -30,8 +32,10 @@ def test_all_is_pinned() -> None:
         "available_retrievers",
         "build_repo_map",
         "estimate_tokens",
+        "evaluate",
         "extract_mentions",
         "file_recall",
+        "format_table",
         "function_recall",
         "get_retriever",
         "gold_targets",
@@ -41,6 +45,7 @@ def test_all_is_pinned() -> None:
         "rank_chunks",
         "read_base_sources",
         "render_context",
+        "split_by_repo",
         "tokenize",
     ]
     assert all(hasattr(retrieval, name) for name in retrieval.__all__)

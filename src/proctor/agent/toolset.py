@@ -21,11 +21,13 @@ from proctor.agent.edits import EditBlock, apply_block, safe_path
 from proctor.agent.errors import EditNotApplied, Feedback, Submitted, ToolFailed, UnsafePath
 from proctor.errors import ConfigError, SandboxError
 from proctor.model import Problem, Submission, ToolCall
+from proctor.retrieval import Definition, ParsedFile, parse_repo, rank_chunks, tokenize
 from proctor.testrun import RunOptions, get_runner
 
 MAX_LIST = 300
 MAX_READ_LINES = 400
 MAX_MATCHES = 100
+MAX_RANKED = 15
 MAX_LINE = 300
 MAX_FILE_BYTES = 1_000_000
 OUTPUT_TAIL = 6000
@@ -62,14 +64,17 @@ TOOL_SCHEMAS: tuple[dict[str, Any], ...] = (
     ),
     _tool(
         "search",
-        f"Search the repository with a Python regular expression (first {MAX_MATCHES} hits).",
-        ["regex"],
+        f"Search the repository with a Python regular expression (first {MAX_MATCHES} hits), "
+        f"or give `query` instead: words or names, answered with the {MAX_RANKED} functions "
+        "and classes that match them best (the index behind the first prompt's code).",
+        [],
         regex=_p("string", "Python regular expression, matched line by line."),
         path_glob=_p("string", "Optional glob on file paths, e.g. 'src/**/*.py'."),
+        query=_p("string", "Instead of regex: words or names, e.g. 'progress bar render end'."),
     ),
     _tool(
         "find_symbol",
-        "Find where a function or class is defined (its def/class lines).",
+        "Find where a function or class is defined (its def/class lines), from the code index.",
         ["name"],
         name=_p("string", "Name of the function, method or class, e.g. 'mean' or 'Cache.get'."),
     ),
@@ -173,6 +178,9 @@ class Toolbox:
         return f"{body}\n{note}" if body else note
 
     def search(self, args: Mapping[str, Any]) -> str:
+        query = _str(args, "query", "").strip()
+        if query and args.get("regex") is None:
+            return self._ranked(query, _str(args, "path_glob", ""))
         try:
             regex = re.compile(_str(args, "regex"))
         except re.error as exc:
@@ -180,12 +188,33 @@ class Toolbox:
         pattern = _str(args, "path_glob", "")
         return self._grep(regex, pattern) or "(no matches)"
 
+    def _ranked(self, query: str, pattern: str) -> str:
+        """The best functions/classes for ``query`` by the retriever's own ranking."""
+        ranking = rank_chunks(parse_repo(self.root), query)
+        words = set(tokenize(query))
+        hits = [
+            f"{c.path}:{c.start_line}-{c.end_line}: {c.kind} {c.name}"
+            for c in ranking.chunks[: MAX_RANKED * 20]
+            if c.kind in {"function", "class"}
+            and (not pattern or _glob(c.path, pattern))
+            and words & set(tokenize(f"{c.path} {c.name}\n{c.text}"))
+        ]
+        return "\n".join(hits[:MAX_RANKED]) or "(no matches)"
+
     def find_symbol(self, args: Mapping[str, Any]) -> str:
-        name = _str(args, "name").strip().split(".")[-1]
+        wanted = _str(args, "name").strip()
+        name = wanted.split(".")[-1]
         if not name.isidentifier():
             raise ToolFailed(f"{name!r} is not a Python name")
-        regex = re.compile(rf"^\s*(?:async\s+def|def|class)\s+{name}\b")
-        return self._grep(regex, "*.py") or f"(no definition of {name!r})"
+        defined = [
+            (parsed, d)
+            for parsed in parse_repo(self.root)
+            for d in parsed.definitions
+            if d.kind != "variable" and d.short_name == name
+        ]
+        exact = [(p, d) for p, d in defined if "." in wanted and d.name == wanted]
+        hits = [_definition_line(p, d) for p, d in exact or defined]
+        return _capped(hits, MAX_MATCHES, "definitions") or f"(no definition of {name!r})"
 
     def edit(self, args: Mapping[str, Any]) -> str:
         block = EditBlock(_str(args, "path"), _str(args, "search"), _str(args, "replace"))
@@ -279,6 +308,16 @@ class Toolbox:
                     if len(hits) > MAX_MATCHES:
                         return _capped(hits, MAX_MATCHES, "matches")
         return "\n".join(hits)
+
+
+def _definition_line(parsed: ParsedFile, definition: Definition) -> str:
+    """``path:line: def ...`` at the ``def``/``class`` line (after any decorators)."""
+    header = definition.signature.split("\n", 1)[0].strip()
+    lines = parsed.text.split("\n")
+    line = definition.start_line
+    while line < definition.end_line and lines[line - 1].strip() != header:
+        line += 1
+    return f"{parsed.path}:{line}: {header[:MAX_LINE]}"
 
 
 def _arguments(text: str) -> Mapping[str, Any]:

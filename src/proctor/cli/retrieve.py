@@ -12,16 +12,20 @@ from proctor.cli.common import DEFAULT_SUITE, REPOS_OPT, SUITE_OPT, fail, settin
 from proctor.errors import ProctorError
 from proctor.repo import ensure_source, reference_patches, sealed_checkout
 from proctor.retrieval import (
+    EVAL_SPLITS,
     RETRIEVERS,
     Context,
     Recall,
     Target,
+    evaluate,
     file_recall,
+    format_table,
     function_recall,
     get_retriever,
     gold_targets,
     read_base_sources,
     render_context,
+    split_by_repo,
 )
 from proctor.spec import Task, load_suite
 
@@ -67,8 +71,29 @@ def _summary(recalls: dict[str, Recall]) -> str:
     return "\n".join(lines)
 
 
+DEFAULT_EVAL = "bm25,hybrid"
+
+
+def _evaluate(suite: Path, names: str, split: str, repos_dir: Path | None) -> None:
+    """Print the localization table of the retrievers ``names`` on ``suite``'s ``split``."""
+    if split not in EVAL_SPLITS:
+        raise fail(f"unknown split {split!r} (available: {', '.join(EVAL_SPLITS)})")
+    chosen = [n.strip() for n in names.split(",") if n.strip()]
+    try:
+        retrievers = {name: get_retriever(name) for name in chosen}
+        parts = split_by_repo(load_suite(suite))
+        tasks = parts[split]
+        repos = settings_from(repos_dir).repos_dir
+        evaluation = evaluate(tasks, retrievers, repos)
+    except ProctorError as exc:
+        raise fail(str(exc)) from None
+    test_repos = sorted({t.repo for t in parts["test"]})
+    typer.echo(f"split by repository; test part: {', '.join(test_repos) or '(none)'}")
+    typer.echo(format_table(evaluation, f"{suite} ({split}): "))
+
+
 def retrieve(
-    task_id: str = typer.Option(..., "--task", metavar="ID", help="Id of the task."),
+    task_id: str | None = typer.Option(None, "--task", metavar="ID", help="Id of the task."),
     suite: Path | None = SUITE_OPT,
     budget: int = typer.Option(
         8000, "--budget", min=1, metavar="N", help="Token budget of the context."
@@ -78,6 +103,16 @@ def retrieve(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead."),
     repos_dir: Path | None = REPOS_OPT,
+    eval_suite: Path | None = typer.Option(
+        None,
+        "--eval",
+        metavar="SUITE",
+        help="Instead of one task: the localization table of every task of SUITE "
+        f"(retrievers from --retriever, comma-separated; default {DEFAULT_EVAL}).",
+    ),
+    split: str = typer.Option(
+        "all", "--split", metavar="PART", help="With --eval: tune, test or all (by repository)."
+    ),
 ) -> None:
     """Print the context a model would see for a task, then how much of the fix it holds.
 
@@ -86,7 +121,15 @@ def retrieve(
     \b
         proctor retrieve --task cachetools-91aa4c6
         proctor retrieve --suite tasks/core --task sqlparse-5ca50a2 --retriever bm25 --json
+        proctor retrieve --eval tasks/main --split test
     """
+    if eval_suite is not None:
+        _evaluate(
+            eval_suite, retriever if retriever != "hybrid" else DEFAULT_EVAL, split, repos_dir
+        )
+        return
+    if task_id is None:
+        raise fail("give --task ID (one task) or --eval SUITE (a whole suite)")
     suite = suite or DEFAULT_SUITE
     try:
         task = _find(load_suite(suite), task_id, suite)

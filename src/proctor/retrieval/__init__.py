@@ -9,6 +9,8 @@ the code a reference change touches the context holds.
 from proctor.retrieval.base import Chunk, Context, Retriever
 from proctor.retrieval.bm25 import ChunkBM25Retriever, FileBM25Retriever, tokenize
 from proctor.retrieval.hybrid import HybridRetriever, HybridSettings, Ranking, rank_chunks
+from proctor.retrieval.localization import SPLITS as EVAL_SPLITS
+from proctor.retrieval.localization import Evaluation, evaluate, format_table, split_by_repo
 from proctor.retrieval.mentions import Mentions, extract_mentions
 from proctor.retrieval.parse import Definition, ParseCache, ParsedFile, parse_repo, parse_source
 from proctor.retrieval.recall import (
@@ -31,11 +33,13 @@ from proctor.retrieval.tokens import estimate_tokens
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "EVAL_SPLITS",
     "RETRIEVERS",
     "Chunk",
     "ChunkBM25Retriever",
     "Context",
     "Definition",
+    "Evaluation",
     "FileBM25Retriever",
     "HybridRetriever",
     "HybridSettings",
@@ -50,8 +54,10 @@ __all__ = [
     "available_retrievers",
     "build_repo_map",
     "estimate_tokens",
+    "evaluate",
     "extract_mentions",
     "file_recall",
+    "format_table",
     "function_recall",
     "get_retriever",
     "gold_targets",
@@ -61,5 +67,6 @@ __all__ = [
     "rank_chunks",
     "read_base_sources",
     "render_context",
+    "split_by_repo",
     "tokenize",
 ]

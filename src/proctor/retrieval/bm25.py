@@ -99,7 +99,11 @@ def rank_by_scores(scores: npt.NDArray[np.float64], keys: Sequence[tuple[str, in
 
 
 class ChunkBM25Retriever:
-    """BM25 over function, class and module chunks; the statement is the query."""
+    """BM25 over function, class and module chunks; the statement is the query.
+
+    Frozen: this is the baseline of the localization benchmark (issue 18), kept as it was
+    when the benchmark was set up. Improvements go into the hybrid retriever, never here.
+    """
 
     name = "bm25"
 

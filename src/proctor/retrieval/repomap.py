@@ -175,9 +175,14 @@ def pagerank(
     return np.asarray(rank, dtype=np.float64)
 
 
-def build_repo_map(files: Sequence[ParsedFile], mentions: Mentions) -> RepoMap:
-    """Rank the chunks, files and definitions of a repository for ``mentions``."""
-    graph = build_graph(files, mentions)
+def build_repo_map(
+    files: Sequence[ParsedFile], mentions: Mentions, graph: Graph | None = None
+) -> RepoMap:
+    """Rank the chunks, files and definitions of a repository for ``mentions``.
+
+    ``graph`` is :func:`build_graph` of the same files and mentions, when the caller has it.
+    """
+    graph = graph if graph is not None else build_graph(files, mentions)
     ranks = pagerank(graph, personalization(files, graph, mentions))
     file_ranks: dict[str, float] = {}
     ranked: list[RankedDefinition] = []
