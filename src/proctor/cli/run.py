@@ -17,8 +17,10 @@ from proctor.cli.common import (
     REPOS_OPT,
     RETRIEVER_OPT,
     RUN_DIR_ALIAS,
+    SAMPLES_OPT,
     SANDBOX_OPT,
     SUITE_OPT,
+    TEMPERATURE_OPT,
     THREADS_OPT,
     check_sandbox,
     console,
@@ -29,6 +31,7 @@ from proctor.cli.common import (
     settings_from,
     warn_weak_sandbox,
 )
+from proctor.cli.figures import print_run_figures
 from proctor.errors import ProctorError
 from proctor.report import results_table, summarize, summary_table
 from proctor.run import (
@@ -39,6 +42,7 @@ from proctor.run import (
     References,
     check_model,
     check_run_dir,
+    check_sampling,
     open_model,
     preflight,
     run_suite,
@@ -74,6 +78,8 @@ def run(
     repos_dir: Path | None = REPOS_OPT,
     sandbox: str | None = SANDBOX_OPT,
     run_dir: Path | None = RUN_DIR_ALIAS,
+    samples: int = SAMPLES_OPT,
+    temperature: float | None = TEMPERATURE_OPT,
 ) -> None:
     """Attempt every task of a suite; started again with the same --out, it resumes.
 
@@ -85,11 +91,15 @@ def run(
         proctor run --model gold
         proctor run --suite tasks/core --model openai:gpt-4o-mini --agent tools -j 4
         proctor run --model local:qwen2.5-coder-0.5b --out runs/qwen --retry-errors
+        proctor run --model local:qwen2.5-coder-0.5b --samples 5 --temperature 0.8
     """
     out = renamed(out, run_dir, "--out", "--run-dir")
     suite = suite or DEFAULT_SUITE
-    choice = ModelChoice(model, agent, retriever, max_tokens, max_usd, max_seconds, threads)
+    choice = ModelChoice(
+        model, agent, retriever, max_tokens, max_usd, max_seconds, threads, temperature=temperature
+    )
     try:
+        check_sampling(choice, samples)
         tasks = load_suite(suite)
         if not tasks:
             raise fail(f"{suite}: no task files (*.yaml) found")
@@ -105,7 +115,7 @@ def run(
             folder = out or Path("runs") / f"{slug}-{suite.name}"
             check_run_dir(folder)
             check_model(chosen)
-            results = _run(tasks, ctx, suite, folder, jobs, retry_errors)
+            results = _run(tasks, ctx, suite, folder, jobs, retry_errors, samples, model)
     except ProctorError as exc:
         raise fail(str(exc)) from None
     exit_for_errors(
@@ -121,10 +131,12 @@ def _run(
     out: Path,
     jobs: int,
     retry_errors: bool,
+    samples: int = 1,
+    name: str = "",
 ) -> list[AttemptResult]:
     model = ctx.model.name
     with progress_bar() as progress:
-        bar = progress.add_task(f"{model} on {suite}", total=len(tasks))
+        bar = progress.add_task(f"{model} on {suite}", total=len(tasks) * samples)
 
         def on_result(result: AttemptResult, earlier: bool) -> None:
             if not earlier:
@@ -139,9 +151,11 @@ def _run(
             jobs=jobs,
             on_result=on_result,
             retry_errors=retry_errors,
+            samples=samples,
         )
     console.print(results_table(results))
     console.print(summary_table(summarize(results)))
+    print_run_figures(name or model, results, tasks, out)
     warn_weak_sandbox(results)
     console.print(f"results: {out / 'results.jsonl'}", highlight=False)
     return results

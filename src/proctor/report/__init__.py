@@ -1,6 +1,8 @@
 """Reports of runs: summaries and tables; the isolated-vs-repo comparison, its statistics
-and its plot; what a suite holds."""
+and its plot; what a suite holds; the figures beside the resolve rate (calibration,
+consistency, release-date fairness, paired significance)."""
 
+from proctor.report.calibration import Calibration
 from proctor.report.compare import (
     COMPARISON_FILE,
     Comparison,
@@ -13,7 +15,18 @@ from proctor.report.compare import (
     save_comparison,
     write_manifest,
 )
+from proctor.report.consistency import Consistency
+from proctor.report.fairness import CutoffSplit, Window
+from proctor.report.figures import FIGURES_FILE, RunFigures, run_figures, with_figures
+from proctor.report.figures_table import (
+    calibration_table,
+    consistency_table,
+    differences_table,
+    fairness_table,
+)
+from proctor.report.measures import task_facts
 from proctor.report.plot import comparison_svg, write_plot
+from proctor.report.significance import PairedDifference
 from proctor.report.stats import (
     Estimate,
     bootstrap_ci,
@@ -40,32 +53,46 @@ from proctor.report.summary import (
 
 __all__ = [
     "COMPARISON_FILE",
+    "FIGURES_FILE",
     "WEAK_BELOW",
+    "Calibration",
     "Comparison",
+    "Consistency",
+    "CutoffSplit",
     "Estimate",
     "ModelComparison",
     "ModelRuns",
+    "PairedDifference",
+    "RunFigures",
     "SuiteStats",
     "Summary",
+    "Window",
     "WordCounts",
     "bootstrap_ci",
     "build_comparison",
+    "calibration_table",
     "comparison_svg",
     "comparison_table",
+    "consistency_table",
+    "differences_table",
+    "fairness_table",
     "is_weak",
     "load_comparison",
     "paired_bootstrap_ci",
     "rate_ci",
     "read_manifests",
     "results_table",
+    "run_figures",
     "save_comparison",
     "suite_stats",
     "suite_stats_table",
     "summarize",
     "summary_table",
+    "task_facts",
     "task_strength",
     "weak_sandbox_note",
     "wilson_ci",
+    "with_figures",
     "write_manifest",
     "write_plot",
 ]
