@@ -140,7 +140,18 @@ def test_comparison_json_round_trips_with_a_fixed_field_order(tmp_path: Path) ->
     save_comparison(comparison, tmp_path / "out" / "comparison.json")
     assert load_comparison(tmp_path / "out" / "comparison.json") == comparison
     raw = json.loads((tmp_path / "out" / "comparison.json").read_text())
-    assert list(raw) == ["schema_version", "created_at", "level", "resamples", "seed", "models"]
+    assert list(raw) == [
+        "schema_version",
+        "created_at",
+        "level",
+        "resamples",
+        "seed",
+        "models",
+        "differences",
+        "window",
+        "warnings",
+        "notes",
+    ]
     assert (raw["schema_version"], raw["resamples"], raw["seed"]) == (1, 500, 7)
     assert list(ModelComparison.model_fields) == [
         "model",
@@ -153,6 +164,12 @@ def test_comparison_json_round_trips_with_a_fixed_field_order(tmp_path: Path) ->
         "pairs",
         "excluded",
         "runs",
+        "cutoff",
+        "released",
+        "calibration",
+        "consistency",
+        "by_cutoff",
+        "same_window",
     ]
     with pytest.raises(ConfigError, match="not a comparison"):
         load_comparison(tmp_path / "missing.json")
@@ -178,32 +195,51 @@ def test_table_shows_rates_intervals_and_the_tax(tmp_path: Path) -> None:
 def test_public_api() -> None:
     assert proctor.report.__all__ == [
         "COMPARISON_FILE",
+        "FIGURES_FILE",
         "WEAK_BELOW",
+        "Calibration",
         "Comparison",
+        "Consistency",
+        "CutoffSplit",
         "Estimate",
         "ModelComparison",
         "ModelRuns",
+        "PairedDifference",
+        "RunFigures",
         "SuiteStats",
         "Summary",
+        "Window",
         "WordCounts",
         "bootstrap_ci",
         "build_comparison",
+        "calibration_table",
+        "comparison_plots",
         "comparison_svg",
         "comparison_table",
+        "consistency_table",
+        "context_tax_svg",
+        "cutoff_split_svg",
+        "differences_table",
+        "fairness_table",
         "is_weak",
         "load_comparison",
         "paired_bootstrap_ci",
         "rate_ci",
         "read_manifests",
+        "reliability_svg",
         "results_table",
+        "risk_coverage_svg",
+        "run_figures",
         "save_comparison",
         "suite_stats",
         "suite_stats_table",
         "summarize",
         "summary_table",
+        "task_facts",
         "task_strength",
         "weak_sandbox_note",
         "wilson_ci",
+        "with_figures",
         "write_manifest",
         "write_plot",
     ]

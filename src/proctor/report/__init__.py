@@ -25,7 +25,15 @@ from proctor.report.figures_table import (
     fairness_table,
 )
 from proctor.report.measures import task_facts
-from proctor.report.plot import comparison_svg, write_plot
+from proctor.report.plot import (
+    comparison_plots,
+    comparison_svg,
+    context_tax_svg,
+    cutoff_split_svg,
+    reliability_svg,
+    risk_coverage_svg,
+    write_plot,
+)
 from proctor.report.significance import PairedDifference
 from proctor.report.stats import (
     Estimate,
@@ -71,9 +79,12 @@ __all__ = [
     "bootstrap_ci",
     "build_comparison",
     "calibration_table",
+    "comparison_plots",
     "comparison_svg",
     "comparison_table",
     "consistency_table",
+    "context_tax_svg",
+    "cutoff_split_svg",
     "differences_table",
     "fairness_table",
     "is_weak",
@@ -81,7 +92,9 @@ __all__ = [
     "paired_bootstrap_ci",
     "rate_ci",
     "read_manifests",
+    "reliability_svg",
     "results_table",
+    "risk_coverage_svg",
     "run_figures",
     "save_comparison",
     "suite_stats",
