@@ -9,6 +9,7 @@ no conversation, so their calibration and consistency stay None (shown "n/a", ne
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from itertools import combinations
 from typing import Literal
@@ -33,7 +34,6 @@ from proctor.report.measures import (
     window_rate,
 )
 from proctor.report.significance import PairedDifference, paired_difference
-from proctor.report.stats import RESAMPLES
 from proctor.run import AttemptResult, read_results
 
 __all__ = ["FIGURES_FILE", "Dates", "RunFigures", "run_figures", "with_figures"]
@@ -43,6 +43,22 @@ FIGURES_FILE = "figures.json"
 
 Dates = Mapping[str, tuple[date | None, date | None]]
 """Model name -> (training cutoff, release date), None where unknown."""
+
+
+@dataclass(frozen=True)
+class _Stats:
+    resamples: int
+    level: float
+    seed: int
+
+
+@dataclass
+class _Found:
+    """One model's row, its real-issues results, and the facts of the tasks it ran."""
+
+    row: ModelComparison
+    issues: list[AttemptResult] | None
+    facts: dict[str, TaskFacts]
 
 
 def with_figures(
@@ -58,62 +74,70 @@ def with_figures(
     Raises:
         ConfigError: a run folder named in ``runs`` cannot be read.
     """
-    resamples, level, seed = comparison.resamples, comparison.level, comparison.seed
-    known = dict(dates or {})
+    stats = _Stats(comparison.resamples, comparison.level, comparison.seed)
     rows = {row.model: row for row in comparison.models}
-    issues: dict[str, list[AttemptResult]] = {}
-    facts: dict[str, TaskFacts] = {}
-    models: list[ModelComparison] = []
-    for r in runs:
-        row = rows.get(r.model, ModelComparison(model=r.model)).model_copy(deep=True)
-        row.cutoff, row.released = known.get(r.model, (None, None))
-        scores: dict[str, dict[str, float]] = {}
-        found: dict[str, TaskFacts] = {}
-        if r.pairs is not None:
-            found |= suite_facts(r.pairs)
-            solved = by_task(read_results(r.pairs), resolved_value)
-            scores["isolated"] = {t: v for t, v in solved.items() if t.endswith(ISO)}
-            scores["repo_level"] = {t: v for t, v in solved.items() if t.endswith(REPO)}
-        if r.issues is not None:
-            records = read_results(r.issues)
-            issues[r.model] = records
-            issue_facts = suite_facts(r.issues)
-            found |= issue_facts
-            facts |= issue_facts
-            scores["issues_resolved"] = by_task(records, resolved_value)
-            scores["issues_holds_up"] = by_task(records, holds_up_value)
-            if r.model not in BASELINES:
-                row.calibration = answers_calibration(records)
-                row.consistency = samples_consistency(records)
-        row.by_cutoff = split_scores(
-            scores, found, row.cutoff, resamples=resamples, level=level, seed=seed
-        )
-        models.append(row)
-    notes: list[str] = []
+    found = [
+        _model(r, rows.get(r.model), (dates or {}).get(r.model, (None, None)), stats) for r in runs
+    ]
+    models = [f.row for f in found]
+    issues = {f.row.model: f.issues for f in found if f.issues is not None}
+    facts = {t: fact for f in found if f.issues is not None for t, fact in f.facts.items()}
     gap = release_gap({m.model: m.released for m in models if m.model not in BASELINES})
     shared: Window | None = None
     if window:
         shared = same_window(
-            {m.model: m.cutoff for m in models},
-            {t: f.created for t, f in facts.items()},
+            {m.model: m.cutoff for m in models}, {t: f.created for t, f in facts.items()}
         )
-        notes.append(shared.note)
         for row in models:
             if row.model in shared.models and row.model in issues:
                 per_task = by_task(issues[row.model], resolved_value)
                 row.same_window = window_rate(
-                    per_task, shared.tasks, resamples=resamples, level=level, seed=seed
+                    per_task,
+                    shared.tasks,
+                    resamples=stats.resamples,
+                    level=stats.level,
+                    seed=stats.seed,
                 )
-    differences = _differences(issues, facts, shared, resamples=resamples, level=level, seed=seed)
     return comparison.model_copy(
         update={
             "models": models,
-            "differences": differences,
+            "differences": _differences(issues, facts, shared, stats),
             "window": shared,
             "warnings": [gap] if gap else [],
-            "notes": notes,
+            "notes": [shared.note] if shared is not None else [],
         }
     )
+
+
+def _model(
+    runs: ModelRuns,
+    row: ModelComparison | None,
+    dates: tuple[date | None, date | None],
+    stats: _Stats,
+) -> _Found:
+    """One model's row with its calibration, consistency and cutoff splits filled in."""
+    row = (row or ModelComparison(model=runs.model)).model_copy(deep=True)
+    row.cutoff, row.released = dates
+    scores: dict[str, dict[str, float]] = {}
+    facts: dict[str, TaskFacts] = {}
+    issues = None
+    if runs.pairs is not None:
+        facts |= suite_facts(runs.pairs)
+        solved = by_task(read_results(runs.pairs), resolved_value)
+        scores["isolated"] = {t: v for t, v in solved.items() if t.endswith(ISO)}
+        scores["repo_level"] = {t: v for t, v in solved.items() if t.endswith(REPO)}
+    if runs.issues is not None:
+        issues = read_results(runs.issues)
+        facts |= suite_facts(runs.issues)
+        scores["issues_resolved"] = by_task(issues, resolved_value)
+        scores["issues_holds_up"] = by_task(issues, holds_up_value)
+        if runs.model not in BASELINES:
+            row.calibration = answers_calibration(issues)
+            row.consistency = samples_consistency(issues)
+    row.by_cutoff = split_scores(
+        scores, facts, row.cutoff, resamples=stats.resamples, level=stats.level, seed=stats.seed
+    )
+    return _Found(row, issues, facts)
 
 
 class RunFigures(BaseModel):
@@ -156,10 +180,7 @@ def _differences(
     issues: Mapping[str, Sequence[AttemptResult]],
     facts: Mapping[str, TaskFacts],
     shared: Window | None,
-    *,
-    resamples: int = RESAMPLES,
-    level: float = 0.95,
-    seed: int = 0,
+    stats: _Stats,
 ) -> list[PairedDifference]:
     """Every pair of models on the real issues both were graded on (in the window, when one
     is asked for: then only between the models in it)."""
@@ -175,7 +196,12 @@ def _differences(
     found = []
     for a, b in combinations(outcomes, 2):
         diff = paired_difference(
-            (a, outcomes[a]), (b, outcomes[b]), repo_of, resamples=resamples, level=level, seed=seed
+            (a, outcomes[a]),
+            (b, outcomes[b]),
+            repo_of,
+            resamples=stats.resamples,
+            level=stats.level,
+            seed=stats.seed,
         )
         if diff is not None:
             found.append(diff)
