@@ -79,6 +79,7 @@ def test_paired_difference_on_the_shared_tasks() -> None:
     assert diff.difference.value == pytest.approx(1 / 3) and diff.difference.n == 3
     assert (diff.first_only, diff.second_only) == (1, 0)
     assert diff.p_value == 1.0 and not diff.significant
+    assert diff.unpaired == 2  # t4 and t5, each graded for one model only
 
 
 def test_significant_when_mcnemar_is_below_alpha() -> None:

@@ -105,7 +105,8 @@ def consistency_cells(con: Consistency | None) -> list[str]:
     k = con.samples
     short = f" [dim]({con.short[k]} short)[/]" if con.short.get(k) else ""
     return [
-        f"{k} over {con.tasks} task(s)",
+        f"{k} over {con.tasks} task(s)"
+        + (f"\n[dim]errors left out {con.excluded}[/]" if con.excluded else ""),
         f"pass@{k} {100 * con.pass_at[k]:.0f}%{short}",
         f"pass^{k} {100 * con.pass_hat[k]:.0f}%{short}",
         _rate(con.flip_rate) if con.flip_rate is not None else NA,
@@ -168,7 +169,7 @@ def differences_table(differences: Sequence[PairedDifference]) -> Table:
         table.add_row(
             escape(d.first),
             escape(d.second),
-            f"{d.tasks} ({d.repos})",
+            f"{d.tasks} ({d.repos})" + (f"\n[dim]{d.unpaired} unpaired[/]" if d.unpaired else ""),
             _points(d.difference),
             f"{d.first_only} / {d.second_only}",
             f"{d.p_value:.3g}",

@@ -52,6 +52,9 @@ class PairedDifference(BaseModel):
     second_only: int = Field(description="Tasks only the second resolved (McNemar's c).")
     p_value: float = Field(description="Exact two-sided McNemar p-value.")
     significant: bool = Field(description=f"p_value < {ALPHA}.")
+    unpaired: int = Field(
+        0, description="Tasks graded for one model only (the other's was an error), left out."
+    )
 
 
 def mcnemar_exact(b: int, c: int) -> float:
@@ -152,4 +155,5 @@ def paired_difference(
         second_only=only_b,
         p_value=p,
         significant=p < ALPHA,
+        unpaired=len(a.keys() ^ b.keys()),
     )
