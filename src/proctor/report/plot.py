@@ -92,6 +92,7 @@ def _svg(fig: Figure) -> str:
 
 def _pct(ax: Axes, label: str) -> None:
     ax.set_ylim(0, 105)
+    ax.set_yticks([0, 25, 50, 75, 100])
     ax.set_ylabel(label)
     ax.grid(axis="y", color="#dddddd", linewidth=0.6)
     ax.set_axisbelow(True)
@@ -191,16 +192,16 @@ def reliability_svg(series: Mapping[str, Sequence[ReliabilityBin]], missing: str
 
 def risk_coverage_svg(series: Mapping[str, Sequence[RiskPoint]], missing: str = "") -> str:
     """Risk-coverage: per model (name -> its points, highest threshold first), the accuracy
-    of the answers accepted against the share accepted."""
+    of the answers accepted against the share accepted, one point per threshold."""
     with _figure(5.2, 4.6) as (fig, ax):
         drawn = 0
         for m, (model, points) in enumerate(series.items()):
             if not points:
                 continue
             drawn += 1
-            xs = [0.0] + [100 * p.coverage for p in points]
-            ys = [100 * points[0].accuracy] + [100 * p.accuracy for p in points]
-            line = ax.step(xs, ys, where="post", color=_COLOURS[m % len(_COLOURS)], label=model)
+            xs = [100 * p.coverage for p in points]
+            ys = [100 * p.accuracy for p in points]
+            line = ax.plot(xs, ys, marker="o", color=_COLOURS[m % len(_COLOURS)], label=model)
             line[0].set_gid(f"risk-coverage-{m}")
         ax.set_xlim(0, 100)
         ax.set_xlabel("answers accepted (coverage, %)")
@@ -254,7 +255,8 @@ def cutoff_split_svg(series: Mapping[str, Mapping[str, CutoffSplit]]) -> str:
             Patch(color="#4c78a8", label="created after the cutoff"),
             Patch(color="#bab0ac", label="created on or before it"),
         ]
-        ax.legend(handles=handles, fontsize=7, loc="upper right", frameon=False)
+        ax.legend(handles=handles, fontsize=7, ncol=2, loc="upper center", frameon=False)
+        ax.set_ylim(0, 125)
         ax.set_title("Scores split at each model's training cutoff", loc="left")
         fig.tight_layout()
         return _svg(fig)
