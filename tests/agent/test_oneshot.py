@@ -80,6 +80,7 @@ def test_malformed(script, retriever, problem: Problem) -> None:  # type: ignore
     )
     assert sub.status == "malformed"
     assert "no edit blocks" in sub.message
+    assert sub.confidence == 0.9  # stated, though there is no edit: confidently wrong
     assert (problem.checkout / "calc.py").read_text() == before
     assert _saved(problem)["submission"]["status"] == "malformed"
 
@@ -89,6 +90,7 @@ def test_cut_off_answer_is_malformed(script, problem: Problem) -> None:  # type:
     sub = OneShotAgent(script([cut]), None).solve(problem)
     assert sub.status == "malformed"
     assert "unterminated" in sub.message and sub.message.endswith("(answer cut off)")
+    assert sub.confidence is None  # none stated: missing, never made up
 
 
 def test_bad_block_fixed_on_retry(script, retriever, problem: Problem) -> None:  # type: ignore[no-untyped-def]

@@ -138,3 +138,23 @@ def test_user_file_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     assert default_user_file() == tmp_path / "proctor" / "models.yaml"
     monkeypatch.delenv("XDG_CONFIG_HOME")
     assert default_user_file() == Path.home() / ".config" / "proctor" / "models.yaml"
+
+
+def test_offline_models_carry_their_dates_and_the_project_file_agrees() -> None:
+    project = load_catalog(Path(__file__).parents[2] / "models.yaml", None)
+    for name, released in (
+        ("qwen2.5-coder-0.5b", dt.date(2024, 11, 12)),
+        ("qwen2.5-coder-1.5b", dt.date(2024, 9, 19)),
+    ):
+        spec = resolve_spec(f"local:{name}", {})
+        assert (spec.training_cutoff, spec.released) == (dt.date(2024, 9, 18), released)
+        entry = project[name]
+        assert (entry.training_cutoff, entry.released) == (spec.training_cutoff, spec.released)
+    smol = resolve_spec("local:smollm2-135m", {})
+    assert smol.training_cutoff is None and smol.released is None  # not published: unknown
+
+
+def test_released_is_a_date(tmp_path: Path) -> None:
+    text = "models:\n  m:\n    base_url: http://x/v1\n    model: m\n    released: soon\n"
+    with pytest.raises(ConfigError, match=r"models\.m\.released"):
+        load_catalog(None, write(tmp_path / "u.yaml", text))

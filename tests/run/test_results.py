@@ -195,10 +195,12 @@ def test_field_order_is_the_format_and_new_fields_come_last() -> None:
         "tests_not_found",
         "sample",
         "round",
+        "temperature",
+        "seed",
     ]
     raw = json.loads(result("a").model_dump_json())
     assert list(raw) == list(AttemptResult.model_fields)
-    assert raw["schema_version"] == 2
+    assert raw["schema_version"] == 3
 
 
 def test_quality_is_typed_and_written_as_before() -> None:
@@ -218,7 +220,7 @@ def test_version_1_lines_and_result_files_load() -> None:
     text = (SAMPLES / "v1-run" / "results.jsonl").read_text()
     done = latest_results(text)
     assert [k.task_id for k in done] == ["calc-1", "calc-2", "calc-3"]
-    assert all(r.schema_version == 2 and (r.sample, r.round) == (0, 0) for r in done.values())
+    assert all(r.schema_version == 3 and (r.sample, r.round) == (0, 0) for r in done.values())
     resolved, api, tampered = done.values()
     assert resolved.holds_up and resolved.quality is not None and resolved.quality.lint.ok
     assert api.error_cause is ErrorCause.MODEL_API and api.tries == 1  # from its message
@@ -237,6 +239,13 @@ def test_version_1_ignored_unknown_fields_and_still_does() -> None:
         AttemptResult.model_validate({**line, "schema_version": 2, "written_by_a_fork": True})
 
 
+def test_version_2_lines_load_without_sampling() -> None:
+    line = json.loads(result("a").model_dump_json())
+    del line["temperature"], line["seed"]
+    read = AttemptResult.model_validate({**line, "schema_version": 2})
+    assert (read.schema_version, read.temperature, read.seed) == (3, None, None)
+
+
 def test_an_old_run_folder_resumes_without_doubling(tmp_path: Path) -> None:
     run = tmp_path / "run"
     shutil.copytree(SAMPLES / "v1-run", run)
@@ -247,12 +256,12 @@ def test_an_old_run_folder_resumes_without_doubling(tmp_path: Path) -> None:
 
 
 def test_a_line_from_a_newer_proctor_is_refused_naming_where(tmp_path: Path) -> None:
-    newer = json.loads(result("b").model_dump_json()) | {"schema_version": 3, "new": 1}
+    newer = json.loads(result("b").model_dump_json()) | {"schema_version": 4, "new": 1}
     text = result("a").model_dump_json() + "\n" + json.dumps(newer) + "\n"
-    with pytest.raises(ConfigError, match=r"^results\.jsonl:2: schema_version 3 is newer"):
+    with pytest.raises(ConfigError, match=r"^results\.jsonl:2: schema_version 4 is newer"):
         latest_results(text)
     (tmp_path / "results.jsonl").write_text(text)
-    with pytest.raises(ConfigError, match=r"results\.jsonl:2: schema_version 3 is newer"):
+    with pytest.raises(ConfigError, match=r"results\.jsonl:2: schema_version 4 is newer"):
         ResultsStore(tmp_path).finished()
     with pytest.raises(ConfigError, match="upgrade proctor"):
         read_results(tmp_path)

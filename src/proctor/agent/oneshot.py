@@ -85,7 +85,11 @@ class OneShotAgent:
             submission = self._solve(problem, record)
         except MalformedAnswer as exc:
             cut = record.steps and record.steps[-1].get("finish_reason") == "length"
-            submission = Submission("malformed", f"{exc}{' (answer cut off)' if cut else ''}")
+            # An answer with no edit can still state a confidence (a confidently-wrong
+            # non-answer): keep it, so calibration counts it rather than calling it missing.
+            stated = parse_verdict(_last_answer(record)).confidence
+            message = f"{exc}{' (answer cut off)' if cut else ''}"
+            submission = Submission("malformed", message, stated)
         except Stop as exc:
             submission = exc.submission
         except ProctorError as exc:
@@ -102,7 +106,8 @@ class OneShotAgent:
             try:
                 retry, again, failed = self._round(problem, record)
             except MalformedAnswer as exc:
-                raise Stop(Submission("patch-failed", f"retry unreadable: {exc}")) from None
+                stop = Submission("patch-failed", f"retry unreadable: {exc}", verdict.confidence)
+                raise Stop(stop) from None
             applied += again
             confidence = retry.confidence if retry.confidence is not None else verdict.confidence
             verdict = ConfidenceVerdict(confidence, retry.cannot_fix)
@@ -127,6 +132,12 @@ class OneShotAgent:
         applied, failed = apply_blocks(problem.checkout, parse_edit_blocks(response.content))
         record.note(applied=[a.__dict__ for a in applied], failed=[str(f) for f in failed])
         return verdict, applied, failed
+
+
+def _last_answer(record: Transcript) -> str:
+    """The text of the model's last answer ('' before any)."""
+    answers = [m for m in record.messages if m.get("role") == "assistant"]
+    return str(answers[-1].get("content") or "") if answers else ""
 
 
 def retry_prompt(applied: Sequence[Applied], failed: Sequence[EditNotApplied]) -> str:

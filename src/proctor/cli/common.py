@@ -265,3 +265,16 @@ JOBS_OPT = typer.Option(1, "-j", "--jobs", metavar="N", help="Attempts in parall
 
 RUN_DIR_ALIAS = typer.Option(None, "--run-dir", hidden=True)
 """The old spelling of ``--out`` in run and grade (hidden; see :func:`renamed`)."""
+
+SAMPLES_OPT = typer.Option(
+    1,
+    "--samples",
+    metavar="K",
+    help="Independent attempts per task (K > 1 needs --temperature above 0).",
+)
+TEMPERATURE_OPT = typer.Option(
+    None,
+    "--temperature",
+    metavar="T",
+    help="Sampling temperature of the model (default: its models.yaml entry's, else 0).",
+)

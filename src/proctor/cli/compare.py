@@ -30,7 +30,9 @@ from proctor.cli.common import (
     MAX_USD_OPT,
     REPOS_OPT,
     RETRIEVER_OPT,
+    SAMPLES_OPT,
     SANDBOX_OPT,
+    TEMPERATURE_OPT,
     THREADS_OPT,
     chatter,
     check_sandbox,
@@ -39,6 +41,7 @@ from proctor.cli.common import (
     note,
     settings_from,
 )
+from proctor.cli.figures import print_comparison_figures
 from proctor.cli.humaneval import builtin_chat_model
 from proctor.cli.report import write_run_report
 from proctor.errors import ConfigError, ProctorError
@@ -50,6 +53,7 @@ from proctor.report import (
     comparison_table,
     read_manifests,
     save_comparison,
+    with_figures,
     write_manifest,
     write_plot,
 )
@@ -60,6 +64,8 @@ from proctor.run import (
     ModelChoice,
     References,
     check_model,
+    check_sampling,
+    model_dates,
     open_chat_model,
     open_model,
     preflight,
@@ -83,6 +89,8 @@ class _Plan:
     """HumanEval problems (the first K; None for all; 0 skips HumanEval)."""
     jobs: int
     out: Path
+    samples: int = 1
+    """Independent attempts per task of every suite."""
 
 
 def compare(
@@ -123,6 +131,13 @@ def compare(
     sandbox: str | None = SANDBOX_OPT,
     pairs: Path | None = typer.Option(None, "--pairs", hidden=True),
     issues: Path | None = typer.Option(None, "--issues", hidden=True),
+    samples: int = SAMPLES_OPT,
+    temperature: float | None = TEMPERATURE_OPT,
+    same_window: bool = typer.Option(
+        False,
+        "--same-window",
+        help="Also score real issues created after every compared model's training cutoff.",
+    ),
 ) -> None:
     """Run every part for each model (resumable), then compare with 95% intervals.
 
@@ -131,7 +146,7 @@ def compare(
     \b
         proctor compare --model gold --model empty --suite tasks/pairs \\
             --suite tasks/core --humaneval-subset 10 --out runs/compare
-        proctor compare --from-runs runs/compare
+        proctor compare --from-runs runs/compare --same-window
     """
     suites = [*(suite or []), *_old_suites(pairs=pairs, issues=issues)]
     try:
@@ -142,13 +157,24 @@ def compare(
         else:
             if not model:
                 raise ConfigError("name at least one --model (or give --from-runs)")
-            plan = _plan(suites, humaneval_subset, jobs, out)
+            plan = _plan(suites, humaneval_subset, jobs, out, samples)
             choices = [
-                ModelChoice(m, agent, retriever, max_tokens, max_usd, max_seconds, threads)
+                ModelChoice(
+                    m,
+                    agent,
+                    retriever,
+                    max_tokens,
+                    max_usd,
+                    max_seconds,
+                    threads,
+                    temperature=temperature,
+                )
                 for m in model
             ]
+            for choice in choices:
+                check_sampling(choice, samples)
             runs = _run_all(choices, plan, check_sandbox(settings_from(repos_dir, sandbox)))
-        _report(runs, out)
+        _report(runs, out, same_window)
     except ProctorError as exc:
         raise fail(str(exc)) from None
 
@@ -161,7 +187,9 @@ def _old_suites(**given: Path | None) -> list[Path]:
     return [path for path in given.values() if path is not None]
 
 
-def _plan(suites: Sequence[Path], subset: int | None, jobs: int, out: Path) -> _Plan:
+def _plan(
+    suites: Sequence[Path], subset: int | None, jobs: int, out: Path, samples: int = 1
+) -> _Plan:
     if subset is not None and subset < 0:
         raise ConfigError(f"--humaneval-subset must be 0 or more, not {subset}")
     if not suites and subset == 0:
@@ -170,7 +198,7 @@ def _plan(suites: Sequence[Path], subset: int | None, jobs: int, out: Path) -> _
     for name in names:
         if names.count(name) > 1:
             raise ConfigError(f"two suites are named {name!r} (each runs into MODEL/{name})")
-    return _Plan(tuple(suites), subset, jobs, out)
+    return _Plan(tuple(suites), subset, jobs, out, samples)
 
 
 def _roles(suites: dict[Path, list[Task]]) -> tuple[Path | None, Path | None]:
@@ -212,7 +240,7 @@ def _run_all(choices: Sequence[ModelChoice], plan: _Plan, settings: Settings) ->
             humaneval = None
             if executor is not None:
                 humaneval = _humaneval(choice, plan, settings, executor, model_dir)
-            done = _suites(choice, suites, refs, settings, plan.jobs, model_dir)
+            done = _suites(choice, suites, refs, settings, plan, model_dir)
             found = ModelRuns(choice.name, humaneval, done.get(pairs), done.get(issues))
             write_manifest(model_dir, found)
             runs.append(found)
@@ -241,7 +269,7 @@ def _suites(
     suites: dict[Path, list[Task]],
     refs: References,
     settings: Settings,
-    jobs: int,
+    plan: _Plan,
     model_dir: Path,
 ) -> dict[Path | None, Path]:
     """Run each suite into ``model_dir/<suite name>``; suite -> run folder."""
@@ -260,17 +288,27 @@ def _suites(
                     chatter.print(escape(line), highlight=False, soft_wrap=True)
 
             chatter.print(f"{choice.name}: {path} ({len(tasks)} tasks)", highlight=False)
-            run_suite(tasks, ctx, folder, suite=str(path), jobs=jobs, on_result=on_result)
+            run_suite(
+                tasks,
+                ctx,
+                folder,
+                suite=str(path),
+                jobs=plan.jobs,
+                samples=plan.samples,
+                on_result=on_result,
+            )
             folders[path] = folder
     return folders
 
 
-def _report(runs: Sequence[ModelRuns], out: Path) -> None:
-    comparison = build_comparison(runs)
+def _report(runs: Sequence[ModelRuns], out: Path, same_window: bool = False) -> None:
+    dates = {r.model: model_dates(r.model) for r in runs}
+    comparison = with_figures(build_comparison(runs), runs, dates, window=same_window)
     json_path = out / COMPARISON_FILE
     save_comparison(comparison, json_path)
     plots = write_plot(comparison, out / PLOT_FILE)
     console.print(comparison_table(comparison))
+    print_comparison_figures(comparison)
     console.print(f"comparison: {json_path}", highlight=False)
     for plot in plots:
         console.print(f"plot: {plot}", highlight=False)

@@ -17,8 +17,10 @@ from proctor.cli.common import (
     REPOS_OPT,
     RETRIEVER_OPT,
     RUN_DIR_ALIAS,
+    SAMPLES_OPT,
     SANDBOX_OPT,
     SUITE_OPT,
+    TEMPERATURE_OPT,
     THREADS_OPT,
     check_sandbox,
     console,
@@ -32,6 +34,7 @@ from proctor.cli.common import (
 from proctor.cli.report import write_run_report
 from proctor.cli.select import LIMIT_OPT, PATTERN_OPT, TASK_OPT, select_tasks
 from proctor.cli.status import OutcomeCounts, interrupted_line
+from proctor.cli.figures import print_run_figures
 from proctor.errors import ProctorError
 from proctor.report import results_table, summarize, summary_table, write_swebench_reports
 from proctor.run import (
@@ -42,6 +45,7 @@ from proctor.run import (
     References,
     check_model,
     check_run_dir,
+    check_sampling,
     open_model,
     preflight,
     run_suite,
@@ -80,6 +84,8 @@ def run(
     task_ids: list[str] | None = TASK_OPT,
     pattern: str | None = PATTERN_OPT,
     limit: int | None = LIMIT_OPT,
+    samples: int = SAMPLES_OPT,
+    temperature: float | None = TEMPERATURE_OPT,
 ) -> None:
     """Attempt every task of a suite; started again with the same --out, it resumes.
 
@@ -93,12 +99,16 @@ def run(
         proctor run --model local:qwen2.5-coder-0.5b --out runs/qwen --retry-errors
         proctor run --model gold --task cachetools-91aa4c6 --task w3lib-54ee9e6
         proctor run --model empty -k 'sqlparse-*' --limit 2
+        proctor run --model local:qwen2.5-coder-0.5b --samples 5 --temperature 0.8
     """
     out = renamed(out, run_dir, "--out", "--run-dir")
     suite = suite or DEFAULT_SUITE
-    choice = ModelChoice(model, agent, retriever, max_tokens, max_usd, max_seconds, threads)
+    choice = ModelChoice(
+        model, agent, retriever, max_tokens, max_usd, max_seconds, threads, temperature=temperature
+    )
     folder: Path | None = None
     try:
+        check_sampling(choice, samples)
         tasks = load_suite(suite)
         if not tasks:
             raise fail(f"{suite}: no task files (*.yaml) found")
@@ -115,7 +125,7 @@ def run(
             folder = out or Path("runs") / f"{slug}-{suite.name}"
             check_run_dir(folder)
             check_model(chosen)
-            results = _run(tasks, ctx, suite, folder, jobs, retry_errors)
+            results = _run(tasks, ctx, suite, folder, jobs, retry_errors, samples, model)
     except ProctorError as exc:
         raise fail(str(exc)) from None
     except KeyboardInterrupt:
@@ -133,11 +143,13 @@ def _run(
     out: Path,
     jobs: int,
     retry_errors: bool,
+    samples: int = 1,
+    name: str = "",
 ) -> list[AttemptResult]:
     model = ctx.model.name
     counts = OutcomeCounts()
     with progress_bar() as progress:
-        bar = progress.add_task(f"{model} on {suite}", total=len(tasks))
+        bar = progress.add_task(f"{model} on {suite}", total=len(tasks) * samples)
 
         def on_result(result: AttemptResult, earlier: bool) -> None:
             if not earlier:
@@ -154,9 +166,11 @@ def _run(
             jobs=jobs,
             on_result=on_result,
             retry_errors=retry_errors,
+            samples=samples,
         )
     console.print(results_table(results, console.width))
     console.print(summary_table(summarize(results), console.width))
+    print_run_figures(name or model, results, tasks, out)
     warn_weak_sandbox(results)
     console.print(f"results: {out / 'results.jsonl'}", highlight=False)
     for path in write_swebench_reports(results, out, model, [t.id for t in tasks]):

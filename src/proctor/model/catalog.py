@@ -59,6 +59,9 @@ class ModelSpec(BaseModel):
     """US dollars per million completion tokens."""
     training_cutoff: dt.date | None = None
     """Last date of the training data, when published (tasks after it are uncontaminated)."""
+    released: dt.date | None = None
+    """When the model's weights or API were first published (comparisons warn when the
+    compared models' releases lie months apart)."""
     local: str | None = None
     """Offline weights to serve with llama.cpp (a :data:`~proctor.model.weights.WEIGHTS`
     name); proctor starts the server and fills in ``base_url``."""
@@ -131,6 +134,21 @@ def load_catalog(project_file: Path | None, user_file: Path | None) -> dict[str,
     return catalog
 
 
+LOCAL_DATES: dict[str, tuple[dt.date | None, dt.date | None]] = {
+    # (training_cutoff, released) of each offline model, from its model card and report.
+    # Qwen2.5-Coder: neither the cards (huggingface.co/Qwen/Qwen2.5-Coder-*-Instruct) nor the
+    # technical report (arXiv:2409.12186) publish a data cutoff. The report, first submitted
+    # 2024-09-18, already describes the 5.5T-token corpus that every size was trained on, so
+    # its submission date is the cutoff used: the latest day the data can come from. The
+    # 1.5B was released with that report (2024-09-19); the 0.5B, 3B, 14B and 32B followed on
+    # 2024-11-12 (the report's v2 and the cards' "six sizes" update).
+    "qwen2.5-coder-0.5b": (dt.date(2024, 9, 18), dt.date(2024, 11, 12)),
+    "qwen2.5-coder-1.5b": (dt.date(2024, 9, 18), dt.date(2024, 9, 19)),
+    # SmolLM2 (huggingface.co/HuggingFaceTB/SmolLM2-135M-Instruct): no cutoff published.
+    "smollm2-135m": (None, None),
+}
+"""Training cutoff and release date of each offline model (None where not published)."""
+
 LOCAL_MAX_ANSWER = 512
 """Default cap on one answer of a local model, in tokens."""
 
@@ -146,8 +164,11 @@ def local_spec(name: str, port: int | None = None) -> ModelSpec:
     """
     if name not in WEIGHTS:
         raise ConfigError(f"unknown local model {name!r} (known: {', '.join(sorted(WEIGHTS))})")
+    cutoff, released = LOCAL_DATES.get(name, (None, None))
     return ModelSpec(
         name=f"local:{name}",
+        training_cutoff=cutoff,
+        released=released,
         base_url="" if port is None else f"http://127.0.0.1:{port}/v1",
         model=name,
         context_window=LOCAL_CONTEXT,

@@ -1,6 +1,8 @@
 """Reports of runs: summaries and tables; the isolated-vs-repo comparison, its statistics
-and its plot; what a suite holds."""
+and its plot; what a suite holds; the figures beside the resolve rate (calibration,
+consistency, release-date fairness, paired significance)."""
 
+from proctor.report.calibration import Calibration
 from proctor.report.compare import (
     COMPARISON_FILE,
     Comparison,
@@ -13,6 +15,15 @@ from proctor.report.compare import (
     save_comparison,
     write_manifest,
 )
+from proctor.report.consistency import Consistency
+from proctor.report.fairness import CutoffSplit, Window
+from proctor.report.figures import FIGURES_FILE, RunFigures, run_figures, with_figures
+from proctor.report.figures_table import (
+    calibration_table,
+    consistency_table,
+    differences_table,
+    fairness_table,
+)
 from proctor.report.html import (
     CSP,
     INDEX,
@@ -22,7 +33,17 @@ from proctor.report.html import (
     serve_report,
     write_report,
 )
-from proctor.report.plot import comparison_svg, write_plot
+from proctor.report.measures import task_facts
+from proctor.report.plot import (
+    comparison_plots,
+    comparison_svg,
+    context_tax_svg,
+    cutoff_split_svg,
+    reliability_svg,
+    risk_coverage_svg,
+    write_plot,
+)
+from proctor.report.significance import PairedDifference
 from proctor.report.stats import (
     Estimate,
     bootstrap_ci,
@@ -51,29 +72,46 @@ from proctor.report.swebench_report import report_name, swebench_report, write_s
 __all__ = [
     "COMPARISON_FILE",
     "CSP",
+    "FIGURES_FILE",
     "INDEX",
     "REPORT_DIR",
     "WEAK_BELOW",
+    "Calibration",
     "Comparison",
+    "Consistency",
+    "CutoffSplit",
     "Estimate",
     "ModelComparison",
     "ModelRuns",
+    "PairedDifference",
+    "RunFigures",
     "RunFolder",
     "SuiteStats",
     "Summary",
+    "Window",
     "WordCounts",
     "bootstrap_ci",
     "build_comparison",
+    "calibration_table",
+    "comparison_plots",
     "comparison_svg",
     "comparison_table",
+    "consistency_table",
+    "context_tax_svg",
+    "cutoff_split_svg",
+    "differences_table",
+    "fairness_table",
     "is_weak",
     "load_comparison",
     "paired_bootstrap_ci",
     "rate_ci",
     "read_manifests",
     "read_run",
+    "reliability_svg",
     "report_name",
     "results_table",
+    "risk_coverage_svg",
+    "run_figures",
     "save_comparison",
     "serve_report",
     "suite_stats",
@@ -81,9 +119,11 @@ __all__ = [
     "summarize",
     "summary_table",
     "swebench_report",
+    "task_facts",
     "task_strength",
     "weak_sandbox_note",
     "wilson_ci",
+    "with_figures",
     "write_manifest",
     "write_plot",
     "write_report",

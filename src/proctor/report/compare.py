@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
@@ -34,6 +34,10 @@ from rich.table import Table
 
 from proctor.errors import ConfigError
 from proctor.files import write_atomic
+from proctor.report.calibration import Calibration
+from proctor.report.consistency import Consistency
+from proctor.report.fairness import CutoffSplit, Window
+from proctor.report.significance import PairedDifference
 from proctor.report.stats import RESAMPLES, Estimate, paired_bootstrap_ci, rate_ci
 from proctor.run import AttemptResult, HumanEvalResult, Outcome, read_results
 
@@ -86,6 +90,20 @@ class ModelComparison(BaseModel):
     pairs: int = Field(0, description="Functions attempted both in isolation and in the repo.")
     excluded: int = Field(0, description="Attempts left out as environment errors.")
     runs: dict[str, str] = Field(default_factory=dict, description="Part -> run folder.")
+    cutoff: date | None = Field(None, description="Training cutoff; None: unknown.")
+    released: date | None = Field(None, description="Release date; None: unknown.")
+    calibration: Calibration | None = Field(
+        None, description="Of the real-issues answers; None for a baseline (no conversation)."
+    )
+    consistency: Consistency | None = Field(
+        None, description="Over the real-issues samples; None for a baseline."
+    )
+    by_cutoff: dict[str, CutoffSplit] = Field(
+        default_factory=dict, description="Score -> split at the training cutoff."
+    )
+    same_window: Estimate | None = Field(
+        None, description="Real issues resolved in the common window (--same-window)."
+    )
 
 
 class Comparison(BaseModel):
@@ -97,6 +115,12 @@ class Comparison(BaseModel):
     resamples: int = RESAMPLES
     seed: int = 0
     models: list[ModelComparison]
+    differences: list[PairedDifference] = Field(
+        default_factory=list, description="Every pair of models on the real issues both did."
+    )
+    window: Window | None = Field(None, description="The common window (--same-window).")
+    warnings: list[str] = Field(default_factory=list, description="Unfair comparisons.")
+    notes: list[str] = Field(default_factory=list, description="What the window holds.")
 
 
 def humaneval_scores(run_dir: Path) -> list[float]:

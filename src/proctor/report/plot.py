@@ -1,23 +1,51 @@
-"""One picture of a comparison: per model, a group of bars with their 95% intervals.
+"""Pictures of a comparison, drawn with matplotlib as standalone SVG text (pure: data in, text
+out; the HTML report embeds the same text).
 
-The bars are HumanEval pass@1, isolated pairs, repo-level pairs, real issues resolved and
-real issues that hold up; the context tax is written under each model's name.
-:func:`comparison_svg` writes the SVG by hand (no plotting dependency);
-:func:`write_plot` also draws a PNG when matplotlib happens to be installed.
+* :func:`context_tax_svg` (also :func:`comparison_svg`): per model, a group of bars with their
+  intervals -- HumanEval pass@1, isolated pairs, repo-level pairs, real issues resolved, real
+  issues that hold up -- and the context tax written under the model's name;
+* :func:`reliability_svg`: the reliability diagram, accuracy against stated confidence per
+  confidence bin (the diagonal is perfect calibration; a point's area is its bin's answers);
+* :func:`risk_coverage_svg`: accuracy against coverage when only answers stated at or above
+  each confidence are accepted;
+* :func:`cutoff_split_svg`: each score after vs before the model's training cutoff.
+
+The output is deterministic: matplotlib's SVG backend with a fixed ``svg.hashsalt``, no date
+in the metadata, and text kept as text (``svg.fonttype`` none). The XML prologue is dropped,
+so each picture starts with ``<svg`` and can be written to a file or inlined in HTML as it is.
+An artist that stands for one datum carries an ``id`` (``bar-MODEL_INDEX-FIELD`` and the
+like), so tests and the HTML report can find it.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-from html import escape
+import io
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
+import matplotlib
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from proctor.files import write_atomic
+from proctor.report.calibration import ReliabilityBin, RiskPoint
 from proctor.report.compare import Comparison, ModelComparison
+from proctor.report.fairness import CutoffSplit
 from proctor.report.stats import Estimate
 
-__all__ = ["BARS", "comparison_svg", "write_plot"]
+__all__ = [
+    "BARS",
+    "PLOT_FILES",
+    "comparison_plots",
+    "comparison_svg",
+    "context_tax_svg",
+    "cutoff_split_svg",
+    "reliability_svg",
+    "risk_coverage_svg",
+    "write_plot",
+]
 
 BARS: tuple[tuple[str, str, str], ...] = (
     ("humaneval", "HumanEval pass@1", "#4c78a8"),
@@ -28,174 +56,246 @@ BARS: tuple[tuple[str, str, str], ...] = (
 )
 """(field of ModelComparison, legend label, colour) of each bar, in order."""
 
-_BAR, _GAP, _GROUP_GAP = 30, 4, 48
-_LEFT, _RIGHT, _TOP, _PLOT_H, _BOTTOM = 64, 24, 92, 280, 70
-_FONT = "font-family='DejaVu Sans, Helvetica, Arial, sans-serif'"
+PLOT_FILES = ("reliability", "risk-coverage", "cutoff-split")
+"""The pictures :func:`write_plot` writes beside the main one (``<name>.svg``)."""
+
+SCORES = {
+    "issues_resolved": "real issues resolved",
+    "issues_holds_up": "real issues, holds up",
+    "isolated": "isolated pairs",
+    "repo_level": "repo-level pairs",
+}
+_COLOURS = ("#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#b279a2", "#9d755d")
 
 
-def _group_width() -> int:
-    return len(BARS) * _BAR + (len(BARS) - 1) * _GAP
+@contextmanager
+def _style() -> Iterator[None]:
+    """Deterministic SVG (fixed hash salt for ids), text kept as text."""
+    with matplotlib.rc_context({"svg.hashsalt": "proctor", "svg.fonttype": "none", "font.size": 9}):
+        yield
 
 
-def _y(value: float) -> float:
-    """The SVG y of a rate in 0..1 (clamped)."""
-    return _TOP + _PLOT_H * (1 - min(1.0, max(0.0, value)))
+@contextmanager
+def _figure(width: float, height: float) -> Iterator[tuple[Figure, Axes]]:
+    with _style():
+        fig = Figure(figsize=(width, height))
+        yield fig, fig.subplots()
 
 
-def _text(
-    x: float, y: float, text: str, *, size: int = 11, anchor: str = "middle", **kw: str
-) -> str:
-    extra = "".join(f" {k.replace('_', '-')}='{v}'" for k, v in kw.items())
-    return (
-        f"<text x='{x:.1f}' y='{y:.1f}' font-size='{size}' text-anchor='{anchor}' "
-        f"{_FONT}{extra}>{escape(text)}</text>"
-    )
+def _svg(fig: Figure) -> str:
+    buf = io.StringIO()
+    with _style():
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+    text = buf.getvalue()
+    return text[text.index("<svg") :]
 
 
-def _line(x1: float, y1: float, x2: float, y2: float, colour: str, width: float) -> str:
-    return (
-        f"<line x1='{x1:.1f}' y1='{y1:.1f}' x2='{x2:.1f}' y2='{y2:.1f}' "
-        f"stroke='{colour}' stroke-width='{width}'/>"
-    )
+def _pct(ax: Axes, label: str) -> None:
+    ax.set_ylim(0, 105)
+    ax.set_yticks([0, 25, 50, 75, 100])
+    ax.set_ylabel(label)
+    ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+    ax.set_axisbelow(True)
 
 
-def _axes(width: int) -> list[str]:
-    parts = []
-    for tick in (0, 25, 50, 75, 100):
-        y = _y(tick / 100)
-        colour = "#333" if tick == 0 else "#ddd"
-        parts.append(_line(_LEFT, y, width - _RIGHT, y, colour, 1.0))
-        parts.append(_text(_LEFT - 6, y + 4, f"{tick}%", size=10, anchor="end", fill="#555"))
-    mid = _TOP + _PLOT_H / 2
-    parts.append(
-        f"<text x='16' y='{mid:.1f}' font-size='11' text-anchor='middle' {_FONT} "
-        f"transform='rotate(-90 16 {mid:.1f})' fill='#333'>share solved (95% CI)</text>"
-    )
-    return parts
+def _no_data(ax: Axes, text: str) -> None:
+    ax.text(0.5, 0.5, text, ha="center", va="center", color="#999999", transform=ax.transAxes)
 
 
-def _legend(width: int) -> list[str]:
-    parts, x, y = [], float(_LEFT), 56.0
-    for _, label, colour in BARS:
-        step = 16 + 6.8 * len(label) + 14  # about DejaVu Sans' width at 11 px
-        if x + step > width - _RIGHT:
-            x, y = float(_LEFT), y + 18
-        parts.append(f"<rect x='{x:.1f}' y='{y - 10:.1f}' width='12' height='12' fill='{colour}'/>")
-        parts.append(_text(x + 16, y, label, size=11, anchor="start", fill="#333"))
-        x += step
-    return parts
+def _interval(est: Estimate) -> list[list[float]]:
+    return [[100 * (est.value - est.low)], [100 * (est.high - est.value)]]
 
 
-def _bar(x: float, est: Estimate | None, colour: str) -> list[str]:
-    centre = x + _BAR / 2
-    if est is None:
-        return [_text(centre, _y(0) - 4, "n/a", size=9, fill="#999")]
-    top = min(_y(est.value), _y(0) - 1.5)  # a sliver shows a 0 that is known
-    parts = [
-        f"<rect x='{x:.1f}' y='{top:.1f}' width='{_BAR}' height='{_y(0) - top:.1f}' "
-        f"fill='{colour}'><title>{escape(_describe(est))}</title></rect>"
-    ]
-    low, high = _y(est.low), _y(est.high)
-    if high < low:  # an interval with width: whisker and caps
-        parts.append(_line(centre, low, centre, high, "#222", 1.2))
-        for y in (low, high):
-            parts.append(_line(centre - 5, y, centre + 5, y, "#222", 1.2))
-    parts.append(_text(centre, min(top, high) - 5, f"{100 * est.value:.0f}", size=10, fill="#222"))
-    return parts
-
-
-def _describe(est: Estimate) -> str:
-    return f"{100 * est.value:.1f}% [{100 * est.low:.1f}, {100 * est.high:.1f}], n={est.n}"
-
-
-def _group(x: float, row: ModelComparison) -> list[str]:
-    parts: list[str] = []
-    for i, (field, _, colour) in enumerate(BARS):
-        parts += _bar(x + i * (_BAR + _GAP), getattr(row, field), colour)
-    centre = x + _group_width() / 2
-    base = _y(0)
-    parts.append(_text(centre, base + 20, row.model, size=12, font_weight="bold", fill="#111"))
+def _tax_label(row: ModelComparison) -> str:
     tax = row.context_tax
-    label = (
-        "context tax n/a"
-        if tax is None
-        else (
-            f"context tax {100 * tax.value:+.0f} pp [{100 * tax.low:+.0f}, {100 * tax.high:+.0f}]"
-        )
-    )
-    parts.append(_text(centre, base + 38, label, size=10, fill="#555"))
-    return parts
+    if tax is None:
+        return "context tax n/a"
+    return f"context tax {100 * tax.value:+.0f} pp [{100 * tax.low:+.0f}, {100 * tax.high:+.0f}]"
 
 
-def comparison_svg(comparison: Comparison) -> str:
-    """The comparison as a standalone SVG document."""
-    groups = max(1, len(comparison.models))
-    width = _LEFT + _RIGHT + groups * _group_width() + (groups + 1) * _GROUP_GAP
-    width = max(width, 560)
-    height = _TOP + _PLOT_H + _BOTTOM
-    parts = [
-        f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
-        f"viewBox='0 0 {width} {height}'>",
-        f"<rect width='{width}' height='{height}' fill='white'/>",
-        _text(
-            _LEFT,
-            26,
-            "How much of a HumanEval score survives in real code",
-            size=15,
-            anchor="start",
-            font_weight="bold",
-            fill="#111",
+def context_tax_svg(comparison: Comparison) -> str:
+    """The comparison's rates, a group of bars per model with 95% intervals; an unknown rate
+    is written "n/a" in its place, a known 0 drawn as a sliver."""
+    with _figure(2.4 + 2.6 * max(1, len(comparison.models)), 4.6) as (fig, ax):
+        _context_tax(ax, comparison)
+        fig.tight_layout()
+        return _svg(fig)
+
+
+def _context_tax(ax: Axes, comparison: Comparison) -> None:
+    models = comparison.models
+    width = 0.16
+    for g, row in enumerate(models):
+        for i, (field, _, colour) in enumerate(BARS):
+            x = g + (i - (len(BARS) - 1) / 2) * width
+            est: Estimate | None = getattr(row, field)
+            if est is None:
+                ax.text(x, 1, "n/a", ha="center", va="bottom", fontsize=7, color="#999999")
+                continue
+            bars = ax.bar(
+                x,
+                max(100 * est.value, 0.6),
+                width,
+                color=colour,
+                yerr=_interval(est) if est.high > est.low else None,
+                capsize=3,
+                ecolor="#222222",
+            )
+            bars.patches[0].set_gid(f"bar-{g}-{field}")
+            top = 100 * max(est.value, est.high)
+            ax.text(x, top + 1.5, f"{100 * est.value:.0f}", ha="center", fontsize=7)
+    ax.set_xticks(range(len(models)), [f"{r.model}\n{_tax_label(r)}" for r in models], fontsize=8)
+    ax.set_xlim(-0.6, max(1, len(models)) - 0.4)
+    _pct(ax, "share solved (95% CI)")
+    if not models:
+        _no_data(ax, "no models")
+    handles = [Patch(color=colour, label=label) for _, label, colour in BARS]
+    ax.legend(handles=handles, fontsize=7, ncol=3, loc="upper center", frameon=False)
+    ax.set_ylim(0, 125)
+    ax.set_title("How much of a HumanEval score survives in real code", loc="left")
+
+
+comparison_svg = context_tax_svg
+"""The main picture of a comparison (the name it had before the other pictures came)."""
+
+
+def reliability_svg(series: Mapping[str, Sequence[ReliabilityBin]], missing: str = "") -> str:
+    """Reliability diagram: per model (name -> its non-empty bins), accuracy against mean
+    stated confidence; ``missing`` names what has no stated confidence (shown, not drawn)."""
+    with _figure(5.2, 4.6) as (fig, ax):
+        ax.plot([0, 100], [0, 100], color="#999999", linestyle="--", linewidth=0.8)
+        drawn = 0
+        for m, (model, bins) in enumerate(series.items()):
+            if not bins:
+                continue
+            drawn += 1
+            xs = [100 * b.confidence for b in bins]
+            ys = [100 * b.accuracy for b in bins]
+            colour = _COLOURS[m % len(_COLOURS)]
+            ax.plot(xs, ys, color=colour, linewidth=1, label=model)
+            points = ax.scatter(xs, ys, s=[12 + 8 * b.n for b in bins], color=colour, alpha=0.8)
+            points.set_gid(f"reliability-{m}")
+        ax.set_xlim(0, 100)
+        ax.set_xlabel("stated confidence (%)")
+        _pct(ax, "resolved (%)")
+        if drawn:
+            ax.legend(fontsize=7, loc="upper left", frameon=False)
+        else:
+            _no_data(ax, "no stated confidence")
+        if missing:
+            ax.text(0.99, 0.01, missing, ha="right", va="bottom", fontsize=7, color="#666666",
+                    transform=ax.transAxes)  # fmt: skip
+        ax.set_title("Reliability: does stated confidence match the outcome?", loc="left")
+        fig.tight_layout()
+        return _svg(fig)
+
+
+def risk_coverage_svg(series: Mapping[str, Sequence[RiskPoint]], missing: str = "") -> str:
+    """Risk-coverage: per model (name -> its points, highest threshold first), the accuracy
+    of the answers accepted against the share accepted, one point per threshold."""
+    with _figure(5.2, 4.6) as (fig, ax):
+        drawn = 0
+        for m, (model, points) in enumerate(series.items()):
+            if not points:
+                continue
+            drawn += 1
+            xs = [100 * p.coverage for p in points]
+            ys = [100 * p.accuracy for p in points]
+            line = ax.plot(xs, ys, marker="o", color=_COLOURS[m % len(_COLOURS)], label=model)
+            line[0].set_gid(f"risk-coverage-{m}")
+        ax.set_xlim(0, 100)
+        ax.set_xlabel("answers accepted (coverage, %)")
+        _pct(ax, "accepted answers resolved (%)")
+        if drawn:
+            ax.legend(fontsize=7, loc="upper right", frameon=False)
+        else:
+            _no_data(ax, "no stated confidence")
+        if missing:
+            ax.text(0.99, 0.01, missing, ha="right", va="bottom", fontsize=7, color="#666666",
+                    transform=ax.transAxes)  # fmt: skip
+        ax.set_title("Risk-coverage: accept only the confident answers", loc="left")
+        fig.tight_layout()
+        return _svg(fig)
+
+
+def cutoff_split_svg(series: Mapping[str, Mapping[str, CutoffSplit]]) -> str:
+    """Per model and score (model -> score -> split), the rate after and before the model's
+    training cutoff with intervals; an unknown cutoff is written, not drawn."""
+    groups = [(model, score) for model, splits in series.items() for score in splits]
+    with _figure(2.4 + 1.5 * max(1, len(groups)), 4.6) as (fig, ax):
+        width = 0.36
+        for g, (model, score) in enumerate(groups):
+            split = series[model][score]
+            if split.cutoff is None:
+                ax.text(g, 2, "cutoff\nunknown", ha="center", fontsize=7, color="#999999")
+                continue
+            for side, offset, colour in (("after", -0.5, "#4c78a8"), ("before", 0.5, "#bab0ac")):
+                est: Estimate | None = getattr(split, side)
+                x = g + offset * width
+                if est is None:
+                    ax.text(x, 1, "n/a", ha="center", fontsize=7, color="#999999")
+                    continue
+                bars = ax.bar(
+                    x,
+                    max(100 * est.value, 0.6),
+                    width,
+                    color=colour,
+                    yerr=_interval(est) if est.high > est.low else None,
+                    capsize=3,
+                    ecolor="#222222",
+                )
+                bars.patches[0].set_gid(f"split-{g}-{side}")
+        labels = [f"{model}\n{SCORES.get(score, score)}" for model, score in groups]
+        ax.set_xticks(range(len(groups)), labels, fontsize=7)
+        ax.set_xlim(-0.6, max(1, len(groups)) - 0.4)
+        _pct(ax, "share (95% CI)")
+        if not groups:
+            _no_data(ax, "no dated tasks")
+        handles = [
+            Patch(color="#4c78a8", label="created after the cutoff"),
+            Patch(color="#bab0ac", label="created on or before it"),
+        ]
+        ax.legend(handles=handles, fontsize=7, ncol=2, loc="upper center", frameon=False)
+        ax.set_ylim(0, 125)
+        ax.set_title("Scores split at each model's training cutoff", loc="left")
+        fig.tight_layout()
+        return _svg(fig)
+
+
+def comparison_plots(comparison: Comparison) -> dict[str, str]:
+    """The pictures of :data:`PLOT_FILES`, by name, from a comparison's figures."""
+    cal = {m.model: m.calibration for m in comparison.models}
+    missing = [m for m, c in cal.items() if c is None or not c.stated]
+    note = f"n/a (no stated confidence): {', '.join(missing)}" if missing else ""
+    return {
+        "reliability": reliability_svg(
+            {m: c.reliability for m, c in cal.items() if c is not None}, note
         ),
-        *_legend(width),
-        *_axes(width),
-    ]
-    for i, row in enumerate(comparison.models):
-        parts += _group(_LEFT + _GROUP_GAP + i * (_group_width() + _GROUP_GAP), row)
-    if not comparison.models:
-        parts.append(_text(width / 2, _TOP + _PLOT_H / 2, "no models", size=12, fill="#999"))
-    parts.append("</svg>")
-    return "\n".join(parts) + "\n"
+        "risk-coverage": risk_coverage_svg(
+            {m: c.risk_coverage for m, c in cal.items() if c is not None}, note
+        ),
+        "cutoff-split": cutoff_split_svg({m.model: m.by_cutoff for m in comparison.models}),
+    }
 
 
 def write_plot(comparison: Comparison, path: Path) -> list[Path]:
-    """Write ``path`` (SVG) and, when matplotlib is installed, the same plot as PNG next to it.
-
-    Returns the files written.
-    """
+    """Write the main picture to ``path`` (SVG) and as PNG beside it, and every picture of
+    :func:`comparison_plots` as ``<name>.svg`` in the same folder. Returns the files written."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(comparison_svg(comparison), encoding="utf-8")
-    written = [path]
-    if importlib.util.find_spec("matplotlib") is not None:
-        png = path.with_suffix(".png")
-        _matplotlib_png(comparison, png)
-        written.append(png)
+    write_atomic(path, context_tax_svg(comparison))
+    png = path.with_suffix(".png")
+    _main_png(comparison, png)
+    written = [path, png]
+    for name, svg in comparison_plots(comparison).items():
+        target = path.with_name(f"{name}.svg")
+        write_atomic(target, svg)
+        written.append(target)
     return written
 
 
-def _matplotlib_png(comparison: Comparison, path: Path) -> None:
-    """The same bars drawn by matplotlib (an optional dependency, imported only here)."""
-    matplotlib: Any = importlib.import_module("matplotlib")
-    matplotlib.use("Agg")
-    plt: Any = importlib.import_module("matplotlib.pyplot")
-    fig, ax = plt.subplots(figsize=(2 + 2.4 * max(1, len(comparison.models)), 4.5))
-    width = 0.16
-    for i, (field, label, colour) in enumerate(BARS):
-        xs: list[float] = []
-        values: list[float] = []
-        errors: list[list[float]] = [[], []]
-        for g, row in enumerate(comparison.models):
-            est: Estimate | None = getattr(row, field)
-            if est is None:
-                continue
-            xs.append(g + (i - (len(BARS) - 1) / 2) * width)
-            values.append(100 * est.value)
-            errors[0].append(100 * (est.value - est.low))
-            errors[1].append(100 * (est.high - est.value))
-        ax.bar(xs, values, width, yerr=errors, capsize=3, color=colour, label=label)
-    ax.set_xticks(range(len(comparison.models)), [r.model for r in comparison.models])
-    ax.set_ylim(0, 105)
-    ax.set_ylabel("share solved (95% CI)")
-    ax.legend(fontsize=8, ncol=3, loc="upper center", bbox_to_anchor=(0.5, 1.18))
-    fig.tight_layout()
-    fig.savefig(path, dpi=150)
-    plt.close(fig)
+def _main_png(comparison: Comparison, path: Path) -> None:
+    """The main picture as PNG, for viewers without SVG."""
+    with _figure(2.4 + 2.6 * max(1, len(comparison.models)), 4.6) as (fig, ax):
+        _context_tax(ax, comparison)
+        fig.tight_layout()
+        fig.savefig(path, dpi=120, metadata={"Software": None})

@@ -10,6 +10,7 @@ from proctor.run.preflight import check_model, check_run_dir, preflight
 from proctor.run.references import References, TaskSource
 from proctor.run.results import (
     RESULTS_FILE,
+    RUN_FILE,
     AttemptResult,
     ErrorCause,
     Outcome,
@@ -17,13 +18,20 @@ from proctor.run.results import (
     latest_results,
     read_results,
 )
-from proctor.run.solvers import ModelChoice, open_chat_model, open_model
+from proctor.run.solvers import (
+    ModelChoice,
+    check_sampling,
+    model_dates,
+    open_chat_model,
+    open_model,
+)
 from proctor.run.strength import GradedMutant, TaskStrength, Verdict, measure_strength
 from proctor.run.suite import run_suite
 from proctor.run.validate import TaskCheck, validate_suite
 
 __all__ = [
     "RESULTS_FILE",
+    "RUN_FILE",
     "AttemptContext",
     "AttemptInput",
     "AttemptKey",
@@ -44,9 +52,11 @@ __all__ = [
     "Verdict",
     "check_model",
     "check_run_dir",
+    "check_sampling",
     "latest_results",
     "mean_pass_at_k",
     "measure_strength",
+    "model_dates",
     "open_chat_model",
     "open_model",
     "pass_at_k",

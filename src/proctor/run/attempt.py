@@ -28,6 +28,7 @@ from proctor.run.phases import (
 )
 from proctor.run.references import TaskSource
 from proctor.run.results import AttemptResult, ErrorCause, Outcome
+from proctor.run.solvers import AgentFactory
 from proctor.sandbox import PythonEnv, env_provider, hold_env, provider_for
 from proctor.spec import Task
 from proctor.testrun import top_level_modules
@@ -94,7 +95,7 @@ def run_attempt(attempt: AttemptInput, ctx: AttemptContext, attempt_dir: Path) -
     clock = _Clock()
     found = _Found()
     try:
-        end = _attempt(attempt.task, ctx, adir, clock, found)
+        end = _attempt(attempt.task, ctx, adir, clock, found, attempt.key.sample)
     except _Abort as exc:
         end = exc.end
     except TaskEnvironmentError as exc:  # the task's spec, not the machine: never retried
@@ -110,10 +111,16 @@ def run_attempt(attempt: AttemptInput, ctx: AttemptContext, attempt_dir: Path) -
             for name in SCRATCH_DIRS:
                 shutil.rmtree(adir / name, ignore_errors=True)
     clock.marks["total"] = round(time.monotonic() - clock.start, 3)
-    return _result(attempt, ctx.model.name, end, found, clock.marks, started)
+    result = _result(attempt, ctx.model.name, end, found, clock.marks, started)
+    if isinstance(ctx.model, AgentFactory):  # how the sample was drawn (baselines: not)
+        temperature, seed = ctx.model.sampling(attempt.key.sample)
+        result = result.model_copy(update={"temperature": temperature, "seed": seed})
+    return result
 
 
-def _attempt(task: Task, ctx: AttemptContext, adir: Path, clock: _Clock, found: _Found) -> _End:
+def _attempt(
+    task: Task, ctx: AttemptContext, adir: Path, clock: _Clock, found: _Found, sample: int = 0
+) -> _End:
     t = clock.start
     source = ctx.references.source(task.id)
     provider = env_provider(provider_for(ctx.settings.sandbox), ctx.settings.envs_dir)
@@ -121,7 +128,7 @@ def _attempt(task: Task, ctx: AttemptContext, adir: Path, clock: _Clock, found: 
     found.image_digest = env.image_id
     t = clock.lap("environment", t)
     with hold_env(env):  # `proctor env prune` leaves an environment in use alone
-        return _graded(task, ctx, adir, clock, found, source, env, t)
+        return _graded(task, ctx, adir, clock, found, source, env, t, sample)
 
 
 def _graded(
@@ -133,8 +140,9 @@ def _graded(
     source: TaskSource,
     env: PythonEnv,
     t: float,
+    sample: int = 0,
 ) -> _End:
-    found.model = model_phase(task, ctx, adir, source, env)
+    found.model = model_phase(task, ctx, adir, source, env, sample)
     t = clock.lap("model", t)
     _check_submission(found.model)
     # Grade in a fresh sealed checkout holding only the change: nothing the model left in

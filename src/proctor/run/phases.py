@@ -28,6 +28,7 @@ from proctor.repo import diff_from_base, read_base_file, sealed_checkout, touche
 from proctor.run.context import AttemptContext
 from proctor.run.references import TaskSource
 from proctor.run.results import Outcome
+from proctor.run.solvers import AgentFactory
 from proctor.sandbox import ExecResult, Limits, PythonEnv, Sandbox
 from proctor.spec import Task
 from proctor.testrun import RunOptions, command_for, get_runner, session_env, session_mounts
@@ -86,9 +87,15 @@ class GradePhase:
 
 
 def model_phase(
-    task: Task, ctx: AttemptContext, adir: Path, source: TaskSource, env: PythonEnv
+    task: Task,
+    ctx: AttemptContext,
+    adir: Path,
+    source: TaskSource,
+    env: PythonEnv,
+    sample: int = 0,
 ) -> ModelPhase:
-    """Let the model change a sealed checkout of the base, in the sandbox."""
+    """Let the model change a sealed checkout of the base, in the sandbox (an agent draws
+    ``sample`` with that sample's seed)."""
     work = sealed_checkout(source.git_dir, task.base_commit, adir / "work")
     workdir = adir / "model"
     workdir.mkdir()
@@ -112,7 +119,9 @@ def model_phase(
         test_cmd=tuple(task.environment.test_cmd),
     )
     model = ctx.model
-    if isinstance(model, SolverFactory):
+    if isinstance(model, AgentFactory):
+        model = model.for_attempt(task, workdir, sample)
+    elif isinstance(model, SolverFactory):
         model = model.for_attempt(task, workdir)
     submission = _solve(model, problem)
     patch = diff_from_base(work)

@@ -12,7 +12,9 @@ slot in ``results.jsonl`` is its result, and its attempt folder holds that same 
 :func:`latest_results` is that rule, the only reader of ``results.jsonl``.
 
 Versions: 1 is every result written before samples and rounds existed; 2 adds ``sample`` and
-``round`` and refuses unknown fields (version 1 ignored them; its migration drops them).
+``round`` and refuses unknown fields (version 1 ignored them; its migration drops them); 3
+adds ``temperature`` and ``seed`` (how the sample was drawn; a version 2 record did not say,
+so they stay None) and ``image_digest`` (the container image a docker attempt ran in; empty).
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from proctor.spec import NEWER_SCHEMA, Migration, check_schema_version, migrate_
 
 RESULTS_FILE = "results.jsonl"
 RUN_FILE = "run.json"
-SCHEMA_VERSION: Literal[2] = 2
+SCHEMA_VERSION: Literal[3] = 3
 """Version of :class:`AttemptResult` written now (see the module docstring)."""
 MAX_TRIES = 3
 """Tries of an attempt that keeps ending in an infrastructure environment-error: a resumed run
@@ -82,7 +84,7 @@ class AttemptResult(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    schema_version: Literal[2] = SCHEMA_VERSION
+    schema_version: Literal[3] = SCHEMA_VERSION
     task_id: str
     model: str
     outcome: Outcome
@@ -123,6 +125,10 @@ class AttemptResult(BaseModel):
     """Which feedback round this is (see :class:`~proctor.run.key.AttemptKey`)."""
     image_digest: str = ""
     """The container image the attempt ran in (``sha256:...``); empty for a host venv."""
+    temperature: float | None = None
+    """Sampling temperature of the model's requests; None for a baseline or unknown."""
+    seed: int | None = None
+    """Sampling seed of the model's requests (one per sample); None for a baseline or unknown."""
 
     @model_validator(mode="before")
     @classmethod
@@ -171,7 +177,12 @@ def _from_v1(data: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-RESULT_MIGRATIONS: dict[int, Migration] = {1: _from_v1}
+def _from_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 -> 3: nothing to change (``temperature`` and ``seed`` were not recorded)."""
+    return data
+
+
+RESULT_MIGRATIONS: dict[int, Migration] = {1: _from_v1, 2: _from_v2}
 """Steps from each older version of :class:`AttemptResult` to the next."""
 
 

@@ -8,12 +8,14 @@ model's llama.cpp server runs while the context is open.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from proctor.agent import IsolatedSolver, build_agent
+from proctor.errors import ConfigError
 from proctor.model import (
     BASELINES,
     Budget,
@@ -60,6 +62,8 @@ class ModelChoice:
     """Retries of one call on 429, 5xx, timeouts and dropped connections."""
     backoff_s: float = 1.0
     """First retry delay; doubles with each retry (plus jitter)."""
+    temperature: float | None = None
+    """Sampling temperature of every request; None: the catalog entry's, else 0."""
 
 
 PROMPT_OVERHEAD_TOKENS = 1500
@@ -103,32 +107,49 @@ class AgentFactory:
         if isinstance(llm, OpenAIChatModel):
             llm.check(timeout_s)
 
-    def for_attempt(self, task: Task, workdir: Path) -> Solver:
-        """The agent for one attempt, with its own budget and ``workdir/calls.jsonl``.
+    def for_attempt(self, task: Task, workdir: Path, sample: int = 0) -> Solver:
+        """The agent for one attempt, with its own budget and ``workdir/calls.jsonl``; its
+        requests are sampled as :meth:`sampling` says for ``sample``.
 
         An isolated task gets an :class:`~proctor.agent.isolated.IsolatedSolver` instead:
         it sees the function's prompt alone, as on HumanEval, and no retrieved context.
         """
         if task.kind == "isolated":
-            return IsolatedSolver(self._llm(workdir), name=self.name)
-        return self._agent(workdir)
+            temperature = self.sampling(sample)[0] or 0.0
+            llm = self._llm(workdir, sample)
+            return IsolatedSolver(llm, name=self.name, temperature=temperature)
+        return self._agent(workdir, sample)
 
-    def _llm(self, workdir: Path | None) -> ChatModel:
+    def sampling(self, sample: int) -> tuple[float | None, int | None]:
+        """(temperature, seed) of the requests of ``sample``: the seed is the sample's index,
+        sent only above temperature 0 (where it matters); both None for a chat model from an
+        entry point, whose requests proctor does not shape."""
+        if not isinstance(self.spec, ModelSpec):
+            return None, None
+        temperature = sampling_temperature(self.spec, self.choice)
+        return temperature, (sample if temperature > 0 else None)
+
+    def _llm(self, workdir: Path | None, sample: int = 0) -> ChatModel:
         """The chat model of one attempt, with its own budget."""
         if not isinstance(self.spec, ModelSpec):
             return self.spec()
         budget = Budget(self.choice.max_tokens, self.choice.max_usd, self.choice.max_seconds)
+        temperature, seed = self.sampling(sample)
+        extra = {**self.spec.extra, "temperature": temperature}
+        if seed is not None:
+            params = self.spec.extra.get("params")
+            extra["params"] = {**(params if isinstance(params, dict) else {}), "seed": seed}
         return OpenAIChatModel(
-            self.spec,
+            self.spec.model_copy(update={"extra": extra}),
             budget=budget,
             record_dir=workdir,
             max_retries=self.choice.max_retries,
             backoff_s=self.choice.backoff_s,
         )
 
-    def _agent(self, workdir: Path | None) -> Solver:
+    def _agent(self, workdir: Path | None, sample: int = 0) -> Solver:
         """The agent for one attempt, with its own budget and ``workdir/calls.jsonl``."""
-        llm = self._llm(workdir)
+        llm = self._llm(workdir, sample)
         retriever = (
             None if self.choice.retriever == "none" else get_retriever(self.choice.retriever)
         )
@@ -142,6 +163,48 @@ class AgentFactory:
                 self.spec if isinstance(self.spec, ModelSpec) else llm, self.choice.context_tokens
             ),
         )
+
+
+def sampling_temperature(spec: ModelSpec, choice: ModelChoice) -> float:
+    """The temperature of ``spec``'s requests: the choice's, else the catalog entry's, else 0."""
+    if choice.temperature is not None:
+        return choice.temperature
+    found = spec.extra.get("temperature", 0.0)
+    return float(found) if isinstance(found, (int, float)) else 0.0
+
+
+def check_sampling(choice: ModelChoice, samples: int) -> None:
+    """Refuse ``samples`` above 1 where every sample would be the same answer.
+
+    Raises:
+        ConfigError: more than one sample of a baseline, or at temperature 0.
+        ConfigError: the model name is unknown (see :func:`resolve_chat_model`).
+    """
+    if samples < 1:
+        raise ConfigError(f"--samples must be 1 or more, not {samples}")
+    if samples == 1:
+        return
+    if choice.name in BASELINES:
+        raise ConfigError(f"--samples {samples}: {choice.name} has no sampling (one answer)")
+    found = resolve_chat_model(choice.name, load_catalog(*models_files()))
+    if isinstance(found, ModelSpec) and sampling_temperature(found, choice) == 0:
+        raise ConfigError(
+            f"--samples {samples} at temperature 0 repeats one answer: give --temperature above 0"
+        )
+
+
+def model_dates(name: str) -> tuple[dt.date | None, dt.date | None]:
+    """(training cutoff, release date) of the model called ``name``, None where unknown (a
+    baseline, a model from an entry point, a catalog entry without them)."""
+    if name in BASELINES:
+        return None, None
+    try:
+        found = resolve_chat_model(name, load_catalog(*models_files()))
+    except ConfigError:
+        return None, None
+    if not isinstance(found, ModelSpec):
+        return None, None
+    return found.training_cutoff, found.released
 
 
 def models_files() -> tuple[Path, Path]:

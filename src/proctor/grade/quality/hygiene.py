@@ -12,6 +12,8 @@ Findings, by kind:
 * ``dependency`` — requirement names that the change adds (requirements*.txt, pyproject's
   project and poetry dependencies, setup.py/setup.cfg install_requires and extras), parsed
   with ``packaging`` (:func:`requirement_name`);
+* ``swallowed_exception`` — an ``except`` whose body only passes, new in the change (one the
+  base of a changed file has, catching the same types, is old or moved code);
 * ``outside_reference`` — non-test files the reference change does not touch.
 
 Only ``tampering`` decides :attr:`~proctor.grade.quality.findings.QualityReport.clean`.
@@ -22,6 +24,7 @@ from __future__ import annotations
 import ast
 import configparser
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import Any
@@ -193,6 +196,57 @@ def commented_code(path: str, old: str | None, new: str) -> list[Finding]:
     return findings
 
 
+# --- swallowed exceptions ------------------------------------------------------------------
+
+
+def swallowed_handlers(text: str) -> list[tuple[int, str]]:
+    """(line, caught types) of each ``except`` whose body only passes (``pass`` or ``...``)."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return []
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ExceptHandler) and all(_does_nothing(s) for s in node.body):
+            caught = ast.unparse(node.type) if node.type is not None else ""
+            found.append((node.lineno, caught))
+    return sorted(found)
+
+
+def _does_nothing(statement: ast.stmt) -> bool:
+    if isinstance(statement, ast.Pass):
+        return True
+    return isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
+
+
+def swallowed_exceptions(
+    paths: Sequence[str], base: Mapping[str, str | None], after: Mapping[str, str | None]
+) -> list[Finding]:
+    """Handlers that swallow an exception, new in the change: on an added line, and not
+    matched (by the types caught, with multiplicity) by one the base of a changed file has."""
+    pool: Counter[str] = Counter()
+    for path in paths:
+        old = base.get(path)
+        if path.endswith(".py") and old is not None:
+            pool.update(caught for _, caught in swallowed_handlers(old))
+    findings = []
+    for path in paths:
+        new = after.get(path)
+        if not path.endswith(".py") or new is None or is_test_path(path):
+            continue
+        added = added_lines(base.get(path), new)
+        for line, caught in swallowed_handlers(new):
+            if line not in added and line + 1 not in added:
+                continue
+            if pool[caught] > 0:
+                pool[caught] -= 1
+                continue
+            what = f"`except {caught}`" if caught else "a bare `except`"
+            message = f"{what} swallows the exception (its body only passes)"
+            findings.append(_finding("swallowed_exception", path, line, message))
+    return findings
+
+
 # --- dependencies --------------------------------------------------------------------------
 
 
@@ -355,6 +409,7 @@ def check_hygiene(
             findings += debug_leftovers(path, base.get(path), new, silent)
             findings += commented_code(path, base.get(path), new)
     findings += new_dependencies(paths, base, after)
+    findings += swallowed_exceptions(paths, base, after)
     if reference_paths:
         footprint = set(reference_paths)
         findings += [
