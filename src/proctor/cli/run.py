@@ -31,10 +31,10 @@ from proctor.cli.common import (
     settings_from,
     warn_weak_sandbox,
 )
+from proctor.cli.figures import print_run_figures
 from proctor.cli.report import write_run_report
 from proctor.cli.select import LIMIT_OPT, PATTERN_OPT, TASK_OPT, select_tasks
 from proctor.cli.status import OutcomeCounts, interrupted_line
-from proctor.cli.figures import print_run_figures
 from proctor.errors import ProctorError
 from proctor.report import results_table, summarize, summary_table, write_swebench_reports
 from proctor.run import (
