@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from proctor.cli.cluster import ENDPOINT_CAP_OPT, RAY_OPT, executor_for, print_nodes
 from proctor.cli.common import (
     AGENT_OPT,
     DEFAULT_SUITE,
@@ -35,6 +36,7 @@ from proctor.run import (
     AttemptContext,
     AttemptOptions,
     AttemptResult,
+    Executor,
     ModelChoice,
     References,
     check_model,
@@ -74,6 +76,8 @@ def run(
     repos_dir: Path | None = REPOS_OPT,
     sandbox: str | None = SANDBOX_OPT,
     run_dir: Path | None = RUN_DIR_ALIAS,
+    ray: str | None = RAY_OPT,
+    endpoint_cap: int | None = ENDPOINT_CAP_OPT,
 ) -> None:
     """Attempt every task of a suite; started again with the same --out, it resumes.
 
@@ -85,6 +89,7 @@ def run(
         proctor run --model gold
         proctor run --suite tasks/core --model openai:gpt-4o-mini --agent tools -j 4
         proctor run --model local:qwen2.5-coder-0.5b --out runs/qwen --retry-errors
+        proctor run --model gold --ray auto
     """
     out = renamed(out, run_dir, "--out", "--run-dir")
     suite = suite or DEFAULT_SUITE
@@ -97,7 +102,10 @@ def run(
         check_sandbox(settings)
         preflight(tasks, settings)  # before a local model's server takes its time to start
         refs = References(tasks, settings.repos_dir)
-        with open_model(choice, refs, settings) as chosen:
+        with (
+            executor_for(ray, endpoint_cap) as executor,
+            open_model(choice, refs, settings) as chosen,
+        ):
             ctx = AttemptContext(
                 chosen, refs, AttemptOptions(settings, keep_checkout=keep_checkouts)
             )
@@ -105,7 +113,7 @@ def run(
             folder = out or Path("runs") / f"{slug}-{suite.name}"
             check_run_dir(folder)
             check_model(chosen)
-            results = _run(tasks, ctx, suite, folder, jobs, retry_errors)
+            results = _run(tasks, ctx, suite, folder, jobs, retry_errors, executor)
     except ProctorError as exc:
         raise fail(str(exc)) from None
     exit_for_errors(
@@ -121,6 +129,7 @@ def _run(
     out: Path,
     jobs: int,
     retry_errors: bool,
+    executor: Executor | None = None,
 ) -> list[AttemptResult]:
     model = ctx.model.name
     with progress_bar() as progress:
@@ -139,8 +148,10 @@ def _run(
             jobs=jobs,
             on_result=on_result,
             retry_errors=retry_errors,
+            executor=executor,
         )
     console.print(results_table(results))
+    print_nodes(executor)
     console.print(summary_table(summarize(results)))
     warn_weak_sandbox(results)
     console.print(f"results: {out / 'results.jsonl'}", highlight=False)

@@ -1,0 +1,53 @@
+"""``--ray [ADDRESS]``: the commands that run attempts run them on a Ray cluster instead."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+
+from proctor.cli.common import console
+from proctor.run import RAY_LOCAL, Executor, open_ray
+
+_LOCAL_FLAG = "@local"
+
+RAY_OPT = typer.Option(
+    None,
+    "--ray",
+    is_flag=False,
+    flag_value=_LOCAL_FLAG,
+    metavar="[ADDRESS]",
+    help="Run attempts on Ray (needs proctor[ray]): alone it starts a local Ray; "
+    "auto, HOST:PORT or ray://HOST:PORT joins that cluster.",
+)
+ENDPOINT_CAP_OPT = typer.Option(
+    None,
+    "--endpoint-cap",
+    min=1,
+    metavar="N",
+    help="With --ray: model calls in flight to one endpoint across the cluster (default 8).",
+)
+
+
+@contextmanager
+def executor_for(ray: str | None, endpoint_cap: int | None = None) -> Iterator[Executor | None]:
+    """The Ray executor ``--ray`` asks for (None without it: the local pool).
+
+    Raises:
+        ConfigError: Ray is missing, cannot start, or nothing answers at the address.
+    """
+    if ray is None:
+        yield None
+        return
+    address = RAY_LOCAL if ray == _LOCAL_FLAG else ray
+    with open_ray(address, endpoint_cap=endpoint_cap) as executor:
+        yield executor
+
+
+def print_nodes(executor: Executor | None) -> None:
+    """Attempts per node, after a run on Ray."""
+    counts = getattr(executor, "per_node", None)
+    if counts:
+        shown = ", ".join(f"{node} {n}" for node, n in sorted(counts.items()))
+        console.print(f"attempts per node: {shown}", highlight=False)
