@@ -18,7 +18,7 @@ RAY_OPT = typer.Option(
     is_flag=False,
     flag_value=_LOCAL_FLAG,
     metavar="[ADDRESS]",
-    help="Run attempts on Ray (needs proctor[ray]): alone it starts a local Ray; "
+    help="Run attempts on Ray (needs the ray extra): alone it starts a local Ray; "
     "auto, HOST:PORT or ray://HOST:PORT joins that cluster.",
 )
 ENDPOINT_CAP_OPT = typer.Option(

@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
-import socket
 import shutil
+import socket
 from collections import Counter
 from collections.abc import Callable, Generator, Sequence
 from datetime import datetime, timezone
