@@ -139,6 +139,42 @@ def test_the_endpoint_cap_holds_across_nodes(cluster: Cluster, cache: Path, tmp_
     assert _Counting.peak == 1  # ... from two nodes, never two calls at once
 
 
+def test_validate_and_grade_predictions_run_on_the_cluster(
+    cluster: Cluster, cache: Path, tmp_path: Path
+) -> None:
+    repo, base, fix = make_calc_repo(tmp_path / "calc")
+    tasks = copies(calc_task(repo, base, fix), 2)
+    suite = suite_of(tasks, tmp_path / "suite")
+    checked = proctor(
+        "validate", "--suite", str(suite), "--ray", "auto", "--out", "validate",
+        cwd=tmp_path, cluster=cluster, cache=cache,
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "all 2 task(s) valid" in checked.stdout
+    for folder in ("gold-0", "empty"):
+        assert all((tmp_path / "validate" / folder / t.id / "junit.xml").is_file() for t in tasks)
+
+    gold = git(repo, "diff", base, fix, "--", "calc.py")
+    preds = tmp_path / "preds.jsonl"
+    rows = [
+        {
+            "instance_id": tasks[0].id,
+            "model_name_or_path": "someone/agent",
+            "model_patch": gold + "\n",
+        },
+        {"instance_id": tasks[1].id, "model_name_or_path": "someone/agent", "model_patch": "junk"},
+    ]
+    preds.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    graded = proctor(
+        "grade", "--suite", str(suite), "--predictions", str(preds), "--ray", "auto",
+        "--out", "graded", cwd=tmp_path, cluster=cluster, cache=cache,
+    )  # fmt: skip
+    assert graded.returncode == 0, graded.stdout + graded.stderr
+    got = verdicts(tmp_path / "graded")
+    assert got[tasks[0].id][0] == "resolved"
+    assert got[tasks[1].id][0] == "patch-failed"
+
+
 def slow_repo(root: Path) -> tuple[Path, str, str]:
     """The calc repository whose tests take a few seconds (so a kill lands mid-attempt)."""
     repo, base, _ = make_calc_repo(root)

@@ -47,8 +47,12 @@ class ShippedModel:
     """The endpoint's API key variable, when it has one."""
     gate: Any = None
     """The endpoint's cluster-wide concurrency gate (a Ray actor handle), or None."""
+    solver: Solver | None = None
+    """A model that is plain data, shipped as it is (a patch being graded)."""
 
     def open(self, refs: References) -> Solver | SolverFactory:
+        if self.solver is not None:
+            return self.solver
         if self.spec is None or self.choice is None:
             return resolve_model(self.name, refs.gold)
         for name, value in self.environ.items():

@@ -15,6 +15,7 @@ import shutil
 import socket
 from collections import Counter
 from collections.abc import Callable, Generator, Sequence
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -22,8 +23,8 @@ from typing import Any
 import ray
 from ray.exceptions import RayError
 
-from proctor.errors import ConfigError
-from proctor.model import BASELINES, ModelSpec
+from proctor.errors import ConfigError, ProctorError, TaskEnvironmentError
+from proctor.model import BASELINES, ModelSpec, PatchModel
 from proctor.repo import base_bundle
 from proctor.run.cluster.node import Returned, Shipment, ShippedModel, attempt_on_node, unpack
 from proctor.run.context import AttemptContext, AttemptInput
@@ -116,6 +117,8 @@ class RayExecutor:
             if key_env and key_env in os.environ:
                 environ[key_env] = os.environ[key_env]
             return ShippedModel(name, spec, model.choice, environ, self._gate(spec.base_url))
+        if isinstance(model, PatchModel):
+            return ShippedModel(name, solver=model)  # cut down to one patch per attempt
         if name in BASELINES:
             return ShippedModel(name)
         raise ConfigError(f"--ray: model {name} cannot be shipped to the cluster's nodes")
@@ -134,25 +137,20 @@ class RayExecutor:
         model = self.ship_model(ctx.model)
         bundles: dict[tuple[Path, str], Any] = {}
         pending: dict[Any, AttemptInput] = {}
-        bundles_dir = ctx.settings.cache_dir.expanduser() / "cluster" / "bundles"
+        unshipped: list[AttemptResult] = []
         try:
             for one in todo:
-                task = one.task
-                source = ctx.references.source(task.id)
-                where = (source.git_dir, task.base_commit)
-                if where not in bundles:
-                    name = hashlib.sha256(str(source.git_dir).encode()).hexdigest()[:12]
-                    path = base_bundle(
-                        source.git_dir,
-                        task.base_commit,
-                        bundles_dir / f"{name}-{task.base_commit}.bundle",
-                    )
-                    bundles[where] = ray.put(path.read_bytes())
-                ship = Shipment(
-                    one, task.base_commit, source.gold_patch, source.test_patch, model, ctx.options
-                )
-                ref = self._options().remote(ship, bundles[where])
+                try:
+                    ref = self._submit(one, ctx, model, bundles)
+                except ProctorError as exc:  # its repository or reference: as a local attempt
+                    (run_dir / one.key.folder).mkdir(parents=True, exist_ok=True)
+                    cause = ErrorCause.INFRASTRUCTURE
+                    if isinstance(exc, TaskEnvironmentError):
+                        cause = ErrorCause.TASK
+                    unshipped.append(_unmade(one, ctx.model.name, str(exc), cause))
+                    continue
                 pending[ref] = one
+            yield from unshipped
             while pending:
                 ready, _ = ray.wait(list(pending), num_returns=1)
                 for ref in ready:
@@ -161,6 +159,31 @@ class RayExecutor:
         finally:
             for ref in pending:
                 ray.cancel(ref, force=True)
+
+    def _submit(
+        self,
+        one: AttemptInput,
+        ctx: AttemptContext,
+        model: ShippedModel,
+        bundles: dict[tuple[Path, str], Any],
+    ) -> Any:
+        """Ship one attempt; its base's bundle goes to the object store once per run."""
+        task = one.task
+        source = ctx.references.source(task.id)
+        where = (source.git_dir, task.base_commit)
+        if where not in bundles:
+            name = hashlib.sha256(str(source.git_dir).encode()).hexdigest()[:12]
+            folder = ctx.settings.cache_dir.expanduser() / "cluster" / "bundles"
+            path = base_bundle(
+                source.git_dir, task.base_commit, folder / f"{name}-{task.base_commit}.bundle"
+            )
+            bundles[where] = ray.put(path.read_bytes())
+        if isinstance(model.solver, PatchModel):
+            model = replace(model, solver=model.solver.for_task(task.id))
+        ship = Shipment(
+            one, task.base_commit, source.gold_patch, source.test_patch, model, ctx.options
+        )
+        return self._options().remote(ship, bundles[where])
 
     def _options(self) -> Any:
         extra: dict[str, Any] = {}
@@ -179,7 +202,8 @@ class RayExecutor:
             back: Returned = ray.get(ref)
         except RayError as exc:  # lost past every retry: infrastructure, tried again on resume
             adir.mkdir(parents=True, exist_ok=True)
-            return _lost(one, ctx.model.name, f"ray: attempt lost: {type(exc).__name__}")
+            message = f"ray: attempt lost past {self.retries} retries: {type(exc).__name__}"
+            return _unmade(one, ctx.model.name, message, ErrorCause.INFRASTRUCTURE)
         unpack(back.folder, adir)
         self.per_node[back.node] += 1
         if self.on_node:
@@ -187,7 +211,8 @@ class RayExecutor:
         return AttemptResult.model_validate_json(back.result)
 
 
-def _lost(one: AttemptInput, model: str, message: str) -> AttemptResult:
+def _unmade(one: AttemptInput, model: str, message: str, cause: ErrorCause) -> AttemptResult:
+    """The environment-error of an attempt that was never made, or was lost on the cluster."""
     now = datetime.now(timezone.utc)
     key = one.key
     return AttemptResult(
@@ -198,7 +223,7 @@ def _lost(one: AttemptInput, model: str, message: str) -> AttemptResult:
         message=message,
         started_at=now,
         finished_at=now,
-        error_cause=ErrorCause.INFRASTRUCTURE,
+        error_cause=cause,
         tries=one.tries,
         patch_sha256=key.patch_sha256,
         sample=key.sample,
