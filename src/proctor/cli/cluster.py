@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import typer
@@ -10,15 +10,14 @@ import typer
 from proctor.cli.common import console
 from proctor.run import RAY_LOCAL, Executor, open_ray
 
-_LOCAL_FLAG = "@local"
+LOCAL_WORD = "local"
+"""What a bare ``--ray`` stands for: start a local Ray instance."""
 
 RAY_OPT = typer.Option(
     None,
     "--ray",
-    is_flag=False,
-    flag_value=_LOCAL_FLAG,
     metavar="[ADDRESS]",
-    help="Run attempts on Ray (needs the ray extra): alone it starts a local Ray; "
+    help="Run attempts on Ray (needs the ray extra): alone (or 'local') it starts a local Ray; "
     "auto, HOST:PORT or ray://HOST:PORT joins that cluster.",
 )
 ENDPOINT_CAP_OPT = typer.Option(
@@ -40,9 +39,21 @@ def executor_for(ray: str | None, endpoint_cap: int | None = None) -> Iterator[E
     if ray is None:
         yield None
         return
-    address = RAY_LOCAL if ray == _LOCAL_FLAG else ray
+    address = RAY_LOCAL if ray == LOCAL_WORD else ray
     with open_ray(address, endpoint_cap=endpoint_cap) as executor:
         yield executor
+
+
+def bare_ray(argv: Sequence[str]) -> list[str]:
+    """``argv`` with a ``--ray`` that has no address (last, or before another option) given
+    :data:`LOCAL_WORD` (typer has no options with an optional value)."""
+    out: list[str] = []
+    for i, arg in enumerate(argv):
+        out.append(arg)
+        following = argv[i + 1] if i + 1 < len(argv) else None
+        if arg == "--ray" and (following is None or following.startswith("-")):
+            out.append(LOCAL_WORD)
+    return out
 
 
 def print_nodes(executor: Executor | None) -> None:
