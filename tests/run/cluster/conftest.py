@@ -28,12 +28,19 @@ QUIET_RAY = {
     "RAY_DISABLE_USAGE_STATS": "1",
     "RAY_USAGE_STATS_ENABLED": "0",
     "RAY_USAGE_STATS_PROMPT_ENABLED": "0",
+    # Explicit, so a token a local ray.init() left in ~/.ray does not switch the nodes to
+    # token authentication (the workers would then be refused by the head).
+    "RAY_AUTH_MODE": "disabled",
     # A killed node is noticed in about a second rather than half a minute.
     "RAY_health_check_period_ms": "500",
     "RAY_health_check_timeout_ms": "500",
     "RAY_health_check_failure_threshold": "3",
     "RAY_health_check_initial_delay_ms": "500",
 }
+
+
+STARTED = "Ray runtime started."
+"""What ``ray start`` prints once its node is up."""
 
 
 def free_port() -> int:
@@ -83,17 +90,6 @@ def _start(args: list[str], log: Path) -> Node:
     return Node(proc, log)
 
 
-def _alive_nodes(address: str) -> int:
-    probe = (
-        f"import ray; ray.init(address={address!r}, logging_level='ERROR', log_to_driver=False);"
-        "print(sum(1 for n in ray.nodes() if n['Alive']))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", probe], env=ray_env(), capture_output=True, text=True, timeout=60
-    )
-    return int(out.stdout.strip() or 0)
-
-
 def _ports() -> list[str]:
     """Ports of one node's own servers: two nodes on one host must not share them."""
     return [
@@ -106,17 +102,15 @@ def _ports() -> list[str]:
     ]
 
 
-def _wait_for(cluster: Cluster, nodes: int) -> bool:
-    deadline = time.monotonic() + 120
+def _wait_for(node: Node, cluster: Cluster) -> bool:
+    """Whether ``node`` says it started (``ray start`` says so once it has joined the GCS)."""
+    deadline = time.monotonic() + 300  # slow on a loaded 2-core machine
     while time.monotonic() < deadline:
         if any(n.proc.poll() is not None for n in [cluster.head, *cluster.workers]):
             return False
-        try:
-            if _alive_nodes(cluster.address) == nodes:
-                return True
-        except (subprocess.TimeoutExpired, ValueError):
-            pass
-        time.sleep(1)
+        if STARTED in node.log.read_text(errors="replace"):
+            return True
+        time.sleep(0.5)
     return False
 
 
@@ -142,21 +136,30 @@ def start_cluster(workers: int = 2) -> Cluster:
         *_ports(),
     ]
     cluster = Cluster(address, _start(head, tmp / "head.log"))
-    up = _wait_for(cluster, 1)
-    for i in range(workers if up else 0):
-        worker = [f"--address={address}", "--num-cpus=1", "--node-ip-address=127.0.0.1"]
-        worker += ["--object-store-memory=200000000", *_ports()]
-        cluster.workers.append(_start(worker, tmp / f"worker{i}.log"))
-        up = _wait_for(cluster, i + 2)
+    up = _wait_for(cluster.head, cluster)
+    for _ in range(workers if up else 0):
+        up = add_worker(cluster)
         if not up:
             break
     if up:
         return cluster
     logs = " | ".join(
-        n.log.read_text(errors="replace")[-400:] for n in [cluster.head, *cluster.workers]
+        f"{n.log.name}: " + n.log.read_text(errors="replace")[-600:]
+        for n in [cluster.head, *cluster.workers]
+        if n.proc.poll() is not None or n is cluster.workers[-1]
     )
     stop_cluster(cluster)
     pytest.skip(f"a Ray cluster does not start on this machine: {logs}")
+
+
+def add_worker(cluster: Cluster) -> bool:
+    """Start one more one-CPU node; whether it joined."""
+    worker = [f"--address={cluster.address}", "--num-cpus=1", "--node-ip-address=127.0.0.1"]
+    worker += ["--object-store-memory=200000000", *_ports()]
+    log = cluster.head.log.parent / f"worker{len(cluster.workers)}.log"
+    node = _start(worker, log)
+    cluster.workers.append(node)
+    return _wait_for(node, cluster)
 
 
 def stop_cluster(cluster: Cluster) -> None:
