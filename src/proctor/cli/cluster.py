@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import typer
+from rich.markup import escape
+from rich.progress import Progress, TaskID
 
 from proctor.cli.common import console
 from proctor.run import RAY_LOCAL, Executor, open_ray
@@ -54,6 +57,20 @@ def bare_ray(argv: Sequence[str]) -> list[str]:
         if arg == "--ray" and (following is None or following.startswith("-")):
             out.append(LOCAL_WORD)
     return out
+
+
+def nodes_on_bar(executor: Executor | None, progress: Progress, bar: TaskID, label: str) -> None:
+    """Keep the attempts per node in the progress bar's description as results arrive."""
+    if executor is None or not hasattr(executor, "on_node"):
+        return
+    counts: Counter[str] = Counter()
+
+    def on_node(node: str) -> None:
+        counts[node] += 1
+        shown = ", ".join(f"{name} {n}" for name, n in sorted(counts.items()))
+        progress.update(bar, description=escape(f"{label} [{shown}]"))
+
+    executor.on_node = on_node
 
 
 def print_nodes(executor: Executor | None) -> None:

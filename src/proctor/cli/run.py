@@ -7,7 +7,13 @@ from pathlib import Path
 
 import typer
 
-from proctor.cli.cluster import ENDPOINT_CAP_OPT, RAY_OPT, executor_for, print_nodes
+from proctor.cli.cluster import (
+    ENDPOINT_CAP_OPT,
+    RAY_OPT,
+    executor_for,
+    nodes_on_bar,
+    print_nodes,
+)
 from proctor.cli.common import (
     AGENT_OPT,
     DEFAULT_SUITE,
@@ -134,6 +140,7 @@ def _run(
     model = ctx.model.name
     with progress_bar() as progress:
         bar = progress.add_task(f"{model} on {suite}", total=len(tasks))
+        nodes_on_bar(executor, progress, bar, f"{model} on {suite}")
 
         def on_result(result: AttemptResult, earlier: bool) -> None:
             if not earlier:

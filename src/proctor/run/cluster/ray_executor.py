@@ -70,7 +70,11 @@ _Gate = ray.remote(EndpointGate)
 
 
 class RayExecutor:
-    """Runs attempts on a Ray cluster (see :func:`~proctor.run.cluster.open_ray`)."""
+    """Runs attempts on a Ray cluster (see :func:`~proctor.run.cluster.open_ray`).
+
+    Each attempt reserves ``cpus`` and ``memory_mb`` (None: the run's sandbox memory cap,
+    ``Settings.memory_mb``); a lost attempt is run again up to ``retries`` times.
+    """
 
     def __init__(
         self,
@@ -183,12 +187,12 @@ class RayExecutor:
         ship = Shipment(
             one, task.base_commit, source.gold_patch, source.test_patch, model, ctx.options
         )
-        return self._options().remote(ship, bundles[where])
+        memory_mb = self.memory_mb or ctx.settings.memory_mb
+        return self._options(memory_mb).remote(ship, bundles[where])
 
-    def _options(self) -> Any:
-        extra: dict[str, Any] = {}
-        if self.memory_mb:
-            extra["memory"] = self.memory_mb * 1024 * 1024
+    def _options(self, memory_mb: int) -> Any:
+        """One CPU and the sandbox's memory cap per attempt, so Ray packs attempts by both."""
+        extra: dict[str, Any] = {"memory": memory_mb * 1024 * 1024}
         return _remote_attempt.options(
             num_cpus=self.cpus, max_retries=self.retries, retry_exceptions=False, **extra
         )
