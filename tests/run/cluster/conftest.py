@@ -55,15 +55,35 @@ def ray_env() -> dict[str, str]:
     return {**os.environ, **QUIET_RAY, "PYTHONPATH": path}
 
 
+def descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (from /proc), whatever its process group or session."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parents[int(stat.parent.name)] = int(fields[1])
+    found: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {p for p, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
 @dataclass
 class Node:
     proc: subprocess.Popen[bytes]
     log: Path
 
     def kill(self) -> None:
-        """Kill every process of the node at once (raylet, its workers, its agents)."""
+        """Kill every process of the node at once (raylet, its workers, its agents, and what
+        they started in sessions of their own)."""
+        below = descendants(self.proc.pid)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
+        for pid in below:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         self.proc.wait(30)
 
 

@@ -4,6 +4,7 @@ mid-run loses nothing and duplicates nothing."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 from tests.conftest import calc_task, git, make_calc_repo
 from tests.fake_openai import FakeOpenAI
-from tests.run.cluster.conftest import Cluster
+from tests.run.cluster.conftest import Cluster, Node, descendants
 
 from proctor.spec import Task, dump_task
 
@@ -186,6 +187,15 @@ def slow_repo(root: Path) -> tuple[Path, str, str]:
     return repo, base, git(repo, "rev-parse", "HEAD")
 
 
+def running_tests(node: Node) -> bool:
+    """Whether a process of the node runs pytest (an attempt's hidden tests)."""
+    for pid in descendants(node.proc.pid):
+        with contextlib.suppress(OSError):
+            if b"pytest" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                return True
+    return False
+
+
 def test_a_node_killed_mid_run_loses_and_duplicates_nothing(
     cluster: Cluster, cache: Path, tmp_path: Path
 ) -> None:
@@ -203,19 +213,19 @@ def test_a_node_killed_mid_run_loses_and_duplicates_nothing(
         stderr=subprocess.STDOUT,
         text=True,
     )
-    results = tmp_path / "run" / "results.jsonl"
+    victim = cluster.workers[1]
     deadline = time.monotonic() + 240
-    while time.monotonic() < deadline and driver.poll() is None:
-        if results.is_file() and results.read_text().count("\n") >= 1:
-            break  # both nodes are busy: attempts are queued behind those in flight
-        time.sleep(0.2)
-    assert driver.poll() is None, driver.communicate()[0]
-    cluster.workers[1].kill()
+    caught = False  # the node mid-attempt: running its hidden tests
+    while time.monotonic() < deadline and driver.poll() is None and not caught:
+        caught = running_tests(victim)
+        time.sleep(0 if caught else 0.2)
+    if caught:
+        victim.kill()
     out, _ = driver.communicate(timeout=300)
+    assert caught, f"the node never ran an attempt's tests: {out}"
+    results = tmp_path / "run" / "results.jsonl"
 
     assert driver.returncode == 0, out
     lines = [json.loads(x) for x in results.read_text().splitlines()]
     assert sorted(r["task_id"] for r in lines) == [t.id for t in tasks]  # once each
     assert all(r["outcome"] == "resolved" for r in lines), out
-    # The killed node left the scratch folder of the attempt it was making: it was mid-attempt.
-    assert list((cache / "cluster" / "attempts").iterdir())
