@@ -196,6 +196,35 @@ def running_tests(node: Node) -> bool:
     return False
 
 
+def test_a_run_whose_driver_died_resumes_from_its_folder(
+    cluster: Cluster, cache: Path, tmp_path: Path
+) -> None:
+    repo, base, fix = slow_repo(tmp_path / "calc")
+    task = calc_task(repo, base, fix).model_copy(update={"id": "resumed"})
+    tasks = copies(task, 4)
+    suite = suite_of(tasks, tmp_path / "suite")
+    env = {**cluster.env(), "PROCTOR_CACHE_DIR": str(cache), "COLUMNS": "200"}
+    args = [sys.executable, "-m", "proctor", "run", "--suite", str(suite), "--model", "gold"]
+    args += ["--ray", "auto", "--out", "run"]
+    driver = subprocess.Popen(args, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL)
+    results = tmp_path / "run" / "results.jsonl"
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and driver.poll() is None:
+        if results.is_file() and results.read_text().count("\n") >= 1:
+            break
+        time.sleep(0.2)
+    driver.kill()  # SIGKILL: no clean-up of any kind
+    driver.wait(30)
+    first = results.read_text().splitlines()
+    assert 1 <= len(first) < len(tasks)
+
+    again = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stdout + again.stderr
+    lines = results.read_text().splitlines()
+    assert lines[: len(first)] == first  # what was recorded stands
+    assert sorted(json.loads(x)["task_id"] for x in lines) == [t.id for t in tasks]
+
+
 def test_a_node_killed_mid_run_loses_and_duplicates_nothing(
     cluster: Cluster, cache: Path, tmp_path: Path
 ) -> None:
