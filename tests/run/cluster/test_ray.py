@@ -176,6 +176,21 @@ def test_validate_and_grade_predictions_run_on_the_cluster(
     assert got[tasks[1].id][0] == "patch-failed"
 
 
+def test_compare_runs_its_suites_on_the_cluster(
+    cluster: Cluster, cache: Path, tmp_path: Path
+) -> None:
+    repo, base, fix = make_calc_repo(tmp_path / "calc")
+    tasks = copies(calc_task(repo, base, fix), 2)
+    suite = suite_of(tasks, tmp_path / "issues")
+    compared = proctor(
+        "compare", "--model", "gold", "--suite", str(suite), "--humaneval-subset", "0",
+        "--ray", "auto", "--out", "cmp", cwd=tmp_path, cluster=cluster, cache=cache,
+    )  # fmt: skip
+    assert compared.returncode == 0, compared.stdout + compared.stderr
+    got = verdicts(tmp_path / "cmp" / "gold" / "issues")
+    assert {t: v[0] for t, v in got.items()} == {t.id: "resolved" for t in tasks}
+
+
 def slow_repo(root: Path) -> tuple[Path, str, str]:
     """The calc repository whose tests take a few seconds (so a kill lands mid-attempt)."""
     repo, base, _ = make_calc_repo(root)
