@@ -73,6 +73,17 @@ def nodes_on_bar(executor: Executor | None, progress: Progress, bar: TaskID, lab
     executor.on_node = on_node
 
 
+def check_shippable(executor: Executor | None, model: object) -> None:
+    """Refuse, before anything is written, a model the cluster's nodes cannot make.
+
+    Raises:
+        ConfigError: e.g. a ``local:`` model served by this machine.
+    """
+    ship = getattr(executor, "ship_model", None)
+    if ship is not None:
+        ship(model)
+
+
 def print_nodes(executor: Executor | None) -> None:
     """Attempts per node, after a run on Ray."""
     counts = getattr(executor, "per_node", None)

@@ -10,6 +10,7 @@ import typer
 from proctor.cli.cluster import (
     ENDPOINT_CAP_OPT,
     RAY_OPT,
+    check_shippable,
     executor_for,
     nodes_on_bar,
     print_nodes,
@@ -119,6 +120,7 @@ def run(
             folder = out or Path("runs") / f"{slug}-{suite.name}"
             check_run_dir(folder)
             check_model(chosen)
+            check_shippable(executor, chosen)
             results = _run(tasks, ctx, suite, folder, jobs, retry_errors, executor)
     except ProctorError as exc:
         raise fail(str(exc)) from None
