@@ -24,6 +24,7 @@ from proctor.cli import (
     tasks,
     validate,
 )
+from proctor.cli.cluster import bare_ray
 from proctor.cli.common import LEGACY_SUITE, Command, set_verbosity
 from proctor.run import open_chat_model
 from proctor.settings import get_settings
@@ -121,6 +122,7 @@ def main() -> None:
     """
     signal.signal(signal.SIGTERM, _terminate)
     signal.signal(signal.SIGINT, _interrupt)
+    sys.argv[1:] = bare_ray(sys.argv[1:])
     try:
         app()
     except SystemExit as exc:

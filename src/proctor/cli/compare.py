@@ -22,6 +22,7 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
+from proctor.cli.cluster import ENDPOINT_CAP_OPT, RAY_OPT, executor_for
 from proctor.cli.common import (
     AGENT_OPT,
     JOBS_OPT,
@@ -72,6 +73,7 @@ from proctor.run import (
     run_humaneval,
     run_suite,
 )
+from proctor.run import Executor as RunExecutor
 from proctor.sandbox import Executor
 from proctor.settings import Settings
 from proctor.spec import Task, load_suite
@@ -138,6 +140,8 @@ def compare(
         "--same-window",
         help="Also score real issues created after every compared model's training cutoff.",
     ),
+    ray: str | None = RAY_OPT,
+    endpoint_cap: int | None = ENDPOINT_CAP_OPT,
 ) -> None:
     """Run every part for each model (resumable), then compare with 95% intervals.
 
@@ -173,7 +177,9 @@ def compare(
             ]
             for choice in choices:
                 check_sampling(choice, samples)
-            runs = _run_all(choices, plan, check_sandbox(settings_from(repos_dir, sandbox)))
+            settings = check_sandbox(settings_from(repos_dir, sandbox))
+            with executor_for(ray, endpoint_cap) as on_ray:  # the suites' attempts, not HumanEval
+                runs = _run_all(choices, plan, settings, on_ray)
         _report(runs, out, same_window)
     except ProctorError as exc:
         raise fail(str(exc)) from None
@@ -220,7 +226,12 @@ def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._+-]+", "_", name).strip("_") or "model"
 
 
-def _run_all(choices: Sequence[ModelChoice], plan: _Plan, settings: Settings) -> list[ModelRuns]:
+def _run_all(
+    choices: Sequence[ModelChoice],
+    plan: _Plan,
+    settings: Settings,
+    on_ray: RunExecutor | None = None,
+) -> list[ModelRuns]:
     """Run every part for every model; the folders of each."""
     suites = {p: load_suite(p) for p in plan.suites}
     for path, tasks in suites.items():
@@ -240,7 +251,7 @@ def _run_all(choices: Sequence[ModelChoice], plan: _Plan, settings: Settings) ->
             humaneval = None
             if executor is not None:
                 humaneval = _humaneval(choice, plan, settings, executor, model_dir)
-            done = _suites(choice, suites, refs, settings, plan, model_dir)
+            done = _suites(choice, suites, refs, settings, plan, model_dir, on_ray)
             found = ModelRuns(choice.name, humaneval, done.get(pairs), done.get(issues))
             write_manifest(model_dir, found)
             runs.append(found)
@@ -271,6 +282,7 @@ def _suites(
     settings: Settings,
     plan: _Plan,
     model_dir: Path,
+    on_ray: RunExecutor | None = None,
 ) -> dict[Path | None, Path]:
     """Run each suite into ``model_dir/<suite name>``; suite -> run folder."""
     if not suites:
@@ -296,6 +308,7 @@ def _suites(
                 jobs=plan.jobs,
                 samples=plan.samples,
                 on_result=on_result,
+                executor=on_ray,
             )
             folders[path] = folder
     return folders

@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from proctor.cli.cluster import ENDPOINT_CAP_OPT, RAY_OPT, executor_for, print_nodes
 from proctor.cli.common import (
     DEFAULT_SUITE,
     REPOS_OPT,
@@ -58,6 +59,8 @@ def grade(
     repos_dir: Path | None = REPOS_OPT,
     sandbox: str | None = SANDBOX_OPT,
     run_dir: Path | None = RUN_DIR_ALIAS,
+    ray: str | None = RAY_OPT,
+    endpoint_cap: int | None = ENDPOINT_CAP_OPT,
 ) -> None:
     """Grade one patch (--task ID --patch FILE) or a predictions file for a whole suite.
 
@@ -69,6 +72,7 @@ def grade(
     \b
         proctor grade --task cachetools-91aa4c6 --patch fix.patch
         proctor grade --suite tasks/swebench --predictions preds.jsonl --out runs/agent -j 4
+        proctor grade --suite tasks/swebench --predictions preds.jsonl --ray auto
     """
     out = renamed(out, run_dir, "--out", "--run-dir")
     suite = suite or DEFAULT_SUITE
@@ -98,9 +102,19 @@ def grade(
     keys = {tid: patch_sha256(text) for tid, text in patches.items()}
     try:
         preflight(chosen, settings, run_dir=folder)
-        results = run_suite(chosen, ctx, folder, suite=str(suite), jobs=jobs, patch_sha256=keys)
+        with executor_for(ray, endpoint_cap) as executor:
+            results = run_suite(
+                chosen,
+                ctx,
+                folder,
+                suite=str(suite),
+                jobs=jobs,
+                patch_sha256=keys,
+                executor=executor,
+            )
     except ProctorError as exc:
         raise fail(str(exc)) from None
+    print_nodes(executor)
     if len(results) == 1:
         console.print(findings_table(chosen[0], results[0]))
     console.print(results_table(results, console.width))

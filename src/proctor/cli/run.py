@@ -7,6 +7,14 @@ from pathlib import Path
 
 import typer
 
+from proctor.cli.cluster import (
+    ENDPOINT_CAP_OPT,
+    RAY_OPT,
+    check_shippable,
+    executor_for,
+    nodes_on_bar,
+    print_nodes,
+)
 from proctor.cli.common import (
     AGENT_OPT,
     DEFAULT_SUITE,
@@ -41,6 +49,7 @@ from proctor.run import (
     AttemptContext,
     AttemptOptions,
     AttemptResult,
+    Executor,
     ModelChoice,
     References,
     check_model,
@@ -86,6 +95,8 @@ def run(
     limit: int | None = LIMIT_OPT,
     samples: int = SAMPLES_OPT,
     temperature: float | None = TEMPERATURE_OPT,
+    ray: str | None = RAY_OPT,
+    endpoint_cap: int | None = ENDPOINT_CAP_OPT,
 ) -> None:
     """Attempt every task of a suite; started again with the same --out, it resumes.
 
@@ -100,6 +111,7 @@ def run(
         proctor run --model gold --task cachetools-91aa4c6 --task w3lib-54ee9e6
         proctor run --model empty -k 'sqlparse-*' --limit 2
         proctor run --model local:qwen2.5-coder-0.5b --samples 5 --temperature 0.8
+        proctor run --model gold --ray auto
     """
     out = renamed(out, run_dir, "--out", "--run-dir")
     suite = suite or DEFAULT_SUITE
@@ -117,7 +129,10 @@ def run(
         check_sandbox(settings)
         preflight(tasks, settings)  # before a local model's server takes its time to start
         refs = References(tasks, settings.repos_dir)
-        with open_model(choice, refs, settings) as chosen:
+        with (
+            executor_for(ray, endpoint_cap) as executor,
+            open_model(choice, refs, settings) as chosen,
+        ):
             ctx = AttemptContext(
                 chosen, refs, AttemptOptions(settings, keep_checkout=keep_checkouts)
             )
@@ -125,7 +140,8 @@ def run(
             folder = out or Path("runs") / f"{slug}-{suite.name}"
             check_run_dir(folder)
             check_model(chosen)
-            results = _run(tasks, ctx, suite, folder, jobs, retry_errors, samples, model)
+            check_shippable(executor, chosen)
+            results = _run(tasks, ctx, suite, folder, jobs, retry_errors, samples, model, executor)
     except ProctorError as exc:
         raise fail(str(exc)) from None
     except KeyboardInterrupt:
@@ -145,11 +161,13 @@ def _run(
     retry_errors: bool,
     samples: int = 1,
     name: str = "",
+    executor: Executor | None = None,
 ) -> list[AttemptResult]:
     model = ctx.model.name
     counts = OutcomeCounts()
     with progress_bar() as progress:
         bar = progress.add_task(f"{model} on {suite}", total=len(tasks) * samples)
+        nodes_on_bar(executor, progress, bar, f"{model} on {suite}")
 
         def on_result(result: AttemptResult, earlier: bool) -> None:
             if not earlier:
@@ -167,8 +185,10 @@ def _run(
             on_result=on_result,
             retry_errors=retry_errors,
             samples=samples,
+            executor=executor,
         )
     console.print(results_table(results, console.width))
+    print_nodes(executor)
     console.print(summary_table(summarize(results), console.width))
     print_run_figures(name or model, results, tasks, out)
     warn_weak_sandbox(results)

@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from proctor.cli.cluster import RAY_OPT, executor_for
 from proctor.cli.common import (
     REPOS_OPT,
     SANDBOX_OPT,
@@ -39,6 +40,7 @@ def validate(
     repos_dir: Path | None = REPOS_OPT,
     sandbox: str | None = SANDBOX_OPT,
     work_dir: Path | None = typer.Option(None, "--work-dir", hidden=True),
+    ray: str | None = RAY_OPT,
 ) -> None:
     """Run the gold and empty baselines on every task and report any that misbehaves.
 
@@ -47,6 +49,7 @@ def validate(
     \b
         proctor validate --suite tasks/core
         proctor validate --suite tasks/mined --reruns 3 -j 2 --out runs/validate
+        proctor validate --suite tasks/mined --ray auto
     """
     path = suite_from(suite, ctx)
     out = renamed(out, work_dir, "--out", "--work-dir")
@@ -64,7 +67,19 @@ def validate(
 
     with tempfile.TemporaryDirectory(prefix="proctor-validate-") as tmp:
         where = out or Path(tmp)
-        checks = validate_suite(tasks, settings, where, reruns=reruns, jobs=jobs, on_check=on_check)
+        try:
+            with executor_for(ray) as executor:
+                checks = validate_suite(
+                    tasks,
+                    settings,
+                    where,
+                    reruns=reruns,
+                    jobs=jobs,
+                    on_check=on_check,
+                    executor=executor,
+                )
+        except ProctorError as exc:
+            raise fail(str(exc)) from None
     table = Table("task", "gold", "empty F2P passed", "flaky", "verdict")
     for c in checks:
         empty_f2p = f"{c.empty.f2p_passed}/{c.empty.f2p_total}"

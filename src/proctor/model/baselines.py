@@ -51,6 +51,10 @@ class PatchModel:
         self.name = name
         self._patches = dict(patches)
 
+    def for_task(self, task_id: str) -> PatchModel:
+        """The same model holding only ``task_id``'s patch (what one attempt needs shipped)."""
+        return PatchModel(self.name, {k: v for k, v in self._patches.items() if k == task_id})
+
     def solve(self, problem: Problem) -> Submission:
         """Apply the patch given for ``problem.task_id``."""
         patch = self._patches.get(problem.task_id)

@@ -7,6 +7,7 @@ a fresh one-commit repository, the patch functions apply, split and derive diffs
 wrong fixes that measure its strength.
 """
 
+from proctor.repo.bundle import base_bundle, bundle_commits, open_bundle
 from proctor.repo.category import guess_category
 from proctor.repo.checkout import (
     base_commit,
@@ -55,9 +56,11 @@ __all__ = [
     "BaseText",
     "Mutant",
     "apply_patch",
+    "base_bundle",
     "base_commit",
     "base_reader",
     "build_mutants",
+    "bundle_commits",
     "cache_repo",
     "changed_paths",
     "clone_mirror",
@@ -73,6 +76,7 @@ __all__ = [
     "is_remote",
     "is_test_path",
     "mirror_path",
+    "open_bundle",
     "patch_difficulty",
     "read_base_file",
     "reference_patches",

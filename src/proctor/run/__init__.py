@@ -1,7 +1,10 @@
 """Runs: one attempt per task (or per sample), recorded as it finishes, resumable."""
 
 from proctor.run.attempt import run_attempt
+from proctor.run.cluster import LOCAL as RAY_LOCAL
+from proctor.run.cluster import open_ray
 from proctor.run.context import AttemptContext, AttemptInput, AttemptOptions
+from proctor.run.executor import Executor, LocalPool
 from proctor.run.humaneval import HumanEvalResult, ProblemResult, SampleRecord, run_humaneval
 from proctor.run.key import AttemptKey
 from proctor.run.passk import mean_pass_at_k, pass_at_k
@@ -30,6 +33,7 @@ from proctor.run.suite import run_suite
 from proctor.run.validate import TaskCheck, validate_suite
 
 __all__ = [
+    "RAY_LOCAL",
     "RESULTS_FILE",
     "RUN_FILE",
     "AttemptContext",
@@ -38,8 +42,10 @@ __all__ = [
     "AttemptOptions",
     "AttemptResult",
     "ErrorCause",
+    "Executor",
     "GradedMutant",
     "HumanEvalResult",
+    "LocalPool",
     "ModelChoice",
     "Outcome",
     "ProblemResult",
@@ -59,6 +65,7 @@ __all__ = [
     "model_dates",
     "open_chat_model",
     "open_model",
+    "open_ray",
     "pass_at_k",
     "patch_sha256",
     "preflight",

@@ -20,13 +20,13 @@ model's); a resumed run attempts them again.
 from __future__ import annotations
 
 import shutil
-import threading
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Generator, Mapping, Sequence
+from contextlib import closing
 from pathlib import Path
 
 from proctor.run.attempt import SCRATCH_DIRS, run_attempt
 from proctor.run.context import AttemptContext, AttemptInput
+from proctor.run.executor import Executor, LocalPool
 from proctor.run.key import AttemptKey
 from proctor.run.lock import own_run_dir
 from proctor.run.results import AttemptResult, ResultsStore
@@ -47,6 +47,7 @@ def run_suite(
     on_result: OnResult | None = None,
     retry_errors: bool = False,
     patch_sha256: Mapping[str, str] | None = None,
+    executor: Executor | None = None,
 ) -> list[AttemptResult]:
     """Make every attempt not yet finished in ``run_dir``; return results in task order (and
     sample order within a task).
@@ -56,6 +57,8 @@ def run_suite(
         retry_errors: attempt every environment-error again, model API failures included.
         patch_sha256: per task id, the sha256 of the patch being graded; a recorded result
             for another patch is graded again.
+        executor: where attempts execute (default: a local pool of ``jobs`` threads); results
+            are recorded here, in this process, whichever it is.
 
     Raises:
         ConfigError: ``run_dir`` is in use by another process, cannot be made, or holds a run
@@ -74,16 +77,8 @@ def run_suite(
             if on_result:
                 on_result(kept, True)
         todo = [AttemptInput(by_id[k.task_id], k, tries[k]) for k in keys if k in tries]
-        interrupted = threading.Event()
-
-        def attempt(one: AttemptInput) -> AttemptResult:
-            adir = run_dir / one.key.folder
-            result = run_attempt(one, ctx, adir)
-            if not interrupted.is_set():
-                store.record(result, adir)
-            return result
-
-        results |= _run_all(todo, attempt, jobs, interrupted, on_result)
+        pool = executor or LocalPool(jobs, run_attempt)
+        results |= _run_all(pool.map(todo, ctx, run_dir), store, run_dir, on_result)
     return [results[k.slot] for k in keys]
 
 
@@ -108,26 +103,20 @@ def _plan(
 
 
 def _run_all(
-    todo: Sequence[AttemptInput],
-    attempt: Callable[[AttemptInput], AttemptResult],
-    jobs: int,
-    interrupted: threading.Event,
+    finished: Generator[AttemptResult, None, None],
+    store: ResultsStore,
+    run_dir: Path,
     on_result: OnResult | None,
 ) -> dict[AttemptKey, AttemptResult]:
+    """Record each result as it comes; an interruption closes the stream, so attempts still
+    in flight are never recorded and those not started never start."""
     results: dict[AttemptKey, AttemptResult] = {}
-    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
-    try:
-        futures = [pool.submit(attempt, one) for one in todo]
-        for fut in as_completed(futures):
-            result = fut.result()
+    with closing(finished):
+        for result in finished:
+            store.record(result, run_dir / result.key.folder)
             results[result.key.slot] = result
             if on_result:
                 on_result(result, False)
-    except BaseException:
-        interrupted.set()
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
     return results
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -10,6 +11,7 @@ from pathlib import Path
 from proctor.model import EmptyModel, GoldModel
 from proctor.run.attempt import run_attempt
 from proctor.run.context import AttemptContext, AttemptInput, AttemptOptions
+from proctor.run.executor import Executor
 from proctor.run.key import AttemptKey
 from proctor.run.references import References
 from proctor.run.results import AttemptResult, Outcome
@@ -85,11 +87,20 @@ def validate_suite(
     reruns: int = 1,
     jobs: int = 1,
     on_check: Callable[[TaskCheck], None] | None = None,
+    executor: Executor | None = None,
 ) -> list[TaskCheck]:
-    """Run gold ``reruns`` times and empty once on every task; judge each."""
+    """Run gold ``reruns`` times and empty once on every task; judge each.
+
+    With an ``executor`` (e.g. Ray's) every attempt goes through it instead of ``jobs``
+    threads here; the folders are the same.
+    """
     refs = References(list(tasks), settings.repos_dir)
     gold_ctx = AttemptContext(GoldModel(refs.gold), refs, AttemptOptions(settings))
     empty_ctx = replace(gold_ctx, model=EmptyModel())
+    if executor is not None:
+        batches = [(gold_ctx, work_dir / f"gold-{i}") for i in range(max(1, reruns))]
+        batches.append((empty_ctx, work_dir / "empty"))
+        return _validate_on(executor, tasks, batches, on_check)
 
     def one(task: Task) -> TaskCheck:
         golds = [  # each rerun of gold is a sample of its own
@@ -108,3 +119,36 @@ def validate_suite(
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         return list(pool.map(one, tasks))
+
+
+def _validate_on(
+    executor: Executor,
+    tasks: Sequence[Task],
+    batches: list[tuple[AttemptContext, Path]],
+    on_check: Callable[[TaskCheck], None] | None,
+) -> list[TaskCheck]:
+    """Each batch (the gold reruns, then empty) through ``executor`` at once; a task is judged
+    as soon as all its attempts are back."""
+    by_id = {t.id: t for t in tasks}
+    got: dict[str, dict[int, AttemptResult]] = {t.id: {} for t in tasks}
+    checks: dict[str, TaskCheck] = {}
+    lock = threading.Lock()
+
+    def drain(index: int) -> None:
+        ctx, folder = batches[index]
+        # Sample 0 in a folder per rerun: the same layout as attempts made here.
+        todo = [AttemptInput.first(t) for t in tasks]
+        for result in executor.map(todo, ctx, folder):
+            with lock:
+                mine = got[result.task_id]
+                mine[index] = result
+                if len(mine) == len(batches):
+                    golds = [mine[i] for i in range(len(batches) - 1)]
+                    check = check_task(by_id[result.task_id], golds, mine[len(batches) - 1])
+                    checks[result.task_id] = check
+                    if on_check:
+                        on_check(check)
+
+    with ThreadPoolExecutor(max_workers=len(batches)) as pool:
+        list(pool.map(drain, range(len(batches))))
+    return [checks[t.id] for t in tasks]
