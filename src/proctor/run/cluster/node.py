@@ -113,8 +113,8 @@ class _GatedFactory(AgentFactory):
         self._gate = gate
         super().__init__(spec, choice)
 
-    def _llm(self, workdir: Path | None) -> Any:
-        llm = super()._llm(workdir)
+    def _llm(self, workdir: Path | None, sample: int = 0) -> Any:
+        llm = super()._llm(workdir, sample)
         return llm if self._gate is None else _GatedModel(llm, self._gate)
 
 
