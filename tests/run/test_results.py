@@ -195,6 +195,7 @@ def test_field_order_is_the_format_and_new_fields_come_last() -> None:
         "tests_not_found",
         "sample",
         "round",
+        "image_digest",
         "temperature",
         "seed",
     ]
