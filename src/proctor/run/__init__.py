@@ -2,6 +2,7 @@
 
 from proctor.run.attempt import run_attempt
 from proctor.run.context import AttemptContext, AttemptInput, AttemptOptions
+from proctor.run.holdsup import grade_patches
 from proctor.run.humaneval import HumanEvalResult, ProblemResult, SampleRecord, run_humaneval
 from proctor.run.key import AttemptKey
 from proctor.run.passk import mean_pass_at_k, pass_at_k
@@ -44,6 +45,7 @@ __all__ = [
     "Verdict",
     "check_model",
     "check_run_dir",
+    "grade_patches",
     "latest_results",
     "mean_pass_at_k",
     "measure_strength",
