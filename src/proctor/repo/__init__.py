@@ -16,6 +16,7 @@ from proctor.repo.checkout import (
     restore_paths,
     sealed_checkout,
 )
+from proctor.repo.hunks import parse_file_diff, rediff, text_after
 from proctor.repo.leak import (
     BaseText,
     base_reader,
@@ -42,6 +43,7 @@ from proctor.repo.mutants import MAX_PER_KIND, MUTANT_KINDS, Mutant, build_mutan
 from proctor.repo.patch import (
     apply_patch,
     diff_commits,
+    file_sections,
     is_test_path,
     patch_difficulty,
     reference_patches,
@@ -64,6 +66,7 @@ __all__ = [
     "diff_commits",
     "diff_from_base",
     "ensure_source",
+    "file_sections",
     "found_in_tree",
     "git_dir_args",
     "github_slug",
@@ -73,8 +76,10 @@ __all__ = [
     "is_remote",
     "is_test_path",
     "mirror_path",
+    "parse_file_diff",
     "patch_difficulty",
     "read_base_file",
+    "rediff",
     "reference_patches",
     "repo_location",
     "resolve_commit",
@@ -84,6 +89,7 @@ __all__ = [
     "split_patch",
     "statement_leaks",
     "task_leaks",
+    "text_after",
     "touched_paths",
     "unseen_names",
 ]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from proctor.errors import PatchError
 from proctor.grade import QualityReport
-from proctor.repo import apply_patch, changed_paths, restore_paths
+from proctor.repo import apply_patch, restore_paths, touched_paths
 from proctor.run.phases import quality_phase
 from proctor.run.references import TaskSource
 from proctor.spec import Task
@@ -44,5 +44,5 @@ def grade_patches(
         except PatchError as exc:
             report = exc
         finally:
-            restore_paths(checkout, changed_paths(checkout))
+            restore_paths(checkout, touched_paths(patch))  # git apply is all or nothing
         yield name, report

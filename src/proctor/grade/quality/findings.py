@@ -91,6 +91,20 @@ class QualityReport(_Frozen):
         hygiene_error = any(f.kind == "error" for f in self.hygiene.findings)
         return self.lint.ok and self.conventions.ok and not tampered and not hygiene_error
 
+    @property
+    def deciding(self) -> list[Finding]:
+        """The findings that make the change not clean (empty when it is clean)."""
+        hygiene = [
+            f for f in self.hygiene.findings if f.kind in _DECIDING_HYGIENE_KINDS | {"error"}
+        ]
+        return [*self.lint.findings, *self.conventions.findings, *hygiene]
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Every finding of every check, deciding or not."""
+        results = (self.lint, self.format, self.conventions, self.hygiene, self.security)
+        return [f for result in (*results, *self.checks) for f in result.findings]
+
     def holds_up(self, resolved: bool) -> bool:
         """Whether a change that resolved its task (hidden tests pass) is also clean."""
         return resolved and self.clean
