@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from proctor.grade.quality.config import configured_line_length, line_length_ignored
+from proctor.grade.quality.config import configured_line_length
 from proctor.grade.quality.conventions import base_sources, check_conventions
 from proctor.grade.quality.findings import (
     CheckResult,
@@ -94,12 +94,14 @@ def repo_conventions(
     sources: Mapping[str, str],
 ) -> CheckResult:
     """The conventions check as grading runs it: norms learned from ``sources`` (the base's
-    Python files), the repository's own line length, unless its ruff config ignores E501."""
+    Python files). Line length is left to the lint check: a repository holds a line length
+    only where its own lint selects E501, and then the lint delta flags new long lines; the
+    share of lines that happen to fit a width is no norm (its limit is still reported)."""
     return check_conventions(
         root,
         base,
         after,
         sources=sources,
         line_limit=configured_line_length(root, base),
-        check_line_length=not line_length_ignored(root, base),
+        check_line_length=False,
     )

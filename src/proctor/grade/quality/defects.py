@@ -4,7 +4,7 @@ A reference fix passed its maintainers' review; the same fix with one defect a r
 send back should not hold up. :func:`inject` makes such a change from a reference patch and
 a checkout of the base (read only), for each of :data:`DEFECT_KINDS`:
 
-* ``debug_print`` — a ``print("DEBUG", ...)`` before a statement the fix added;
+* ``debug_print`` — a ``print(name)`` of a value at hand, before a statement the fix added;
 * ``commented_code`` — a line the fix removed (else one it added) left behind as a comment;
 * ``naming`` — a new helper function named against the repository's naming norm;
 * ``test_edit`` — an existing test skipped (an edited test file);
@@ -46,7 +46,7 @@ DEFECT_KINDS = (
     "swallowed_exception",
 )
 CAUGHT_BY: dict[str, tuple[str, ...]] = {
-    "debug_print": ("hygiene:debug",),
+    "debug_print": ("hygiene:debug", "lint:T201"),
     "commented_code": ("hygiene:commented_code",),
     "naming": ("conventions:naming.",),
     "test_edit": ("hygiene:tampering",),
@@ -55,7 +55,8 @@ CAUGHT_BY: dict[str, tuple[str, ...]] = {
     "dependency": ("hygiene:dependency",),
     "swallowed_exception": ("hygiene:swallowed_exception",),
 }
-"""Defect kind -> ``check:rule`` prefixes of the findings meant to catch it."""
+"""Defect kind -> ``check:rule`` prefixes of the findings meant to catch it (T201 is the lint
+rule for prints, where the repository's configuration selects it)."""
 
 _SKIP_DIRS = frozenset({"venv", "env", "build", "dist", "site-packages", "node_modules", "docs"})
 _BUILTINS = frozenset(dir(builtins))
@@ -231,9 +232,18 @@ def _loads(node: ast.Name) -> bool:
     return isinstance(node.ctx, ast.Load)
 
 
-def _quote(text: str) -> str:
-    """The quote character the file uses more often."""
-    return "'" if text.count("'") > text.count('"') else '"'
+def _arguments(tree: ast.Module, node: ast.stmt) -> list[str]:
+    """The parameters of the innermost function around ``node`` (none at module level)."""
+    around = [
+        f
+        for f in ast.walk(tree)
+        if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and f.lineno < node.lineno <= (f.end_lineno or f.lineno)
+    ]
+    if not around:
+        return []
+    args = max(around, key=lambda f: f.lineno).args
+    return [a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]]
 
 
 def _debug_print(reference: str, root: Path) -> Defect | None:
@@ -246,25 +256,37 @@ def _debug_print(reference: str, root: Path) -> Defect | None:
         node = _anchor(base, text)
         if node is None:
             return None
-        names = _loaded_names(node)
-        shown = names[0] if names else f"{_quote(text)}DEBUG{_quote(text)}"
-        return _insert(text, node.lineno, [f"{_indent_of(text, node)}print({shown})"])
+        names = _loaded_names(node) or _arguments(ast.parse(text), node) or ["__name__"]
+        return _insert(text, node.lineno, [f"{_indent_of(text, node)}print({names[0]})"])
 
     patch = _with_edit(reference, root, rel, edit)
     return Defect("debug_print", patch, rel) if patch else None
 
 
+_SUBSTANTIVE = (
+    ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Return, ast.Raise, ast.Delete, ast.Assert,
+    ast.Import, ast.ImportFrom,
+)  # fmt: skip
+
+
 def _one_line_statement(line: str) -> bool:
+    """Whether ``line`` alone is one statement that does something (an assignment, a call, a
+    return of a value...; not ``pass``, ``continue`` or a bare name), comment-free."""
     text = line.strip()
-    if not text or text.startswith(("#", "@")):
+    if not text or text.startswith(("#", "@")) or "#" in text:
         return False
     try:
         body = ast.parse(text).body
     except (SyntaxError, ValueError):
         return False
-    return len(body) == 1 and not (
-        isinstance(body[0], ast.Expr) and isinstance(body[0].value, (ast.Constant, ast.Name))
-    )
+    if len(body) != 1:
+        return False
+    node = body[0]
+    if isinstance(node, ast.Expr):
+        return isinstance(node.value, ast.Call)
+    if isinstance(node, ast.Return):
+        return node.value is not None
+    return isinstance(node, _SUBSTANTIVE)
 
 
 def _commented_code(reference: str, root: Path) -> Defect | None:
@@ -272,16 +294,21 @@ def _commented_code(reference: str, root: Path) -> Defect | None:
     if target is None:
         return None
     rel, base, after = target
-    added = set(_added(after, base))  # lines of base the fix removed or rewrote
-    old_lines = base.splitlines()
-    removed = [old_lines[n - 1] for n in sorted(added) if _one_line_statement(old_lines[n - 1])]
+    old_lines, new_lines = base.splitlines(), after.splitlines()
+    removed = [old_lines[n - 1] for n in _added(after, base)]  # lines the fix took out
+    added = [new_lines[n - 1] for n in _added(base, after)]
+    kept = next((line for line in removed + added if _one_line_statement(line)), None)
+    if kept is None:  # the fix only adds control flow: a statement near it, then
+        node = _anchor(base, after)
+        start = node.lineno if node is not None else 1
+        near = sorted(range(1, len(new_lines) + 1), key=lambda n: abs(n - start))
+        kept = next((new_lines[n - 1] for n in near if _one_line_statement(new_lines[n - 1])), None)
+    if kept is None:
+        return None
 
     def edit(text: str) -> str | None:
         node = _anchor(base, text)
-        if node is None:
-            return None
-        kept = removed[0] if removed else text.splitlines()[node.lineno - 1]
-        if not _one_line_statement(kept):
+        if node is None or kept is None:
             return None
         return _insert(text, node.lineno, [f"{_indent_of(text, node)}# {kept.strip()}"])
 
@@ -487,7 +514,7 @@ def _declare(rel: str, text: str, *, package: str) -> str | None:
             return None
         return text[: match.end()] + f'install_requires=["{requirement}"], ' + text[match.end() :]
     if name == "setup.cfg":
-        match = re.search(r"^install_requires\s*=[ \t]*", text, re.M)
+        match = re.search(r"^install_requires\s*=.*$", text, re.M)
         if match is None:
             return None
         return text[: match.end()] + f"\n    {requirement}" + text[match.end() :]

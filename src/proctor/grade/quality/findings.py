@@ -3,15 +3,20 @@
 The models are versioned by their field order (it is part of the format). Which checks decide
 :attr:`QualityReport.clean`:
 
-* ``lint`` — no NEW lint finding (one not matched at base by rule and line text);
-* ``conventions`` — no departure from a norm the repository keeps;
-* ``hygiene`` — no ``tampering`` finding (tests or test configuration edited).
+* ``lint`` — no NEW lint finding (one not matched at base by rule and line text) of a rule the
+  repository holds (``new``; a rule the base of the changed files already breaks is not held,
+  and its findings are reported as ``tolerated``);
+* ``conventions`` — no departure from a norm the repository keeps (names, docstrings,
+  annotations; quotes and imports are reported as ``style`` only);
+* ``hygiene`` — none of what a reviewer sends back: ``tampering`` (tests or test configuration
+  edited), ``debug`` leftovers, ``commented_code``, a new ``dependency``, a
+  ``swallowed_exception``, a file ``outside_reference`` (the reference fix's footprint).
 
 A deciding check that itself failed (``ok=False`` with an ``error`` finding) also makes the
-change not clean: nothing can be vouched for. ``format``, ``security`` and the other hygiene
-findings (debugging leftovers, commented-out code, new dependencies, files outside the
-reference footprint), ``size`` and the ``checks`` packages registered
-(:func:`~proctor.grade.quality.register_quality_check`) are reported but never decide.
+change not clean: nothing can be vouched for. ``format``, ``security``, ``size`` and the
+``checks`` packages registered (:func:`~proctor.grade.quality.register_quality_check`) are
+reported but never decide. ``benchmarks/holdsup_precision.py`` measures how often a reference
+fix is found not clean (false alarms) and how often a review defect injected into one is caught.
 """
 
 from __future__ import annotations
@@ -29,7 +34,19 @@ from pydantic import (
     model_serializer,
 )
 
-_DECIDING_HYGIENE_KINDS = frozenset({"tampering"})
+_DECIDING_HYGIENE_KINDS = frozenset(
+    {
+        "tampering",
+        "debug",
+        "commented_code",
+        "dependency",
+        "swallowed_exception",
+        "outside_reference",
+        "error",
+    }
+)
+_DECIDING_LINT_KINDS = frozenset({"new", "error"})
+_DECIDING_CONVENTION_KINDS = frozenset({"departure", "error"})
 
 
 class _Frozen(BaseModel):
@@ -86,18 +103,16 @@ class QualityReport(_Frozen):
 
     @property
     def clean(self) -> bool:
-        """No new lint finding, no convention departure, no tampering (see module docstring)."""
-        tampered = any(f.kind in _DECIDING_HYGIENE_KINDS for f in self.hygiene.findings)
-        hygiene_error = any(f.kind == "error" for f in self.hygiene.findings)
-        return self.lint.ok and self.conventions.ok and not tampered and not hygiene_error
+        """No deciding finding (see the module docstring)."""
+        return not self.deciding
 
     @property
     def deciding(self) -> list[Finding]:
         """The findings that make the change not clean (empty when it is clean)."""
-        hygiene = [
-            f for f in self.hygiene.findings if f.kind in _DECIDING_HYGIENE_KINDS | {"error"}
-        ]
-        return [*self.lint.findings, *self.conventions.findings, *hygiene]
+        lint = [f for f in self.lint.findings if f.kind in _DECIDING_LINT_KINDS]
+        hygiene = [f for f in self.hygiene.findings if f.kind in _DECIDING_HYGIENE_KINDS]
+        conventions = [f for f in self.conventions.findings if f.kind in _DECIDING_CONVENTION_KINDS]
+        return [*lint, *conventions, *hygiene]
 
     @property
     def findings(self) -> list[Finding]:

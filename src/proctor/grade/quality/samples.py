@@ -41,6 +41,9 @@ _QUERY = """
 """
 
 
+_STYLES = ("snake_case", "camelCase", "PascalCase", "UPPER_CASE")
+
+
 @dataclass(frozen=True)
 class Sample:
     """One observation: which check, the values it shows, where, and what it is."""
@@ -55,6 +58,8 @@ class Sample:
 def name_styles(name: str) -> frozenset[str]:
     """Every style ``name`` fits once leading/trailing underscores are stripped."""
     core = name.strip("_")
+    if not core:  # `_`, `__`: a placeholder, not a style
+        return frozenset(_STYLES)
     styles = set()
     if re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", core):
         styles.add("snake_case")
