@@ -189,6 +189,17 @@ def test_a_swallowing_except_is_judged_only_where_new(make_repo: MakeRepo) -> No
     assert _kinds(repo, {"tests/test_b.py": test}) == []  # a new test file: not judged
 
 
+def test_a_type_the_repository_swallows_elsewhere_is_its_idiom(make_repo: MakeRepo) -> None:
+    idiom = "def g():\n    try:\n        h()\n    except BrokenResourceError:\n        pass\n"
+    repo = make_repo({"pkg/a.py": "def f(x):\n    return g(x)\n", "pkg/other.py": idiom})
+    sources = {"pkg/other.py": idiom}
+    for caught, fires in (("BrokenResourceError", False), ("Exception", True), ("", True)):
+        edit = {"pkg/a.py": SWALLOWING.format(caught, "pass").replace("except :", "except:")}
+        base, after = repo.change(edit)
+        found = check_hygiene(base, after, sources=sources).findings
+        assert [f.kind for f in found] == (["swallowed_exception"] if fires else []), caught
+
+
 # --- dependencies, footprint, size ---------------------------------------------------------
 
 
@@ -199,6 +210,23 @@ def test_new_dependency_in_pyproject_fires(make_repo: MakeRepo) -> None:
     assert _kinds(repo, {"pyproject.toml": new}) == [("dependency", "pyproject.toml", None)]
     base, after = repo.change({"pyproject.toml": old.replace(">=2", ">=3")})
     assert check_hygiene(base, after, sources={}).ok
+
+
+def test_a_new_extra_or_development_requirement_is_reported_not_deciding(
+    make_repo: MakeRepo,
+) -> None:
+    old = '[project]\nname = "x"\ndependencies = []\n\n[project.optional-dependencies]\ndoc = []\n'
+    repo = make_repo({"pyproject.toml": old, "requirements-dev.txt": "pytest\n"})
+    edits = {
+        "pyproject.toml": old.replace("doc = []", 'doc = ["sphinx-tabs"]'),
+        "requirements-dev.txt": "pytest\nhypothesis\n",
+    }
+    assert _kinds(repo, edits) == [
+        ("dev_dependency", "pyproject.toml", None),
+        ("dev_dependency", "requirements-dev.txt", None),
+    ]
+    base, after = repo.change(edits)
+    assert grade_quality(repo.root, base, after).clean
 
 
 def test_requirement_names_of_every_dependency_file() -> None:
