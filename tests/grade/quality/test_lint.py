@@ -285,3 +285,11 @@ def test_a_rule_the_base_already_breaks_is_tolerated(make_repo: MakeRepo) -> Non
     b, a = repo.change({"pkg/b.py": "import re\n\n\n" + clean})
     lint = check_lint(repo.root, b, a).lint
     assert [(f.rule, f.kind) for f in lint.findings] == [("F401", "new")] and not lint.ok
+
+
+def test_a_finding_whose_numbers_changed_on_an_edited_line_is_not_new() -> None:
+    base = [RawFinding("C901", 1, "`f` is too complex (12 > 10)")]
+    after = [RawFinding("C901", 1, "`f` is too complex (13 > 10)")]
+    assert new_findings(base, after, "def f(x):\n", "def f(x, y):\n") == []
+    other = [RawFinding("C901", 1, "`g` is too complex (13 > 10)")]
+    assert new_findings(base, other, "def f(x):\n", "def g(x, y):\n") == other

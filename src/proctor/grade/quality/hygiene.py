@@ -17,10 +17,10 @@ Findings, by kind:
   install_requires), parsed with ``packaging`` (:func:`requirement_name`); one added to an
   extra, a dependency group or a development requirements file is a ``dev_dependency``,
   reported but not deciding;
-* ``swallowed_exception`` — an ``except`` whose body only passes, new in the change (one the
-  base of a changed file has, catching the same types, is old or moved code), catching
-  everything (bare, ``Exception``, ``BaseException``) or types the repository never swallows
-  elsewhere (``except BrokenResourceError: pass`` in a library that does so is its idiom);
+* ``swallowed_exception`` — an ``except`` that catches everything (bare, ``Exception``,
+  ``BaseException``) and only passes, new in the change (one the base of a changed file has
+  is old or moved code). Passing on a named type is a decision (``except KeyError: pass``),
+  which the maintainers' own fixes make;
 * ``outside_reference`` — non-test files the reference change does not touch.
 
 Every kind but ``dev_dependency`` decides
@@ -243,25 +243,11 @@ def _does_nothing(statement: ast.stmt) -> bool:
     return isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
 
 
-def swallowed_elsewhere(sources: Mapping[str, str]) -> set[str]:
-    """Exception types the repository's base swallows itself (``except T: pass``), as written;
-    never the catch-alls (bare, ``Exception``, ``BaseException``)."""
-    found: set[str] = set()
-    for text in sources.values():
-        if "except" in text and _SWALLOW_HINT.search(text):
-            found.update(caught for _, caught in swallowed_handlers(text))
-    return found - _CATCH_ALL
-
-
 def swallowed_exceptions(
-    paths: Sequence[str],
-    base: Mapping[str, str | None],
-    after: Mapping[str, str | None],
-    idioms: set[str] | None = None,
+    paths: Sequence[str], base: Mapping[str, str | None], after: Mapping[str, str | None]
 ) -> list[Finding]:
-    """Handlers that swallow an exception, new in the change: on an added line, and not
-    matched (by the types caught, with multiplicity) by one the base of a changed file has,
-    nor catching only types in ``idioms`` (:func:`swallowed_elsewhere`)."""
+    """Catch-all handlers that only pass, new in the change: on an added line, and not matched
+    (by the types caught, with multiplicity) by one the base of a changed file has."""
     pool: Counter[str] = Counter()
     for path in paths:
         old = base.get(path)
@@ -283,7 +269,7 @@ def swallowed_exceptions(
         if pool[caught] > 0:
             pool[caught] -= 1  # moved or rewritten
             continue
-        if idioms and caught in idioms:
+        if caught not in _CATCH_ALL:
             continue
         what = f"`except {caught}`" if caught else "a bare `except`"
         message = f"{what} swallows the exception (its body only passes)"
@@ -295,7 +281,6 @@ def swallowed_exceptions(
 
 
 _CATCH_ALL = frozenset({"", "Exception", "BaseException"})
-_SWALLOW_HINT = re.compile(r"except\b[^\n]*:\s*(?:#[^\n]*)?\n?\s*(?:pass|\.\.\.)\s*$", re.M)
 _DEV_REQUIREMENTS = re.compile(r"dev|test|doc|lint|typ|ci\b|build|bench|tox")
 _VCS_PREFIXES = ("git+", "hg+", "svn+", "bzr+")
 _EGG = re.compile(r"[#&]egg=([^&\s]+)")
@@ -468,7 +453,7 @@ def check_hygiene(
             findings += debug_leftovers(path, base.get(path), new, silent)
             findings += commented_code(path, base.get(path), new)
     findings += new_dependencies(paths, base, after)
-    findings += swallowed_exceptions(paths, base, after, swallowed_elsewhere(sources))
+    findings += swallowed_exceptions(paths, base, after)
     if reference_paths:
         footprint = set(reference_paths)
         findings += [

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 import tempfile
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -87,8 +88,8 @@ def new_findings(
     A finding is matched, in turn, by a base finding of the same file with the same rule and
     stripped line text (moved code); by one left over in another changed file (``elsewhere``,
     used up as it matches: code moved between files); and by one of the same file with the same
-    rule and message (a finding that stays on an edited line, say a version string bumped in a
-    module ruff flags as a whole).
+    rule and message, numbers aside (a finding that stays on an edited line, say a version
+    string bumped in a module ruff flags as a whole, or a complex function edited).
     """
     base_lines = (base_text or "").splitlines()
     after_lines = after_text.splitlines()
@@ -106,14 +107,23 @@ def new_findings(
             elsewhere[key] -= 1
         else:
             left.append(finding)
-    by_message = Counter((f.code, f.message) for i, f in enumerate(base) if i not in used)
+    by_message = Counter(
+        (f.code, _numberless(f.message)) for i, f in enumerate(base) if i not in used
+    )
     fresh: list[RawFinding] = []
     for finding in left:
-        if by_message[(finding.code, finding.message)] > 0:
-            by_message[(finding.code, finding.message)] -= 1
+        if by_message[(finding.code, _numberless(finding.message))] > 0:
+            by_message[(finding.code, _numberless(finding.message))] -= 1
         else:
             fresh.append(finding)
     return fresh
+
+
+def _numberless(message: str) -> str:
+    """A message that names what it is about with its numbers blanked: `f` is too complex
+    (12 > 10) stays the finding it was at base when the change makes ``f`` more complex. A
+    message that names nothing (line too long (85 > 79)) keeps its numbers."""
+    return re.sub(r"\d+", "#", message) if "`" in message else message
 
 
 def leftovers(
