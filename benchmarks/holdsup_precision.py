@@ -66,9 +66,10 @@ def describe(report: QualityReport) -> list[str]:
     return [f"{finding_id(f)} {f.path}:{f.line or ''} {f.message[:90]}" for f in report.deciding]
 
 
-def grade_task(job: tuple[str, Task, str]) -> list[Case]:
-    """Grade the reference fix of one task and every defect injected into it (in a worker)."""
-    suite, task, repos_dir = job
+def grade_task(job: tuple[str, Task, str, bool]) -> list[Case]:
+    """Grade the reference fix of one task and, with ``defects``, every defect injected into
+    it (in a worker)."""
+    suite, task, repos_dir, with_defects = job
     refs = References([task], Path(repos_dir))
     try:
         source = refs.source(task.id)
@@ -77,7 +78,8 @@ def grade_task(job: tuple[str, Task, str]) -> list[Case]:
     cases = []
     with tempfile.TemporaryDirectory(prefix="proctor-holdsup-") as tmp:
         checkout = sealed_checkout(source.git_dir, task.base_commit, Path(tmp) / "checkout")
-        defects = {d.kind: d for d in inject_all(source.gold_patch, checkout)}
+        found = inject_all(source.gold_patch, checkout) if with_defects else []
+        defects = {d.kind: d for d in found}
         patches = {REFERENCE: source.gold_patch, **{k: d.patch for k, d in defects.items()}}
         for kind, report in grade_patches(task, source, checkout, patches):
             path = defects[kind].path if kind in defects else ""
@@ -163,13 +165,20 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     parser.add_argument("--json", type=Path, help="write every case here")
     parser.add_argument("--every", type=int, default=1, help="grade every N-th task only")
+    parser.add_argument(
+        "--defects-every",
+        type=int,
+        default=1,
+        help="inject defects into every N-th graded task of each suite only (default: all)",
+    )
     args = parser.parse_args()
     settings = get_settings()
     suites = args.suite or [Path(s) for s in SUITES if Path(s).is_dir()]
     jobs = []
     for suite in suites:
-        for task in load_suite(suite)[:: max(1, args.every)]:
-            jobs.append((str(suite), task, str(settings.repos_dir)))
+        for index, task in enumerate(load_suite(suite)[:: max(1, args.every)]):
+            defects = index % max(1, args.defects_every) == 0
+            jobs.append((str(suite), task, str(settings.repos_dir), defects))
     jobs.sort(key=lambda job: (job[1].repo, job[1].base_commit))  # learned norms stay cached
     cases: list[Case] = []
     with multiprocessing.Pool(max(1, args.jobs)) as pool:
@@ -180,7 +189,7 @@ def main() -> None:
     if args.json:
         args.json.write_text(json.dumps([asdict(c) for c in cases], indent=1), encoding="utf-8")
     alarms_ok = report_alarms(cases)
-    catches_ok = report_catches(cases, len(jobs))
+    catches_ok = report_catches(cases, sum(job[3] for job in jobs))
     sys.exit(0 if alarms_ok and catches_ok else 1)
 
 
