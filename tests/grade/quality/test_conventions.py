@@ -47,6 +47,7 @@ def _package(module: str, n: int = 3) -> dict[str, str]:
         ("X", {"PascalCase", "UPPER_CASE"}),
         ("Mixed_Case", {"other"}),
         ("_", {"snake_case", "camelCase", "PascalCase", "UPPER_CASE"}),  # a placeholder
+        ("_GUID", {"PascalCase", "UPPER_CASE"}),  # an acronym
     ],
 )
 def test_name_styles(name: str, styles: set[str]) -> None:
@@ -66,7 +67,7 @@ def test_samples_of_a_file() -> None:
     got = {(s.check, s.key, tuple(sorted(s.values))) for s in file_samples(text, "pkg/mod.py")}
     assert ("import.style", "from . import sibling", ("relative",)) in got
     assert ("import.placement", "Thing.run:import os", ("function",)) in got
-    assert ("naming.constant", "LIMIT", ("UPPER_CASE",)) in got
+    assert ("naming.constant", "LIMIT", ("PascalCase", "UPPER_CASE")) in got  # one word
     assert ("docstring.class", "Thing", ("documented",)) in got
     assert ("docstring.method", "Thing.run", ("missing",)) in got
     assert ("annotations.params", "Thing.run", ("annotated",)) in got

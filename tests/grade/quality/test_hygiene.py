@@ -115,7 +115,9 @@ def test_breakpoint_and_pdb_fire_anywhere(make_repo: MakeRepo) -> None:
     repo = make_repo({"pkg/a.py": "def f(x):\n    return x\n"})
     new = "import pdb\n\n\ndef f(x):\n    breakpoint()\n    pdb.set_trace()\n    return x\n"
     found = _kinds(repo, {"pkg/a.py": new})
-    assert found == [("debug", "pkg/a.py", 1), ("debug", "pkg/a.py", 5), ("debug", "pkg/a.py", 6)]
+    assert found == [("debug", "pkg/a.py", 5), ("debug", "pkg/a.py", 6)]  # import pdb: a module
+    new = "from ipdb import set_trace\n\n\ndef f(x):\n    return x\n"
+    assert _kinds(repo, {"pkg/a.py": new}) == [("debug", "pkg/a.py", 1)]
 
 
 def test_commented_out_code_fires_and_prose_is_silent(make_repo: MakeRepo) -> None:
@@ -130,6 +132,14 @@ def test_commented_out_code_fires_and_prose_is_silent(make_repo: MakeRepo) -> No
         "    return x\n"
     )
     assert _kinds(repo, {"pkg/a.py": new}) == [("commented_code", "pkg/a.py", 5)]
+
+
+def test_commented_out_code_is_silent_in_a_file_that_holds_some_at_base(
+    make_repo: MakeRepo,
+) -> None:
+    scratch = "# print(tree)\nx = parse()\n"
+    repo = make_repo({"utils/scratch.py": scratch})
+    assert _kinds(repo, {"utils/scratch.py": scratch + "# print(x.children)\n"}) == []
 
 
 @pytest.mark.parametrize(

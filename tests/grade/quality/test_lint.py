@@ -293,3 +293,14 @@ def test_a_finding_whose_numbers_changed_on_an_edited_line_is_not_new() -> None:
     assert new_findings(base, after, "def f(x):\n", "def f(x, y):\n") == []
     other = [RawFinding("C901", 1, "`g` is too complex (13 > 10)")]
     assert new_findings(base, other, "def f(x):\n", "def g(x, y):\n") == other
+
+
+def test_an_import_used_in_a_type_comment_is_tolerated(make_repo: MakeRepo) -> None:
+    repo = make_repo({"pkg/a.py": "def f(x):\n    return x\n"})
+    typed = (
+        "from typing import Optional\n\n\n"
+        "def f(x):\n    # type: (int) -> Optional[int]\n    return x\n"
+    )
+    b, a = repo.change({"pkg/a.py": typed})
+    lint = check_lint(repo.root, b, a).lint
+    assert [(f.rule, f.kind) for f in lint.findings] == [("F401", "tolerated")] and lint.ok

@@ -8,10 +8,13 @@ Findings, by kind:
   configures tox and linters, which a graded test run never reads). New test files are
   listed in ``details`` instead: writing tests is no offence, and the hidden tests are
   restored from the spec anyway;
-* ``debug`` — ``breakpoint()``, ``pdb``/``ipdb`` imports or ``set_trace()`` on added lines, and
+* ``debug`` — ``breakpoint()``, ``pdb.set_trace()`` (or ipdb's) or ``from pdb import set_trace``
+  on added lines (``import pdb`` alone is a module a program may use: click's test runner
+  does), and
   ``print(`` where the repository does not print in files of that kind (library or script)
   and the file did not print at base;
-* ``commented_code`` — added comment lines that parse as Python statements (prose does not);
+* ``commented_code`` — added comment lines that parse as Python statements (prose does not),
+  in a file with none at base;
 * ``dependency`` — requirement names that the change adds to what the package needs at run
   time (requirements*.txt, pyproject's project and poetry dependencies, setup.py/setup.cfg
   install_requires), parsed with ``packaging`` (:func:`requirement_name`); one added to an
@@ -56,6 +59,7 @@ from proctor.grade.quality.samples import captures, node_text
 _TEST_CONFIGS = frozenset({"conftest.py", "pytest.ini", "noxfile.py"})
 _PYTEST_SECTIONS = {"setup.cfg": "tool:pytest", "tox.ini": "pytest"}
 _SCRIPT_DIRS = frozenset({"scripts", "bin", "examples", "tools", "benchmarks", "docs"})
+_SET_TRACE_IMPORT = re.compile(r"^from\s+i?pdb\s+import\b.*\bset_trace\b", re.S)
 _PRINT_STATEMENT = re.compile(r"^[ \t]*print\(.*$", re.M)
 _MAIN = re.compile(r"""^if\s+__name__\s*==\s*['"]__main__['"]""", re.M)
 _PRAGMA = re.compile(
@@ -173,7 +177,7 @@ def debug_leftovers(path: str, old: str | None, new: str, silent: set[str]) -> l
         if node_text(node) in ("pdb.set_trace", "ipdb.set_trace"):
             hits.append((node.start_point[0] + 1, f"{node_text(node)}() call"))
     for node in found.get("import", []):
-        if re.search(r"\b(i?pdb)\b", node_text(node)):
+        if _SET_TRACE_IMPORT.search(node_text(node)):
             hits.append((node.start_point[0] + 1, f"debugger import `{node_text(node)}`"))
     return [_finding("debug", path, n, what) for n, what in sorted(set(hits)) if n in lines]
 
@@ -205,7 +209,13 @@ def _is_code(statement: ast.stmt) -> bool:
 
 
 def commented_code(path: str, old: str | None, new: str) -> list[Finding]:
-    """Runs of added comment lines that hold code; one finding at the first line of each."""
+    """Runs of added comment lines that hold code; one finding at the first line of each.
+    None in a file that holds commented-out code at base: a scratch script, say."""
+    if old and any(
+        line.strip().startswith("#") and looks_like_code(line.strip().lstrip("#"))
+        for line in old.splitlines()
+    ):
+        return []
     lines = new.splitlines()
     findings: list[Finding] = []
     previous = -1

@@ -8,7 +8,8 @@ a file the repository keeps out of lint (``tests`` in sqlparse, say) is not lint
 
 A finding is NEW only when no base finding with the same rule and the same stripped line text
 is left to match it (with multiplicity), so code that merely moved is not new. A new finding of
-a rule that the base of the changed files already breaks somewhere is ``tolerated``: reported,
+a rule that the base of the changed files already breaks somewhere (or an import F401 calls
+unused that a ``# type:`` comment uses, which ruff does not read) is ``tolerated``: reported,
 but the repository evidently does not hold that rule (a rule newer than the ruff its maintainers
 ran, say, selected through a prefix such as ``PL`` or ``D``), so it does not decide ``ok``.
 Security is the same delta over flake8-bandit's rules (S, less S101). The formatter check flags
@@ -117,6 +118,16 @@ def new_findings(
         else:
             fresh.append(finding)
     return fresh
+
+
+def _typed_in_comment(finding: RawFinding, text: str | None) -> bool:
+    """Whether an import F401 calls unused is used in a ``# type:`` comment, which ruff does
+    not read (pyflakes did): ``from typing import Optional`` for ``# type: () -> Optional[int]``."""
+    match = re.match(r"`([\w.]+)` imported but unused", finding.message)
+    if finding.code != "F401" or match is None or not text:
+        return False
+    name = match.group(1).rsplit(".", 1)[-1]
+    return re.search(rf"#\s*type:[^\n]*\b{re.escape(name)}\b", text) is not None
 
 
 def _numberless(message: str) -> str:
@@ -263,7 +274,7 @@ def _delta(
         findings += [
             Finding(
                 check=name,
-                kind="tolerated" if f.code in broken else "new",
+                kind="tolerated" if f.code in broken or _typed_in_comment(f, after[rel]) else "new",
                 path=rel,
                 line=f.line,
                 message=f"{f.code} {f.message}",
