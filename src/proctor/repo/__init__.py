@@ -17,6 +17,7 @@ from proctor.repo.checkout import (
     restore_paths,
     sealed_checkout,
 )
+from proctor.repo.hunks import parse_file_diff, rediff, text_after
 from proctor.repo.leak import (
     BaseText,
     base_reader,
@@ -43,6 +44,7 @@ from proctor.repo.mutants import MAX_PER_KIND, MUTANT_KINDS, Mutant, build_mutan
 from proctor.repo.patch import (
     apply_patch,
     diff_commits,
+    file_sections,
     is_test_path,
     patch_difficulty,
     reference_patches,
@@ -67,6 +69,7 @@ __all__ = [
     "diff_commits",
     "diff_from_base",
     "ensure_source",
+    "file_sections",
     "found_in_tree",
     "git_dir_args",
     "github_slug",
@@ -77,8 +80,10 @@ __all__ = [
     "is_test_path",
     "mirror_path",
     "open_bundle",
+    "parse_file_diff",
     "patch_difficulty",
     "read_base_file",
+    "rediff",
     "reference_patches",
     "repo_location",
     "resolve_commit",
@@ -88,6 +93,7 @@ __all__ = [
     "split_patch",
     "statement_leaks",
     "task_leaks",
+    "text_after",
     "touched_paths",
     "unseen_names",
 ]

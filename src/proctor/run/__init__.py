@@ -5,6 +5,7 @@ from proctor.run.cluster import LOCAL as RAY_LOCAL
 from proctor.run.cluster import open_ray
 from proctor.run.context import AttemptContext, AttemptInput, AttemptOptions
 from proctor.run.executor import Executor, LocalPool
+from proctor.run.holdsup import grade_patches
 from proctor.run.humaneval import HumanEvalResult, ProblemResult, SampleRecord, run_humaneval
 from proctor.run.key import AttemptKey
 from proctor.run.passk import mean_pass_at_k, pass_at_k
@@ -59,6 +60,7 @@ __all__ = [
     "check_model",
     "check_run_dir",
     "check_sampling",
+    "grade_patches",
     "latest_results",
     "mean_pass_at_k",
     "measure_strength",

@@ -90,7 +90,7 @@ class AttemptResult(BaseModel):
     outcome: Outcome
     resolved: bool
     holds_up: bool = False
-    """Resolved, and clean: no new lint error, no convention departure, no tampering."""
+    """Resolved, and clean: no deciding quality finding (``QualityReport.deciding``)."""
     f2p_passed: int = 0
     f2p_total: int = 0
     p2p_passed: int = 0

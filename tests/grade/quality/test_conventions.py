@@ -46,6 +46,8 @@ def _package(module: str, n: int = 3) -> dict[str, str]:
         ("_private_thing", {"snake_case"}),
         ("X", {"PascalCase", "UPPER_CASE"}),
         ("Mixed_Case", {"other"}),
+        ("_", {"snake_case", "camelCase", "PascalCase", "UPPER_CASE"}),  # a placeholder
+        ("_GUID", {"PascalCase", "UPPER_CASE"}),  # an acronym
     ],
 )
 def test_name_styles(name: str, styles: set[str]) -> None:
@@ -65,7 +67,7 @@ def test_samples_of_a_file() -> None:
     got = {(s.check, s.key, tuple(sorted(s.values))) for s in file_samples(text, "pkg/mod.py")}
     assert ("import.style", "from . import sibling", ("relative",)) in got
     assert ("import.placement", "Thing.run:import os", ("function",)) in got
-    assert ("naming.constant", "LIMIT", ("UPPER_CASE",)) in got
+    assert ("naming.constant", "LIMIT", ("PascalCase", "UPPER_CASE")) in got  # one word
     assert ("docstring.class", "Thing", ("documented",)) in got
     assert ("docstring.method", "Thing.run", ("missing",)) in got
     assert ("annotations.params", "Thing.run", ("annotated",)) in got
@@ -202,6 +204,21 @@ def test_quotes_follow_the_repository(make_repo: MakeRepo, module_text: Callable
     new = repo.read("pkg/m0.py") + "\nGREETING = \"hello\"\nFAREWELL = 'bye'\n"
     found = _departures(repo, {"pkg/m0.py": new})
     assert found == [("quotes", _line_of(new, "GREETING"))]
+
+
+def test_style_norms_are_reported_but_do_not_decide(
+    make_repo: MakeRepo, module_text: Callable[..., str]
+) -> None:
+    repo = make_repo(_package(module_text(12, quote="'")))
+    base, after = repo.change({"pkg/m0.py": repo.read("pkg/m0.py") + 'NAME = "x"\n'})
+    result = check_conventions(repo.root, base, after)
+    assert [(f.rule, f.kind) for f in result.findings] == [("quotes", "style")]
+    assert result.ok and "1 in style only" in result.summary
+    base, after = repo.change(
+        {"pkg/m1.py": repo.read("pkg/m1.py") + "\n\ndef lateName(x):\n    return x\n"}
+    )
+    result = check_conventions(repo.root, base, after)
+    assert not result.ok and {f.kind for f in result.findings} == {"departure"}
 
 
 def test_an_edited_string_keeps_its_old_quotes_silently(

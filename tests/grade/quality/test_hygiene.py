@@ -53,6 +53,14 @@ def test_test_configuration_changes_are_tampering(make_repo: MakeRepo) -> None:
     ]
 
 
+def test_tox_ini_is_test_configuration_only_in_its_pytest_section(make_repo: MakeRepo) -> None:
+    tox = "[tox]\nenvlist = py311\n\n[flake8]\nmax-line-length = 100\n\n[pytest]\naddopts = -q\n"
+    repo = make_repo({"tox.ini": tox})
+    assert _kinds(repo, {"tox.ini": tox.replace("100", "120").replace("py311", "py312")}) == []
+    changed = tox.replace("-q", "-q --deselect tests/test_a.py")
+    assert _kinds(repo, {"tox.ini": changed}) == [("tampering", "tox.ini", None)]
+
+
 def test_adding_a_test_or_editing_other_config_is_not_tampering(make_repo: MakeRepo) -> None:
     repo = make_repo({"pyproject.toml": '[project]\nname = "x"\n'})
     base, after = repo.change(
@@ -78,11 +86,38 @@ def test_print_is_silent_where_the_library_prints(make_repo: MakeRepo) -> None:
     assert _kinds(repo, {"pkg/m0.py": new}, learn=list(_library())) == []
 
 
+def test_one_leftover_print_does_not_make_a_small_library_a_printing_one(
+    make_repo: MakeRepo,
+) -> None:
+    files = _library(6)
+    files["pkg/m5.py"] = "def f(x):\n    print(x)\n    return x\n"  # one leftover
+    files["pkg/m4.py"] = 'def f(x):\n    """>>> print(f(1))"""\n    print(x, file=out)\n'
+    repo = make_repo(files)
+    new = "def f(x):\n    print(x)\n    print(x, file=out)\n    return x\n"
+    learn = [p for p in files if p != "pkg/m0.py"]  # learned at base
+    found = _kinds(repo, {"pkg/m0.py": new}, learn=learn)
+    assert found == [("debug", "pkg/m0.py", 2)]  # a print to a file= is output
+    files["pkg/m3.py"] = files["pkg/m5.py"]  # two of five print: the library prints
+    repo = make_repo(files)
+    assert _kinds(repo, {"pkg/m0.py": new}, learn=learn) == []
+
+
+def test_print_fires_in_a_single_module_that_never_prints(make_repo: MakeRepo) -> None:
+    old = 'def f(x):\n    return x\n\n\nif __name__ == "__main__":\n    f(1)\n'
+    repo = make_repo({"tool.py": old})
+    new = old.replace("    return x\n", "    print(x)\n    return x\n")
+    base, after = repo.change({"tool.py": new})
+    result = check_hygiene(base, after, sources={"tool.py": old})
+    assert [(f.kind, f.line) for f in result.findings] == [("debug", 2)]
+
+
 def test_breakpoint_and_pdb_fire_anywhere(make_repo: MakeRepo) -> None:
     repo = make_repo({"pkg/a.py": "def f(x):\n    return x\n"})
     new = "import pdb\n\n\ndef f(x):\n    breakpoint()\n    pdb.set_trace()\n    return x\n"
     found = _kinds(repo, {"pkg/a.py": new})
-    assert found == [("debug", "pkg/a.py", 1), ("debug", "pkg/a.py", 5), ("debug", "pkg/a.py", 6)]
+    assert found == [("debug", "pkg/a.py", 5), ("debug", "pkg/a.py", 6)]  # import pdb: a module
+    new = "from ipdb import set_trace\n\n\ndef f(x):\n    return x\n"
+    assert _kinds(repo, {"pkg/a.py": new}) == [("debug", "pkg/a.py", 1)]
 
 
 def test_commented_out_code_fires_and_prose_is_silent(make_repo: MakeRepo) -> None:
@@ -97,6 +132,14 @@ def test_commented_out_code_fires_and_prose_is_silent(make_repo: MakeRepo) -> No
         "    return x\n"
     )
     assert _kinds(repo, {"pkg/a.py": new}) == [("commented_code", "pkg/a.py", 5)]
+
+
+def test_commented_out_code_is_silent_in_a_file_that_holds_some_at_base(
+    make_repo: MakeRepo,
+) -> None:
+    scratch = "# print(tree)\nx = parse()\n"
+    repo = make_repo({"utils/scratch.py": scratch})
+    assert _kinds(repo, {"utils/scratch.py": scratch + "# print(x.children)\n"}) == []
 
 
 @pytest.mark.parametrize(
@@ -120,6 +163,44 @@ def test_looks_like_code(comment: str, code: bool) -> None:
     assert looks_like_code(comment) is code
 
 
+# --- swallowed exceptions ------------------------------------------------------------------
+
+SWALLOWING = "def f(x):\n    try:\n        return g(x)\n    except {}:\n        {}\n"
+
+
+@pytest.mark.parametrize(
+    ("caught", "body", "fires"),
+    [
+        ("Exception", "pass", True),
+        ("BaseException", "...", True),
+        ("", "pass", True),
+        ("(KeyError, ValueError)", "...", False),  # a named type: a decision
+        ("ValueError as exc", "pass", False),
+        ("Exception", "return None", False),
+        ("Exception", "log(x)", False),
+    ],
+)
+def test_an_except_that_only_passes_fires(
+    make_repo: MakeRepo, caught: str, body: str, fires: bool
+) -> None:
+    repo = make_repo({"pkg/a.py": "def f(x):\n    return g(x)\n"})
+    found = _kinds(repo, {"pkg/a.py": SWALLOWING.format(caught, body)})
+    assert found == ([("swallowed_exception", "pkg/a.py", 4)] if fires else [])
+
+
+def test_a_swallowing_except_is_judged_only_where_new(make_repo: MakeRepo) -> None:
+    bare = "def f(x):\n    try:\n        return g(x)\n    except:\n        pass\n"
+    repo = make_repo({"pkg/a.py": bare, "pkg/b.py": "y = 1\n"})
+    moved = {"pkg/a.py": "x = 1\n", "pkg/b.py": "y = 1\n\n\n" + bare}
+    assert _kinds(repo, moved) == []  # the same handler moved to another file
+    repo = make_repo({"pkg/a.py": bare, "tests/test_a.py": "x = 1\n"})
+    edited = bare.replace("g(x)", "g(x) + 1") + "\n\n" + bare.replace("def f", "def h")
+    found = _kinds(repo, {"pkg/a.py": edited})  # one of the two handlers is the old one
+    assert [kind for kind, _, _ in found] == ["swallowed_exception"]
+    test = "def test_a():\n    try:\n        g()\n    except Exception:\n        pass\n"
+    assert _kinds(repo, {"tests/test_b.py": test}) == []  # a new test file: not judged
+
+
 # --- dependencies, footprint, size ---------------------------------------------------------
 
 
@@ -130,6 +211,23 @@ def test_new_dependency_in_pyproject_fires(make_repo: MakeRepo) -> None:
     assert _kinds(repo, {"pyproject.toml": new}) == [("dependency", "pyproject.toml", None)]
     base, after = repo.change({"pyproject.toml": old.replace(">=2", ">=3")})
     assert check_hygiene(base, after, sources={}).ok
+
+
+def test_a_new_extra_or_development_requirement_is_reported_not_deciding(
+    make_repo: MakeRepo,
+) -> None:
+    old = '[project]\nname = "x"\ndependencies = []\n\n[project.optional-dependencies]\ndoc = []\n'
+    repo = make_repo({"pyproject.toml": old, "requirements-dev.txt": "pytest\n"})
+    edits = {
+        "pyproject.toml": old.replace("doc = []", 'doc = ["sphinx-tabs"]'),
+        "requirements-dev.txt": "pytest\nhypothesis\n",
+    }
+    assert _kinds(repo, edits) == [
+        ("dev_dependency", "pyproject.toml", None),
+        ("dev_dependency", "requirements-dev.txt", None),
+    ]
+    base, after = repo.change(edits)
+    assert grade_quality(repo.root, base, after).clean
 
 
 def test_requirement_names_of_every_dependency_file() -> None:
@@ -234,6 +332,39 @@ def test_a_clean_change_holds_up(make_repo: MakeRepo) -> None:
         "checks",
     ]
     assert report.checks == [] and "checks" not in report.model_dump()  # records stay as before
+
+
+@pytest.mark.parametrize(
+    ("edit", "kind"),
+    [
+        ("def f(x):\n    breakpoint()\n    return x\n", "debug"),
+        ("def f(x):\n    # x = g(x)\n    return x\n", "commented_code"),
+        (
+            "def f(x):\n    try:\n        return int(x)\n    except Exception:\n        pass\n",
+            "swallowed_exception",
+        ),
+    ],
+)
+def test_what_a_reviewer_sends_back_is_not_clean(make_repo: MakeRepo, edit: str, kind: str) -> None:
+    repo = make_repo({"pkg/a.py": "def f(x):\n    return x\n", "pkg/b.py": "y = 1\n"})
+    base, after = repo.change({"pkg/a.py": edit})
+    report = grade_quality(repo.root, base, after, reference_paths=["pkg/a.py"])
+    assert [f.kind for f in report.deciding] == [kind] and not report.clean
+    base, after = repo.change({"pkg/a.py": "def f(x):\n    return x\n", "pkg/b.py": "y = 2\n"})
+    report = grade_quality(repo.root, base, after, reference_paths=["pkg/a.py"])
+    assert [f.kind for f in report.deciding] == ["outside_reference"]
+
+
+def test_line_length_is_left_to_the_repository_lint(make_repo: MakeRepo) -> None:
+    lines = "".join(f"X{i} = {i}\n" for i in range(200))  # every line fits 79 columns
+    repo = make_repo({"pkg/a.py": lines})
+    long = lines + "MESSAGE = '" + "x" * 90 + "'\n"
+    base, after = repo.change({"pkg/a.py": long})
+    assert grade_quality(repo.root, base, after).clean  # the classic default has no E501
+    repo = make_repo({"pkg/a.py": lines, "ruff.toml": 'line-length = 79\nlint.select = ["E501"]\n'})
+    base, after = repo.change({"pkg/a.py": long})
+    report = grade_quality(repo.root, base, after)
+    assert [f.rule for f in report.deciding] == ["E501"]
 
 
 def test_new_lint_or_tampering_is_not_clean_but_security_and_format_do_not_decide(

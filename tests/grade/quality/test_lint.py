@@ -264,3 +264,43 @@ def test_shell_true_subprocess_is_a_security_finding(make_repo: MakeRepo) -> Non
     base, after = repo.change({"a.py": "import subprocess\n\nsubprocess.run('ls', shell=True)\n"})
     security = check_lint(repo.root, base, after).security
     assert "S602" in _rules(security.findings)
+
+
+def test_a_rule_the_base_already_breaks_is_tolerated(make_repo: MakeRepo) -> None:
+    base = "import os\n\n\ndef f(x):\n    return x\n"
+    repo = make_repo({"pkg/a.py": base, "pkg/b.py": "def g(y):\n    return y\n"})
+    edits = {
+        "pkg/a.py": base.replace("import os\n", "import os\nimport sys\n"),
+        "pkg/b.py": "import re\n\n\ndef g(y):\n    return y\n",
+    }
+    b, a = repo.change(edits)
+    lint = check_lint(repo.root, b, a).lint
+    assert [(f.path, f.rule, f.kind) for f in lint.findings] == [
+        ("pkg/a.py", "F401", "tolerated"),
+        ("pkg/b.py", "F401", "tolerated"),
+    ]
+    assert lint.ok and "tolerated" in lint.summary
+    clean = "def g(y):\n    return y\n"
+    repo = make_repo({"pkg/b.py": clean})
+    b, a = repo.change({"pkg/b.py": "import re\n\n\n" + clean})
+    lint = check_lint(repo.root, b, a).lint
+    assert [(f.rule, f.kind) for f in lint.findings] == [("F401", "new")] and not lint.ok
+
+
+def test_a_finding_whose_numbers_changed_on_an_edited_line_is_not_new() -> None:
+    base = [RawFinding("C901", 1, "`f` is too complex (12 > 10)")]
+    after = [RawFinding("C901", 1, "`f` is too complex (13 > 10)")]
+    assert new_findings(base, after, "def f(x):\n", "def f(x, y):\n") == []
+    other = [RawFinding("C901", 1, "`g` is too complex (13 > 10)")]
+    assert new_findings(base, other, "def f(x):\n", "def g(x, y):\n") == other
+
+
+def test_an_import_used_in_a_type_comment_is_tolerated(make_repo: MakeRepo) -> None:
+    repo = make_repo({"pkg/a.py": "def f(x):\n    return x\n"})
+    typed = (
+        "from typing import Optional\n\n\n"
+        "def f(x):\n    # type: (int) -> Optional[int]\n    return x\n"
+    )
+    b, a = repo.change({"pkg/a.py": typed})
+    lint = check_lint(repo.root, b, a).lint
+    assert [(f.rule, f.kind) for f in lint.findings] == [("F401", "tolerated")] and lint.ok

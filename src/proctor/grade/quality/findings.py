@@ -6,7 +6,8 @@ The models are versioned by their field order (it is part of the format). Which 
 * ``lint`` — no NEW lint finding (one not matched at base by rule and line text) of a rule the
   repository holds (``new``; a rule the base of the changed files already breaks is not held,
   and its findings are reported as ``tolerated``);
-* ``conventions`` — no departure from a norm the repository keeps;
+* ``conventions`` — no departure from a norm the repository keeps (names, docstrings,
+  annotations; quotes and imports are reported as ``style`` only);
 * ``hygiene`` — none of what a reviewer sends back: ``tampering`` (tests or test configuration
   edited), ``debug`` leftovers, ``commented_code``, a new ``dependency``, a
   ``swallowed_exception``, a file ``outside_reference`` (the reference fix's footprint).
@@ -45,6 +46,7 @@ _DECIDING_HYGIENE_KINDS = frozenset(
     }
 )
 _DECIDING_LINT_KINDS = frozenset({"new", "error"})
+_DECIDING_CONVENTION_KINDS = frozenset({"departure", "error"})
 
 
 class _Frozen(BaseModel):
@@ -109,7 +111,8 @@ class QualityReport(_Frozen):
         """The findings that make the change not clean (empty when it is clean)."""
         lint = [f for f in self.lint.findings if f.kind in _DECIDING_LINT_KINDS]
         hygiene = [f for f in self.hygiene.findings if f.kind in _DECIDING_HYGIENE_KINDS]
-        return [*lint, *self.conventions.findings, *hygiene]
+        conventions = [f for f in self.conventions.findings if f.kind in _DECIDING_CONVENTION_KINDS]
+        return [*lint, *conventions, *hygiene]
 
     @property
     def findings(self) -> list[Finding]:

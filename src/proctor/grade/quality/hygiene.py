@@ -3,20 +3,33 @@
 Findings, by kind:
 
 * ``tampering`` — an existing test file edited or deleted, or test configuration changed
-  (``conftest.py``, ``pytest.ini``, ``tox.ini``, ``noxfile.py``, ``setup.cfg [tool:pytest]``,
-  ``pyproject.toml [tool.pytest...]``). New test files are listed in ``details`` instead:
-  writing tests is no offence, and the hidden tests are restored from the spec anyway;
-* ``debug`` — ``breakpoint()``, ``pdb``/``ipdb`` imports or ``set_trace()`` on added lines, and
-  ``print(`` where the repository does not print in files of that kind (library or script);
-* ``commented_code`` — added comment lines that parse as Python statements (prose does not);
-* ``dependency`` — requirement names that the change adds (requirements*.txt, pyproject's
-  project and poetry dependencies, setup.py/setup.cfg install_requires and extras), parsed
-  with ``packaging`` (:func:`requirement_name`);
-* ``swallowed_exception`` — an ``except`` whose body only passes, new in the change (one the
-  base of a changed file has, catching the same types, is old or moved code);
+  (``conftest.py``, ``pytest.ini``, ``noxfile.py``, ``tox.ini [pytest]``,
+  ``setup.cfg [tool:pytest]``, ``pyproject.toml [tool.pytest...]``; the rest of ``tox.ini``
+  configures tox and linters, which a graded test run never reads). New test files are
+  listed in ``details`` instead: writing tests is no offence, and the hidden tests are
+  restored from the spec anyway;
+* ``debug`` — ``breakpoint()``, ``pdb.set_trace()`` (or ipdb's) or ``from pdb import set_trace``
+  on added lines (``import pdb`` alone is a module a program may use: click's test runner
+  does), and
+  ``print(`` where the repository does not print in files of that kind (library or script)
+  and the file did not print at base;
+* ``commented_code`` — added comment lines that parse as Python statements (prose does not),
+  in a file with none at base;
+* ``dependency`` — requirement names that the change adds to what the package needs at run
+  time (requirements*.txt, pyproject's project and poetry dependencies, setup.py/setup.cfg
+  install_requires), parsed with ``packaging`` (:func:`requirement_name`); one added to an
+  extra, a dependency group or a development requirements file is a ``dev_dependency``,
+  reported but not deciding;
+* ``swallowed_exception`` — an ``except`` that catches everything (bare, ``Exception``,
+  ``BaseException``) and only passes, new in the change (one the base of a changed file has
+  is old or moved code). Passing on a named type is a decision (``except KeyError: pass``),
+  which the maintainers' own fixes make;
 * ``outside_reference`` — non-test files the reference change does not touch.
 
-Only ``tampering`` decides :attr:`~proctor.grade.quality.findings.QualityReport.clean`.
+Every kind but ``dev_dependency`` decides
+:attr:`~proctor.grade.quality.findings.QualityReport.clean`: each is what a reviewer sends back,
+and each is judged against the repository (prints where it does not print, findings new in the
+change only).
 """
 
 from __future__ import annotations
@@ -43,9 +56,11 @@ from proctor.grade.quality.findings import (
 )
 from proctor.grade.quality.samples import captures, node_text
 
-_TEST_CONFIGS = frozenset({"conftest.py", "pytest.ini", "tox.ini", "noxfile.py"})
+_TEST_CONFIGS = frozenset({"conftest.py", "pytest.ini", "noxfile.py"})
+_PYTEST_SECTIONS = {"setup.cfg": "tool:pytest", "tox.ini": "pytest"}
 _SCRIPT_DIRS = frozenset({"scripts", "bin", "examples", "tools", "benchmarks", "docs"})
-_PRINT = re.compile(r"(?<![\w.])print\(")
+_SET_TRACE_IMPORT = re.compile(r"^from\s+i?pdb\s+import\b.*\bset_trace\b", re.S)
+_PRINT_STATEMENT = re.compile(r"^[ \t]*print\(.*$", re.M)
 _MAIN = re.compile(r"""^if\s+__name__\s*==\s*['"]__main__['"]""", re.M)
 _PRAGMA = re.compile(
     r"(?:(?:noqa|type|pyright|mypy|pylint|ruff|isort|fmt|flake8|nosec|pragma|yapf|black|coding"
@@ -82,7 +97,8 @@ def _pytest_section(name: str, text: str | None) -> object:
         parser.read_string(text)
     except configparser.Error:
         return text  # unreadable: compare the raw text
-    return dict(parser.items("tool:pytest")) if parser.has_section("tool:pytest") else None
+    section = _PYTEST_SECTIONS[name]
+    return dict(parser.items(section)) if parser.has_section(section) else None
 
 
 def tampering(
@@ -102,7 +118,7 @@ def tampering(
                 added.append(path)
             else:
                 findings.append(_finding("tampering", path, None, f"test file {how}"))
-        elif name in ("setup.cfg", "pyproject.toml") and _pytest_section(
+        elif name in ("setup.cfg", "tox.ini", "pyproject.toml") and _pytest_section(
             name, old
         ) != _pytest_section(name, new):
             findings.append(_finding("tampering", path, None, "pytest configuration changed"))
@@ -125,32 +141,43 @@ def file_kind(path: str, text: str) -> str:
 def silent_kinds(
     sources: Mapping[str, str], max_share: float = 0.1, min_files: int = 10
 ) -> set[str]:
-    """File kinds in which the repository does not print (few files of that kind do)."""
+    """File kinds in which the repository does not print: no file of that kind prints; or one
+    does (a leftover) of at least ``min_files // 2``; or at most ``max_share`` of at least
+    ``min_files`` do. A print in a docstring's example, or to a ``file=``, does not count."""
     files: dict[str, list[bool]] = {}
     for path, text in sources.items():
-        files.setdefault(file_kind(path, text), []).append(bool(_PRINT.search(text)))
-    return {
-        kind
-        for kind, prints in files.items()
-        if len(prints) >= min_files and sum(prints) / len(prints) <= max_share
-    }
+        files.setdefault(file_kind(path, text), []).append(prints(text))
+    silent = set()
+    for kind, printing in files.items():
+        count, total = sum(printing), len(printing)
+        allowed = max_share * total if total >= min_files else 0
+        if count <= max(allowed, 1 if total >= min_files // 2 else 0):
+            silent.add(kind)
+    return silent
+
+
+def prints(text: str) -> bool:
+    """Whether code calls ``print`` as a statement of its own, to standard output (not to a
+    ``file=``; a docstring's example does not count)."""
+    return any("file=" not in line for line in _PRINT_STATEMENT.findall(text))
 
 
 def debug_leftovers(path: str, old: str | None, new: str, silent: set[str]) -> list[Finding]:
     """Debugger calls and imports, and prints where the repository does not print."""
     lines = added_lines(old, new)
-    no_print = file_kind(path, new) in silent and not (old and _PRINT.search(old))
+    no_print = file_kind(path, new) in silent and not (old and prints(old))
     found = captures(new, _DEBUG_QUERY)
     hits: list[tuple[int, str]] = []
     for node in found.get("fn", []):
         name = node_text(node)
-        if name == "breakpoint" or (name == "print" and no_print):
+        to_file = node.parent is not None and "file=" in node_text(node.parent)
+        if name == "breakpoint" or (name == "print" and no_print and not to_file):
             hits.append((node.start_point[0] + 1, f"{name}() call"))
     for node in found.get("method", []):
         if node_text(node) in ("pdb.set_trace", "ipdb.set_trace"):
             hits.append((node.start_point[0] + 1, f"{node_text(node)}() call"))
     for node in found.get("import", []):
-        if re.search(r"\b(i?pdb)\b", node_text(node)):
+        if _SET_TRACE_IMPORT.search(node_text(node)):
             hits.append((node.start_point[0] + 1, f"debugger import `{node_text(node)}`"))
     return [_finding("debug", path, n, what) for n, what in sorted(set(hits)) if n in lines]
 
@@ -182,7 +209,13 @@ def _is_code(statement: ast.stmt) -> bool:
 
 
 def commented_code(path: str, old: str | None, new: str) -> list[Finding]:
-    """Runs of added comment lines that hold code; one finding at the first line of each."""
+    """Runs of added comment lines that hold code; one finding at the first line of each.
+    None in a file that holds commented-out code at base: a scratch script, say."""
+    if old and any(
+        line.strip().startswith("#") and looks_like_code(line.strip().lstrip("#"))
+        for line in old.splitlines()
+    ):
+        return []
     lines = new.splitlines()
     findings: list[Finding] = []
     previous = -1
@@ -209,6 +242,7 @@ def swallowed_handlers(text: str) -> list[tuple[int, str]]:
     for node in ast.walk(tree):
         if isinstance(node, ast.ExceptHandler) and all(_does_nothing(s) for s in node.body):
             caught = ast.unparse(node.type) if node.type is not None else ""
+            caught = caught.removeprefix("builtins.")
             found.append((node.lineno, caught))
     return sorted(found)
 
@@ -222,34 +256,42 @@ def _does_nothing(statement: ast.stmt) -> bool:
 def swallowed_exceptions(
     paths: Sequence[str], base: Mapping[str, str | None], after: Mapping[str, str | None]
 ) -> list[Finding]:
-    """Handlers that swallow an exception, new in the change: on an added line, and not
-    matched (by the types caught, with multiplicity) by one the base of a changed file has."""
+    """Catch-all handlers that only pass, new in the change: on an added line, and not matched
+    (by the types caught, with multiplicity) by one the base of a changed file has."""
     pool: Counter[str] = Counter()
     for path in paths:
         old = base.get(path)
         if path.endswith(".py") and old is not None:
             pool.update(caught for _, caught in swallowed_handlers(old))
-    findings = []
+    fresh: list[tuple[str, int, str]] = []
     for path in paths:
         new = after.get(path)
         if not path.endswith(".py") or new is None or is_test_path(path):
             continue
         added = added_lines(base.get(path), new)
         for line, caught in swallowed_handlers(new):
-            if line not in added and line + 1 not in added:
-                continue
-            if pool[caught] > 0:
-                pool[caught] -= 1
-                continue
-            what = f"`except {caught}`" if caught else "a bare `except`"
-            message = f"{what} swallows the exception (its body only passes)"
-            findings.append(_finding("swallowed_exception", path, line, message))
+            if line in added or line + 1 in added:
+                fresh.append((path, line, caught))
+            elif pool[caught] > 0:
+                pool[caught] -= 1  # kept as it was
+    findings = []
+    for path, line, caught in fresh:
+        if pool[caught] > 0:
+            pool[caught] -= 1  # moved or rewritten
+            continue
+        if caught not in _CATCH_ALL:
+            continue
+        what = f"`except {caught}`" if caught else "a bare `except`"
+        message = f"{what} swallows the exception (its body only passes)"
+        findings.append(_finding("swallowed_exception", path, line, message))
     return findings
 
 
 # --- dependencies --------------------------------------------------------------------------
 
 
+_CATCH_ALL = frozenset({"", "Exception", "BaseException"})
+_DEV_REQUIREMENTS = re.compile(r"dev|test|doc|lint|typ|ci\b|build|bench|tox")
 _VCS_PREFIXES = ("git+", "hg+", "svn+", "bzr+")
 _EGG = re.compile(r"[#&]egg=([^&\s]+)")
 
@@ -286,29 +328,32 @@ def _requirements_txt(text: str) -> list[str]:
     return lines
 
 
-def _pyproject_requirements(text: str) -> list[str]:
+def _pyproject_requirements(text: str, runtime: bool = False) -> list[str]:
     data = parse_toml(text)
     project = data.get("project", {})
-    found = list(project.get("dependencies", []))
-    for extra in project.get("optional-dependencies", {}).values():
-        found += extra
-    for group in data.get("dependency-groups", {}).values():
-        found += [g for g in group if isinstance(g, str)]
     poetry: dict[str, Any] = data.get("tool", {}).get("poetry", {})
-    tables = [poetry.get("dependencies", {}), poetry.get("dev-dependencies", {})]
-    tables += [g.get("dependencies", {}) for g in poetry.get("group", {}).values()]
+    found = list(project.get("dependencies", []))
+    tables = [poetry.get("dependencies", {})]
+    if not runtime:
+        for extra in project.get("optional-dependencies", {}).values():
+            found += extra
+        for group in data.get("dependency-groups", {}).values():
+            found += [g for g in group if isinstance(g, str)]
+        tables.append(poetry.get("dev-dependencies", {}))
+        tables += [g.get("dependencies", {}) for g in poetry.get("group", {}).values()]
     found += [name for table in tables for name in table if name != "python"]
     return [r for r in found if isinstance(r, str)]
 
 
-def _setup_py_requirements(text: str) -> list[str]:
+def _setup_py_requirements(text: str, runtime: bool = False) -> list[str]:
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError):
         return []
+    keywords = ("install_requires",) if runtime else ("install_requires", "extras_require")
     found: list[str] = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.keyword) and node.arg in ("install_requires", "extras_require"):
+        if isinstance(node, ast.keyword) and node.arg in keywords:
             values = node.value.values if isinstance(node.value, ast.Dict) else [node.value]
             found += [
                 c.value
@@ -320,30 +365,33 @@ def _setup_py_requirements(text: str) -> list[str]:
     return found
 
 
-def _setup_cfg_requirements(text: str) -> list[str]:
+def _setup_cfg_requirements(text: str, runtime: bool = False) -> list[str]:
     parser = configparser.RawConfigParser(strict=False)
     try:
         parser.read_string(text)
     except configparser.Error:
         return []
     values = [parser.get("options", "install_requires", fallback="")]
-    if parser.has_section("options.extras_require"):
+    if parser.has_section("options.extras_require") and not runtime:
         values += [v for _, v in parser.items("options.extras_require")]
     return [line for value in values for line in value.splitlines()]
 
 
-def requirement_names(path: str, text: str | None) -> set[str]:
-    """Normalised names of the requirements a dependency file declares."""
+def requirement_names(path: str, text: str | None, *, runtime: bool = False) -> set[str]:
+    """Normalised names of the requirements a dependency file declares; with ``runtime``, only
+    those installing the package needs (no extras, dependency groups or development files)."""
     if text is None:
         return set()
     pure = PurePosixPath(path)
     if pure.name == "pyproject.toml":
-        raw = _pyproject_requirements(text)
+        raw = _pyproject_requirements(text, runtime)
     elif pure.name == "setup.py":
-        raw = _setup_py_requirements(text)
+        raw = _setup_py_requirements(text, runtime)
     elif pure.name == "setup.cfg":
-        raw = _setup_cfg_requirements(text)
+        raw = _setup_cfg_requirements(text, runtime)
     elif pure.suffix in (".txt", ".in") and "requirements" in path.lower():
+        if runtime and _DEV_REQUIREMENTS.search(path.lower()):
+            return set()
         raw = _requirements_txt(text)
     else:
         return set()
@@ -353,12 +401,18 @@ def requirement_names(path: str, text: str | None) -> set[str]:
 def new_dependencies(
     paths: Sequence[str], base: Mapping[str, str | None], after: Mapping[str, str | None]
 ) -> list[Finding]:
-    """Requirements the change declares that no changed file declared at base."""
+    """Requirements the change declares that no changed file declared at base: ``dependency``
+    for one the package needs at run time, ``dev_dependency`` for an extra, a dependency group
+    or a development requirements file (reported, not deciding: docs and test tools come and
+    go with the maintainers' own changes)."""
     before = set().union(*(requirement_names(p, base.get(p)) for p in paths))
     findings = []
     for path in paths:
+        runtime = requirement_names(path, after.get(path), runtime=True)
         for name in sorted(requirement_names(path, after.get(path)) - before):
-            findings.append(_finding("dependency", path, None, f"new dependency `{name}`"))
+            kind = "dependency" if name in runtime else "dev_dependency"
+            what = "new dependency" if name in runtime else "new development dependency"
+            findings.append(_finding(kind, path, None, f"{what} `{name}`"))
     return findings
 
 

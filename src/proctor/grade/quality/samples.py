@@ -65,7 +65,7 @@ def name_styles(name: str) -> frozenset[str]:
         styles.add("snake_case")
     if re.fullmatch(r"[a-z][a-z0-9]*([A-Z][a-z0-9]*)*", core):
         styles.add("camelCase")
-    if re.fullmatch(r"[A-Z][A-Za-z0-9]*", core) and (len(core) == 1 or not core.isupper()):
+    if re.fullmatch(r"[A-Z][A-Za-z0-9]*", core):  # GUID, URL: an acronym is a Pascal word
         styles.add("PascalCase")
     if re.fullmatch(r"[A-Z][A-Z0-9]*(_[A-Z0-9]+)*", core):
         styles.add("UPPER_CASE")
