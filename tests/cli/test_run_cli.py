@@ -68,6 +68,8 @@ def test_run_with_relative_run_dir_then_resume(calc, tmp_path, cli_env) -> None:
     assert "2 (100%)" in out
     results = tmp_path / "out" / "results.jsonl"
     assert [r["outcome"] for r in lines(results)] == ["resolved", "resolved"]
+    manifest = json.loads((tmp_path / "out" / "run.json").read_text())
+    assert manifest["agent"] == "oneshot" and manifest["samples"] == 1  # the report shows them
     again = proctor(*args, cwd=tmp_path, env=cli_env)
     out2, _ = again.communicate(timeout=300)
     assert again.returncode == 0, out2

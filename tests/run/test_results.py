@@ -140,6 +140,18 @@ def test_a_run_folder_holds_one_model_on_one_suite(tmp_path: Path) -> None:
         store.claim("n", "tasks/a")
 
 
+def test_the_manifest_records_how_the_latest_run_was_made(tmp_path: Path) -> None:
+    store = ResultsStore(tmp_path / "run")
+    store.claim("m", "tasks/a", {"agent": "oneshot", "jobs": 2})
+    store.claim("m", "tasks/a", {"agent": "oneshot", "jobs": 4})  # resumed with other options
+    store.claim("m", "tasks/a")  # no options: what was recorded stays
+    manifest = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert manifest == {"agent": "oneshot", "jobs": 4, "model": "m", "suite": "tasks/a"}
+    with pytest.raises(ConfigError, match="not model 'n'"):
+        store.claim("n", "tasks/a", {"agent": "tools"})
+    assert json.loads((tmp_path / "run" / "run.json").read_text()) == manifest
+
+
 def test_a_run_folder_that_is_a_file_is_one_error(tmp_path: Path) -> None:
     (tmp_path / "f").write_text("x")
     with pytest.raises(ConfigError, match="is a file"):

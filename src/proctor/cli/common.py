@@ -24,7 +24,7 @@ from typer.core import TyperArgument, TyperCommand
 
 from proctor.errors import SandboxError
 from proctor.report import weak_sandbox_note
-from proctor.run import AttemptResult, Outcome
+from proctor.run import AttemptResult, ModelChoice, Outcome
 from proctor.sandbox import detect_backend, weak_isolation_warning
 from proctor.settings import Settings, get_settings
 
@@ -278,3 +278,19 @@ TEMPERATURE_OPT = typer.Option(
     metavar="T",
     help="Sampling temperature of the model (default: its models.yaml entry's, else 0).",
 )
+
+
+def run_options(
+    choice: ModelChoice, settings: Settings, *, jobs: int, samples: int, ray: str | None
+) -> dict[str, object]:
+    """How a run is made, as its manifest records it for reports (``run.json``)."""
+    return {
+        "agent": choice.agent,
+        "retriever": choice.retriever,
+        "budget": f"{choice.max_tokens} tokens, ${choice.max_usd}, {choice.max_seconds} s per task",
+        "temperature": "catalog default" if choice.temperature is None else choice.temperature,
+        "samples": samples,
+        "jobs": jobs,
+        "sandbox backend": settings.sandbox,
+        "ray": ray or "off",
+    }

@@ -40,6 +40,7 @@ from proctor.cli.common import (
     console,
     fail,
     note,
+    run_options,
     settings_from,
 )
 from proctor.cli.figures import print_comparison_figures
@@ -309,6 +310,13 @@ def _suites(
                 samples=plan.samples,
                 on_result=on_result,
                 executor=on_ray,
+                options=run_options(
+                    choice,
+                    settings,
+                    jobs=plan.jobs,
+                    samples=plan.samples,
+                    ray=None if on_ray is None else "on",
+                ),
             )
             folders[path] = folder
     return folders

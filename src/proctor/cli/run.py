@@ -36,6 +36,7 @@ from proctor.cli.common import (
     fail,
     progress_bar,
     renamed,
+    run_options,
     settings_from,
     warn_weak_sandbox,
 )
@@ -141,7 +142,10 @@ def run(
             check_run_dir(folder)
             check_model(chosen)
             check_shippable(executor, chosen)
-            results = _run(tasks, ctx, suite, folder, jobs, retry_errors, samples, model, executor)
+            options = run_options(choice, settings, jobs=jobs, samples=samples, ray=ray)
+            results = _run(
+                tasks, ctx, suite, folder, jobs, retry_errors, samples, model, executor, options
+            )
     except ProctorError as exc:
         raise fail(str(exc)) from None
     except KeyboardInterrupt:
@@ -162,6 +166,7 @@ def _run(
     samples: int = 1,
     name: str = "",
     executor: Executor | None = None,
+    options: dict[str, object] | None = None,
 ) -> list[AttemptResult]:
     model = ctx.model.name
     counts = OutcomeCounts()
@@ -186,6 +191,7 @@ def _run(
             retry_errors=retry_errors,
             samples=samples,
             executor=executor,
+            options=options,
         )
     console.print(results_table(results, console.width))
     print_nodes(executor)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+from collections.abc import Mapping
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
@@ -193,9 +194,11 @@ class ResultsStore:
         self.run_dir = run_dir
         self.path = run_dir / RESULTS_FILE
 
-    def claim(self, model: str, suite: str) -> None:
+    def claim(self, model: str, suite: str, options: Mapping[str, object] | None = None) -> None:
         """Create the run folder for ``model`` on ``suite``, or check an existing one is for
-        the same model and suite.
+        the same model and suite; ``options`` (how this run is made: agent, retriever, budgets,
+        sandbox...) are recorded in the manifest beside them, the latest run's replacing the
+        earlier ones, for reports to show.
 
         Raises:
             ConfigError: the folder cannot be made, or holds a run of another model or suite.
@@ -216,8 +219,10 @@ class ResultsStore:
                     f"{found_suite!r}, not model {model!r} on suite {suite!r}; "
                     "use another --run-dir"
                 )
-            return
-        write_atomic(manifest, json.dumps({"model": model, "suite": suite}, indent=2) + "\n")
+            if not options:
+                return
+        record = {**{str(k): v for k, v in (options or {}).items()}, "model": model, "suite": suite}
+        write_atomic(manifest, json.dumps(record, indent=2, default=str) + "\n")
 
     def finished(self) -> dict[AttemptKey, AttemptResult]:
         """The newest result in every slot (:attr:`AttemptKey.slot`), after repairing what a

@@ -48,6 +48,7 @@ def run_suite(
     retry_errors: bool = False,
     patch_sha256: Mapping[str, str] | None = None,
     executor: Executor | None = None,
+    options: Mapping[str, object] | None = None,
 ) -> list[AttemptResult]:
     """Make every attempt not yet finished in ``run_dir``; return results in task order (and
     sample order within a task).
@@ -59,6 +60,7 @@ def run_suite(
             for another patch is graded again.
         executor: where attempts execute (default: a local pool of ``jobs`` threads); results
             are recorded here, in this process, whichever it is.
+        options: how the run is made (agent, retriever, budgets...), recorded in its manifest.
 
     Raises:
         ConfigError: ``run_dir`` is in use by another process, cannot be made, or holds a run
@@ -69,7 +71,7 @@ def run_suite(
     by_id = {t.id: t for t in tasks}
     with own_run_dir(run_dir):
         store = ResultsStore(run_dir)
-        store.claim(ctx.model.name, suite)
+        store.claim(ctx.model.name, suite, options)
         done = store.finished()
         clean_leftovers(run_dir, keys, done, keep_checkouts=ctx.options.keep_checkout)
         results, tries = _plan(keys, done, retry_errors)
