@@ -1,0 +1,240 @@
+"""Benchmark: does the default local model answer with an applicable edit that changes code?
+
+For every task chosen, the base commit is sealed in a temporary folder and the one-shot agent
+is run on it exactly as ``proctor run`` builds it (the model's catalog spec, hybrid retrieval
+under the spec's context cap, the statement, the agent's prompt templates). No test runs: the
+figures are about the answer's form, not about whether it fixes the issue.
+
+Per task the first answer is then applied again, on its own, to a fresh sealed checkout:
+
+* ``first-try``: the first answer's edits parsed and all applied, and the checkout's diff
+  from base is not empty (a block whose REPLACE equals its SEARCH changes nothing);
+* ``final``: after the agent's own retry, the checkout has a non-empty diff and the
+  submission is not patch-failed / malformed / cannot-fix (what reaches grading).
+
+Also counted: answers with no edit at all, those with only a CONFIDENCE line, CANNOT FIX.
+Target (issue 14 part 6): ``final`` on at least 80% of the tasks, on at least 30 tasks,
+among them tasks the prompt was not tuned on (tasks/main repositories that are not in
+tasks/core).
+
+Run from the repository root (offline: mirrors in PROCTOR_REPOS_DIR, weights cached)::
+
+    PROCTOR_REPOS_DIR=/work/main/repos .venv/bin/python benchmarks/edit_format.py \
+        --out edit_format.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from proctor.model import Problem, Solver, SolverFactory, load_catalog, resolve_chat_model
+from proctor.model.local import serving
+from proctor.repo import ensure_source, sealed_checkout
+from proctor.run import ModelChoice
+from proctor.run.solvers import AgentFactory, models_files
+from proctor.spec import Task, load_suite
+
+try:  # after issue 14 part 6: the agent applies an answer in any edit format
+    from proctor.agent import apply_answer as _apply_answer
+except ImportError:  # before it: search/replace blocks only
+    _apply_answer = None
+
+TARGET = 0.80
+TUNING = "tasks/core"
+HELD_OUT = "tasks/main"
+PER_REPO = 2
+
+
+@dataclass
+class Row:
+    """One task's answer, judged."""
+
+    task: str
+    repo: str
+    split: str
+    """``tuning`` (tasks/core) or ``held-out``."""
+    status: str
+    first_try: bool
+    final: bool
+    no_edit: bool
+    confidence_only: bool
+    cannot_fix: bool
+    first_error: str
+    seconds: float
+    answer: str
+
+
+def choose(tuning: Sequence[Task], main: Sequence[Task]) -> list[tuple[str, Task]]:
+    """Every tuning task and ``PER_REPO`` tasks (in id order) of each repo not in tuning,
+    alternating between the two."""
+    seen = {t.repo for t in tuning}
+    picked: dict[str, list[Task]] = defaultdict(list)
+    for task in sorted(main, key=lambda t: t.id):
+        if task.repo not in seen and task.kind != "isolated" and len(picked[task.repo]) < PER_REPO:
+            picked[task.repo].append(task)
+    held = [t for repo in sorted(picked) for t in picked[repo]]
+    order = [("tuning", t) for t in tuning], [("held-out", t) for t in held]
+    mixed = [pair for row in zip(*order, strict=False) for pair in row]
+    return mixed + order[1][len(order[0]) :]  # alternating, so a cut-short run stays mixed
+
+
+def diff_size(checkout: Path) -> int:
+    """Lines changed from the base commit in ``checkout`` (tracked and new files)."""
+    git = ["git", "-C", str(checkout)]
+    subprocess.run([*git, "add", "-A"], capture_output=True, check=True)
+    out = subprocess.run([*git, "diff", "--cached", "--numstat"], capture_output=True, text=True)
+    total = 0
+    for line in out.stdout.splitlines():
+        added, removed, _ = line.split("\t", 2)
+        total += int(added) if added.isdigit() else 1
+        total += int(removed) if removed.isdigit() else 0
+    return total
+
+
+def apply_first(answer: str, checkout: Path, edit_format: str) -> str:
+    """Apply ``answer`` alone to ``checkout``; '' when every edit applied, else the reason."""
+    if _apply_answer is not None:
+        return str(_apply_answer(answer, checkout, edit_format))
+    from proctor.agent.edits import apply_blocks, parse_edit_blocks
+    from proctor.agent.errors import MalformedAnswer
+
+    try:
+        blocks = parse_edit_blocks(answer)
+    except MalformedAnswer as exc:
+        return f"malformed: {exc}"
+    _, failed = apply_blocks(checkout, blocks)
+    return "; ".join(f"{f} ({f.kind})" for f in failed)
+
+
+_CONFIDENCE_ONLY = re.compile(r"^\s*\**\s*confidence\s*\**\s*[:=]\s*[\d.]+%?\s*$", re.I)
+
+
+def judge(
+    split: str, task: Task, solver: Solver, repos_dir: Path, scratch: Path, edit_format: str
+) -> Row:
+    """Run the agent on a sealed checkout, then re-apply its first answer alone."""
+    source = ensure_source(task.repo, repos_dir)
+    work = sealed_checkout(source, task.base_commit, scratch / "work")
+    workdir = scratch / "model"
+    workdir.mkdir()
+    problem = Problem(task.id, task.repo, task.problem_statement, work, workdir)
+    started = time.monotonic()
+    submission = solver.solve(problem)
+    seconds = time.monotonic() - started
+    record = json.loads((workdir / "conversation.json").read_text(encoding="utf-8"))
+    answers = [m["content"] or "" for m in record["messages"] if m["role"] == "assistant"]
+    answer = answers[0] if answers else ""
+    fresh = sealed_checkout(source, task.base_commit, scratch / "fresh")
+    cannot = re.search(r"^[\s>*_#`-]*cannot[ _-]?fix", answer, re.I | re.M) is not None
+    error = "cannot fix" if cannot else apply_first(answer, fresh, edit_format)
+    first = not error and diff_size(fresh) > 0
+    if not error and not first:
+        error = "no-op: the edits change nothing"
+    ok = submission.status not in {"patch-failed", "malformed", "cannot-fix", "error"}
+    final = ok and diff_size(work) > 0
+    lines = [line for line in answer.splitlines() if line.strip()]
+    return Row(
+        task=task.id,
+        repo=task.repo,
+        split=split,
+        status=submission.status,
+        first_try=first,
+        final=final,
+        no_edit=error.startswith("malformed"),
+        confidence_only=bool(lines) and all(_CONFIDENCE_ONLY.match(x) for x in lines),
+        cannot_fix=cannot,
+        first_error=error[:300],
+        seconds=round(seconds, 1),
+        answer=answer,
+    )
+
+
+def _share(rows: Sequence[Row], pick: Callable[[Row], bool]) -> str:
+    hit = sum(1 for r in rows if pick(r))
+    return f"{hit}/{len(rows)} = {100 * hit / max(1, len(rows)):.0f}%"
+
+
+def report(rows: Sequence[Row]) -> None:
+    """Per task, then the shares per split and in all."""
+    print(f"{'task':24} {'split':8} {'status':12} first final  error")
+    for r in rows:
+        print(
+            f"{r.task:24} {r.split:8} {r.status:12} {'yes' if r.first_try else 'no':5} "
+            f"{'yes' if r.final else 'no':5}  {r.first_error[:60]}"
+        )
+    print()
+    for label, part in (
+        ("tuning", [r for r in rows if r.split == "tuning"]),
+        ("held-out", [r for r in rows if r.split == "held-out"]),
+        ("all", list(rows)),
+    ):
+        print(
+            f"{label:8}  applicable+changes code, first try {_share(part, lambda r: r.first_try)};"
+            f" after retry {_share(part, lambda r: r.final)}; no edit "
+            f"{_share(part, lambda r: r.no_edit)}; only CONFIDENCE "
+            f"{_share(part, lambda r: r.confidence_only)}; cannot fix "
+            f"{_share(part, lambda r: r.cannot_fix)}"
+        )
+    final = sum(r.final for r in rows) / max(1, len(rows))
+    verdict = "met" if final >= TARGET and len(rows) >= 30 else "NOT met"
+    print(f"target: >= {TARGET:.0%} after retry on >= 30 tasks: {verdict}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", default="local:qwen2.5-coder-0.5b")
+    parser.add_argument("--edit-format", default="", help="'' = the model's default")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--limit", type=int, default=0, help="first N tasks only (0: all)")
+    parser.add_argument("--out", type=Path, default=None, help="JSON lines, one per task")
+    args = parser.parse_args()
+    repos_dir = Path(os.environ.get("PROCTOR_REPOS_DIR", "repos"))
+    chosen = choose(load_suite(Path(TUNING)), load_suite(Path(HELD_OUT)))
+    if args.limit:
+        chosen = chosen[: args.limit]
+    found = resolve_chat_model(args.model, load_catalog(*models_files()))
+    if not hasattr(found, "local"):
+        raise SystemExit(f"{args.model}: a catalog model is needed")
+    extra: dict[str, Any] = {"edit_format": args.edit_format} if args.edit_format else {}
+    choice = ModelChoice(args.model, threads=args.threads, max_seconds=None, **extra)
+    rows: list[Row] = []
+    from proctor.settings import Settings
+
+    with serving(found, threads=args.threads, settings=Settings()) as live:  # type: ignore[arg-type]
+        factory: SolverFactory = AgentFactory(live, choice)
+        edit_format = getattr(factory, "edit_format", "search-replace")
+        for split, task in chosen:
+            with tempfile.TemporaryDirectory(prefix="proctor-editfmt-") as tmp:
+                row = judge(
+                    split,
+                    task,
+                    factory.for_attempt(task, Path(tmp)),
+                    repos_dir,
+                    Path(tmp),
+                    edit_format,
+                )
+            rows.append(row)
+            print(
+                f"{row.task}: first={row.first_try} final={row.final} {row.first_error[:80]}",
+                flush=True,
+            )
+            if args.out:
+                with args.out.open("a", encoding="utf-8") as fh:
+                    fh.write(json.dumps(asdict(row)) + "\n")
+    print(f"model {args.model}, edit format {edit_format}, {len(rows)} tasks")
+    report(rows)
+
+
+if __name__ == "__main__":
+    main()
