@@ -18,6 +18,7 @@ from proctor.agent.oneshot import OneShotAgent, render_context
 from proctor.agent.splice import SpliceError, splice_function
 from proctor.agent.tools import ToolAgent
 from proctor.agent.toolset import TOOL_SCHEMAS, parse_text_tool_calls
+from proctor.agent.transcript import prompt
 from proctor.errors import ConfigError
 from proctor.model import ChatModel, Solver
 from proctor.retrieval import Retriever
@@ -60,6 +61,7 @@ __all__ = [
     "parse_edit_blocks",
     "parse_text_tool_calls",
     "parse_verdict",
+    "prompt",
     "render_context",
     "safe_path",
     "splice_function",

@@ -33,6 +33,8 @@ HINT_THRESHOLD = 0.5
 _SEARCH = re.compile(r"^\s*<{5,9}\s*SEARCH\s*$", re.IGNORECASE)
 _DIVIDER = re.compile(r"^\s*={5,9}\s*$")
 _REPLACE = re.compile(r"^\s*>{5,9}\s*REPLACE\s*$", re.IGNORECASE)
+SEARCH_MARK, DIVIDER_MARK, REPLACE_MARK = _SEARCH, _DIVIDER, _REPLACE
+"""The marker lines of an edit block."""
 _FENCE = re.compile(r"^\s*(?:`{3,}|~{3,})(.*)$")
 _PATHLIKE = re.compile(r"[\w.\-/+@~]+")
 _BACKTICKED = re.compile(r"`([^`\s]+)`")

@@ -7,6 +7,10 @@ after the retry, the submission is ``patch-failed`` and the blocks that did appl
 checkout (the run layer does not grade a ``patch-failed`` attempt).
 
 A ``CANNOT FIX`` answer wins over any edit blocks next to it: nothing is applied.
+
+A feedback round (:attr:`~proctor.model.Problem.follow_up`) continues the earlier conversation
+with the feedback and the reply instructions of ``followup_oneshot.md``; there an answer with
+no edit at all is a reply, not a malformed answer: ``no-edit``, nothing changed.
 """
 
 from __future__ import annotations
@@ -14,7 +18,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from proctor.agent.answer import ConfidenceVerdict, parse_verdict, verdict_submission
-from proctor.agent.edits import Applied, apply_blocks, parse_edit_blocks
+from proctor.agent.edits import (
+    DIVIDER_MARK,
+    REPLACE_MARK,
+    SEARCH_MARK,
+    Applied,
+    apply_blocks,
+    parse_edit_blocks,
+)
 from proctor.agent.errors import EditNotApplied, MalformedAnswer, Stop
 from proctor.agent.transcript import Transcript, prompt
 from proctor.errors import ProctorError
@@ -58,6 +69,9 @@ class OneShotAgent:
         max_tokens: cap on the answer's length (the server's default when None).
     """
 
+    converses = True
+    """It can take a feedback round (:class:`~proctor.model.FollowUp`)."""
+
     def __init__(
         self,
         llm: ChatModel,
@@ -93,9 +107,16 @@ class OneShotAgent:
         return record.finish(submission, problem.workdir / "conversation.json")
 
     def _solve(self, problem: Problem, record: Transcript) -> Submission:
-        context = retrieved(self.retriever, problem, self.budget_tokens, self.renderer)
-        record.say("system", prompt("oneshot_system.md", edit_format=prompt("edit_format.md")))
-        record.say("user", prompt("oneshot_user.md", statement=problem.statement, context=context))
+        if problem.follow_up is not None:
+            record.messages.extend(dict(m) for m in problem.follow_up.history)
+            reply = prompt("followup_oneshot.md")
+            record.say("user", f"{problem.follow_up.feedback.rstrip()}\n\n{reply}")
+        else:
+            context = retrieved(self.retriever, problem, self.budget_tokens, self.renderer)
+            record.say("system", prompt("oneshot_system.md", edit_format=prompt("edit_format.md")))
+            record.say(
+                "user", prompt("oneshot_user.md", statement=problem.statement, context=context)
+            )
         verdict, applied, failed = self._round(problem, record)
         if failed:
             record.say("user", retry_prompt(applied, failed))
@@ -124,9 +145,23 @@ class OneShotAgent:
         verdict = parse_verdict(response.content)
         if verdict.cannot_fix is not None:
             raise Stop(verdict_submission(verdict))
+        if problem.follow_up is not None and not has_edit_markers(response.content):
+            record.note(applied=[], failed=[])
+            raise Stop(
+                Submission("no-edit", "answered the feedback without an edit", verdict.confidence)
+            )
         applied, failed = apply_blocks(problem.checkout, parse_edit_blocks(response.content))
         record.note(applied=[a.__dict__ for a in applied], failed=[str(f) for f in failed])
         return verdict, applied, failed
+
+
+def has_edit_markers(text: str) -> bool:
+    """Whether ``text`` tries to write any edit (a marker line of an edit block)."""
+    return any(
+        marker.match(line)
+        for line in text.splitlines()
+        for marker in (SEARCH_MARK, DIVIDER_MARK, REPLACE_MARK)
+    )
 
 
 def retry_prompt(applied: Sequence[Applied], failed: Sequence[EditNotApplied]) -> str:

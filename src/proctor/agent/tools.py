@@ -48,6 +48,8 @@ class ToolAgent:
 
     KEEP_RESULTS = 2
     """Newest tool results never elided to make room."""
+    converses = True
+    """It can take a feedback round (:class:`~proctor.model.FollowUp`)."""
 
     def __init__(
         self,
@@ -89,9 +91,16 @@ class ToolAgent:
     def _loop(self, problem: Problem, record: Transcript) -> Submission:
         toolbox = Toolbox(problem, test_timeout_s=self.test_timeout_s)
         started = self.clock()
-        context = retrieved(self.retriever, problem, self.budget_tokens, self.renderer)
-        record.say("system", prompt("tools_system.md", max_steps=str(self.max_steps)))
-        record.say("user", prompt("tools_user.md", statement=problem.statement, context=context))
+        if problem.follow_up is not None:  # a feedback round: the same conversation goes on
+            record.messages.extend(dict(m) for m in problem.follow_up.history)
+            reply = prompt("followup_tools.md")
+            record.say("user", f"{problem.follow_up.feedback.rstrip()}\n\n{reply}")
+        else:
+            context = retrieved(self.retriever, problem, self.budget_tokens, self.renderer)
+            record.say("system", prompt("tools_system.md", max_steps=str(self.max_steps)))
+            record.say(
+                "user", prompt("tools_user.md", statement=problem.statement, context=context)
+            )
         while True:
             try:
                 self._check_limits(record, started)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, ExitStack, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import typer
@@ -39,6 +39,7 @@ from proctor.cli.common import (
     note,
     settings_from,
 )
+from proctor.cli.feedback import CHALLENGE_OPT, FEEDBACK_ROUNDS_OPT, check_rounds
 from proctor.cli.humaneval import builtin_chat_model
 from proctor.errors import ConfigError, ProctorError
 from proctor.model import ChatModel
@@ -82,6 +83,8 @@ class _Plan:
     """HumanEval problems (the first K; None for all; 0 skips HumanEval)."""
     jobs: int
     out: Path
+    feedback_rounds: int = 0
+    challenge: bool = False
 
 
 def compare(
@@ -122,6 +125,8 @@ def compare(
     sandbox: str | None = SANDBOX_OPT,
     pairs: Path | None = typer.Option(None, "--pairs", hidden=True),
     issues: Path | None = typer.Option(None, "--issues", hidden=True),
+    feedback_rounds: int = FEEDBACK_ROUNDS_OPT,
+    challenge: bool = CHALLENGE_OPT,
 ) -> None:
     """Run every part for each model (resumable), then compare with 95% intervals.
 
@@ -141,7 +146,9 @@ def compare(
         else:
             if not model:
                 raise ConfigError("name at least one --model (or give --from-runs)")
+            check_rounds(feedback_rounds, challenge)
             plan = _plan(suites, humaneval_subset, jobs, out)
+            plan = replace(plan, feedback_rounds=feedback_rounds, challenge=challenge)
             choices = [
                 ModelChoice(m, agent, retriever, max_tokens, max_usd, max_seconds, threads)
                 for m in model
@@ -211,7 +218,7 @@ def _run_all(choices: Sequence[ModelChoice], plan: _Plan, settings: Settings) ->
             humaneval = None
             if executor is not None:
                 humaneval = _humaneval(choice, plan, settings, executor, model_dir)
-            done = _suites(choice, suites, refs, settings, plan.jobs, model_dir)
+            done = _suites(choice, suites, refs, settings, plan, model_dir)
             found = ModelRuns(choice.name, humaneval, done.get(pairs), done.get(issues))
             write_manifest(model_dir, found)
             runs.append(found)
@@ -240,7 +247,7 @@ def _suites(
     suites: dict[Path, list[Task]],
     refs: References,
     settings: Settings,
-    jobs: int,
+    plan: _Plan,
     model_dir: Path,
 ) -> dict[Path | None, Path]:
     """Run each suite into ``model_dir/<suite name>``; suite -> run folder."""
@@ -259,7 +266,16 @@ def _suites(
                     chatter.print(escape(line), highlight=False, soft_wrap=True)
 
             chatter.print(f"{choice.name}: {path} ({len(tasks)} tasks)", highlight=False)
-            run_suite(tasks, ctx, folder, suite=str(path), jobs=jobs, on_result=on_result)
+            run_suite(
+                tasks,
+                ctx,
+                folder,
+                suite=str(path),
+                jobs=plan.jobs,
+                on_result=on_result,
+                feedback_rounds=plan.feedback_rounds,
+                challenge=plan.challenge,
+            )
             folders[path] = folder
     return folders
 

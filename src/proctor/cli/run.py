@@ -29,6 +29,12 @@ from proctor.cli.common import (
     settings_from,
     warn_weak_sandbox,
 )
+from proctor.cli.feedback import (
+    CHALLENGE_OPT,
+    FEEDBACK_ROUNDS_OPT,
+    check_rounds,
+    report_rounds,
+)
 from proctor.errors import ProctorError
 from proctor.report import results_table, summarize, summary_table
 from proctor.run import (
@@ -74,6 +80,8 @@ def run(
     repos_dir: Path | None = REPOS_OPT,
     sandbox: str | None = SANDBOX_OPT,
     run_dir: Path | None = RUN_DIR_ALIAS,
+    feedback_rounds: int = FEEDBACK_ROUNDS_OPT,
+    challenge: bool = CHALLENGE_OPT,
 ) -> None:
     """Attempt every task of a suite; started again with the same --out, it resumes.
 
@@ -90,6 +98,7 @@ def run(
     suite = suite or DEFAULT_SUITE
     choice = ModelChoice(model, agent, retriever, max_tokens, max_usd, max_seconds, threads)
     try:
+        check_rounds(feedback_rounds, challenge)
         tasks = load_suite(suite)
         if not tasks:
             raise fail(f"{suite}: no task files (*.yaml) found")
@@ -105,7 +114,8 @@ def run(
             folder = out or Path("runs") / f"{slug}-{suite.name}"
             check_run_dir(folder)
             check_model(chosen)
-            results = _run(tasks, ctx, suite, folder, jobs, retry_errors)
+            rounds = (feedback_rounds, challenge)
+            results = _run(tasks, ctx, suite, folder, jobs, retry_errors, rounds)
     except ProctorError as exc:
         raise fail(str(exc)) from None
     exit_for_errors(
@@ -121,6 +131,7 @@ def _run(
     out: Path,
     jobs: int,
     retry_errors: bool,
+    rounds: tuple[int, bool] = (0, False),
 ) -> list[AttemptResult]:
     model = ctx.model.name
     with progress_bar() as progress:
@@ -139,9 +150,13 @@ def _run(
             jobs=jobs,
             on_result=on_result,
             retry_errors=retry_errors,
+            feedback_rounds=rounds[0],
+            challenge=rounds[1],
         )
     console.print(results_table(results))
     console.print(summary_table(summarize(results)))
+    if rounds[0]:
+        report_rounds(out, model)
     warn_weak_sandbox(results)
     console.print(f"results: {out / 'results.jsonl'}", highlight=False)
     return results

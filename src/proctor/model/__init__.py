@@ -6,7 +6,7 @@ server, replay, or a package's own through the ``proctor.models`` entry points, 
 :func:`resolve_chat_model` reads when a name is not in the catalog).
 """
 
-from proctor.model.base import Exec, Problem, Solver, SolverFactory, Submission
+from proctor.model.base import Exec, FollowUp, Problem, Solver, SolverFactory, Submission
 from proctor.model.baselines import (
     CanonicalChatModel,
     EmptyChatModel,
@@ -45,6 +45,7 @@ __all__ = [
     "EmptyChatModel",
     "EmptyModel",
     "Exec",
+    "FollowUp",
     "GoldModel",
     "Message",
     "ModelSpec",

@@ -13,6 +13,13 @@ from proctor.report.compare import (
     save_comparison,
     write_manifest,
 )
+from proctor.report.feedback import (
+    FeedbackFigures,
+    feedback_cells,
+    feedback_figures,
+    feedback_table,
+    headline,
+)
 from proctor.report.plot import comparison_svg, write_plot
 from proctor.report.stats import (
     Estimate,
@@ -43,6 +50,7 @@ __all__ = [
     "WEAK_BELOW",
     "Comparison",
     "Estimate",
+    "FeedbackFigures",
     "ModelComparison",
     "ModelRuns",
     "SuiteStats",
@@ -52,6 +60,10 @@ __all__ = [
     "build_comparison",
     "comparison_svg",
     "comparison_table",
+    "feedback_cells",
+    "feedback_figures",
+    "feedback_table",
+    "headline",
     "is_weak",
     "load_comparison",
     "paired_bootstrap_ci",

@@ -34,6 +34,7 @@ from rich.table import Table
 
 from proctor.errors import ConfigError
 from proctor.files import write_atomic
+from proctor.report.feedback import FeedbackFigures, feedback_cells, feedback_figures, headline
 from proctor.report.stats import RESAMPLES, Estimate, paired_bootstrap_ci, rate_ci
 from proctor.run import AttemptResult, HumanEvalResult, Outcome, read_results
 
@@ -86,6 +87,9 @@ class ModelComparison(BaseModel):
     pairs: int = Field(0, description="Functions attempted both in isolation and in the repo.")
     excluded: int = Field(0, description="Attempts left out as environment errors.")
     runs: dict[str, str] = Field(default_factory=dict, description="Part -> run folder.")
+    feedback: FeedbackFigures | None = Field(
+        None, description="Feedback rounds of the real-issues run; None without any (n/a)."
+    )
 
 
 class Comparison(BaseModel):
@@ -165,7 +169,7 @@ def _compare_model(runs: ModelRuns, ci: _Ci, paired: _Paired) -> ModelComparison
         row.humaneval = ci(humaneval_scores(runs.humaneval))
         row.runs["humaneval"] = str(runs.humaneval)
     if runs.pairs is not None:
-        records = read_results(runs.pairs)
+        records = headline(read_results(runs.pairs))
         graded = [r for r in records if r.outcome is not Outcome.ENVIRONMENT_ERROR]
         excluded += len(records) - len(graded)
         iso = {r.task_id.removesuffix(ISO): _solved(r) for r in graded if r.task_id.endswith(ISO)}
@@ -178,7 +182,9 @@ def _compare_model(runs: ModelRuns, ci: _Ci, paired: _Paired) -> ModelComparison
         row.pairs = len(stems)
         row.runs["pairs"] = str(runs.pairs)
     if runs.issues is not None:
-        records = read_results(runs.issues)
+        every = read_results(runs.issues)
+        records = headline(every)
+        row.feedback = feedback_figures(every)
         graded = [r for r in records if r.outcome is not Outcome.ENVIRONMENT_ERROR]
         excluded += len(records) - len(graded)
         row.issues_resolved = ci([_solved(r) for r in graded])
@@ -306,14 +312,21 @@ COLUMNS: Mapping[str, str] = {
 }
 
 
+FEEDBACK_COLUMNS = ("repair\nrate", "argue\nrate", "cave\nrate")
+"""Columns of the feedback rounds (:mod:`proctor.report.feedback`), shown when any ran."""
+
+
 def comparison_table(comparison: Comparison) -> Table:
     """One row per model: each rate with its 95% interval, and the context tax in points."""
     level = f"{100 * comparison.level:.0f}%"
-    table = Table("model", *COLUMNS.values(), title=f"isolated vs repo-level ({level} CI)")
+    rounds = any(row.feedback is not None for row in comparison.models)
+    extra = FEEDBACK_COLUMNS if rounds else ()
+    table = Table("model", *COLUMNS.values(), *extra, title=f"isolated vs repo-level ({level} CI)")
     for row in comparison.models:
         cells = [
             _points(row.context_tax) if key == "context_tax" else _pct(getattr(row, key))
             for key in COLUMNS
         ]
-        table.add_row(row.model, *cells)
+        more = list(feedback_cells(row.feedback).values()) if rounds else []
+        table.add_row(row.model, *cells, *more)
     return table

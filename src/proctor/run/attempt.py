@@ -18,6 +18,7 @@ from proctor.errors import EnvironmentBuildError, PatchError, ProctorError, Task
 from proctor.grade import QualityReport, not_found_ids
 from proctor.repo import apply_patch, sealed_checkout
 from proctor.run.context import AttemptContext, AttemptInput
+from proctor.run.feedback import classify, follow_up
 from proctor.run.phases import (
     GradePhase,
     ModelPhase,
@@ -92,7 +93,7 @@ def run_attempt(attempt: AttemptInput, ctx: AttemptContext, attempt_dir: Path) -
     clock = _Clock()
     found = _Found()
     try:
-        end = _attempt(attempt.task, ctx, adir, clock, found)
+        end = _attempt(attempt, ctx, adir, clock, found)
     except _Abort as exc:
         end = exc.end
     except TaskEnvironmentError as exc:  # the task's spec, not the machine: never retried
@@ -111,7 +112,10 @@ def run_attempt(attempt: AttemptInput, ctx: AttemptContext, attempt_dir: Path) -
     return _result(attempt, ctx.model.name, end, found, clock.marks, started)
 
 
-def _attempt(task: Task, ctx: AttemptContext, adir: Path, clock: _Clock, found: _Found) -> _End:
+def _attempt(
+    attempt: AttemptInput, ctx: AttemptContext, adir: Path, clock: _Clock, found: _Found
+) -> _End:
+    task = attempt.task
     t = clock.start
     source = ctx.references.source(task.id)
     env = build_env(
@@ -122,7 +126,12 @@ def _attempt(task: Task, ctx: AttemptContext, adir: Path, clock: _Clock, found: 
         log=adir / "env.log",
     )
     t = clock.lap("environment", t)
-    found.model = model_phase(task, ctx, adir, source, env)
+    feedback = attempt.feedback
+    if feedback is None:
+        found.model = model_phase(task, ctx, adir, source, env)
+    else:
+        follow = follow_up(adir.parent, feedback)
+        found.model = model_phase(task, ctx, adir, source, env, follow, feedback.previous_patch)
     t = clock.lap("model", t)
     _check_submission(found.model)
     # Grade in a fresh sealed checkout holding only the change: nothing the model left in
@@ -235,4 +244,13 @@ def _result(
         tests_not_found=found.tests_not_found,
         sample=key.sample,
         round=key.round,
+        feedback=_feedback_class(attempt, ran, end.outcome),
     )
+
+
+def _feedback_class(attempt: AttemptInput, ran: ModelPhase, outcome: Outcome) -> str:
+    """How a feedback round was answered; '' in round 0 (and where the model never ran)."""
+    if attempt.feedback is None or not ran.status:
+        return ""
+    changed = ran.patch != attempt.feedback.previous_patch
+    return classify(attempt.feedback.kind, ran.status, changed, outcome)

@@ -23,8 +23,8 @@ from proctor.grade import (
     prepare_for_grading,
     write_log,
 )
-from proctor.model import Problem, Solver, SolverFactory, Submission
-from proctor.repo import diff_from_base, read_base_file, sealed_checkout, touched_paths
+from proctor.model import FollowUp, Problem, Solver, SolverFactory, Submission
+from proctor.repo import apply_patch, diff_from_base, read_base_file, sealed_checkout, touched_paths
 from proctor.run.context import AttemptContext
 from proctor.run.references import TaskSource
 from proctor.run.results import Outcome
@@ -86,10 +86,22 @@ class GradePhase:
 
 
 def model_phase(
-    task: Task, ctx: AttemptContext, adir: Path, source: TaskSource, env: PythonEnv
+    task: Task,
+    ctx: AttemptContext,
+    adir: Path,
+    source: TaskSource,
+    env: PythonEnv,
+    follow_up: FollowUp | None = None,
+    earlier_patch: str = "",
 ) -> ModelPhase:
-    """Let the model change a sealed checkout of the base, in the sandbox."""
+    """Let the model change a sealed checkout of the base, in the sandbox.
+
+    In a feedback round the checkout starts with the earlier round's change (``earlier_patch``)
+    and the model continues its conversation (``follow_up``).
+    """
     work = sealed_checkout(source.git_dir, task.base_commit, adir / "work")
+    if earlier_patch.strip():
+        apply_patch(work, earlier_patch, label="earlier round's patch")
     workdir = adir / "model"
     workdir.mkdir()
     scratch = adir / "model-scratch"
@@ -110,6 +122,7 @@ def model_phase(
         task.isolated,
         runner=task.environment.runner,
         test_cmd=tuple(task.environment.test_cmd),
+        follow_up=follow_up,
     )
     model = ctx.model
     if isinstance(model, SolverFactory):

@@ -121,6 +121,10 @@ class AttemptResult(BaseModel):
     """Which sample of the task this is (see :class:`~proctor.run.key.AttemptKey`)."""
     round: int = Field(0, ge=0)
     """Which feedback round this is (see :class:`~proctor.run.key.AttemptKey`)."""
+    feedback: str = ""
+    """For a feedback round: how the model answered it (:func:`proctor.run.feedback.classify`:
+    repaired, revised-still-wrong, defended, conceded; for a challenge held,
+    revised-still-right, caved); '' in round 0."""
 
     @model_validator(mode="before")
     @classmethod

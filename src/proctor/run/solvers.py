@@ -86,6 +86,9 @@ class AgentFactory:
     makes (its budget and records are then the factory's business).
     """
 
+    converses = True
+    """Its agents take feedback rounds (isolated tasks, solved blind, get none)."""
+
     def __init__(self, spec: ModelSpec | ChatModelFactory, choice: ModelChoice) -> None:
         self.spec = spec
         self.choice = choice

@@ -23,10 +23,12 @@ import shutil
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import replace
 from pathlib import Path
 
 from proctor.run.attempt import SCRATCH_DIRS, run_attempt
 from proctor.run.context import AttemptContext, AttemptInput
+from proctor.run.feedback import feedback_input
 from proctor.run.key import AttemptKey
 from proctor.run.lock import own_run_dir
 from proctor.run.results import AttemptResult, ResultsStore
@@ -47,6 +49,8 @@ def run_suite(
     on_result: OnResult | None = None,
     retry_errors: bool = False,
     patch_sha256: Mapping[str, str] | None = None,
+    feedback_rounds: int = 0,
+    challenge: bool = False,
 ) -> list[AttemptResult]:
     """Make every attempt not yet finished in ``run_dir``; return results in task order (and
     sample order within a task).
@@ -56,6 +60,10 @@ def run_suite(
         retry_errors: attempt every environment-error again, model API failures included.
         patch_sha256: per task id, the sha256 of the patch being graded; a recorded result
             for another patch is graded again.
+        feedback_rounds: after round 0, this many feedback rounds (:mod:`proctor.run.feedback`)
+            for models that hold a conversation; their results are recorded in the store
+            (read them with :func:`proctor.run.read_results`), never returned here.
+        challenge: in feedback rounds, challenge resolved attempts too.
 
     Raises:
         ConfigError: ``run_dir`` is in use by another process, cannot be made, or holds a run
@@ -84,7 +92,42 @@ def run_suite(
             return result
 
         results |= _run_all(todo, attempt, jobs, interrupted, on_result)
+        everything = dict(results)
+        for number in range(1, feedback_rounds + 1 if converses(ctx.model) else 1):
+            rounds = [replace(k, round=number) for k in keys if by_id[k.task_id].kind != "isolated"]
+            inputs = _round_inputs(rounds, by_id, everything, ctx, run_dir, challenge)
+            standing, tries = _plan([k for k in rounds if k in inputs], done, retry_errors)
+            everything |= standing
+            todo = [replace(inputs[k], tries=tries[k]) for k in tries]
+            everything |= _run_all(todo, attempt, jobs, interrupted, None)
     return [results[k.slot] for k in keys]
+
+
+def converses(model: object) -> bool:
+    """Whether ``model`` (a solver or a factory of them) can take a feedback round."""
+    return bool(getattr(model, "converses", False))
+
+
+def _round_inputs(
+    rounds: Sequence[AttemptKey],
+    by_id: Mapping[str, Task],
+    earlier: Mapping[AttemptKey, AttemptResult],
+    ctx: AttemptContext,
+    run_dir: Path,
+    challenge: bool,
+) -> dict[AttemptKey, AttemptInput]:
+    """The attempts of one feedback round: those whose earlier round calls for one."""
+    inputs: dict[AttemptKey, AttemptInput] = {}
+    for key in rounds:
+        before = earlier.get(replace(key, round=key.round - 1))
+        if before is None:
+            continue
+        task = by_id[key.task_id]
+        test_patch = ctx.references.source(task.id).test_patch
+        given = feedback_input(task, before, run_dir, test_patch, challenge=challenge)
+        if given is not None:
+            inputs[key] = AttemptInput(task, key, 1, given)
+    return inputs
 
 
 def _plan(
