@@ -38,11 +38,20 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from proctor.model import Problem, Solver, SolverFactory, load_catalog, resolve_chat_model
+from proctor.agent import build_agent
+from proctor.model import (
+    ModelSpec,
+    OpenAIChatModel,
+    Problem,
+    Solver,
+    load_catalog,
+    resolve_chat_model,
+)
 from proctor.model.local import serving
 from proctor.repo import ensure_source, sealed_checkout
-from proctor.run import ModelChoice
-from proctor.run.solvers import AgentFactory, models_files
+from proctor.retrieval import get_retriever, render_context
+from proctor.run.solvers import context_budget, models_files
+from proctor.settings import Settings
 from proctor.spec import Task, load_suite
 
 try:  # after issue 14 part 6: the agent applies an answer in any edit format
@@ -141,7 +150,7 @@ def judge(
     first = not error and diff_size(fresh) > 0
     if not error and not first:
         error = "no-op: the edits change nothing"
-    ok = submission.status not in {"patch-failed", "malformed", "cannot-fix", "error"}
+    ok = submission.status not in {"patch-failed", "malformed", "cannot-fix", "error", "limit"}
     final = ok and diff_size(work) > 0
     lines = [line for line in answer.splitlines() if line.strip()]
     return Row(
@@ -165,15 +174,16 @@ def _share(rows: Sequence[Row], pick: Callable[[Row], bool]) -> str:
     return f"{hit}/{len(rows)} = {100 * hit / max(1, len(rows)):.0f}%"
 
 
-def report(rows: Sequence[Row]) -> None:
-    """Per task, then the shares per split and in all."""
+def report(every: Sequence[Row]) -> None:
+    """Per task, then the shares per split and in all (model API errors left out, counted)."""
     print(f"{'task':24} {'split':8} {'status':12} first final  error")
-    for r in rows:
+    for r in every:
         print(
             f"{r.task:24} {r.split:8} {r.status:12} {'yes' if r.first_try else 'no':5} "
             f"{'yes' if r.final else 'no':5}  {r.first_error[:60]}"
         )
-    print()
+    rows = [r for r in every if r.status != "error"]
+    print(f"\nleft out: {len(every) - len(rows)} model API errors (no answer)")
     for label, part in (
         ("tuning", [r for r in rows if r.split == "tuning"]),
         ("held-out", [r for r in rows if r.split == "held-out"]),
@@ -191,6 +201,23 @@ def report(rows: Sequence[Row]) -> None:
     print(f"target: >= {TARGET:.0%} after retry on >= 30 tasks: {verdict}")
 
 
+def make_agent(live: ModelSpec, edit_format: str, timeout_s: float) -> Solver:
+    """The one-shot agent as ``proctor run`` builds it (hybrid retrieval, the spec's context
+    cap), but with one long request and no retries: on a busy shared CPU a 0.5B model can need
+    more than the default 120 s, and a retry would queue behind the abandoned request."""
+    llm = OpenAIChatModel(live, max_retries=0, timeout_s=timeout_s)
+    fmt: dict[str, Any] = {"edit_format": edit_format} if edit_format else {}
+    return build_agent(
+        "oneshot",
+        llm,
+        get_retriever("hybrid"),
+        name=f"{live.name}+oneshot",
+        renderer=render_context,
+        budget_tokens=context_budget(live, 6000),
+        **fmt,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default="local:qwen2.5-coder-0.5b")
@@ -198,37 +225,26 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--limit", type=int, default=0, help="first N tasks only (0: all)")
     parser.add_argument("--out", type=Path, default=None, help="JSON lines, one per task")
+    parser.add_argument("--timeout", type=float, default=3600.0, help="seconds per request")
     args = parser.parse_args()
     repos_dir = Path(os.environ.get("PROCTOR_REPOS_DIR", "repos"))
     chosen = choose(load_suite(Path(TUNING)), load_suite(Path(HELD_OUT)))
     if args.limit:
         chosen = chosen[: args.limit]
     found = resolve_chat_model(args.model, load_catalog(*models_files()))
-    if not hasattr(found, "local"):
+    if not isinstance(found, ModelSpec):
         raise SystemExit(f"{args.model}: a catalog model is needed")
-    extra: dict[str, Any] = {"edit_format": args.edit_format} if args.edit_format else {}
-    choice = ModelChoice(args.model, threads=args.threads, max_seconds=None, **extra)
+    default = getattr(found, "edit_format", None) or ""  # before the field existed: none
+    edit_format = args.edit_format or default or "search-replace"
     rows: list[Row] = []
-    from proctor.settings import Settings
-
-    with serving(found, threads=args.threads, settings=Settings()) as live:  # type: ignore[arg-type]
-        factory: SolverFactory = AgentFactory(live, choice)
-        edit_format = getattr(factory, "edit_format", "search-replace")
+    with serving(found, threads=args.threads, settings=Settings()) as live:
         for split, task in chosen:
+            agent = make_agent(live, args.edit_format or default, args.timeout)
             with tempfile.TemporaryDirectory(prefix="proctor-editfmt-") as tmp:
-                row = judge(
-                    split,
-                    task,
-                    factory.for_attempt(task, Path(tmp)),
-                    repos_dir,
-                    Path(tmp),
-                    edit_format,
-                )
+                row = judge(split, task, agent, repos_dir, Path(tmp), edit_format)
             rows.append(row)
-            print(
-                f"{row.task}: first={row.first_try} final={row.final} {row.first_error[:80]}",
-                flush=True,
-            )
+            line = f"{row.task}: {row.status} first={row.first_try} final={row.final}"
+            print(f"{line} {row.first_error[:80]}", flush=True)
             if args.out:
                 with args.out.open("a", encoding="utf-8") as fh:
                     fh.write(json.dumps(asdict(row)) + "\n")

@@ -94,9 +94,12 @@ def test_rounds_classify_a_model_that_argues_and_caves(calc, tmp_path, cli_env, 
     assert by_key[("calc-wrong", 0)]["feedback"] == ""
     assert "1 (50%)" in res.output  # the headline counts round 0 only
     assert "0% (0/1)" in res.output and "100% (1/1)" in res.output
+    assert "applied on the first try): 100% (2/2)" in res.output  # round 0 only
     figures = json.loads((out / "feedback.json").read_text())["feedback"]
     assert figures["argue_rate"] == 1.0 and figures["cave_rate"] == 1.0
     assert figures["repair_rate"] == 0.0
+    compliance = json.loads((out / "feedback.json").read_text())["edit_compliance"]
+    assert (compliance["first_try"], compliance["answers"]) == (2, 2)
 
     # each round's transcript is kept: the whole conversation, the feedback last but one
     talk = json.loads((out / "calc-wrong@s0r1" / "model" / "conversation.json").read_text())
@@ -123,3 +126,13 @@ def assert_reveals_no_hidden_test(report: str) -> None:
     for line in TESTS_FIX.splitlines():
         if len(line.strip()) > 12:  # e.g. "assert mean([1, 2, 3]) == 2"
             assert line.strip() not in report, line
+
+
+def test_bad_round_options_are_one_line(calc, tmp_path, cli_env) -> None:  # type: ignore[no-untyped-def]
+    task, _ = calc
+    suite = two_tasks(task, tmp_path / "suite")
+    base = ("run", "--suite", str(suite), "--model", "http://127.0.0.1:9/v1#m")
+    res = invoke(*base, "--challenge", env=cli_env)
+    assert res.exit_code != 0 and "--challenge needs --feedback-rounds" in res.output
+    res = invoke(*base, "--edit-format", "json", env=cli_env)
+    assert res.exit_code != 0 and "unknown edit format 'json'" in res.output

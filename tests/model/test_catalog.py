@@ -138,3 +138,22 @@ def test_user_file_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     assert default_user_file() == tmp_path / "proctor" / "models.yaml"
     monkeypatch.delenv("XDG_CONFIG_HOME")
     assert default_user_file() == Path.home() / ".config" / "proctor" / "models.yaml"
+
+
+def test_edit_format_is_checked_per_model(tmp_path: Path) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text(
+        "models:\n  m:\n    base_url: http://x/v1\n    model: m\n    edit_format: udiff\n"
+    )
+    assert load_catalog(good, None)["m"].edit_format == "udiff"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "models:\n  m:\n    base_url: http://x/v1\n    model: m\n    edit_format: json\n"
+    )
+    with pytest.raises(ConfigError, match="edit_format: .*unknown 'json'"):
+        load_catalog(bad, None)
+
+
+def test_shipped_local_models_default_to_search_replace() -> None:
+    catalog = load_catalog(Path(__file__).parents[2] / "models.yaml", None)
+    assert catalog["qwen2.5-coder-0.5b"].edit_format == "search-replace"

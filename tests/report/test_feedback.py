@@ -58,3 +58,21 @@ def test_only_fix_rounds_leave_the_cave_rate_na() -> None:
 def test_headline_is_round_zero_only() -> None:
     rows = [result(task_id="a"), result(task_id="a", round=1, feedback="repaired")]
     assert headline(rows) == rows[:1]
+
+
+def test_edit_compliance_by_hand() -> None:
+    from proctor.report import compliance_cell, edit_compliance
+
+    rows = [
+        result(task_id="a", edits_first_try=True),
+        result(task_id="b", edits_first_try=False, outcome=Outcome.PATCH_FAILED),
+        result(task_id="c", edits_first_try=True, outcome=Outcome.RESOLVED),
+        result(task_id="d"),  # CANNOT FIX: wrote no edit, not an answer here
+        result(task_id="e", edits_first_try=True, outcome=Outcome.ENVIRONMENT_ERROR),
+        result(task_id="a", round=1, edits_first_try=False, feedback="defended"),
+    ]
+    found = edit_compliance(rows)
+    assert found is not None and (found.first_try, found.answers) == (2, 3)
+    assert compliance_cell(found) == "67% (2/3)"
+    assert edit_compliance([result(), result(task_id="b")]) is None  # gold, empty
+    assert compliance_cell(None) == "n/a"

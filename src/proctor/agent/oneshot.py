@@ -16,17 +16,12 @@ no edit at all is a reply, not a malformed answer: ``no-edit``, nothing changed.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from proctor.agent.answer import ConfidenceVerdict, parse_verdict, verdict_submission
-from proctor.agent.edits import (
-    DIVIDER_MARK,
-    REPLACE_MARK,
-    SEARCH_MARK,
-    Applied,
-    apply_blocks,
-    parse_edit_blocks,
-)
+from proctor.agent.edits import Applied, apply_blocks
 from proctor.agent.errors import EditNotApplied, MalformedAnswer, Stop
+from proctor.agent.formats import DEFAULT_EDIT_FORMAT, check_format, has_edits, parse_edits
 from proctor.agent.transcript import Transcript, prompt
 from proctor.errors import ProctorError
 from proctor.model import ChatModel, Problem, Submission
@@ -58,7 +53,7 @@ def retrieved(
 
 
 class OneShotAgent:
-    """A :class:`~proctor.model.Solver` that answers once with search/replace edit blocks.
+    """A :class:`~proctor.model.Solver` that answers once with edits in one edit format.
 
     Args:
         llm: the chat model that writes the answer.
@@ -67,6 +62,7 @@ class OneShotAgent:
         name: the model's name in results; ``<llm>+oneshot`` by default.
         renderer: turns the retrieved context into prompt text.
         max_tokens: cap on the answer's length (the server's default when None).
+        edit_format: how the answer writes its edits (:data:`~.formats.EDIT_FORMATS`).
     """
 
     converses = True
@@ -81,8 +77,10 @@ class OneShotAgent:
         name: str | None = None,
         renderer: Renderer = render_context,
         max_tokens: int | None = None,
+        edit_format: str = DEFAULT_EDIT_FORMAT,
     ) -> None:
         self.llm = llm
+        self.edit_format = check_format(edit_format)
         self.retriever = retriever
         self.budget_tokens = budget_tokens
         self.name = name or f"{llm.name}+oneshot"
@@ -99,7 +97,8 @@ class OneShotAgent:
             submission = self._solve(problem, record)
         except MalformedAnswer as exc:
             cut = record.steps and record.steps[-1].get("finish_reason") == "length"
-            submission = Submission("malformed", f"{exc}{' (answer cut off)' if cut else ''}")
+            message = f"{exc}{' (answer cut off)' if cut else ''}"
+            submission = Submission("malformed", message, first_try=False)
         except Stop as exc:
             submission = exc.submission
         except ProctorError as exc:
@@ -113,24 +112,30 @@ class OneShotAgent:
             record.say("user", f"{problem.follow_up.feedback.rstrip()}\n\n{reply}")
         else:
             context = retrieved(self.retriever, problem, self.budget_tokens, self.renderer)
-            record.say("system", prompt("oneshot_system.md", edit_format=prompt("edit_format.md")))
-            record.say(
-                "user", prompt("oneshot_user.md", statement=problem.statement, context=context)
+            fmt = self.edit_format
+            how = prompt(f"edit_format_{fmt}.md")
+            record.say("system", prompt("oneshot_system.md", edit_format=how))
+            reminder = prompt(f"oneshot_reminder_{fmt}.md")
+            user = prompt(
+                "oneshot_user.md", statement=problem.statement, context=context, reminder=reminder
             )
+            record.say("user", user)
         verdict, applied, failed = self._round(problem, record)
+        first_try = not failed
         if failed:
             record.say("user", retry_prompt(applied, failed))
             try:
                 retry, again, failed = self._round(problem, record)
             except MalformedAnswer as exc:
-                raise Stop(Submission("patch-failed", f"retry unreadable: {exc}")) from None
+                unreadable = Submission("patch-failed", f"retry unreadable: {exc}", first_try=False)
+                raise Stop(unreadable) from None
             applied += again
             confidence = retry.confidence if retry.confidence is not None else verdict.confidence
             verdict = ConfidenceVerdict(confidence, retry.cannot_fix)
         if failed:
             reasons = "; ".join(f"{f} ({f.kind})" for f in failed)
-            return Submission("patch-failed", reasons, verdict.confidence)
-        return verdict_submission(verdict, describe(applied))
+            return Submission("patch-failed", reasons, verdict.confidence, first_try=first_try)
+        return replace(verdict_submission(verdict, describe(applied)), first_try=first_try)
 
     def _round(
         self, problem: Problem, record: Transcript
@@ -145,27 +150,19 @@ class OneShotAgent:
         verdict = parse_verdict(response.content)
         if verdict.cannot_fix is not None:
             raise Stop(verdict_submission(verdict))
-        if problem.follow_up is not None and not has_edit_markers(response.content):
+        if problem.follow_up is not None and not has_edits(response.content, self.edit_format):
             record.note(applied=[], failed=[])
             raise Stop(
                 Submission("no-edit", "answered the feedback without an edit", verdict.confidence)
             )
-        applied, failed = apply_blocks(problem.checkout, parse_edit_blocks(response.content))
+        blocks = parse_edits(response.content, self.edit_format, problem.checkout)
+        applied, failed = apply_blocks(problem.checkout, blocks)
         record.note(applied=[a.__dict__ for a in applied], failed=[str(f) for f in failed])
         return verdict, applied, failed
 
 
-def has_edit_markers(text: str) -> bool:
-    """Whether ``text`` tries to write any edit (a marker line of an edit block)."""
-    return any(
-        marker.match(line)
-        for line in text.splitlines()
-        for marker in (SEARCH_MARK, DIVIDER_MARK, REPLACE_MARK)
-    )
-
-
 def retry_prompt(applied: Sequence[Applied], failed: Sequence[EditNotApplied]) -> str:
-    """The message that sends failed blocks back, with reasons and the closest lines."""
+    """The message that sends failed edits back, with reasons and the closest lines."""
     failures = "\n\n".join(
         f"- {f.path}: {f.reason}" + (f"\n{f.hint}" if f.hint else "") for f in failed
     )

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from proctor.agent.answer import parse_verdict, verdict_submission
 from proctor.agent.errors import LimitReached, MalformedAnswer, Stop, Submitted
@@ -108,7 +109,7 @@ class ToolAgent:
             except MalformedAnswer as exc:
                 record.say("user", str(exc))
             except Stop as exc:
-                return exc.submission
+                return replace(exc.submission, first_try=toolbox.first_edit)
             finally:
                 record.save(problem.workdir / "trajectory.json")
 

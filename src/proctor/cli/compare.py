@@ -39,7 +39,12 @@ from proctor.cli.common import (
     note,
     settings_from,
 )
-from proctor.cli.feedback import CHALLENGE_OPT, FEEDBACK_ROUNDS_OPT, check_rounds
+from proctor.cli.feedback import (
+    CHALLENGE_OPT,
+    EDIT_FORMAT_OPT,
+    FEEDBACK_ROUNDS_OPT,
+    check_rounds,
+)
 from proctor.cli.humaneval import builtin_chat_model
 from proctor.errors import ConfigError, ProctorError
 from proctor.model import ChatModel
@@ -127,6 +132,7 @@ def compare(
     issues: Path | None = typer.Option(None, "--issues", hidden=True),
     feedback_rounds: int = FEEDBACK_ROUNDS_OPT,
     challenge: bool = CHALLENGE_OPT,
+    edit_format: str | None = EDIT_FORMAT_OPT,
 ) -> None:
     """Run every part for each model (resumable), then compare with 95% intervals.
 
@@ -150,7 +156,10 @@ def compare(
             plan = _plan(suites, humaneval_subset, jobs, out)
             plan = replace(plan, feedback_rounds=feedback_rounds, challenge=challenge)
             choices = [
-                ModelChoice(m, agent, retriever, max_tokens, max_usd, max_seconds, threads)
+                replace(
+                    ModelChoice(m, agent, retriever, max_tokens, max_usd, max_seconds, threads),
+                    edit_format=edit_format,
+                )
                 for m in model
             ]
             runs = _run_all(choices, plan, check_sandbox(settings_from(repos_dir, sandbox)))

@@ -10,11 +10,18 @@ import typer
 from proctor.cli.common import console
 from proctor.errors import ConfigError
 from proctor.files import write_atomic
-from proctor.report import feedback_figures, feedback_table
+from proctor.report import compliance_cell, edit_compliance, feedback_figures, feedback_table
 from proctor.run import read_results
 
 FEEDBACK_FILE = "feedback.json"
 
+EDIT_FORMAT_OPT = typer.Option(
+    None,
+    "--edit-format",
+    metavar="FORMAT",
+    help="How one-shot answers write edits: search-replace, whole-file or udiff "
+    "(default: the model's edit_format in models.yaml, else search-replace).",
+)
 FEEDBACK_ROUNDS_OPT = typer.Option(
     0,
     "--feedback-rounds",
@@ -37,9 +44,19 @@ def check_rounds(rounds: int, challenge: bool) -> None:
         raise ConfigError("--challenge needs --feedback-rounds 1 or more")
 
 
-def report_rounds(run_dir: Path, model: str) -> None:
-    """Print the feedback figures of a run folder and write them to its ``feedback.json``."""
-    figures = feedback_figures(read_results(run_dir))
-    console.print(feedback_table([(model, figures)]))
-    data = {"model": model, "feedback": figures.model_dump() if figures else None}
+def report_rounds(run_dir: Path, model: str, *, rounds: bool) -> None:
+    """Print the edit-format compliance and (with ``rounds``) the feedback figures of a run
+    folder; write both to its ``feedback.json``."""
+    results = read_results(run_dir)
+    figures = feedback_figures(results)
+    compliance = edit_compliance(results)
+    if rounds:
+        console.print(feedback_table([(model, figures)]))
+    line = f"edit-format compliance (edits applied on the first try): {compliance_cell(compliance)}"
+    console.print(line, highlight=False)
+    data = {
+        "model": model,
+        "feedback": figures.model_dump() if figures else None,
+        "edit_compliance": compliance.model_dump() if compliance else None,
+    }
     write_atomic(run_dir / FEEDBACK_FILE, json.dumps(data, indent=1))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import typer
@@ -31,6 +32,7 @@ from proctor.cli.common import (
 )
 from proctor.cli.feedback import (
     CHALLENGE_OPT,
+    EDIT_FORMAT_OPT,
     FEEDBACK_ROUNDS_OPT,
     check_rounds,
     report_rounds,
@@ -82,6 +84,7 @@ def run(
     run_dir: Path | None = RUN_DIR_ALIAS,
     feedback_rounds: int = FEEDBACK_ROUNDS_OPT,
     challenge: bool = CHALLENGE_OPT,
+    edit_format: str | None = EDIT_FORMAT_OPT,
 ) -> None:
     """Attempt every task of a suite; started again with the same --out, it resumes.
 
@@ -97,6 +100,7 @@ def run(
     out = renamed(out, run_dir, "--out", "--run-dir")
     suite = suite or DEFAULT_SUITE
     choice = ModelChoice(model, agent, retriever, max_tokens, max_usd, max_seconds, threads)
+    choice = replace(choice, edit_format=edit_format)
     try:
         check_rounds(feedback_rounds, challenge)
         tasks = load_suite(suite)
@@ -155,8 +159,7 @@ def _run(
         )
     console.print(results_table(results))
     console.print(summary_table(summarize(results)))
-    if rounds[0]:
-        report_rounds(out, model)
+    report_rounds(out, model, rounds=rounds[0] > 0)
     warn_weak_sandbox(results)
     console.print(f"results: {out / 'results.jsonl'}", highlight=False)
     return results

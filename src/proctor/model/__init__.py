@@ -16,6 +16,7 @@ from proctor.model.baselines import (
 )
 from proctor.model.budget import Budget
 from proctor.model.catalog import (
+    EDIT_FORMATS,
     ModelSpec,
     default_user_file,
     load_catalog,
@@ -36,6 +37,7 @@ from proctor.model.registry import (
 
 __all__ = [
     "BASELINES",
+    "EDIT_FORMATS",
     "ENTRY_POINT_GROUP",
     "Budget",
     "CanonicalChatModel",

@@ -72,6 +72,9 @@ class Submission:
     message: str = ""
     confidence: float | None = None
     usage: dict[str, float] = field(default_factory=dict)
+    first_try: bool | None = None
+    """The first answer's edits parsed and all applied (edit-format compliance); None where
+    no edit was written or asked for (CANNOT FIX, a baseline, a tools run with no edit)."""
 
     @classmethod
     def failed(cls, exc: ProctorError) -> Submission:

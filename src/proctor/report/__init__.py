@@ -14,7 +14,10 @@ from proctor.report.compare import (
     write_manifest,
 )
 from proctor.report.feedback import (
+    Compliance,
     FeedbackFigures,
+    compliance_cell,
+    edit_compliance,
     feedback_cells,
     feedback_figures,
     feedback_table,
@@ -49,6 +52,7 @@ __all__ = [
     "COMPARISON_FILE",
     "WEAK_BELOW",
     "Comparison",
+    "Compliance",
     "Estimate",
     "FeedbackFigures",
     "ModelComparison",
@@ -60,6 +64,8 @@ __all__ = [
     "build_comparison",
     "comparison_svg",
     "comparison_table",
+    "compliance_cell",
+    "edit_compliance",
     "feedback_cells",
     "feedback_figures",
     "feedback_table",

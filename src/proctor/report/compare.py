@@ -34,7 +34,15 @@ from rich.table import Table
 
 from proctor.errors import ConfigError
 from proctor.files import write_atomic
-from proctor.report.feedback import FeedbackFigures, feedback_cells, feedback_figures, headline
+from proctor.report.feedback import (
+    Compliance,
+    FeedbackFigures,
+    compliance_cell,
+    edit_compliance,
+    feedback_cells,
+    feedback_figures,
+    headline,
+)
 from proctor.report.stats import RESAMPLES, Estimate, paired_bootstrap_ci, rate_ci
 from proctor.run import AttemptResult, HumanEvalResult, Outcome, read_results
 
@@ -89,6 +97,9 @@ class ModelComparison(BaseModel):
     runs: dict[str, str] = Field(default_factory=dict, description="Part -> run folder.")
     feedback: FeedbackFigures | None = Field(
         None, description="Feedback rounds of the real-issues run; None without any (n/a)."
+    )
+    edit_compliance: Compliance | None = Field(
+        None, description="Real-issues answers whose edits applied on the first try; None: n/a."
     )
 
 
@@ -185,6 +196,7 @@ def _compare_model(runs: ModelRuns, ci: _Ci, paired: _Paired) -> ModelComparison
         every = read_results(runs.issues)
         records = headline(every)
         row.feedback = feedback_figures(every)
+        row.edit_compliance = edit_compliance(every)
         graded = [r for r in records if r.outcome is not Outcome.ENVIRONMENT_ERROR]
         excluded += len(records) - len(graded)
         row.issues_resolved = ci([_solved(r) for r in graded])
@@ -320,7 +332,7 @@ def comparison_table(comparison: Comparison) -> Table:
     """One row per model: each rate with its 95% interval, and the context tax in points."""
     level = f"{100 * comparison.level:.0f}%"
     rounds = any(row.feedback is not None for row in comparison.models)
-    extra = FEEDBACK_COLUMNS if rounds else ()
+    extra = (*(FEEDBACK_COLUMNS if rounds else ()), "edit format\ncompliance")
     table = Table("model", *COLUMNS.values(), *extra, title=f"isolated vs repo-level ({level} CI)")
     for row in comparison.models:
         cells = [
@@ -328,5 +340,6 @@ def comparison_table(comparison: Comparison) -> Table:
             for key in COLUMNS
         ]
         more = list(feedback_cells(row.feedback).values()) if rounds else []
+        more.append(compliance_cell(row.edit_compliance))
         table.add_row(row.model, *cells, *more)
     return table

@@ -23,7 +23,10 @@ from rich.table import Table
 from proctor.run import AttemptResult, Outcome
 
 __all__ = [
+    "Compliance",
     "FeedbackFigures",
+    "compliance_cell",
+    "edit_compliance",
     "feedback_cells",
     "feedback_figures",
     "feedback_table",
@@ -46,6 +49,37 @@ class FeedbackFigures(BaseModel):
     argue_rate: float | None = Field(None, description="defended / fix rounds.")
     cave_rate: float | None = Field(None, description="caved / challenges.")
     excluded: int = Field(0, description="Round attempts left out as environment errors.")
+
+
+class Compliance(BaseModel):
+    """Edit-format compliance of one model and agent (as Aider reports it)."""
+
+    answers: int = Field(0, description="Round-0 answers that wrote edits.")
+    first_try: int = Field(0, description="Of them, those whose edits parsed and all applied.")
+    rate: float | None = Field(None, description="first_try / answers; None without answers.")
+
+
+def edit_compliance(results: Sequence[AttemptResult]) -> Compliance | None:
+    """The share of round-0 answers whose edits parsed and applied on the first try (pure).
+
+    Answers that wrote no edit on purpose (CANNOT FIX) and attempts where the model never ran
+    are not answers here; a model with no conversation (gold, empty) has none: None ("n/a").
+    """
+    known = [
+        r.edits_first_try
+        for r in headline(results)
+        if r.edits_first_try is not None and r.outcome is not Outcome.ENVIRONMENT_ERROR
+    ]
+    if not known:
+        return None
+    return Compliance(answers=len(known), first_try=sum(known), rate=sum(known) / len(known))
+
+
+def compliance_cell(found: Compliance | None) -> str:
+    """``70% (7/10)`` or "n/a"."""
+    if found is None:
+        return NA
+    return rate_cell(found.rate, found.first_try, found.answers)
 
 
 def headline(results: Sequence[AttemptResult]) -> list[AttemptResult]:

@@ -245,6 +245,7 @@ def _result(
         sample=key.sample,
         round=key.round,
         feedback=_feedback_class(attempt, ran, end.outcome),
+        edits_first_try=ran.first_try,
     )
 
 

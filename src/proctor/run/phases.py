@@ -42,6 +42,8 @@ class ModelPhase:
     confidence: float | None = None
     patch: str = ""
     """The change as a diff from the base commit (also written to ``model.patch``)."""
+    first_try: bool | None = None
+    """The first answer's edits parsed and applied (edit-format compliance); None: no edit."""
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,9 @@ def model_phase(
     submission = _solve(model, problem)
     patch = diff_from_base(work)
     (adir / "model.patch").write_text(patch, encoding="utf-8")
-    return ModelPhase(submission.status, submission.message, submission.confidence, patch)
+    return ModelPhase(
+        submission.status, submission.message, submission.confidence, patch, submission.first_try
+    )
 
 
 def quality_phase(task: Task, checkout: Path, model_patch: str, gold_patch: str) -> QualityReport:

@@ -125,6 +125,9 @@ class AttemptResult(BaseModel):
     """For a feedback round: how the model answered it (:func:`proctor.run.feedback.classify`:
     repaired, revised-still-wrong, defended, conceded; for a challenge held,
     revised-still-right, caved); '' in round 0."""
+    edits_first_try: bool | None = None
+    """The model's first answer's edits parsed and all applied (edit-format compliance);
+    None where it wrote none (CANNOT FIX, baselines) or never ran."""
 
     @model_validator(mode="before")
     @classmethod

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from proctor.agent import IsolatedSolver, build_agent
+from proctor.agent import DEFAULT_EDIT_FORMAT, IsolatedSolver, build_agent
 from proctor.model import (
     BASELINES,
     Budget,
@@ -60,6 +60,8 @@ class ModelChoice:
     """Retries of one call on 429, 5xx, timeouts and dropped connections."""
     backoff_s: float = 1.0
     """First retry delay; doubles with each retry (plus jitter)."""
+    edit_format: str | None = None
+    """How one-shot answers write edits; None: the model's default in models.yaml."""
 
 
 PROMPT_OVERHEAD_TOKENS = 1500
@@ -93,6 +95,8 @@ class AgentFactory:
         self.spec = spec
         self.choice = choice
         self.name = f"{spec.name if isinstance(spec, ModelSpec) else choice.name}+{choice.agent}"
+        default = spec.edit_format if isinstance(spec, ModelSpec) else None
+        self.edit_format = choice.edit_format or default or DEFAULT_EDIT_FORMAT
         self._agent(None)  # fail early: a missing key or unknown agent is a config error
 
     def check(self, timeout_s: float = 10.0) -> None:
@@ -135,10 +139,12 @@ class AgentFactory:
         retriever = (
             None if self.choice.retriever == "none" else get_retriever(self.choice.retriever)
         )
+        fmt = {"edit_format": self.edit_format} if self.choice.agent == "oneshot" else {}
         return build_agent(
             self.choice.agent,
             llm,
             retriever,
+            **fmt,
             name=self.name,
             renderer=render_context,
             budget_tokens=context_budget(
