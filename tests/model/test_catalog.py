@@ -150,7 +150,7 @@ def test_edit_format_is_checked_per_model(tmp_path: Path) -> None:
     bad.write_text(
         "models:\n  m:\n    base_url: http://x/v1\n    model: m\n    edit_format: json\n"
     )
-    with pytest.raises(ConfigError, match="edit_format: .*unknown 'json'"):
+    with pytest.raises(ConfigError, match=r"edit_format: .*unknown 'json'"):
         load_catalog(bad, None)
 
 
