@@ -153,6 +153,8 @@ def test_comparison_json_round_trips_with_a_fixed_field_order(tmp_path: Path) ->
         "pairs",
         "excluded",
         "runs",
+        "feedback",
+        "edit_compliance",
     ]
     with pytest.raises(ConfigError, match="not a comparison"):
         load_comparison(tmp_path / "missing.json")
@@ -180,7 +182,9 @@ def test_public_api() -> None:
         "COMPARISON_FILE",
         "WEAK_BELOW",
         "Comparison",
+        "Compliance",
         "Estimate",
+        "FeedbackFigures",
         "ModelComparison",
         "ModelRuns",
         "SuiteStats",
@@ -190,6 +194,12 @@ def test_public_api() -> None:
         "build_comparison",
         "comparison_svg",
         "comparison_table",
+        "compliance_cell",
+        "edit_compliance",
+        "feedback_cells",
+        "feedback_figures",
+        "feedback_table",
+        "headline",
         "is_weak",
         "load_comparison",
         "paired_bootstrap_ci",
