@@ -102,10 +102,10 @@ def test_agent_prompts_and_applies_its_format(  # type: ignore[no-untyped-def]
     sub = OneShotAgent(llm, retriever, edit_format=fmt).solve(problem)
     assert (sub.status, sub.first_try) == ("submitted", True)
     assert fixed(problem.checkout)
-    system, user = llm.seen[0][0]["content"], llm.seen[0][1]["content"]
-    example = "```diff" if fmt == "udiff" else "app/hello.py\n```python"
-    assert example in system and "SEARCH" not in system
-    # the format comes before the code is over: the user message ends by restating it
+    system, example, user = (llm.seen[0][i]["content"] for i in (0, 2, 3))
+    shown = "```diff" if fmt == "udiff" else "app/hello.py\n```python"
+    assert shown in example and "SEARCH" not in system + example
+    # the format is stated first and restated as the last thing the model reads
     assert user.rstrip().endswith("end with the CONFIDENCE line.")
 
 

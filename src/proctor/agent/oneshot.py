@@ -113,9 +113,13 @@ class OneShotAgent:
         else:
             context = retrieved(self.retriever, problem, self.budget_tokens, self.renderer)
             fmt = self.edit_format
-            how = prompt(f"edit_format_{fmt}.md")
+            how = prompt(f"edit_format_{fmt}.md").rstrip()
             record.say("system", prompt("oneshot_system.md", edit_format=how))
             reminder = prompt(f"oneshot_reminder_{fmt}.md")
+            # one worked example as an earlier turn (as Aider does): small models follow a
+            # turn they have seen far better than a description of it
+            record.say("user", prompt("oneshot_example_user.md", reminder=reminder))
+            record.say("assistant", prompt(f"oneshot_example_{fmt}.md"))
             user = prompt(
                 "oneshot_user.md", statement=problem.statement, context=context, reminder=reminder
             )
