@@ -82,6 +82,8 @@ class Row:
     first_error: str
     seconds: float
     answer: str
+    answers: list[str]
+    """Every answer of the conversation (the first, and the retry's if any)."""
 
 
 def choose(tuning: Sequence[Task], main: Sequence[Task]) -> list[tuple[str, Task]]:
@@ -99,10 +101,12 @@ def choose(tuning: Sequence[Task], main: Sequence[Task]) -> list[tuple[str, Task
 
 
 def diff_size(checkout: Path) -> int:
-    """Lines changed from the base commit in ``checkout`` (tracked and new files)."""
+    """Lines changed from the base commit in files that existed there (a new file alone, such
+    as the prompt's example copied, does not count as changing the repository's code)."""
     git = ["git", "-C", str(checkout)]
     subprocess.run([*git, "add", "-A"], capture_output=True, check=True)
-    out = subprocess.run([*git, "diff", "--cached", "--numstat"], capture_output=True, text=True)
+    numstat = [*git, "diff", "--cached", "--numstat", "--diff-filter=M"]
+    out = subprocess.run(numstat, capture_output=True, text=True)
     total = 0
     for line in out.stdout.splitlines():
         added, removed, _ = line.split("\t", 2)
@@ -149,7 +153,7 @@ def judge(
     error = "cannot fix" if cannot else apply_first(answer, fresh, edit_format)
     first = not error and diff_size(fresh) > 0
     if not error and not first:
-        error = "no-op: the edits change nothing"
+        error = "no-op: the edits change no file of the repository"
     ok = submission.status not in {"patch-failed", "malformed", "cannot-fix", "error", "limit"}
     final = ok and diff_size(work) > 0
     lines = [line for line in answer.splitlines() if line.strip()]
@@ -166,6 +170,7 @@ def judge(
         first_error=error[:300],
         seconds=round(seconds, 1),
         answer=answer,
+        answers=answers,
     )
 
 
