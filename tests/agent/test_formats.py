@@ -90,7 +90,7 @@ def test_whole_file_outside_the_repo_is_refused(repo: Path) -> None:
 
 
 def test_unknown_format_is_a_config_error(script, retriever) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(ConfigError, match="known: search-replace, whole-file, udiff"):
+    with pytest.raises(ConfigError, match="known: search-replace, whole-file, udiff, function"):
         OneShotAgent(script([]), retriever, edit_format="json")
 
 
@@ -121,3 +121,39 @@ def test_first_try_is_recorded(script, retriever, problem: Problem) -> None:  # 
     assert (bare.status, bare.first_try) == ("malformed", False)
     gave_up = OneShotAgent(script(["CANNOT FIX: needs C"]), retriever).solve(problem)
     assert (gave_up.status, gave_up.first_try) == ("cannot-fix", None)
+
+
+FUNCTION = """calc.py
+```python
+def mean(values):
+    \"\"\"Arithmetic mean of a non-empty list.\"\"\"
+    return sum(values) / len(values)
+```
+CONFIDENCE: 0.7
+"""
+
+
+def test_function_format_splices_by_name(repo: Path) -> None:
+    assert apply_answer(FUNCTION, repo, "function") == ""
+    assert fixed(repo) and "def add(a, b):" in (repo / "calc.py").read_text()
+
+
+def test_function_format_finds_the_file_without_a_path(repo: Path) -> None:
+    assert apply_answer(FUNCTION.replace("calc.py\n", "", 1), repo, "function") == ""
+    assert fixed(repo)
+
+
+def test_function_format_needs_a_function_of_the_repo(repo: Path) -> None:
+    unknown = FUNCTION.replace("def mean(", "def median(")
+    assert "median not found" in apply_answer(unknown, repo, "function")
+
+
+def test_local_models_default_to_the_function_format(script, retriever, problem: Problem) -> None:  # type: ignore[no-untyped-def]
+    from proctor.model import local_spec
+
+    assert local_spec("qwen2.5-coder-0.5b").edit_format == "function"
+    llm = script([FUNCTION])
+    sub = OneShotAgent(llm, retriever, edit_format="function").solve(problem)
+    assert (sub.status, sub.first_try) == ("submitted", True) and fixed(problem.checkout)
+    roles = [m["role"] for m in llm.seen[0]]
+    assert roles == ["system", "user"]  # no example turn: a 0.5B model copies it

@@ -154,6 +154,6 @@ def test_edit_format_is_checked_per_model(tmp_path: Path) -> None:
         load_catalog(bad, None)
 
 
-def test_shipped_local_models_default_to_search_replace() -> None:
+def test_shipped_local_models_default_to_the_function_format() -> None:
     catalog = load_catalog(Path(__file__).parents[2] / "models.yaml", None)
-    assert catalog["qwen2.5-coder-0.5b"].edit_format == "search-replace"
+    assert catalog["qwen2.5-coder-0.5b"].edit_format == "function"

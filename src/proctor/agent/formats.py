@@ -2,6 +2,8 @@
 
 * ``search-replace``: search/replace blocks (:mod:`proctor.agent.edits`);
 * ``whole-file``: the file's path, then the whole new file in one fenced block;
+* ``function``: the path, then each changed function whole in a fenced block, spliced in by
+  name (:mod:`proctor.agent.functions`);
 * ``udiff``: a unified diff (``--- a/path``, ``+++ b/path``, ``@@`` hunks); line numbers in
   the ``@@`` lines are ignored, each hunk is found by its context and ``-`` lines.
 
@@ -23,6 +25,7 @@ from proctor.agent.edits import (
     safe_path,
 )
 from proctor.agent.errors import MalformedAnswer, UnsafePath
+from proctor.agent.functions import parse_functions
 from proctor.errors import ConfigError
 from proctor.model import EDIT_FORMATS
 
@@ -57,13 +60,15 @@ def parse_edits(text: str, edit_format: str, checkout: Path) -> list[EditBlock]:
         return [_whole(checkout, path, body) for path, body in parse_whole_files(text)]
     if edit_format == "udiff":
         return parse_udiff(text)
+    if edit_format == "function":
+        return parse_functions(text, checkout)
     return parse_edit_blocks(text)
 
 
 def has_edits(text: str, edit_format: str) -> bool:
     """Whether ``text`` tries to write any edit in ``edit_format`` (well-formed or not)."""
     lines = text.splitlines()
-    if edit_format == "whole-file":
+    if edit_format in ("whole-file", "function"):
         return any(_FENCE.match(line) for line in lines)
     if edit_format == "udiff":
         return any(_HUNK.match(line) or _PLUS.match(line) for line in lines)

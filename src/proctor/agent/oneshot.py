@@ -52,6 +52,11 @@ def retrieved(
     return renderer(retriever.retrieve(problem.statement, problem.checkout, budget_tokens))
 
 
+EXAMPLE_TURN = frozenset({"search-replace", "whole-file", "udiff"})
+"""Formats shown by a worked example turn. Not ``function``, the small models' format: a
+0.5B model copies an example answer word for word instead of fixing its own issue."""
+
+
 class OneShotAgent:
     """A :class:`~proctor.model.Solver` that answers once with edits in one edit format.
 
@@ -118,8 +123,9 @@ class OneShotAgent:
             reminder = prompt(f"oneshot_reminder_{fmt}.md")
             # one worked example as an earlier turn (as Aider does): small models follow a
             # turn they have seen far better than a description of it
-            record.say("user", prompt("oneshot_example_user.md", reminder=reminder))
-            record.say("assistant", prompt(f"oneshot_example_{fmt}.md"))
+            if fmt in EXAMPLE_TURN:
+                record.say("user", prompt("oneshot_example_user.md", reminder=reminder))
+                record.say("assistant", prompt(f"oneshot_example_{fmt}.md"))
             user = prompt(
                 "oneshot_user.md", statement=problem.statement, context=context, reminder=reminder
             )
