@@ -34,7 +34,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +82,7 @@ class Row:
     first_error: str
     seconds: float
     answer: str
-    answers: list[str]
+    answers: list[str] = field(default_factory=list)
     """Every answer of the conversation (the first, and the retry's if any)."""
 
 
@@ -233,7 +233,14 @@ def main() -> None:
     parser.add_argument("--skip", type=int, default=0, help="leave out the first N tasks")
     parser.add_argument("--out", type=Path, default=None, help="JSON lines, one per task")
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds per request")
+    parser.add_argument("--report", type=Path, default=None, help="only report a --out file")
     args = parser.parse_args()
+    if args.report is not None:
+        lines = args.report.read_text(encoding="utf-8").splitlines()
+        fields = set(Row.__dataclass_fields__)
+        rows = [Row(**{k: v for k, v in json.loads(x).items() if k in fields}) for x in lines]
+        report(rows)
+        return
     repos_dir = Path(os.environ.get("PROCTOR_REPOS_DIR", "repos"))
     chosen = choose(load_suite(Path(TUNING)), load_suite(Path(HELD_OUT)))
     chosen = [c for c in chosen if args.split in ("all", c[0])][args.skip :]
