@@ -34,11 +34,11 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from proctor.agent import build_agent
+from proctor.agent import build_agent, parse_verdict
 from proctor.model import (
     ModelSpec,
     OpenAIChatModel,
@@ -130,6 +130,35 @@ def apply_first(answer: str, checkout: Path, edit_format: str) -> str:
     return "; ".join(f"{f} ({f.kind})" for f in failed)
 
 
+def first_try(
+    answer: str, task: Task, repos_dir: Path, where: Path, edit_format: str
+) -> tuple[bool, bool, str]:
+    """(CANNOT FIX, applied and changed code, why not) of ``answer`` alone on a fresh checkout."""
+    fresh = sealed_checkout(ensure_source(task.repo, repos_dir), task.base_commit, where)
+    cannot = parse_verdict(answer).cannot_fix is not None
+    error = "cannot fix" if cannot else apply_first(answer, fresh, edit_format)
+    first = not error and diff_size(fresh) > 0
+    if not error and not first:
+        error = "no-op: the edits change no file of the repository"
+    return cannot, first, error
+
+
+def rejudge(rows: list[Row], repos_dir: Path, edit_format: str) -> list[Row]:
+    """``rows`` with the first answer judged again by this code (no model call)."""
+    tasks = {t.id: t for suite in (TUNING, HELD_OUT) for t in load_suite(Path(suite))}
+    out = []
+    for row in rows:
+        with tempfile.TemporaryDirectory(prefix="proctor-editfmt-") as tmp:
+            found = first_try(row.answer, tasks[row.task], repos_dir, Path(tmp) / "c", edit_format)
+        cannot, first, error = found
+        # an answer that applied first needs no retry: the agent would submit it as it is
+        final = row.final or first
+        out.append(
+            replace(row, cannot_fix=cannot, first_try=first, final=final, first_error=error[:300])
+        )
+    return out
+
+
 _CONFIDENCE_ONLY = re.compile(r"^\s*\**\s*confidence\s*\**\s*[:=]\s*[\d.]+%?\s*$", re.I)
 
 
@@ -148,12 +177,7 @@ def judge(
     record = json.loads((workdir / "conversation.json").read_text(encoding="utf-8"))
     answers = [m["content"] or "" for m in record["messages"] if m["role"] == "assistant"]
     answer = answers[0] if answers else ""
-    fresh = sealed_checkout(source, task.base_commit, scratch / "fresh")
-    cannot = re.search(r"^[\s>*_#`-]*cannot[ _-]?fix", answer, re.I | re.M) is not None
-    error = "cannot fix" if cannot else apply_first(answer, fresh, edit_format)
-    first = not error and diff_size(fresh) > 0
-    if not error and not first:
-        error = "no-op: the edits change no file of the repository"
+    cannot, first, error = first_try(answer, task, repos_dir, scratch / "fresh", edit_format)
     ok = submission.status not in {"patch-failed", "malformed", "cannot-fix", "error", "limit"}
     final = ok and diff_size(work) > 0
     lines = [line for line in answer.splitlines() if line.strip()]
@@ -234,11 +258,17 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None, help="JSON lines, one per task")
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds per request")
     parser.add_argument("--report", type=Path, default=None, help="only report a --out file")
+    parser.add_argument(
+        "--rejudge", action="store_true", help="with --report: judge first answers again"
+    )
     args = parser.parse_args()
     if args.report is not None:
         lines = args.report.read_text(encoding="utf-8").splitlines()
         fields = set(Row.__dataclass_fields__)
         rows = [Row(**{k: v for k, v in json.loads(x).items() if k in fields}) for x in lines]
+        if args.rejudge:
+            fmt = args.edit_format or "search-replace"
+            rows = rejudge(rows, Path(os.environ.get("PROCTOR_REPOS_DIR", "repos")), fmt)
         report(rows)
         return
     repos_dir = Path(os.environ.get("PROCTOR_REPOS_DIR", "repos"))
