@@ -157,3 +157,17 @@ def test_local_models_default_to_the_function_format(script, retriever, problem:
     assert (sub.status, sub.first_try) == ("submitted", True) and fixed(problem.checkout)
     roles = [m["role"] for m in llm.seen[0]]
     assert roles == ["system", "user"]  # no example turn: a 0.5B model copies it
+
+
+def test_function_format_reads_a_path_comment_and_a_method_of_its_class(repo: Path) -> None:
+    (repo / "shapes.py").write_text(
+        "class Square:\n    def area(self):\n        return 0\n\n\n"
+        "class Circle:\n    def area(self):\n        return 0\n"
+    )
+    answer = "```python\n# shapes.py\nclass Circle:\n    def area(self):\n        return 3\n```\n"
+    assert apply_answer(answer, repo, "function") == ""
+    text = (repo / "shapes.py").read_text()
+    assert text.count("return 0") == 1 and "return 3" in text.split("class Circle")[1]
+    bare = answer.replace("# shapes.py\n", "")  # no path: the file defining both is found
+    (repo / "shapes.py").write_text(text.replace("return 3", "return 0"))
+    assert apply_answer(bare, repo, "function") == ""

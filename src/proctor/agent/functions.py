@@ -21,6 +21,8 @@ from proctor.agent.splice import SpliceError, splice_function
 
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})(.*)$")
 _Def = (ast.FunctionDef, ast.AsyncFunctionDef)
+_PATH_COMMENT = re.compile(r"^\s*#\s*(?:file:\s*)?([\w./-]+\.py):?\s*$", re.IGNORECASE)
+"""A first line of code naming its file: ``# src/pkg/mod.py``."""
 
 
 def code_blocks(text: str) -> list[tuple[str | None, str]]:
@@ -38,7 +40,9 @@ def code_blocks(text: str) -> list[tuple[str | None, str]]:
             (j for j in range(i + 1, len(lines)) if lines[j].strip() == fence.group(1)), None
         )
         stop = len(lines) if end is None else end  # an answer cut off keeps what it wrote
-        found.append((path, "\n".join(lines[i + 1 : stop]) + "\n"))
+        body = lines[i + 1 : stop]
+        named = next((m.group(1) for m in map(_PATH_COMMENT.match, body[:1]) if m), None)
+        found.append((path or named, "\n".join(body) + "\n"))
         start = i = stop + 1
     return found
 
@@ -90,13 +94,16 @@ def _read(checkout: Path, rel: str) -> str | None:
 
 
 def _home(checkout: Path, name: str) -> str | None:
-    """The one tracked Python file of ``checkout`` that defines ``name`` (bare), or None."""
-    bare = name.rsplit(".", 1)[-1]
-    pattern = re.compile(rf"^\s*(?:async\s+)?def\s+{re.escape(bare)}\s*\(", re.MULTILINE)
+    """The one Python file of ``checkout`` that defines ``name`` (``f`` or ``Class.f``: a
+    file defining both the class and the function), or None."""
+    *owner, bare = name.split(".")
+    patterns = [re.compile(rf"^\s*(?:async\s+)?def\s+{re.escape(bare)}\s*\(", re.MULTILINE)]
+    patterns += [re.compile(rf"^\s*class\s+{re.escape(c)}\b", re.MULTILINE) for c in owner]
     hits = [
         p.relative_to(checkout).as_posix()
         for p in sorted(checkout.rglob("*.py"))
-        if ".git" not in p.parts and pattern.search(p.read_text(errors="replace"))
+        if ".git" not in p.parts
+        and all(pat.search(p.read_text(errors="replace")) for pat in patterns)
     ]
     return hits[0] if len(hits) == 1 else None
 
