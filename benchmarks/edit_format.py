@@ -154,7 +154,14 @@ def rejudge(rows: list[Row], repos_dir: Path, edit_format: str) -> list[Row]:
         # an answer that applied first needs no retry: the agent would submit it as it is
         final = row.final or first
         out.append(
-            replace(row, cannot_fix=cannot, first_try=first, final=final, first_error=error[:300])
+            replace(
+                row,
+                cannot_fix=cannot,
+                first_try=first,
+                final=final,
+                no_edit=error.startswith("malformed"),
+                first_error=error[:300],
+            )
         )
     return out
 
