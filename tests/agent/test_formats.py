@@ -171,3 +171,13 @@ def test_function_format_reads_a_path_comment_and_a_method_of_its_class(repo: Pa
     bare = answer.replace("# shapes.py\n", "")  # no path: the file defining both is found
     (repo / "shapes.py").write_text(text.replace("return 3", "return 0"))
     assert apply_answer(bare, repo, "function") == ""
+
+
+def test_function_format_splits_a_block_at_path_comments(repo: Path) -> None:
+    (repo / "other.py").write_text("def area():\n    return 0\n")
+    answer = (
+        "```python\n# calc.py:\ndef mean(values):\n    return sum(values) / len(values)\n\n"
+        "# other.py:\ndef area():\n    return 1\n```\n"
+    )
+    assert apply_answer(answer, repo, "function") == ""
+    assert fixed(repo) and "return 1" in (repo / "other.py").read_text()

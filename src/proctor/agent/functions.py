@@ -40,11 +40,21 @@ def code_blocks(text: str) -> list[tuple[str | None, str]]:
             (j for j in range(i + 1, len(lines)) if lines[j].strip() == fence.group(1)), None
         )
         stop = len(lines) if end is None else end  # an answer cut off keeps what it wrote
-        body = lines[i + 1 : stop]
-        named = next((m.group(1) for m in map(_PATH_COMMENT.match, body[:1]) if m), None)
-        found.append((path or named, "\n".join(body) + "\n"))
+        found += _sections(path, lines[i + 1 : stop])
         start = i = stop + 1
     return found
+
+
+def _sections(path: str | None, body: list[str]) -> list[tuple[str | None, str]]:
+    """A block's code split at ``# path.py`` comment lines, each part under its path."""
+    parts: list[tuple[str | None, list[str]]] = [(path, [])]
+    for line in body:
+        named = _PATH_COMMENT.match(line)
+        if named and not line.startswith((" ", "\t")):
+            parts.append((named.group(1), []))
+        else:
+            parts[-1][1].append(line)
+    return [(where, "\n".join(code) + "\n") for where, code in parts if "".join(code).strip()]
 
 
 def defined(code: str) -> list[str]:
