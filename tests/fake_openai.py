@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
@@ -13,6 +13,8 @@ from typing import ClassVar
 class FakeOpenAI(BaseHTTPRequestHandler):
     answers: ClassVar[list[tuple[int, str]]] = []
     seen: ClassVar[list[dict[str, object]]] = []
+    responder: ClassVar[Callable[[dict[str, object]], str] | None] = None
+    """Answers a request body when ``answers`` is empty (a model that reads the conversation)."""
     models_status: ClassVar[int] = 200
     """Status of ``GET /models`` (the preflight's request)."""
 
@@ -24,7 +26,11 @@ class FakeOpenAI(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         type(self).seen.append(body)
-        status, text = type(self).answers.pop(0) if type(self).answers else (200, "no idea")
+        responder = type(self).responder
+        if type(self).answers:
+            status, text = type(self).answers.pop(0)
+        else:
+            status, text = 200, responder(body) if responder is not None else "no idea"
         payload = {
             "id": "x",
             "object": "chat.completion",
@@ -58,6 +64,7 @@ def serve() -> Iterator[str]:
     """Run the fake server; yields its base URL (answers and records reset)."""
     FakeOpenAI.answers = []
     FakeOpenAI.seen = []
+    FakeOpenAI.responder = None
     FakeOpenAI.models_status = 200
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), FakeOpenAI)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)

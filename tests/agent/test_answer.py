@@ -40,3 +40,12 @@ def test_submission_from_verdict() -> None:
     assert verdict_submission(ConfidenceVerdict(0.5), "ok").status == "submitted"
     sub = verdict_submission(ConfidenceVerdict(None, "too hard"))
     assert (sub.status, sub.message) == ("cannot-fix", "too hard")
+
+
+def test_cannot_fix_in_a_code_comment_is_not_a_verdict() -> None:
+    from proctor.agent import parse_verdict
+
+    text = "calc.py\n```python\n# Cannot FIX: the old way\ndef mean(v):\n    return 1\n```\n"
+    assert parse_verdict(text + "CONFIDENCE: 0.4").cannot_fix is None
+    assert parse_verdict(text + "CONFIDENCE: 0.4").confidence == 0.4
+    assert parse_verdict(text + "CANNOT FIX: needs C").cannot_fix == "needs C"

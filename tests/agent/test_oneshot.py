@@ -64,12 +64,16 @@ def test_success(script, retriever, problem: Problem) -> None:  # type: ignore[n
     assert retriever.asked == [(problem.statement, problem.checkout, 1234)]
     [sent] = llm.seen
     assert sent[0]["role"] == "system" and "<<<<<<< SEARCH" in sent[0]["content"]
-    assert problem.statement in sent[1]["content"]
-    assert "def mean(values):" in sent[1]["content"]  # the retrieved chunk
-    assert "def add(a, b)" in sent[1]["content"]  # the repo map
+    # one worked example as an earlier turn, then the task
+    assert [m["role"] for m in sent] == ["system", "user", "assistant", "user"]
+    assert "<<<<<<< SEARCH" in sent[2]["content"] and "CONFIDENCE:" in sent[2]["content"]
+    assert problem.statement in sent[3]["content"]
+    assert "def mean(values):" in sent[3]["content"]  # the retrieved chunk
+    assert "def add(a, b)" in sent[3]["content"]  # the repo map
     saved = _saved(problem)
     assert saved["submission"]["status"] == "submitted"
-    assert [m["role"] for m in saved["messages"]] == ["system", "user", "assistant"]
+    roles = [m["role"] for m in saved["messages"]]
+    assert roles == ["system", "user", "assistant", "user", "assistant"]
     assert saved["steps"][0]["applied"][0]["how"] == "exact"
 
 
@@ -150,7 +154,7 @@ def test_model_errors_are_recorded(script, retriever, problem: Problem) -> None:
 def test_renderer_can_be_swapped(script, retriever, problem: Problem) -> None:  # type: ignore[no-untyped-def]
     llm = script([FIX])
     OneShotAgent(llm, retriever, renderer=lambda ctx: "CUSTOM CONTEXT", name="x").solve(problem)
-    assert "CUSTOM CONTEXT" in llm.seen[0][1]["content"]
+    assert "CUSTOM CONTEXT" in llm.seen[0][-1]["content"]
 
 
 def test_render_context(retriever) -> None:  # type: ignore[no-untyped-def]

@@ -158,3 +158,22 @@ def test_released_is_a_date(tmp_path: Path) -> None:
     text = "models:\n  m:\n    base_url: http://x/v1\n    model: m\n    released: soon\n"
     with pytest.raises(ConfigError, match=r"models\.m\.released"):
         load_catalog(None, write(tmp_path / "u.yaml", text))
+
+
+def test_edit_format_is_checked_per_model(tmp_path: Path) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text(
+        "models:\n  m:\n    base_url: http://x/v1\n    model: m\n    edit_format: udiff\n"
+    )
+    assert load_catalog(good, None)["m"].edit_format == "udiff"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "models:\n  m:\n    base_url: http://x/v1\n    model: m\n    edit_format: json\n"
+    )
+    with pytest.raises(ConfigError, match=r"edit_format: .*unknown 'json'"):
+        load_catalog(bad, None)
+
+
+def test_shipped_local_models_default_to_the_function_format() -> None:
+    catalog = load_catalog(Path(__file__).parents[2] / "models.yaml", None)
+    assert catalog["qwen2.5-coder-0.5b"].edit_format == "function"

@@ -210,6 +210,8 @@ def test_field_order_is_the_format_and_new_fields_come_last() -> None:
         "image_digest",
         "temperature",
         "seed",
+        "feedback",
+        "edits_first_try",
     ]
     raw = json.loads(result("a").model_dump_json())
     assert list(raw) == list(AttemptResult.model_fields)

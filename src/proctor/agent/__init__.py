@@ -13,11 +13,19 @@ from proctor.agent.edits import (
 )
 from proctor.agent.errors import EditNotApplied, MalformedAnswer, UnsafePath
 from proctor.agent.extract import Extraction, extract_completion
+from proctor.agent.formats import (
+    DEFAULT_EDIT_FORMAT,
+    apply_answer,
+    check_format,
+    has_edits,
+    parse_edits,
+)
 from proctor.agent.isolated import IsolatedSolver, isolated_message
 from proctor.agent.oneshot import OneShotAgent, render_context
 from proctor.agent.splice import SpliceError, splice_function
 from proctor.agent.tools import ToolAgent
 from proctor.agent.toolset import TOOL_SCHEMAS, parse_text_tool_calls
+from proctor.agent.transcript import prompt
 from proctor.errors import ConfigError
 from proctor.model import ChatModel, Solver
 from proctor.retrieval import Retriever
@@ -40,6 +48,7 @@ def build_agent(kind: str, llm: ChatModel, retriever: Retriever | None, **option
 
 __all__ = [
     "AGENTS",
+    "DEFAULT_EDIT_FORMAT",
     "TOOL_SCHEMAS",
     "Applied",
     "ConfidenceVerdict",
@@ -52,14 +61,19 @@ __all__ = [
     "SpliceError",
     "ToolAgent",
     "UnsafePath",
+    "apply_answer",
     "apply_block",
     "apply_blocks",
     "build_agent",
+    "check_format",
     "extract_completion",
+    "has_edits",
     "isolated_message",
     "parse_edit_blocks",
+    "parse_edits",
     "parse_text_tool_calls",
     "parse_verdict",
+    "prompt",
     "render_context",
     "safe_path",
     "splice_function",

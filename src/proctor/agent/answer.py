@@ -21,6 +21,7 @@ from proctor.model import Submission
 _CONFIDENCE = re.compile(
     r"^[\s>*_#`-]*confidence[\s*_`]*[:=][\s*_`]*(\d+(?:\.\d*)?|\.\d+)\s*(%?)", re.IGNORECASE
 )
+_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _CANNOT_FIX = re.compile(r"^[\s>*_#`-]*cannot[ _-]?fix[\s*_`]*:[\s*_`]*(.*)$", re.IGNORECASE)
 
 
@@ -40,20 +41,26 @@ class ConfidenceVerdict:
 
 
 def parse_verdict(text: str) -> ConfidenceVerdict:
-    """The last ``CONFIDENCE:`` and ``CANNOT FIX:`` lines of ``text`` (pure).
+    """The last ``CONFIDENCE:`` and ``CANNOT FIX:`` lines of ``text`` (pure); a CANNOT FIX
+    inside a fenced code block is a comment of the code written (``# Cannot fix: ...``), not
+    a verdict.
 
     Percentages and whole numbers from 2 to 100 are read as percent; the result is clamped
     to [0, 1]. A CANNOT FIX line with no reason gets ``"no reason given"``.
     """
     confidence: float | None = None
     cannot_fix: str | None = None
+    fence = ""
     for line in text.replace("\r\n", "\n").split("\n"):
-        if m := _CONFIDENCE.match(line):
+        if m := _FENCE.match(line):
+            mark = m.group(1)[0] * 3
+            fence = "" if fence and mark == fence else (fence or mark)
+        elif m := _CONFIDENCE.match(line):
             value = float(m.group(1))
             if m.group(2) or (1 < value <= 100 and value.is_integer()):
                 value /= 100
             confidence = min(1.0, max(0.0, value))
-        elif m := _CANNOT_FIX.match(line):
+        elif not fence and (m := _CANNOT_FIX.match(line)):
             cannot_fix = m.group(1).strip().strip("*_`").strip() or "no reason given"
     return ConfidenceVerdict(confidence, cannot_fix)
 

@@ -76,7 +76,7 @@ def parse_edit_blocks(text: str) -> list[EditBlock]:
         if not _SEARCH.match(lines[i]):
             i += 1
             continue
-        path = _path_before(lines[start:i]) or path
+        path = path_before(lines[start:i]) or path
         if path is None:
             raise MalformedAnswer(
                 f"line {i + 1}: an edit block has no file path; write the path on the line "
@@ -107,7 +107,7 @@ def _section(
     raise MalformedAnswer(f"edit block for {path} is unterminated: missing {name}")
 
 
-def _path_before(lines: Sequence[str]) -> str | None:
+def path_before(lines: Sequence[str]) -> str | None:
     """The path named right before a block: on a fence line, or the nearest line of text."""
     for line in reversed(lines):
         if not line.strip():

@@ -7,15 +7,21 @@ after the retry, the submission is ``patch-failed`` and the blocks that did appl
 checkout (the run layer does not grade a ``patch-failed`` attempt).
 
 A ``CANNOT FIX`` answer wins over any edit blocks next to it: nothing is applied.
+
+A feedback round (:attr:`~proctor.model.Problem.follow_up`) continues the earlier conversation
+with the feedback and the reply instructions of ``followup_oneshot.md``; there an answer with
+no edit at all is a reply, not a malformed answer: ``no-edit``, nothing changed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from proctor.agent.answer import ConfidenceVerdict, parse_verdict, verdict_submission
-from proctor.agent.edits import Applied, apply_blocks, parse_edit_blocks
+from proctor.agent.edits import Applied, apply_blocks
 from proctor.agent.errors import EditNotApplied, MalformedAnswer, Stop
+from proctor.agent.formats import DEFAULT_EDIT_FORMAT, check_format, has_edits, parse_edits
 from proctor.agent.transcript import Transcript, prompt
 from proctor.errors import ProctorError
 from proctor.model import ChatModel, Problem, Submission
@@ -46,8 +52,13 @@ def retrieved(
     return renderer(retriever.retrieve(problem.statement, problem.checkout, budget_tokens))
 
 
+EXAMPLE_TURN = frozenset({"search-replace", "whole-file", "udiff"})
+"""Formats shown by a worked example turn. Not ``function``, the small models' format: a
+0.5B model copies an example answer word for word instead of fixing its own issue."""
+
+
 class OneShotAgent:
-    """A :class:`~proctor.model.Solver` that answers once with search/replace edit blocks.
+    """A :class:`~proctor.model.Solver` that answers once with edits in one edit format.
 
     Args:
         llm: the chat model that writes the answer.
@@ -56,7 +67,11 @@ class OneShotAgent:
         name: the model's name in results; ``<llm>+oneshot`` by default.
         renderer: turns the retrieved context into prompt text.
         max_tokens: cap on the answer's length (the server's default when None).
+        edit_format: how the answer writes its edits (:data:`~.formats.EDIT_FORMATS`).
     """
+
+    converses = True
+    """It can take a feedback round (:class:`~proctor.model.FollowUp`)."""
 
     def __init__(
         self,
@@ -67,8 +82,10 @@ class OneShotAgent:
         name: str | None = None,
         renderer: Renderer = render_context,
         max_tokens: int | None = None,
+        edit_format: str = DEFAULT_EDIT_FORMAT,
     ) -> None:
         self.llm = llm
+        self.edit_format = check_format(edit_format)
         self.retriever = retriever
         self.budget_tokens = budget_tokens
         self.name = name or f"{llm.name}+oneshot"
@@ -89,7 +106,7 @@ class OneShotAgent:
             # non-answer): keep it, so calibration counts it rather than calling it missing.
             stated = parse_verdict(_last_answer(record)).confidence
             message = f"{exc}{' (answer cut off)' if cut else ''}"
-            submission = Submission("malformed", message, stated)
+            submission = Submission("malformed", message, stated, first_try=False)
         except Stop as exc:
             submission = exc.submission
         except ProctorError as exc:
@@ -97,24 +114,43 @@ class OneShotAgent:
         return record.finish(submission, problem.workdir / "conversation.json")
 
     def _solve(self, problem: Problem, record: Transcript) -> Submission:
-        context = retrieved(self.retriever, problem, self.budget_tokens, self.renderer)
-        record.say("system", prompt("oneshot_system.md", edit_format=prompt("edit_format.md")))
-        record.say("user", prompt("oneshot_user.md", statement=problem.statement, context=context))
+        if problem.follow_up is not None:
+            record.messages.extend(dict(m) for m in problem.follow_up.history)
+            reply = prompt("followup_oneshot.md")
+            record.say("user", f"{problem.follow_up.feedback.rstrip()}\n\n{reply}")
+        else:
+            context = retrieved(self.retriever, problem, self.budget_tokens, self.renderer)
+            fmt = self.edit_format
+            how = prompt(f"edit_format_{fmt}.md").rstrip()
+            record.say("system", prompt("oneshot_system.md", edit_format=how))
+            reminder = prompt(f"oneshot_reminder_{fmt}.md")
+            # one worked example as an earlier turn (as Aider does): small models follow a
+            # turn they have seen far better than a description of it
+            if fmt in EXAMPLE_TURN:
+                record.say("user", prompt("oneshot_example_user.md", reminder=reminder))
+                record.say("assistant", prompt(f"oneshot_example_{fmt}.md"))
+            user = prompt(
+                "oneshot_user.md", statement=problem.statement, context=context, reminder=reminder
+            )
+            record.say("user", user)
         verdict, applied, failed = self._round(problem, record)
+        first_try = not failed
         if failed:
             record.say("user", retry_prompt(applied, failed))
             try:
                 retry, again, failed = self._round(problem, record)
             except MalformedAnswer as exc:
-                stop = Submission("patch-failed", f"retry unreadable: {exc}", verdict.confidence)
-                raise Stop(stop) from None
+                unreadable = Submission(
+                    "patch-failed", f"retry unreadable: {exc}", verdict.confidence, first_try=False
+                )
+                raise Stop(unreadable) from None
             applied += again
             confidence = retry.confidence if retry.confidence is not None else verdict.confidence
             verdict = ConfidenceVerdict(confidence, retry.cannot_fix)
         if failed:
             reasons = "; ".join(f"{f} ({f.kind})" for f in failed)
-            return Submission("patch-failed", reasons, verdict.confidence)
-        return verdict_submission(verdict, describe(applied))
+            return Submission("patch-failed", reasons, verdict.confidence, first_try=first_try)
+        return replace(verdict_submission(verdict, describe(applied)), first_try=first_try)
 
     def _round(
         self, problem: Problem, record: Transcript
@@ -129,7 +165,13 @@ class OneShotAgent:
         verdict = parse_verdict(response.content)
         if verdict.cannot_fix is not None:
             raise Stop(verdict_submission(verdict))
-        applied, failed = apply_blocks(problem.checkout, parse_edit_blocks(response.content))
+        if problem.follow_up is not None and not has_edits(response.content, self.edit_format):
+            record.note(applied=[], failed=[])
+            raise Stop(
+                Submission("no-edit", "answered the feedback without an edit", verdict.confidence)
+            )
+        blocks = parse_edits(response.content, self.edit_format, problem.checkout)
+        applied, failed = apply_blocks(problem.checkout, blocks)
         record.note(applied=[a.__dict__ for a in applied], failed=[str(f) for f in failed])
         return verdict, applied, failed
 
@@ -141,7 +183,7 @@ def _last_answer(record: Transcript) -> str:
 
 
 def retry_prompt(applied: Sequence[Applied], failed: Sequence[EditNotApplied]) -> str:
-    """The message that sends failed blocks back, with reasons and the closest lines."""
+    """The message that sends failed edits back, with reasons and the closest lines."""
     failures = "\n\n".join(
         f"- {f.path}: {f.reason}" + (f"\n{f.hint}" if f.hint else "") for f in failed
     )

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from proctor.agent.answer import parse_verdict, verdict_submission
 from proctor.agent.errors import LimitReached, MalformedAnswer, Stop, Submitted
@@ -48,6 +49,8 @@ class ToolAgent:
 
     KEEP_RESULTS = 2
     """Newest tool results never elided to make room."""
+    converses = True
+    """It can take a feedback round (:class:`~proctor.model.FollowUp`)."""
 
     def __init__(
         self,
@@ -89,9 +92,16 @@ class ToolAgent:
     def _loop(self, problem: Problem, record: Transcript) -> Submission:
         toolbox = Toolbox(problem, test_timeout_s=self.test_timeout_s)
         started = self.clock()
-        context = retrieved(self.retriever, problem, self.budget_tokens, self.renderer)
-        record.say("system", prompt("tools_system.md", max_steps=str(self.max_steps)))
-        record.say("user", prompt("tools_user.md", statement=problem.statement, context=context))
+        if problem.follow_up is not None:  # a feedback round: the same conversation goes on
+            record.messages.extend(dict(m) for m in problem.follow_up.history)
+            reply = prompt("followup_tools.md")
+            record.say("user", f"{problem.follow_up.feedback.rstrip()}\n\n{reply}")
+        else:
+            context = retrieved(self.retriever, problem, self.budget_tokens, self.renderer)
+            record.say("system", prompt("tools_system.md", max_steps=str(self.max_steps)))
+            record.say(
+                "user", prompt("tools_user.md", statement=problem.statement, context=context)
+            )
         while True:
             try:
                 self._check_limits(record, started)
@@ -99,7 +109,7 @@ class ToolAgent:
             except MalformedAnswer as exc:
                 record.say("user", str(exc))
             except Stop as exc:
-                return exc.submission
+                return replace(exc.submission, first_try=toolbox.first_edit)
             finally:
                 record.save(problem.workdir / "trajectory.json")
 

@@ -123,6 +123,8 @@ class Toolbox:
         self.problem = problem
         self.root = problem.checkout.resolve()
         self.test_timeout_s = test_timeout_s
+        self.first_edit: bool | None = None
+        """Whether the first ``edit`` or ``create_file`` call applied; None before one."""
         self._tools: dict[str, Callable[[Mapping[str, Any]], str]] = {
             "list_files": self.list_files,
             "read_file": self.read_file,
@@ -223,16 +225,24 @@ class Toolbox:
         try:
             applied = apply_block(self.root, block)
         except EditNotApplied as exc:
+            self._first(ok=False)
             raise ToolFailed(f"{exc}" + (f"\n{exc.hint}" if exc.hint else "")) from None
+        self._first(ok=True)
         return f"edited {applied.path} ({applied.how})"
+
+    def _first(self, *, ok: bool) -> None:
+        if self.first_edit is None:
+            self.first_edit = ok
 
     def create_file(self, args: Mapping[str, Any]) -> str:
         rel = _str(args, "path")
         path = self._path(rel)
         if path.exists():
+            self._first(ok=False)
             raise ToolFailed(f"{rel} exists; change it with edit")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(_str(args, "content").encode("utf-8"))
+        self._first(ok=True)
         return f"created {self._rel(path)}"
 
     def run_tests(self, args: Mapping[str, Any]) -> str:

@@ -289,6 +289,7 @@ def run_options(
         "retriever": choice.retriever,
         "budget": f"{choice.max_tokens} tokens, ${choice.max_usd}, {choice.max_seconds} s per task",
         "temperature": "catalog default" if choice.temperature is None else choice.temperature,
+        "edit format": choice.edit_format or "the model's default",
         "samples": samples,
         "jobs": jobs,
         "sandbox backend": settings.sandbox,

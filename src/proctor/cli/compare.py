@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, ExitStack, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import typer
@@ -42,6 +42,12 @@ from proctor.cli.common import (
     note,
     run_options,
     settings_from,
+)
+from proctor.cli.feedback import (
+    CHALLENGE_OPT,
+    EDIT_FORMAT_OPT,
+    FEEDBACK_ROUNDS_OPT,
+    check_rounds,
 )
 from proctor.cli.figures import print_comparison_figures
 from proctor.cli.humaneval import builtin_chat_model
@@ -94,6 +100,8 @@ class _Plan:
     out: Path
     samples: int = 1
     """Independent attempts per task of every suite."""
+    feedback_rounds: int = 0
+    challenge: bool = False
 
 
 def compare(
@@ -143,6 +151,9 @@ def compare(
     ),
     ray: str | None = RAY_OPT,
     endpoint_cap: int | None = ENDPOINT_CAP_OPT,
+    feedback_rounds: int = FEEDBACK_ROUNDS_OPT,
+    challenge: bool = CHALLENGE_OPT,
+    edit_format: str | None = EDIT_FORMAT_OPT,
 ) -> None:
     """Run every part for each model (resumable), then compare with 95% intervals.
 
@@ -162,7 +173,11 @@ def compare(
         else:
             if not model:
                 raise ConfigError("name at least one --model (or give --from-runs)")
+            check_rounds(feedback_rounds, challenge)
+            if ray and feedback_rounds:
+                raise ConfigError("--feedback-rounds does not run on --ray yet; run without --ray")
             plan = _plan(suites, humaneval_subset, jobs, out, samples)
+            plan = replace(plan, feedback_rounds=feedback_rounds, challenge=challenge)
             choices = [
                 ModelChoice(
                     m,
@@ -173,6 +188,7 @@ def compare(
                     max_seconds,
                     threads,
                     temperature=temperature,
+                    edit_format=edit_format,
                 )
                 for m in model
             ]
@@ -317,6 +333,8 @@ def _suites(
                     samples=plan.samples,
                     ray=None if on_ray is None else "on",
                 ),
+                feedback_rounds=plan.feedback_rounds,
+                challenge=plan.challenge,
             )
             folders[path] = folder
     return folders

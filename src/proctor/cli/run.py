@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import typer
@@ -40,11 +41,18 @@ from proctor.cli.common import (
     settings_from,
     warn_weak_sandbox,
 )
+from proctor.cli.feedback import (
+    CHALLENGE_OPT,
+    EDIT_FORMAT_OPT,
+    FEEDBACK_ROUNDS_OPT,
+    check_rounds,
+    report_rounds,
+)
 from proctor.cli.figures import print_run_figures
 from proctor.cli.report import write_run_report
 from proctor.cli.select import LIMIT_OPT, PATTERN_OPT, TASK_OPT, select_tasks
 from proctor.cli.status import OutcomeCounts, interrupted_line
-from proctor.errors import ProctorError
+from proctor.errors import ConfigError, ProctorError
 from proctor.report import results_table, summarize, summary_table, write_swebench_reports
 from proctor.run import (
     AttemptContext,
@@ -98,6 +106,9 @@ def run(
     temperature: float | None = TEMPERATURE_OPT,
     ray: str | None = RAY_OPT,
     endpoint_cap: int | None = ENDPOINT_CAP_OPT,
+    feedback_rounds: int = FEEDBACK_ROUNDS_OPT,
+    challenge: bool = CHALLENGE_OPT,
+    edit_format: str | None = EDIT_FORMAT_OPT,
 ) -> None:
     """Attempt every task of a suite; started again with the same --out, it resumes.
 
@@ -119,9 +130,13 @@ def run(
     choice = ModelChoice(
         model, agent, retriever, max_tokens, max_usd, max_seconds, threads, temperature=temperature
     )
+    choice = replace(choice, edit_format=edit_format)
     folder: Path | None = None
     try:
         check_sampling(choice, samples)
+        check_rounds(feedback_rounds, challenge)
+        if ray and feedback_rounds:
+            raise ConfigError("--feedback-rounds does not run on --ray yet; run without --ray")
         tasks = load_suite(suite)
         if not tasks:
             raise fail(f"{suite}: no task files (*.yaml) found")
@@ -143,8 +158,22 @@ def run(
             check_model(chosen)
             check_shippable(executor, chosen)
             options = run_options(choice, settings, jobs=jobs, samples=samples, ray=ray)
+            options["feedback rounds"] = (
+                f"{feedback_rounds}{' with challenges' if challenge else ''}"
+            )
+            rounds = (feedback_rounds, challenge)
             results = _run(
-                tasks, ctx, suite, folder, jobs, retry_errors, samples, model, executor, options
+                tasks,
+                ctx,
+                suite,
+                folder,
+                jobs,
+                retry_errors,
+                samples,
+                model,
+                executor,
+                options,
+                rounds,
             )
     except ProctorError as exc:
         raise fail(str(exc)) from None
@@ -167,6 +196,7 @@ def _run(
     name: str = "",
     executor: Executor | None = None,
     options: dict[str, object] | None = None,
+    rounds: tuple[int, bool] = (0, False),
 ) -> list[AttemptResult]:
     model = ctx.model.name
     counts = OutcomeCounts()
@@ -192,11 +222,14 @@ def _run(
             samples=samples,
             executor=executor,
             options=options,
+            feedback_rounds=rounds[0],
+            challenge=rounds[1],
         )
     console.print(results_table(results, console.width))
     print_nodes(executor)
     console.print(summary_table(summarize(results), console.width))
     print_run_figures(name or model, results, tasks, out)
+    report_rounds(out, model, rounds=rounds[0] > 0)
     warn_weak_sandbox(results)
     console.print(f"results: {out / 'results.jsonl'}", highlight=False)
     for path in write_swebench_reports(results, out, model, [t.id for t in tasks]):

@@ -6,7 +6,7 @@ server, replay, or a package's own through the ``proctor.models`` entry points, 
 :func:`resolve_chat_model` reads when a name is not in the catalog).
 """
 
-from proctor.model.base import Exec, Problem, Solver, SolverFactory, Submission
+from proctor.model.base import Exec, FollowUp, Problem, Solver, SolverFactory, Submission
 from proctor.model.baselines import (
     CanonicalChatModel,
     EmptyChatModel,
@@ -16,6 +16,7 @@ from proctor.model.baselines import (
 )
 from proctor.model.budget import Budget
 from proctor.model.catalog import (
+    EDIT_FORMATS,
     ModelSpec,
     default_user_file,
     load_catalog,
@@ -36,6 +37,7 @@ from proctor.model.registry import (
 
 __all__ = [
     "BASELINES",
+    "EDIT_FORMATS",
     "ENTRY_POINT_GROUP",
     "Budget",
     "CanonicalChatModel",
@@ -45,6 +47,7 @@ __all__ = [
     "EmptyChatModel",
     "EmptyModel",
     "Exec",
+    "FollowUp",
     "GoldModel",
     "Message",
     "ModelSpec",

@@ -23,6 +23,19 @@ the hidden tests."""
 
 
 @dataclass(frozen=True)
+class FollowUp:
+    """One more turn of an earlier conversation: what was said, and the feedback to answer.
+
+    The checkout of the :class:`Problem` already holds the earlier answer's change.
+    """
+
+    history: tuple[dict[str, object], ...]
+    """The earlier conversation's messages, as the agent recorded them."""
+    feedback: str
+    """The user's next message (a test failure report, or a reviewer's complaint)."""
+
+
+@dataclass(frozen=True)
 class Problem:
     """What a model is given."""
 
@@ -41,6 +54,9 @@ class Problem:
     """The task's test runner (a name :func:`proctor.testrun.get_runner` knows)."""
     test_cmd: tuple[str, ...] = ()
     """The task's test command; empty: the runner's default."""
+    follow_up: FollowUp | None = None
+    """A feedback round: continue this conversation instead of starting one (agents that
+    hold a conversation say so with a ``converses = True`` class attribute)."""
 
 
 @dataclass(frozen=True)
@@ -48,13 +64,17 @@ class Submission:
     """How a model's attempt ended (the change itself is read off the checkout)."""
 
     status: str = "submitted"
-    """``submitted``; ``patch-failed`` (its edits did not apply) or ``malformed`` (no edits could
+    """``submitted``; ``no-edit`` (a feedback round answered without changing anything);
+    ``patch-failed`` (its edits did not apply) or ``malformed`` (no edits could
     be read) — both end as outcome patch-failed; ``cannot-fix`` (graded as it stands);
     ``limit`` (steps, time or budget ran out; graded as it stands); ``error`` (the model's API
     failed past retries — an infrastructure failure, outcome environment-error)."""
     message: str = ""
     confidence: float | None = None
     usage: dict[str, float] = field(default_factory=dict)
+    first_try: bool | None = None
+    """The first answer's edits parsed and all applied (edit-format compliance); None where
+    no edit was written or asked for (CANNOT FIX, a baseline, a tools run with no edit)."""
 
     @classmethod
     def failed(cls, exc: ProctorError) -> Submission:

@@ -33,6 +33,8 @@ from proctor.errors import ConfigError
 from proctor.model.weights import WEIGHTS
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
+EDIT_FORMATS = ("search-replace", "whole-file", "udiff", "function")
+"""The edit formats a one-shot agent knows (:mod:`proctor.agent.formats`)."""
 LOCAL_CONTEXT = 8192
 """Context window given to ad hoc ``local:NAME`` models (CPU time grows with it)."""
 
@@ -65,12 +67,19 @@ class ModelSpec(BaseModel):
     local: str | None = None
     """Offline weights to serve with llama.cpp (a :data:`~proctor.model.weights.WEIGHTS`
     name); proctor starts the server and fills in ``base_url``."""
+    edit_format: str | None = None
+    """How a one-shot answer writes edits: ``search-replace``, ``whole-file``, ``udiff`` or
+    ``function`` (as Aider's per-model default); None: search-replace (``function`` for
+    ``local:NAME``). ``--edit-format`` overrides it."""
     extra: dict[str, Any] = Field(default_factory=dict)
     """Endpoint options: ``temperature`` (default when the caller gives none), ``headers``
     (sent with every request), ``params`` (extra request-body fields)."""
 
     @model_validator(mode="after")
     def _has_place(self) -> ModelSpec:
+        if self.edit_format is not None and self.edit_format not in EDIT_FORMATS:
+            known = ", ".join(EDIT_FORMATS)
+            raise ValueError(f"edit_format: unknown {self.edit_format!r} (known: {known})")
         if not self.base_url and self.local is None:
             raise ValueError("base_url is required (unless 'local' names offline weights)")
         if self.local is not None and self.local not in WEIGHTS:
@@ -152,6 +161,9 @@ LOCAL_DATES: dict[str, tuple[dt.date | None, dt.date | None]] = {
 LOCAL_MAX_ANSWER = 512
 """Default cap on one answer of a local model, in tokens."""
 
+LOCAL_EDIT_FORMAT = "function"
+"""Edit format of the small offline models: whole functions, as they write them on HumanEval."""
+
 LOCAL_CONTEXT_TOKENS = 1500
 """Default cap on the retrieved context shown to a local model, in tokens."""
 
@@ -177,6 +189,7 @@ def local_spec(name: str, port: int | None = None) -> ModelSpec:
         # full; cap each answer so one call cannot eat the task's whole time budget.
         # Likewise keep the retrieved context short: prompt processing is the slow part there.
         extra={"max_tokens": LOCAL_MAX_ANSWER, "context_tokens": LOCAL_CONTEXT_TOKENS},
+        edit_format=LOCAL_EDIT_FORMAT,
     )
 
 

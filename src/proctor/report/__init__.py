@@ -17,6 +17,16 @@ from proctor.report.compare import (
 )
 from proctor.report.consistency import Consistency
 from proctor.report.fairness import CutoffSplit, Window
+from proctor.report.feedback import (
+    Compliance,
+    FeedbackFigures,
+    compliance_cell,
+    edit_compliance,
+    feedback_cells,
+    feedback_figures,
+    feedback_table,
+    headline,
+)
 from proctor.report.figures import FIGURES_FILE, RunFigures, run_figures, with_figures
 from proctor.report.figures_table import (
     calibration_table,
@@ -78,9 +88,11 @@ __all__ = [
     "WEAK_BELOW",
     "Calibration",
     "Comparison",
+    "Compliance",
     "Consistency",
     "CutoffSplit",
     "Estimate",
+    "FeedbackFigures",
     "ModelComparison",
     "ModelRuns",
     "PairedDifference",
@@ -96,11 +108,17 @@ __all__ = [
     "comparison_plots",
     "comparison_svg",
     "comparison_table",
+    "compliance_cell",
     "consistency_table",
     "context_tax_svg",
     "cutoff_split_svg",
     "differences_table",
+    "edit_compliance",
     "fairness_table",
+    "feedback_cells",
+    "feedback_figures",
+    "feedback_table",
+    "headline",
     "is_weak",
     "load_comparison",
     "paired_bootstrap_ci",

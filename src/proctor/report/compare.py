@@ -37,6 +37,15 @@ from proctor.files import write_atomic
 from proctor.report.calibration import Calibration
 from proctor.report.consistency import Consistency
 from proctor.report.fairness import CutoffSplit, Window
+from proctor.report.feedback import (
+    Compliance,
+    FeedbackFigures,
+    compliance_cell,
+    edit_compliance,
+    feedback_cells,
+    feedback_figures,
+    headline,
+)
 from proctor.report.significance import PairedDifference
 from proctor.report.stats import RESAMPLES, Estimate, paired_bootstrap_ci, rate_ci
 from proctor.run import AttemptResult, HumanEvalResult, Outcome, read_results
@@ -103,6 +112,12 @@ class ModelComparison(BaseModel):
     )
     same_window: Estimate | None = Field(
         None, description="Real issues resolved in the common window (--same-window)."
+    )
+    feedback: FeedbackFigures | None = Field(
+        None, description="Feedback rounds of the real-issues run; None without any (n/a)."
+    )
+    edit_compliance: Compliance | None = Field(
+        None, description="Real-issues answers whose edits applied on the first try; None: n/a."
     )
 
 
@@ -189,7 +204,7 @@ def _compare_model(runs: ModelRuns, ci: _Ci, paired: _Paired) -> ModelComparison
         row.humaneval = ci(humaneval_scores(runs.humaneval))
         row.runs["humaneval"] = str(runs.humaneval)
     if runs.pairs is not None:
-        records = read_results(runs.pairs)
+        records = headline(read_results(runs.pairs))
         graded = [r for r in records if r.outcome is not Outcome.ENVIRONMENT_ERROR]
         excluded += len(records) - len(graded)
         iso = {r.task_id.removesuffix(ISO): _solved(r) for r in graded if r.task_id.endswith(ISO)}
@@ -202,7 +217,10 @@ def _compare_model(runs: ModelRuns, ci: _Ci, paired: _Paired) -> ModelComparison
         row.pairs = len(stems)
         row.runs["pairs"] = str(runs.pairs)
     if runs.issues is not None:
-        records = read_results(runs.issues)
+        every = read_results(runs.issues)
+        records = headline(every)
+        row.feedback = feedback_figures(every)
+        row.edit_compliance = edit_compliance(every)
         graded = [r for r in records if r.outcome is not Outcome.ENVIRONMENT_ERROR]
         excluded += len(records) - len(graded)
         row.issues_resolved = ci([_solved(r) for r in graded])
@@ -330,14 +348,22 @@ COLUMNS: Mapping[str, str] = {
 }
 
 
+FEEDBACK_COLUMNS = ("repair\nrate", "argue\nrate", "cave\nrate")
+"""Columns of the feedback rounds (:mod:`proctor.report.feedback`), shown when any ran."""
+
+
 def comparison_table(comparison: Comparison) -> Table:
     """One row per model: each rate with its 95% interval, and the context tax in points."""
     level = f"{100 * comparison.level:.0f}%"
-    table = Table("model", *COLUMNS.values(), title=f"isolated vs repo-level ({level} CI)")
+    rounds = any(row.feedback is not None for row in comparison.models)
+    extra = (*(FEEDBACK_COLUMNS if rounds else ()), "edit format\ncompliance")
+    table = Table("model", *COLUMNS.values(), *extra, title=f"isolated vs repo-level ({level} CI)")
     for row in comparison.models:
         cells = [
             _points(row.context_tax) if key == "context_tax" else _pct(getattr(row, key))
             for key in COLUMNS
         ]
-        table.add_row(row.model, *cells)
+        more = list(feedback_cells(row.feedback).values()) if rounds else []
+        more.append(compliance_cell(row.edit_compliance))
+        table.add_row(row.model, *cells, *more)
     return table

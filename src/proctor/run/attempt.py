@@ -18,6 +18,7 @@ from proctor.errors import EnvironmentBuildError, PatchError, ProctorError, Task
 from proctor.grade import QualityReport, not_found_ids
 from proctor.repo import apply_patch, sealed_checkout
 from proctor.run.context import AttemptContext, AttemptInput
+from proctor.run.feedback import classify, follow_up
 from proctor.run.phases import (
     GradePhase,
     ModelPhase,
@@ -95,7 +96,7 @@ def run_attempt(attempt: AttemptInput, ctx: AttemptContext, attempt_dir: Path) -
     clock = _Clock()
     found = _Found()
     try:
-        end = _attempt(attempt.task, ctx, adir, clock, found, attempt.key.sample)
+        end = _attempt(attempt, ctx, adir, clock, found)
     except _Abort as exc:
         end = exc.end
     except TaskEnvironmentError as exc:  # the task's spec, not the machine: never retried
@@ -119,8 +120,9 @@ def run_attempt(attempt: AttemptInput, ctx: AttemptContext, attempt_dir: Path) -
 
 
 def _attempt(
-    task: Task, ctx: AttemptContext, adir: Path, clock: _Clock, found: _Found, sample: int = 0
+    attempt: AttemptInput, ctx: AttemptContext, adir: Path, clock: _Clock, found: _Found
 ) -> _End:
+    task = attempt.task
     t = clock.start
     source = ctx.references.source(task.id)
     provider = env_provider(provider_for(ctx.settings.sandbox), ctx.settings.envs_dir)
@@ -128,11 +130,11 @@ def _attempt(
     found.image_digest = env.image_id
     t = clock.lap("environment", t)
     with hold_env(env):  # `proctor env prune` leaves an environment in use alone
-        return _graded(task, ctx, adir, clock, found, source, env, t, sample)
+        return _graded(attempt, ctx, adir, clock, found, source, env, t)
 
 
 def _graded(
-    task: Task,
+    attempt: AttemptInput,
     ctx: AttemptContext,
     adir: Path,
     clock: _Clock,
@@ -140,9 +142,15 @@ def _graded(
     source: TaskSource,
     env: PythonEnv,
     t: float,
-    sample: int = 0,
 ) -> _End:
-    found.model = model_phase(task, ctx, adir, source, env, sample)
+    task, sample, feedback = attempt.task, attempt.key.sample, attempt.feedback
+    if feedback is None:
+        found.model = model_phase(task, ctx, adir, source, env, sample)
+    else:
+        follow = follow_up(adir.parent, feedback)
+        found.model = model_phase(
+            task, ctx, adir, source, env, sample, follow, feedback.previous_patch
+        )
     t = clock.lap("model", t)
     _check_submission(found.model)
     # Grade in a fresh sealed checkout holding only the change: nothing the model left in
@@ -256,4 +264,14 @@ def _result(
         sample=key.sample,
         round=key.round,
         image_digest=found.image_digest,
+        feedback=_feedback_class(attempt, ran, end.outcome),
+        edits_first_try=ran.first_try,
     )
+
+
+def _feedback_class(attempt: AttemptInput, ran: ModelPhase, outcome: Outcome) -> str:
+    """How a feedback round was answered; '' in round 0 (and where the model never ran)."""
+    if attempt.feedback is None or not ran.status:
+        return ""
+    changed = ran.patch != attempt.feedback.previous_patch
+    return classify(attempt.feedback.kind, ran.status, changed, outcome)

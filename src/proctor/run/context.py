@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from proctor.model import Solver, SolverFactory
+from proctor.run.feedback import FeedbackInput
 from proctor.run.key import AttemptKey
 from proctor.run.references import References
 from proctor.sandbox import Limits, Mounts, Sandbox, open_sandbox
@@ -43,6 +44,8 @@ class AttemptInput:
     key: AttemptKey
     tries: int = 1
     """Which try of this attempt it is (environment-errors are tried again)."""
+    feedback: FeedbackInput | None = None
+    """For a feedback round (``key.round`` > 0): the earlier round's change and the feedback."""
 
     def __post_init__(self) -> None:
         if self.key.task_id != self.task.id:

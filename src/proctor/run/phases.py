@@ -23,8 +23,8 @@ from proctor.grade import (
     prepare_for_grading,
     write_log,
 )
-from proctor.model import Problem, Solver, SolverFactory, Submission
-from proctor.repo import diff_from_base, read_base_file, sealed_checkout, touched_paths
+from proctor.model import FollowUp, Problem, Solver, SolverFactory, Submission
+from proctor.repo import apply_patch, diff_from_base, read_base_file, sealed_checkout, touched_paths
 from proctor.run.context import AttemptContext
 from proctor.run.references import TaskSource
 from proctor.run.results import Outcome
@@ -43,6 +43,8 @@ class ModelPhase:
     confidence: float | None = None
     patch: str = ""
     """The change as a diff from the base commit (also written to ``model.patch``)."""
+    first_try: bool | None = None
+    """The first answer's edits parsed and applied (edit-format compliance); None: no edit."""
 
 
 @dataclass(frozen=True)
@@ -93,10 +95,18 @@ def model_phase(
     source: TaskSource,
     env: PythonEnv,
     sample: int = 0,
+    follow_up: FollowUp | None = None,
+    earlier_patch: str = "",
 ) -> ModelPhase:
     """Let the model change a sealed checkout of the base, in the sandbox (an agent draws
-    ``sample`` with that sample's seed)."""
+    ``sample`` with that sample's seed).
+
+    In a feedback round the checkout starts with the earlier round's change (``earlier_patch``)
+    and the model continues its conversation (``follow_up``).
+    """
     work = sealed_checkout(source.git_dir, task.base_commit, adir / "work")
+    if earlier_patch.strip():
+        apply_patch(work, earlier_patch, label="earlier round's patch")
     workdir = adir / "model"
     workdir.mkdir()
     scratch = adir / "model-scratch"
@@ -117,6 +127,7 @@ def model_phase(
         task.isolated,
         runner=task.environment.runner,
         test_cmd=tuple(task.environment.test_cmd),
+        follow_up=follow_up,
     )
     model = ctx.model
     if isinstance(model, AgentFactory):
@@ -126,7 +137,9 @@ def model_phase(
     submission = _solve(model, problem)
     patch = diff_from_base(work)
     (adir / "model.patch").write_text(patch, encoding="utf-8")
-    return ModelPhase(submission.status, submission.message, submission.confidence, patch)
+    return ModelPhase(
+        submission.status, submission.message, submission.confidence, patch, submission.first_try
+    )
 
 
 def quality_phase(task: Task, checkout: Path, model_patch: str, gold_patch: str) -> QualityReport:

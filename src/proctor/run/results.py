@@ -14,7 +14,9 @@ slot in ``results.jsonl`` is its result, and its attempt folder holds that same 
 Versions: 1 is every result written before samples and rounds existed; 2 adds ``sample`` and
 ``round`` and refuses unknown fields (version 1 ignored them; its migration drops them); 3
 adds ``temperature`` and ``seed`` (how the sample was drawn; a version 2 record did not say,
-so they stay None) and ``image_digest`` (the container image a docker attempt ran in; empty).
+so they stay None), ``image_digest`` (the container image a docker attempt ran in; empty),
+``feedback`` (how a feedback round was answered; '') and ``edits_first_try`` (edit-format
+compliance; None).
 """
 
 from __future__ import annotations
@@ -130,6 +132,13 @@ class AttemptResult(BaseModel):
     """Sampling temperature of the model's requests; None for a baseline or unknown."""
     seed: int | None = None
     """Sampling seed of the model's requests (one per sample); None for a baseline or unknown."""
+    feedback: str = ""
+    """For a feedback round: how the model answered it (:func:`proctor.run.feedback.classify`:
+    repaired, revised-still-wrong, defended, conceded; for a challenge held,
+    revised-still-right, caved); '' in round 0."""
+    edits_first_try: bool | None = None
+    """The model's first answer's edits parsed and all applied (edit-format compliance);
+    None where it wrote none (CANNOT FIX, baselines) or never ran."""
 
     @model_validator(mode="before")
     @classmethod

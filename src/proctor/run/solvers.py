@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from proctor.agent import IsolatedSolver, build_agent
+from proctor.agent import DEFAULT_EDIT_FORMAT, IsolatedSolver, build_agent
 from proctor.errors import ConfigError
 from proctor.model import (
     BASELINES,
@@ -64,6 +64,8 @@ class ModelChoice:
     """First retry delay; doubles with each retry (plus jitter)."""
     temperature: float | None = None
     """Sampling temperature of every request; None: the catalog entry's, else 0."""
+    edit_format: str | None = None
+    """How one-shot answers write edits; None: the model's default in models.yaml."""
 
 
 PROMPT_OVERHEAD_TOKENS = 1500
@@ -90,10 +92,15 @@ class AgentFactory:
     makes (its budget and records are then the factory's business).
     """
 
+    converses = True
+    """Its agents take feedback rounds (isolated tasks, solved blind, get none)."""
+
     def __init__(self, spec: ModelSpec | ChatModelFactory, choice: ModelChoice) -> None:
         self.spec = spec
         self.choice = choice
         self.name = f"{spec.name if isinstance(spec, ModelSpec) else choice.name}+{choice.agent}"
+        default = spec.edit_format if isinstance(spec, ModelSpec) else None
+        self.edit_format = choice.edit_format or default or DEFAULT_EDIT_FORMAT
         self._agent(None)  # fail early: a missing key or unknown agent is a config error
 
     def check(self, timeout_s: float = 10.0) -> None:
@@ -153,10 +160,12 @@ class AgentFactory:
         retriever = (
             None if self.choice.retriever == "none" else get_retriever(self.choice.retriever)
         )
+        fmt = {"edit_format": self.edit_format} if self.choice.agent == "oneshot" else {}
         return build_agent(
             self.choice.agent,
             llm,
             retriever,
+            **fmt,
             name=self.name,
             renderer=render_context,
             budget_tokens=context_budget(

@@ -22,11 +22,13 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable, Generator, Mapping, Sequence
 from contextlib import closing
+from dataclasses import replace
 from pathlib import Path
 
 from proctor.run.attempt import SCRATCH_DIRS, run_attempt
 from proctor.run.context import AttemptContext, AttemptInput
 from proctor.run.executor import Executor, LocalPool
+from proctor.run.feedback import feedback_input
 from proctor.run.key import AttemptKey
 from proctor.run.lock import own_run_dir
 from proctor.run.results import AttemptResult, ResultsStore
@@ -49,6 +51,8 @@ def run_suite(
     patch_sha256: Mapping[str, str] | None = None,
     executor: Executor | None = None,
     options: Mapping[str, object] | None = None,
+    feedback_rounds: int = 0,
+    challenge: bool = False,
 ) -> list[AttemptResult]:
     """Make every attempt not yet finished in ``run_dir``; return results in task order (and
     sample order within a task).
@@ -61,6 +65,10 @@ def run_suite(
         executor: where attempts execute (default: a local pool of ``jobs`` threads); results
             are recorded here, in this process, whichever it is.
         options: how the run is made (agent, retriever, budgets...), recorded in its manifest.
+        feedback_rounds: after round 0, this many feedback rounds (:mod:`proctor.run.feedback`)
+            for models that hold a conversation; their results are recorded in the store
+            (read them with :func:`proctor.run.read_results`), never returned here.
+        challenge: in feedback rounds, challenge resolved attempts too.
 
     Raises:
         ConfigError: ``run_dir`` is in use by another process, cannot be made, or holds a run
@@ -81,7 +89,42 @@ def run_suite(
         todo = [AttemptInput(by_id[k.task_id], k, tries[k]) for k in keys if k in tries]
         pool = executor or LocalPool(jobs, run_attempt)
         results |= _run_all(pool.map(todo, ctx, run_dir), store, run_dir, on_result)
+        everything = dict(results)
+        for number in range(1, feedback_rounds + 1 if converses(ctx.model) else 1):
+            rounds = [replace(k, round=number) for k in keys if by_id[k.task_id].kind != "isolated"]
+            inputs = _round_inputs(rounds, by_id, everything, ctx, run_dir, challenge)
+            standing, tries = _plan([k for k in rounds if k in inputs], done, retry_errors)
+            everything |= standing
+            todo = [replace(inputs[k], tries=tries[k]) for k in tries]
+            everything |= _run_all(pool.map(todo, ctx, run_dir), store, run_dir, None)
     return [results[k.slot] for k in keys]
+
+
+def converses(model: object) -> bool:
+    """Whether ``model`` (a solver or a factory of them) can take a feedback round."""
+    return bool(getattr(model, "converses", False))
+
+
+def _round_inputs(
+    rounds: Sequence[AttemptKey],
+    by_id: Mapping[str, Task],
+    earlier: Mapping[AttemptKey, AttemptResult],
+    ctx: AttemptContext,
+    run_dir: Path,
+    challenge: bool,
+) -> dict[AttemptKey, AttemptInput]:
+    """The attempts of one feedback round: those whose earlier round calls for one."""
+    inputs: dict[AttemptKey, AttemptInput] = {}
+    for key in rounds:
+        before = earlier.get(replace(key, round=key.round - 1))
+        if before is None:
+            continue
+        task = by_id[key.task_id]
+        test_patch = ctx.references.source(task.id).test_patch
+        given = feedback_input(task, before, run_dir, test_patch, challenge=challenge)
+        if given is not None:
+            inputs[key] = AttemptInput(task, key, 1, given)
+    return inputs
 
 
 def _plan(
