@@ -63,7 +63,7 @@ EVERY_COMMAND = sorted(commands(typer.main.get_group(app)))
 
 
 def test_every_command_is_covered() -> None:
-    assert len(EVERY_COMMAND) == 19, EVERY_COMMAND
+    assert len(EVERY_COMMAND) == 24, EVERY_COMMAND
     assert ("run",) in EVERY_COMMAND and ("tasks", "import-swebench") in EVERY_COMMAND
     assert ("tasks", "strength") in EVERY_COMMAND
     assert ("repos", "fetch") in EVERY_COMMAND

@@ -203,10 +203,17 @@ def env_import(
 
 
 def env_base_image(
-    python: str = typer.Option("3.11", "--python", help="The Python version it must have."),
-    mirror: str = typer.Option("http://deb.debian.org/debian", "--mirror", help="Debian mirror."),
+    python: str = typer.Option(
+        "3.11", "--python", metavar="X.Y", help="The Python version it must have."
+    ),
+    mirror: str = typer.Option(
+        "http://deb.debian.org/debian", "--mirror", metavar="URL", help="Debian mirror."
+    ),
     release: str | None = typer.Option(
-        None, "--release", help="Debian release (default: the one that ships --python)."
+        None,
+        "--release",
+        metavar="NAME",
+        help="Debian release (default: the one that ships --python).",
     ),
     interpreter: Path | None = typer.Option(
         None,
