@@ -31,7 +31,7 @@ from proctor.mine.ledger import REPORT_NAME, MineEntry, ReportLog, reasons_table
 from proctor.mine.miner import MineResult, mine, repo_name
 from proctor.mine.options import MineOptions
 from proctor.mine.synth import SynthConfig, SynthReport, synthesize
-from proctor.mine.verifier import LocalVerifier, Verifier, verify_here
+from proctor.mine.verifier import Verifier, verify_here
 from proctor.mine.verify import CandidateCheck, judge_runs
 
 __all__ = [
@@ -46,7 +46,6 @@ __all__ = [
     "FoundEnvironment",
     "FunctionInfo",
     "GitTree",
-    "LocalVerifier",
     "MineEntry",
     "MineOptions",
     "MineResult",
