@@ -90,6 +90,7 @@ def test_the_public_api_is_pinned() -> None:
         "Screened",
         "SynthConfig",
         "SynthReport",
+        "Verifier",
         "available_pythons",
         "chat_describer",
         "check_environment",
@@ -111,5 +112,6 @@ def test_the_public_api_is_pinned() -> None:
         "screen",
         "synthesize",
         "verified_table",
+        "verify_here",
     ]
     assert all(hasattr(proctor.mine, name) for name in proctor.mine.__all__)

@@ -40,3 +40,24 @@ def test_an_unreachable_ray_address_is_one_line_and_writes_nothing(tmp_path: Pat
     (line,) = done.stderr.strip().splitlines()
     assert "--ray" in line and ("cannot reach Ray" in line or "needs Ray" in line), line
     assert not (tmp_path / "run").exists()
+
+
+def test_mine_with_an_unreachable_ray_address_is_one_line_and_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    repo, _, _ = make_calc_repo(tmp_path / "calc")
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    args = ["mine", str(repo), "--out", "mined", "--ray", f"127.0.0.1:{port}"]
+    done = subprocess.run(
+        [sys.executable, "-m", "proctor", *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode != 0
+    (line,) = done.stderr.strip().splitlines()
+    assert "--ray" in line and ("cannot reach Ray" in line or "needs Ray" in line), line
+    assert not (tmp_path / "mined").exists()

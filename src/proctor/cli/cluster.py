@@ -11,7 +11,9 @@ from rich.markup import escape
 from rich.progress import Progress, TaskID
 
 from proctor.cli.common import console
-from proctor.run import RAY_LOCAL, Executor, open_ray
+from proctor.mine import Verifier
+from proctor.run import RAY_LOCAL, Executor, open_ray, open_ray_verifier
+from proctor.settings import Settings
 
 LOCAL_WORD = "local"
 """What a bare ``--ray`` stands for: start a local Ray instance."""
@@ -22,6 +24,14 @@ RAY_OPT = typer.Option(
     metavar="[ADDRESS]",
     help="Run attempts on Ray (needs the ray extra): alone (or 'local') it starts a local Ray; "
     "auto, HOST:PORT or ray://HOST:PORT joins that cluster.",
+)
+MINE_RAY_OPT = typer.Option(
+    None,
+    "--ray",
+    metavar="[ADDRESS]",
+    help="Run each candidate's tests on Ray (needs the ray extra; -j: candidates in flight): "
+    "alone (or 'local') it starts a local Ray; auto, HOST:PORT or ray://HOST:PORT joins "
+    "that cluster.",
 )
 ENDPOINT_CAP_OPT = typer.Option(
     None,
@@ -45,6 +55,21 @@ def executor_for(ray: str | None, endpoint_cap: int | None = None) -> Iterator[E
     address = RAY_LOCAL if ray == LOCAL_WORD else ray
     with open_ray(address, endpoint_cap=endpoint_cap) as executor:
         yield executor
+
+
+@contextmanager
+def verifier_for(ray: str | None, settings: Settings) -> Iterator[Verifier | None]:
+    """The Ray verifier ``mine --ray`` asks for (None without it: candidates verified here).
+
+    Raises:
+        ConfigError: Ray is missing, cannot start, or nothing answers at the address.
+    """
+    if ray is None:
+        yield None
+        return
+    address = RAY_LOCAL if ray == LOCAL_WORD else ray
+    with open_ray_verifier(address, settings) as verifier:
+        yield verifier
 
 
 def bare_ray(argv: Sequence[str]) -> list[str]:

@@ -9,6 +9,7 @@ import typer
 from pydantic import ValidationError
 from rich.markup import escape
 
+from proctor.cli.cluster import MINE_RAY_OPT, verifier_for
 from proctor.cli.common import (
     PACKAGE_OPT,
     PYTHON_OPT,
@@ -27,6 +28,7 @@ from proctor.mine import (
     Describe,
     MineEntry,
     MineOptions,
+    Verifier,
     chat_describer,
     reasons_table,
     verified_table,
@@ -110,6 +112,7 @@ def mine(
     ),
     repos_dir: Path | None = REPOS_OPT,
     sandbox: str | None = SANDBOX_OPT,
+    ray: str | None = MINE_RAY_OPT,
 ) -> None:
     """Find commits that fix source and tests together, verify them, write them as tasks.
 
@@ -123,6 +126,7 @@ def mine(
     \b
         proctor mine https://github.com/tkem/cachetools --out tasks/mined-cachetools --max 20
         proctor mine ../sqlparse --out tasks/sqlparse --since 2023-01-01 -j 2 --no-infer
+        proctor mine ../sqlparse --out tasks/sqlparse --max 20 -j 8 --ray auto
     """
     options = _options(
         name=name,
@@ -150,9 +154,10 @@ def mine(
             if describe_with is not None:
                 chat = stack.enter_context(open_chat_model(describe_with, settings))
                 describe = chat_describer(chat)
+            verifier = stack.enter_context(verifier_for(ray, settings))
         except ProctorError as exc:
             raise fail(str(exc)) from None
-        _mine(repo, out, options, settings, describe, describe_with, jobs)
+        _mine(repo, out, options, settings, describe, describe_with, jobs, verifier)
 
 
 def _mine(
@@ -163,6 +168,7 @@ def _mine(
     describe: Describe | None,
     describe_with: str | None,
     jobs: int,
+    verifier: Verifier | None = None,
 ) -> None:
 
     def on_entry(entry: MineEntry) -> None:
@@ -182,6 +188,7 @@ def _mine(
             describe_name=describe_with or "",
             jobs=jobs,
             on_entry=on_entry,
+            verifier=verifier,
         )
     except ProctorError as exc:
         raise fail(str(exc)) from None

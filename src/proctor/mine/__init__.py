@@ -31,6 +31,7 @@ from proctor.mine.ledger import REPORT_NAME, MineEntry, ReportLog, reasons_table
 from proctor.mine.miner import MineResult, mine, repo_name
 from proctor.mine.options import MineOptions
 from proctor.mine.synth import SynthConfig, SynthReport, synthesize
+from proctor.mine.verifier import Verifier, verify_here
 from proctor.mine.verify import CandidateCheck, judge_runs
 
 __all__ = [
@@ -55,6 +56,7 @@ __all__ = [
     "Screened",
     "SynthConfig",
     "SynthReport",
+    "Verifier",
     "available_pythons",
     "chat_describer",
     "check_environment",
@@ -76,4 +78,5 @@ __all__ = [
     "screen",
     "synthesize",
     "verified_table",
+    "verify_here",
 ]

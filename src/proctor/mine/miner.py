@@ -9,8 +9,6 @@ fate is appended to ``<out>/mine-report.jsonl``; a rerun skips commits already d
 from __future__ import annotations
 
 import re
-import tempfile
-import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -34,7 +32,8 @@ from proctor.mine.describe import (
 from proctor.mine.environment import propose_environment
 from proctor.mine.ledger import REPORT_NAME, MineEntry, ReportLog, finished, latest
 from proctor.mine.options import MineOptions
-from proctor.mine.verify import Bench, CandidateCheck, SandboxFactory, local_sandbox, verify
+from proctor.mine.verifier import LocalVerifier, Verifier
+from proctor.mine.verify import CandidateCheck, SandboxFactory, local_sandbox
 from proctor.repo import (
     diff_commits,
     ensure_source,
@@ -45,7 +44,6 @@ from proctor.repo import (
     split_patch,
     unseen_names,
 )
-from proctor.sandbox import build_env
 from proctor.settings import Settings
 from proctor.spec import Environment, HiddenTests, Reference, Task, dump_task
 
@@ -140,30 +138,13 @@ class _Miner:
     settings: Settings
     describe: Describe | None
     describe_name: str
-    make_sandbox: SandboxFactory
-    _benches: dict[str, Bench | ProctorError] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    verifier: Verifier
 
     def environment(self, commit: str) -> Environment:
         """The environment of ``commit``'s tests: inferred there unless inference is off."""
         if not self.options.infer:
             return self.options.environment()
         return propose_environment(self.source, commit, self.options.given_environment())
-
-    def bench(self, environment: Environment) -> Bench:
-        """The test bench of ``environment``, building its venv on first use (once each)."""
-        key = environment.model_dump_json(exclude={"note"})
-        with self._lock:
-            if key not in self._benches:
-                try:
-                    env = build_env(environment, self.repo, self.settings.envs_dir)
-                    self._benches[key] = Bench(env, environment, self.settings, self.make_sandbox)
-                except ProctorError as exc:
-                    self._benches[key] = exc
-            bench = self._benches[key]
-        if isinstance(bench, ProctorError):
-            raise bench
-        return bench
 
     def process(self, screened: Screened) -> MineEntry:
         """Verify one candidate to exactly one entry; never raises."""
@@ -189,9 +170,7 @@ class _Miner:
             return _entry(commit, "dropped", "no test module changed")
         environment = self.environment(commit.sha)
         draft = draft_task(self.repo, commit, tests, self.options, environment)
-        bench = self.bench(environment)
-        with tempfile.TemporaryDirectory(prefix="proctor-mine-") as tmp:
-            verdict = verify(self.source, draft, bench, Path(tmp))
+        verdict = self.verifier(self.source, draft)
         counts: dict[str, Any] = {
             "fail_to_pass": len(verdict.fail_to_pass),
             "pass_to_pass": len(verdict.pass_to_pass),
@@ -262,6 +241,7 @@ def mine(
     jobs: int = 1,
     make_sandbox: SandboxFactory = local_sandbox,
     on_entry: Callable[[MineEntry], None] | None = None,
+    verifier: Verifier | None = None,
 ) -> MineResult:
     """Mine ``repo`` into task specs under ``out``; resumes from ``out/mine-report.jsonl``.
 
@@ -274,8 +254,10 @@ def mine(
         describe: drafts statements with a model; None uses commit messages only.
         describe_name: the describer's name, for the report.
         jobs: candidates verified in parallel.
-        make_sandbox: makes the sandbox of each test run.
+        make_sandbox: makes the sandbox of each test run (of the default verifier).
         on_entry: called with each entry this run writes, as it is written.
+        verifier: runs each candidate's tests (None: a :class:`LocalVerifier` here, with
+            ``make_sandbox``); only it runs a candidate's tests, the rest stays on this machine.
 
     Returns:
         Every commit's latest entry (earlier runs included) and this run's new entries.
@@ -298,9 +280,8 @@ def mine(
 
     record(*(_screen_entry(s) for s in screened if s.reason and s.commit.sha not in done))
     pending = [s for s in window(screened, options.max_candidates) if s.commit.sha not in done]
-    miner = _Miner(
-        source, repo_field(repo), out, options, settings, describe, describe_name, make_sandbox
-    )
+    check = verifier or LocalVerifier(settings, make_sandbox)
+    miner = _Miner(source, repo_field(repo), out, options, settings, describe, describe_name, check)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         for future in as_completed([pool.submit(miner.process, s) for s in pending]):
             record(future.result())

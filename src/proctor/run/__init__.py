@@ -2,7 +2,7 @@
 
 from proctor.run.attempt import run_attempt
 from proctor.run.cluster import LOCAL as RAY_LOCAL
-from proctor.run.cluster import open_ray
+from proctor.run.cluster import open_ray, open_ray_verifier
 from proctor.run.context import AttemptContext, AttemptInput, AttemptOptions
 from proctor.run.executor import Executor, LocalPool
 from proctor.run.holdsup import grade_patches
@@ -68,6 +68,7 @@ __all__ = [
     "open_chat_model",
     "open_model",
     "open_ray",
+    "open_ray_verifier",
     "pass_at_k",
     "patch_sha256",
     "preflight",

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from tests.conftest import calc_task, git, make_calc_repo
 from tests.fake_openai import FakeOpenAI
+from tests.mine.conftest import build_history
 from tests.run.cluster.conftest import Cluster, Node, descendants
 
 from proctor.spec import Task, dump_task
@@ -189,6 +190,42 @@ def test_compare_runs_its_suites_on_the_cluster(
     assert compared.returncode == 0, compared.stdout + compared.stderr
     got = verdicts(tmp_path / "cmp" / "gold" / "issues")
     assert {t: v[0] for t, v in got.items()} == {t.id: "resolved" for t in tasks}
+
+
+def mine_report(out: Path) -> dict[str, dict[str, object]]:
+    """Each commit's report entry, without its timing."""
+    entries = [json.loads(x) for x in (out / "mine-report.jsonl").read_text().splitlines()]
+    return {e["sha"]: {k: v for k, v in e.items() if k != "seconds"} for e in entries}
+
+
+def test_mine_verifies_its_candidates_on_the_cluster(cluster: Cluster, tmp_path: Path) -> None:
+    history = build_history(tmp_path / "upstream" / "calcpkg")
+    cache = tmp_path / "cache"  # its own: what the nodes unpacked is this test's alone
+    args = ("mine", str(history.path), "--repos-dir", str(tmp_path / "repos"), "-j", "2")
+    local = proctor(*args, "--out", "local", cwd=tmp_path, cluster=cluster, cache=cache)
+    assert local.returncode == 0, local.stdout + local.stderr
+    ray = proctor(
+        *args, "--ray", "auto", "--out", "ray", cwd=tmp_path, cluster=cluster, cache=cache
+    )
+    assert ray.returncode == 0, ray.stdout + ray.stderr
+
+    got = mine_report(tmp_path / "ray")
+    assert got == mine_report(tmp_path / "local")
+    kept = {e["task_id"] for e in got.values() if e["status"] == "kept"}
+    assert len(kept) == 3  # good, flaky, merge (as tests/mine/test_mine.py finds them)
+    specs = sorted(p.name for p in (tmp_path / "ray").glob("*.yaml"))
+    assert specs == sorted(f"{k}.yaml" for k in kept)
+    for name in specs:  # the same task specs, byte for byte
+        assert (tmp_path / "ray" / name).read_text() == (tmp_path / "local" / name).read_text()
+    # Each node got a candidate's fix commit and its ancestors: no later history.
+    verified = {sha for sha, e in got.items() if e["stage"] == "verify"}
+    unpacked = list((cache / "cluster" / "repos").glob("*.git"))
+    assert unpacked
+    for repo in unpacked:
+        tip = git(repo, "rev-parse", "refs/heads/base")
+        assert tip in verified
+        held = set(git(repo, "rev-list", "--all").split())
+        assert held == set(git(history.path, "rev-list", tip).split())
 
 
 def slow_repo(root: Path) -> tuple[Path, str, str]:

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING
 from proctor.errors import ConfigError
 
 if TYPE_CHECKING:
+    from proctor.mine import Verifier
     from proctor.run.cluster.ray_executor import RayExecutor
+    from proctor.settings import Settings
 
 LOCAL = ""
 """``--ray`` given without an address: start a local Ray instance."""
@@ -42,4 +44,18 @@ def open_ray(address: str, *, endpoint_cap: int | None = None) -> Iterator[RayEx
         ray_executor.shutdown()
 
 
-__all__ = ["LOCAL", "open_ray"]
+@contextmanager
+def open_ray_verifier(address: str, settings: Settings) -> Iterator[Verifier]:
+    """A :class:`~proctor.mine.Verifier` that runs each mined candidate's tests on the Ray
+    cluster at ``address`` (as :func:`open_ray`), for the duration of the context.
+
+    Raises:
+        ConfigError: Ray is not installed, cannot start, or nothing answers at ``address``.
+    """
+    with open_ray(address):
+        from proctor.run.cluster.mine_nodes import RayVerifier
+
+        yield RayVerifier(settings)
+
+
+__all__ = ["LOCAL", "open_ray", "open_ray_verifier"]

@@ -1,9 +1,10 @@
 """What runs on a node: one attempt from a shipment, its folder sent back as a tar archive.
 
 A node gets the task, the repository as a bundle of the base commit and its ancestors (unpacked
-once per node), the reference patches as text (the hidden tests go to the grading step only:
-the model step of :func:`~proctor.run.attempt.run_attempt` never reads them), and how to make
-the model. It builds the task's environment itself, keyed by its content hash, under the
+once per node), the fix as text, the hidden tests as a separate object-store reference that
+only the grading phase fetches (the model step of :func:`~proctor.run.attempt.run_attempt`
+never reads them, so they are not on the node while the model works), and how to make the
+model. It builds the task's environment itself, keyed by its content hash, under the
 node's cache with the build lock :func:`~proctor.sandbox.build_env` holds.
 """
 
@@ -14,7 +15,7 @@ import os
 import socket
 import tarfile
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,7 +69,9 @@ class Shipment:
     attempt: AttemptInput
     base_commit: str
     gold_patch: str
-    test_patch: str
+    hidden_tests: Any
+    """The hidden tests' patch as an object-store reference (``ray.put``), fetched by the
+    grading phase only."""
     model: ShippedModel
     options: AttemptOptions
 
@@ -80,6 +83,27 @@ class Returned:
     result: str
     folder: bytes
     node: str
+
+
+class HiddenLater(TaskSource):
+    """A task's source whose hidden tests are fetched on first use: by the grading phase."""
+
+    _fetch: Callable[[], str]
+    _fetched: str | None
+
+    def __init__(self, git_dir: Path, gold_patch: str, fetch: Callable[[], str]) -> None:
+        object.__setattr__(self, "git_dir", git_dir)
+        object.__setattr__(self, "gold_patch", gold_patch)
+        object.__setattr__(self, "_fetch", fetch)
+        object.__setattr__(self, "_fetched", None)
+
+    @property
+    def test_patch(self) -> str:
+        fetched = self._fetched
+        if fetched is None:
+            fetched = self._fetch()
+            object.__setattr__(self, "_fetched", fetched)
+        return fetched
 
 
 class _Shipped(References):
@@ -129,7 +153,8 @@ def attempt_on_node(ship: Shipment, bundle: bytes) -> Returned:
     cache = settings.cache_dir.expanduser() / "cluster"
     task = ship.attempt.task
     git_dir = open_bundle(bundle, ship.base_commit, cache / "repos")
-    refs = _Shipped(task.id, TaskSource(git_dir, ship.gold_patch, ship.test_patch))
+    hidden = ship.hidden_tests
+    refs = _Shipped(task.id, HiddenLater(git_dir, ship.gold_patch, lambda: ray.get(hidden)))
     ctx = AttemptContext(ship.model.open(refs), refs, ship.options)
     (cache / "attempts").mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="attempt-", dir=cache / "attempts") as tmp:

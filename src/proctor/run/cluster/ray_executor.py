@@ -184,9 +184,8 @@ class RayExecutor:
             bundles[where] = ray.put(path.read_bytes())
         if isinstance(model.solver, PatchModel):
             model = replace(model, solver=model.solver.for_task(task.id))
-        ship = Shipment(
-            one, task.base_commit, source.gold_patch, source.test_patch, model, ctx.options
-        )
+        hidden = ray.put(source.test_patch)  # its own object: fetched by the grading phase only
+        ship = Shipment(one, task.base_commit, source.gold_patch, hidden, model, ctx.options)
         memory_mb = self.memory_mb or ctx.settings.memory_mb
         return self._options(memory_mb).remote(ship, bundles[where])
 
