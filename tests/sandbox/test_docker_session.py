@@ -183,3 +183,14 @@ def test_ctrl_c_removes_the_session_container(tmp_path: Path) -> None:
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=120) != 0
     assert not _exists(cid)
+
+
+def test_a_container_that_died_between_commands_is_replaced(box) -> None:  # type: ignore[no-untyped-def]
+    sandbox, checkout = box
+    assert sandbox.exec(["true"], cwd=checkout, timeout=60).ok
+    first = sandbox.container_id
+    assert first is not None
+    docker_client().api.kill(first)  # as the OOM killer taking its keeper would
+    res = sandbox.exec(["cat", "kept.txt"], cwd=checkout, timeout=60)
+    assert res.ok and res.stdout == "kept\n"
+    assert sandbox.container_id not in (None, first)

@@ -213,12 +213,15 @@ class DockerSandbox:
 
         start = time.monotonic()
         session = self._session
-        try:
-            container = session.ensure(self._mount_ids(), self._create)
-            exec_id = self._exec_create(container, argv, cwd, env)
-        except docker.errors.DockerException as exc:
-            session.kill()
-            raise SandboxError(f"docker sandbox cannot run {argv[0]!r}: {exc}") from None
+        for tries_left in (1, 0):  # a container that died between commands: a fresh one
+            try:
+                container = session.ensure(self._mount_ids(), self._create)
+                exec_id = self._exec_create(container, argv, cwd, env)
+                break
+            except docker.errors.DockerException as exc:
+                session.kill()
+                if not tries_left:
+                    raise SandboxError(f"docker sandbox cannot run {argv[0]!r}: {exc}") from None
         reader = _Reader(self._client, exec_id, self.max_output_bytes)
         thread = threading.Thread(target=reader.read, name="proctor-docker-exec", daemon=True)
         thread.start()
