@@ -116,12 +116,14 @@ def test_the_environment_is_scrubbed(box) -> None:  # type: ignore[no-untyped-de
 
 def test_a_timeout_kills_the_container(box) -> None:  # type: ignore[no-untyped-def]
     sandbox, checkout, _ = box
-    before = {c.id for c in docker_client().containers.list(all=True)}
+    assert sandbox.exec(["true"], cwd=checkout, timeout=60).ok
+    session = sandbox.container_id  # the session's container, started by its first command
     res = sandbox.exec(["sleep", "60"], cwd=checkout, timeout=2)
     assert res.timed_out and res.returncode == -9
     assert res.duration_s < 30
-    after = {c.id for c in docker_client().containers.list(all=True)}
-    assert after <= before  # killed and removed
+    left = {c.id for c in docker_client().containers.list(all=True)}
+    assert session is not None and session not in left  # killed and removed
+    assert sandbox.container_id is None
 
 
 def test_memory_and_process_caps_hold(box) -> None:  # type: ignore[no-untyped-def]

@@ -25,7 +25,7 @@ from typer.core import TyperArgument, TyperCommand
 from proctor.errors import SandboxError
 from proctor.report import weak_sandbox_note
 from proctor.run import AttemptResult, ModelChoice, Outcome
-from proctor.sandbox import detect_backend, weak_isolation_warning
+from proctor.sandbox import CONTAINER_BACKENDS, detect_backend, weak_isolation_warning
 from proctor.settings import Settings, get_settings
 
 console = Console()
@@ -161,6 +161,36 @@ def check_sandbox(settings: Settings) -> Settings:
     warning = weak_isolation_warning(backend)
     if warning is not None:
         err_console.print(f"[bold red]WARNING:[/] {warning}", highlight=False, soft_wrap=True)
+    return settings
+
+
+def check_host_sandbox(settings: Settings, command: str) -> Settings:
+    """:func:`check_sandbox` for a command that builds host venvs and runs them itself
+    (``mine``, with its verify stage, ``synth``, ``infer``, ``tasks import-swebench``): a
+    container backend, asked for by name or picked by ``auto``, cannot run a host venv, so it
+    is refused in one line naming the command and what to use instead.
+
+    Returns:
+        ``settings``, unchanged.
+
+    Raises:
+        typer.Exit: (code 1, after one error line) as :func:`check_sandbox`, or the backend is
+            a container one.
+    """
+    if settings.sandbox in CONTAINER_BACKENDS:
+        raise fail(
+            f"proctor {command} builds host venvs, which the {settings.sandbox} sandbox cannot "
+            f"run; use --sandbox bwrap (or auto) for it (--sandbox {settings.sandbox} serves "
+            "run, validate and env build)"
+        )
+    check_sandbox(settings)
+    backend = detect_backend(settings.sandbox)
+    if backend in CONTAINER_BACKENDS:  # auto picked it: no bubblewrap here
+        raise fail(
+            f"proctor {command} builds host venvs, which the {backend} sandbox (what auto "
+            "picked here) cannot run; install bubblewrap (apt-get install bubblewrap) or pass "
+            "--sandbox unshare / --sandbox none to run with weaker isolation"
+        )
     return settings
 
 

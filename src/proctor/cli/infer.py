@@ -14,7 +14,7 @@ from proctor.cli.common import (
     REPOS_OPT,
     SANDBOX_OPT,
     chatter,
-    check_sandbox,
+    check_host_sandbox,
     console,
     fail,
     given_environment,
@@ -64,7 +64,7 @@ def infer(
         raise fail(f"--python: {exc}") from None
     settings = settings_from(repos_dir, sandbox)
     if check:
-        check_sandbox(settings)
+        check_host_sandbox(settings, "infer")
     try:
         found = find_environment(
             repo, commit, settings, given=given, check=check, max_files=max_files

@@ -17,7 +17,7 @@ from proctor.cli.common import (
     REPOS_OPT,
     SANDBOX_OPT,
     chatter,
-    check_sandbox,
+    check_host_sandbox,
     console,
     fail,
     settings_from,
@@ -147,7 +147,7 @@ def mine(
         infer=False if no_infer else None,
     )
     settings = settings_from(repos_dir, sandbox)
-    check_sandbox(settings)
+    check_host_sandbox(settings, "mine")
     with contextlib.ExitStack() as stack:
         describe: Describe | None = None
         try:

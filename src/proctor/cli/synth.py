@@ -14,7 +14,7 @@ from proctor.cli.common import (
     REPOS_OPT,
     SANDBOX_OPT,
     chatter,
-    check_sandbox,
+    check_host_sandbox,
     console,
     fail,
     given_environment,
@@ -61,7 +61,7 @@ def synth(
             --out tasks/pairs/cachetools --max 6 --pythonpath src --package 'pytest>=8,<9'
     """
     settings = settings_from(repos_dir, sandbox)
-    check_sandbox(settings)
+    check_host_sandbox(settings, "synth")
     try:
         given = given_environment(python, package, pythonpath)
         if infer:

@@ -21,7 +21,7 @@ from proctor.cli.common import (
     SUITE_OPT,
     Command,
     chatter,
-    check_sandbox,
+    check_host_sandbox,
     console,
     err_console,
     fail,
@@ -272,7 +272,7 @@ def import_swebench(
     if infer:
         settings = settings_from(repos_dir, sandbox)
         if check:
-            check_sandbox(settings)
+            check_host_sandbox(settings, "tasks import-swebench")
         inferred = _infer(tasks, settings, check, failed)
         try:
             tasks = [

@@ -13,7 +13,8 @@ NAME`` or ``PROCTOR_SANDBOX=NAME``), and :func:`weak_isolation_warning` says wha
     ``Mounts.readonly`` read-only, ``Mounts.writable`` writable, plus a private /tmp, /dev and
     /proc. Nothing else of the host ($HOME, /root, /work, task files, run folders) exists inside.
 ``docker`` (full isolation; ``auto`` picks it where bubblewrap does not work)
-    Each command in a new container of the local Docker engine, on the environment's image:
+    The commands of a session ``docker exec``'d in one container of the local Docker engine
+    (a fresh one after a timeout), on the environment's image:
     no network, a read-only root, the checkout and scratch writable by a non-root user, limits
     as cgroups (see :mod:`proctor.sandbox.docker_sandbox`). It runs environments built as
     images, with system packages and any Python the base image has.
