@@ -150,6 +150,19 @@ def test_tables_say_na_for_baselines_and_unknown_cutoffs(runs: list[ModelRuns]) 
     assert "is the difference real?" in text and "McNemar" in text
 
 
+def test_at_80_columns_the_calibration_table_has_one_row_per_figure(
+    runs: list[ModelRuns],
+) -> None:
+    got = with_figures(build_comparison(runs, resamples=200), runs, DATES)
+    console = Console(width=80, record=True)
+    console.print(calibration_table([(m.model, m.calibration) for m in got.models], 80))
+    lines = console.export_text().splitlines()
+    assert max(len(line) for line in lines) <= 80
+    brier = next(line for line in lines if "Brier resolved" in line)
+    assert "│ 0.33 " in brier and "n/a" in brier  # m1's Brier beside gold's n/a, not cut
+    assert any("confidently wrong" in line for line in lines)
+
+
 def test_run_figures_of_samples(tmp_path: Path) -> None:
     suite = write_suite(tmp_path / "suite")
     rows = [

@@ -30,9 +30,9 @@ def print_run_figures(
     them to ``out/figures.json``."""
     figures = run_figures(model, results, task_facts(tasks), model_dates(model))
     write_atomic(out / FIGURES_FILE, figures.model_dump_json(indent=2) + "\n")
-    console.print(calibration_table([(model, figures.calibration)]))
+    console.print(calibration_table([(model, figures.calibration)], console.width))
     if figures.consistency is not None and figures.consistency.samples > 1:
-        console.print(consistency_table([(model, figures.consistency)]))
+        console.print(consistency_table([(model, figures.consistency)], console.width))
     console.print(fairness_table([figures]))
 
 
@@ -40,9 +40,9 @@ def print_comparison_figures(comparison: Comparison) -> None:
     """Show a comparison's calibration, consistency, fairness and paired differences, and
     its fairness warnings."""
     rows = comparison.models
-    console.print(calibration_table([(m.model, m.calibration) for m in rows]))
+    console.print(calibration_table([(m.model, m.calibration) for m in rows], console.width))
     if any(m.consistency is not None and m.consistency.samples > 1 for m in rows):
-        console.print(consistency_table([(m.model, m.consistency) for m in rows]))
+        console.print(consistency_table([(m.model, m.consistency) for m in rows], console.width))
     console.print(fairness_table(rows, window=comparison.window is not None))
     if comparison.differences:
         console.print(differences_table(comparison.differences))

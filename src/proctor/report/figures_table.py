@@ -87,9 +87,29 @@ def calibration_cells(cal: Calibration | None) -> list[str]:
     ]
 
 
-def calibration_table(rows: Sequence[tuple[str, Calibration | None]]) -> Table:
-    """One row per model: its stated confidence against the outcomes."""
-    table = Table("model", *CALIBRATION_COLUMNS, title="calibration (real issues)")
+NARROW_BELOW = 110
+"""Terminal columns below which a figures table turns to one row per figure."""
+
+
+def _per_figure(title: str, columns: Sequence[str], rows: Sequence[tuple[str, list[str]]]) -> Table:
+    """The figures of ``rows`` (model, cells) with one row per figure and one column per
+    model: what stays readable at 80 columns."""
+    table = Table("figure", *(escape(model) for model, _ in rows), title=title)
+    for i, column in enumerate(columns):
+        table.add_row(column.replace("\n", " "), *(cells[i] for _, cells in rows))
+    return table
+
+
+def calibration_table(
+    rows: Sequence[tuple[str, Calibration | None]], width: int | None = None
+) -> Table:
+    """One row per model: its stated confidence against the outcomes (one row per figure
+    instead when ``width`` is under :data:`NARROW_BELOW`)."""
+    title = "calibration (real issues)"
+    if width is not None and width < NARROW_BELOW:
+        cells = [(model, calibration_cells(cal)) for model, cal in rows]
+        return _per_figure(title, CALIBRATION_COLUMNS, cells)
+    table = Table("model", *CALIBRATION_COLUMNS, title=title)
     for model, cal in rows:
         table.add_row(escape(model), *calibration_cells(cal))
     return table
@@ -113,9 +133,16 @@ def consistency_cells(con: Consistency | None) -> list[str]:
     ]
 
 
-def consistency_table(rows: Sequence[tuple[str, Consistency | None]]) -> Table:
-    """One row per model: how often K samples of one task agree."""
-    table = Table("model", *CONSISTENCY_COLUMNS, title="consistency over samples (real issues)")
+def consistency_table(
+    rows: Sequence[tuple[str, Consistency | None]], width: int | None = None
+) -> Table:
+    """One row per model: how often K samples of one task agree (one row per figure instead
+    when ``width`` is under :data:`NARROW_BELOW`)."""
+    title = "consistency over samples (real issues)"
+    if width is not None and width < NARROW_BELOW:
+        cells = [(model, consistency_cells(con)) for model, con in rows]
+        return _per_figure(title, CONSISTENCY_COLUMNS, cells)
+    table = Table("model", *CONSISTENCY_COLUMNS, title=title)
     for model, con in rows:
         table.add_row(escape(model), *consistency_cells(con))
     return table
