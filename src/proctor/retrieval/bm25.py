@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -55,29 +55,34 @@ def tokenize(text: str) -> list[str]:
     return out
 
 
+def index_corpus(
+    texts: Iterable[str], split: Callable[[str], Iterable[str]], word: re.Pattern[str] = _WORD
+) -> tuple[bm25s.BM25, dict[str, int], int]:
+    """A bm25s index over ``texts`` (each ``word`` match cut into tokens by ``split``, once per
+    distinct word), its vocabulary and the number of texts."""
+    vocab: dict[str, int] = {}
+    seen: dict[str, list[int]] = {}
+    corpus: list[list[int]] = []
+    for text in texts:
+        ids: list[int] = []
+        for found in word.findall(text):
+            known = seen.get(found)
+            if known is None:
+                known = seen[found] = [vocab.setdefault(t, len(vocab)) for t in split(found)]
+            ids += known
+        corpus.append(ids)
+    model = bm25s.BM25()
+    if vocab:
+        # Token ids made here spare bm25s a second pass over every token.
+        model.index((corpus, dict(vocab)), show_progress=False)
+    return model, vocab, len(corpus)
+
+
 class BM25Index:
     """BM25 (bm25s, Lucene variant) over texts, tokenized with :func:`word_tokens`."""
 
     def __init__(self, texts: Iterable[str]) -> None:
-        vocab: dict[str, int] = {}
-        seen: dict[str, list[int]] = {}
-        corpus: list[list[int]] = []
-        for text in texts:
-            ids: list[int] = []
-            for word in _WORD.findall(text):
-                known = seen.get(word)
-                if known is None:
-                    known = seen[word] = [
-                        vocab.setdefault(t, len(vocab)) for t in word_tokens(word)
-                    ]
-                ids += known
-            corpus.append(ids)
-        self._size = len(corpus)
-        self._vocab = vocab
-        self._model = bm25s.BM25()
-        if vocab:
-            # Token ids made here spare bm25s a second pass over every token.
-            self._model.index((corpus, dict(vocab)), show_progress=False)
+        self._model, self._vocab, self._size = index_corpus(texts, word_tokens)
 
     def scores(self, query: str) -> npt.NDArray[np.float64]:
         """The score of every text for the tokens of ``query`` (zeros if none is indexed)."""

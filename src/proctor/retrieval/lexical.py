@@ -18,12 +18,11 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable, Mapping
 
-import bm25s  # type: ignore[import-untyped]
 import numpy as np
 import numpy.typing as npt
 
 from proctor.retrieval.base import Chunk
-from proctor.retrieval.bm25 import word_tokens
+from proctor.retrieval.bm25 import index_corpus, word_tokens
 from proctor.retrieval.mentions import module_path
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
@@ -84,24 +83,9 @@ class WeightedBM25:
     """BM25 (bm25s, Lucene variant) over texts, scored for a weighted bag of query tokens."""
 
     def __init__(self, texts: Iterable[str], dotted: bool = True) -> None:
-        vocab: dict[str, int] = {}
-        seen: dict[str, list[int]] = {}
-        corpus: list[list[int]] = []
-        for text in texts:
-            ids: list[int] = []
-            for word in _WORD.findall(text):
-                known = seen.get(word)
-                if known is None:
-                    known = seen[word] = [
-                        vocab.setdefault(t, len(vocab)) for t in dotted_tokens(word, dotted)
-                    ]
-                ids += known
-            corpus.append(ids)
-        self.size = len(corpus)
-        self._vocab = vocab
-        self._model = bm25s.BM25()
-        if vocab:
-            self._model.index((corpus, dict(vocab)), show_progress=False)
+        self._model, self._vocab, self.size = index_corpus(
+            texts, lambda word: dotted_tokens(word, dotted), _WORD
+        )
 
     def scores(self, weights: Mapping[str, float]) -> npt.NDArray[np.float64]:
         """Sum over query tokens of weight x BM25 term score, for every text."""
