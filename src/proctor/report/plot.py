@@ -23,17 +23,21 @@ import io
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-
-import matplotlib
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.patches import Patch
+from typing import TYPE_CHECKING
 
 from proctor.files import write_atomic
 from proctor.report.calibration import ReliabilityBin, RiskPoint
 from proctor.report.compare import Comparison, ModelComparison
 from proctor.report.fairness import CutoffSplit
 from proctor.report.stats import Estimate
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
+# matplotlib is imported where a picture is drawn, not with this module: it costs about 0.27 s,
+# which every `proctor` command would pay at start-up for pictures only `compare` draws.
 
 __all__ = [
     "BARS",
@@ -68,15 +72,26 @@ SCORES = {
 _COLOURS = ("#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#b279a2", "#9d755d")
 
 
+def _patch(*, color: str, label: str) -> Patch:
+    """A legend handle: a swatch of ``color`` named ``label``."""
+    from matplotlib.patches import Patch
+
+    return Patch(color=color, label=label)
+
+
 @contextmanager
 def _style() -> Iterator[None]:
     """Deterministic SVG (fixed hash salt for ids), text kept as text."""
+    import matplotlib
+
     with matplotlib.rc_context({"svg.hashsalt": "proctor", "svg.fonttype": "none", "font.size": 9}):
         yield
 
 
 @contextmanager
 def _figure(width: float, height: float) -> Iterator[tuple[Figure, Axes]]:
+    from matplotlib.figure import Figure
+
     with _style():
         fig = Figure(figsize=(width, height))
         yield fig, fig.subplots()
@@ -149,7 +164,7 @@ def _context_tax(ax: Axes, comparison: Comparison) -> None:
     _pct(ax, "share solved (95% CI)")
     if not models:
         _no_data(ax, "no models")
-    handles = [Patch(color=colour, label=label) for _, label, colour in BARS]
+    handles = [_patch(color=colour, label=label) for _, label, colour in BARS]
     ax.legend(handles=handles, fontsize=7, ncol=3, loc="upper center", frameon=False)
     ax.set_ylim(0, 125)
     ax.set_title("How much of a HumanEval score survives in real code", loc="left")
@@ -252,8 +267,8 @@ def cutoff_split_svg(series: Mapping[str, Mapping[str, CutoffSplit]]) -> str:
         if not groups:
             _no_data(ax, "no dated tasks")
         handles = [
-            Patch(color="#4c78a8", label="created after the cutoff"),
-            Patch(color="#bab0ac", label="created on or before it"),
+            _patch(color="#4c78a8", label="created after the cutoff"),
+            _patch(color="#bab0ac", label="created on or before it"),
         ]
         ax.legend(handles=handles, fontsize=7, ncol=2, loc="upper center", frameon=False)
         ax.set_ylim(0, 125)
