@@ -265,3 +265,22 @@ def test_public_api() -> None:
     ]
     assert all(hasattr(proctor.report, name) for name in proctor.report.__all__)
     assert isinstance(build_comparison([]), Comparison)
+
+
+def test_with_samples_the_headline_rate_is_over_tasks_from_sample_0(tmp_path: Path) -> None:
+    issues = write_results(tmp_path / "issues", [("i1", "resolved"), ("i2", "unresolved")])
+    lines = (issues / "results.jsonl").read_text().splitlines()
+    extra = []
+    for line in lines:  # samples 1 and 2 of each task turn the other way
+        raw = json.loads(line)
+        flipped = "unresolved" if raw["outcome"] == "resolved" else "resolved"
+        for sample in (1, 2):
+            extra.append(
+                json.dumps(
+                    raw | {"sample": sample, "outcome": flipped, "resolved": not raw["resolved"]}
+                )
+            )
+    (issues / "results.jsonl").write_text("\n".join(lines + extra) + "\n")
+    row = build_comparison([ModelRuns("m", issues=issues)]).models[0]
+    assert row.issues_resolved is not None
+    assert (row.issues_resolved.value, row.issues_resolved.n) == (0.5, 2)  # not n=6

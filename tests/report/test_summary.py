@@ -86,3 +86,21 @@ def test_tables_fit_80_columns_with_whole_ids_and_notes_on_their_own_lines() -> 
     assert "sqlparse-f66d12c-a-long-task-id" in text and "environment-error" in text
     assert "w3lib-1ed46a8: F2P test id not found" in text.replace("\n", " ")
     assert "…" not in text  # nothing cut
+
+
+def test_with_samples_the_headline_counts_sample_0_of_round_0_once_per_task() -> None:
+    rows = [
+        result("a", Outcome.RESOLVED, sample=0, holds_up=True),
+        result("a", Outcome.UNRESOLVED, sample=1),
+        result("a", Outcome.UNRESOLVED, sample=2),
+        result("b", Outcome.UNRESOLVED, sample=0),
+        result("b", Outcome.RESOLVED, sample=1),
+        result("b", Outcome.RESOLVED, sample=2),
+        result("b", Outcome.RESOLVED, sample=0, round=1),
+    ]
+    summary = summarize(rows)
+    assert (summary.total, summary.resolved, summary.holds_up, summary.samples) == (2, 1, 1, 3)
+    assert "2 (sample 0 of 3)" in render(summary_table(summary))
+    assert "2 (sample 0 of 3)" in render(summary_table(summary, 80))
+    single = summarize([result("a", Outcome.RESOLVED)])
+    assert (single.total, single.samples) == (1, 1)

@@ -67,8 +67,10 @@ def edit_compliance(results: Sequence[AttemptResult]) -> Compliance | None:
     """
     known = [
         r.edits_first_try
-        for r in headline(results)
-        if r.edits_first_try is not None and r.outcome is not Outcome.ENVIRONMENT_ERROR
+        for r in results
+        if r.round == 0
+        and r.edits_first_try is not None
+        and r.outcome is not Outcome.ENVIRONMENT_ERROR
     ]
     if not known:
         return None
@@ -83,8 +85,10 @@ def compliance_cell(found: Compliance | None) -> str:
 
 
 def headline(results: Sequence[AttemptResult]) -> list[AttemptResult]:
-    """Round 0 only: the results every headline score is computed from."""
-    return [r for r in results if r.round == 0]
+    """Round 0 of sample 0: one attempt per task, the results every headline score is
+    computed from (a run of K samples scores as a run of one would; pass@k, pass^k and the
+    flip rate carry the other samples)."""
+    return [r for r in results if r.round == 0 and r.sample == 0]
 
 
 def feedback_figures(results: Sequence[AttemptResult]) -> FeedbackFigures | None:

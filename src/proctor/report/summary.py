@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from proctor.report.feedback import headline
 from proctor.run import AttemptResult, Outcome
 from proctor.sandbox import BACKENDS, FULL_ISOLATION
 
@@ -32,6 +33,8 @@ class Summary:
     total: int
     outcomes: dict[str, int]
     holds_up: int = 0
+    samples: int = 1
+    """Samples per task in the run; only sample 0 is counted here."""
 
     @property
     def resolved(self) -> int:
@@ -50,11 +53,13 @@ class Summary:
 
 
 def summarize(results: Sequence[AttemptResult]) -> Summary:
-    """Count outcomes of a run."""
-    counts = Counter(r.outcome.value for r in results)
+    """Count outcomes of a run: its headline, round 0 of sample 0 of every task."""
+    first = headline(results)
+    counts = Counter(r.outcome.value for r in first)
     model = results[0].model if results else ""
     outcomes = {o.value: counts.get(o.value, 0) for o in Outcome}
-    return Summary(model, len(results), outcomes, sum(r.holds_up for r in results))
+    samples = 1 + max((r.sample for r in results), default=0)
+    return Summary(model, len(first), outcomes, sum(r.holds_up for r in first), samples)
 
 
 NARROW = 110
@@ -126,7 +131,7 @@ def summary_table(summary: Summary, width: int | None = None) -> Table:
     if width is not None and width < NARROW:
         table = Table("", "", show_header=False, title="summary")
         table.add_row("model", escape(summary.model))
-        table.add_row("tasks", str(summary.total))
+        table.add_row("tasks", _tasks(summary))
         table.add_row("resolved", f"{summary.resolved} ({summary.resolved_pct:.0f}%)")
         table.add_row("holds up", f"{summary.holds_up} ({summary.holds_up_pct:.0f}%)")
         for o in others:
@@ -135,12 +140,18 @@ def summary_table(summary: Summary, width: int | None = None) -> Table:
     table = Table("model", "tasks", "resolved", "holds up", *[o.value for o in others])
     table.add_row(
         summary.model,
-        str(summary.total),
+        _tasks(summary),
         f"{summary.resolved} ({summary.resolved_pct:.0f}%)",
         f"{summary.holds_up} ({summary.holds_up_pct:.0f}%)",
         *[str(summary.outcomes[o.value]) for o in others],
     )
     return table
+
+
+def _tasks(summary: Summary) -> str:
+    if summary.samples == 1:
+        return str(summary.total)
+    return f"{summary.total} (sample 0 of {summary.samples})"
 
 
 def weak_sandbox_note(results: Sequence[AttemptResult]) -> str | None:
