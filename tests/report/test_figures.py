@@ -185,3 +185,16 @@ def test_run_figures_of_samples(tmp_path: Path) -> None:
     text = console.export_text()
     assert "pass@2 100%" in text and "pass^2 50%" in text
     assert run_figures("gold", results, facts).calibration is None
+
+
+def test_at_80_columns_the_fairness_table_has_one_row_per_figure(runs: list[ModelRuns]) -> None:
+    got = with_figures(build_comparison(runs, resamples=200), runs, DATES, window=True)
+    console = Console(width=80, record=True)
+    console.print(fairness_table(got.models, window=True, width=80))
+    lines = console.export_text().splitlines()
+    assert max(len(line) for line in lines) <= 80
+    after = next(line for line in lines if "after cutoff" in line)
+    assert "50% [" in after and "n=2" in after  # m1's split, whole on one line
+    assert any("unknown cutoff" in line for line in lines)  # gold: never assumed
+    assert any("2024-06-30" in line for line in lines)
+    assert any("same window" in line for line in lines)

@@ -19,7 +19,7 @@ EDIT_FORMAT_OPT = typer.Option(
     None,
     "--edit-format",
     metavar="FORMAT",
-    help="How one-shot answers write edits: search-replace, whole-file or udiff "
+    help="How one-shot answers write edits: search-replace, whole-file, udiff or function "
     "(default: the model's edit_format in models.yaml, else search-replace).",
 )
 FEEDBACK_ROUNDS_OPT = typer.Option(

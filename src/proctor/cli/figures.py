@@ -33,7 +33,7 @@ def print_run_figures(
     console.print(calibration_table([(model, figures.calibration)], console.width))
     if figures.consistency is not None and figures.consistency.samples > 1:
         console.print(consistency_table([(model, figures.consistency)], console.width))
-    console.print(fairness_table([figures]))
+    console.print(fairness_table([figures], width=console.width))
 
 
 def print_comparison_figures(comparison: Comparison) -> None:
@@ -43,7 +43,7 @@ def print_comparison_figures(comparison: Comparison) -> None:
     console.print(calibration_table([(m.model, m.calibration) for m in rows], console.width))
     if any(m.consistency is not None and m.consistency.samples > 1 for m in rows):
         console.print(consistency_table([(m.model, m.consistency) for m in rows], console.width))
-    console.print(fairness_table(rows, window=comparison.window is not None))
+    console.print(fairness_table(rows, window=comparison.window is not None, width=console.width))
     if comparison.differences:
         console.print(differences_table(comparison.differences))
     for line in comparison.notes:

@@ -156,20 +156,26 @@ def _split_cells(split: CutoffSplit | None, cutoff_known: bool) -> list[str]:
     return [_rate(split.after), _rate(split.before), _points(split.delta)]
 
 
-def fairness_table(rows: Sequence[ModelComparison | RunFigures], *, window: bool = False) -> Table:
+def fairness_table(
+    rows: Sequence[ModelComparison | RunFigures], *, window: bool = False, width: int | None = None
+) -> Table:
     """One row per model and score: after vs before the model's training cutoff, the
-    contamination delta (before - after) and, with ``window``, the common window's rate."""
+    contamination delta (before - after) and, with ``window``, the common window's rate (one
+    row per figure and a column per model instead when ``width`` is under
+    :data:`NARROW_BELOW`)."""
+    title = "release-date fairness"
+    if width is not None and width < NARROW_BELOW:
+        return _fairness_per_figure(title, rows, window)
     columns = ["model", "cutoff / released", "score", "after cutoff", "before cutoff"]
     columns += ["contamination\ndelta"] + (["same window"] if window else [])
-    table = Table(*columns, title="release-date fairness")
+    table = Table(*columns, title=title)
     for row in rows:
         dates = f"{row.cutoff or 'unknown'} / {row.released or 'unknown'}"
-        names = [s for s in SCORES if s in row.by_cutoff] or ["issues_resolved"]
+        names = _scores(row)
         for i, score in enumerate(names):
             cells = _split_cells(row.by_cutoff.get(score), row.cutoff is not None)
             if window:
-                shared = row.same_window if isinstance(row, ModelComparison) else None
-                cells.append(_rate(shared) if score == "issues_resolved" else "")
+                cells.append(_window(row) if score == "issues_resolved" else "")
             table.add_row(
                 escape(row.model) if i == 0 else "",
                 dates if i == 0 else "",
@@ -178,6 +184,33 @@ def fairness_table(rows: Sequence[ModelComparison | RunFigures], *, window: bool
                 end_section=i == len(names) - 1,
             )
     return table
+
+
+def _scores(row: ModelComparison | RunFigures) -> list[str]:
+    return [s for s in SCORES if s in row.by_cutoff] or ["issues_resolved"]
+
+
+def _window(row: ModelComparison | RunFigures) -> str:
+    return _rate(row.same_window if isinstance(row, ModelComparison) else None)
+
+
+def _fairness_per_figure(
+    title: str, rows: Sequence[ModelComparison | RunFigures], window: bool
+) -> Table:
+    names = list(dict.fromkeys(score for row in rows for score in _scores(row)))
+    columns = ["cutoff", "released"]
+    for score in names:
+        columns += [SCORES[score], "  after cutoff", "  before cutoff", "  delta"]
+    columns += ["same window"] if window else []
+    cells = []
+    for row in rows:
+        known = row.cutoff is not None
+        mine = [str(row.cutoff or "unknown"), str(row.released or "unknown")]
+        for score in names:
+            mine += ["", *_split_cells(row.by_cutoff.get(score), known)]
+        mine += [_window(row)] if window else []
+        cells.append((row.model, mine))
+    return _per_figure(title, columns, cells)
 
 
 def differences_table(differences: Sequence[PairedDifference]) -> Table:
