@@ -17,7 +17,7 @@ is proctor's own cost), every environment warm (built by an untimed warm-up run)
 Run from the repository root, with the suite's mirrors (tasks/core: 13 tasks)::
 
     PYTHONPATH=src:. PROCTOR_REPOS_DIR=/work/main/repos \\
-        .venv/bin/python benchmarks/ray_cluster.py --suite tasks/core
+        PYTHONPATH=. .venv/bin/python benchmarks/ray_cluster.py --suite tasks/core
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ in the DOM), so it stays usable however many attempts there are.
 
 Run from the repository root:
 
-    .venv/bin/python benchmarks/report_render.py [--attempts 1000] [--repeat 5]
+    PYTHONPATH=. .venv/bin/python benchmarks/report_render.py [--attempts 1000] [--repeat 5]
 
 Prints the medians and the ratio to the 2 s limit.
 """
@@ -29,24 +29,13 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
+from tests.report.browser import browser as chromium
 
 from proctor.grade import CheckResult, Finding, QualityReport
 from proctor.report import write_report
 from proctor.run import AttemptResult, Outcome
 
 LIMIT_S = 2.0
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PATCH = "".join(
     f"diff --git a/pkg/mod{i}.py b/pkg/mod{i}.py\n--- a/pkg/mod{i}.py\n+++ b/pkg/mod{i}.py\n"
     f"@@ -10,6 +10,7 @@ def f{i}(x):\n     a = 1\n     b = 2\n-    return x\n+    if x is None:\n"
@@ -120,8 +109,7 @@ def synthesise(run_dir: Path, attempts: int, seed: int = 0) -> None:
 def measure(index: Path, repeat: int) -> dict[str, list[float]]:
     """Open the run page ``repeat`` times; seconds to ready, to sort, to filter."""
     got: dict[str, list[float]] = {"mark": [], "wall": [], "sort": [], "filter": [], "rows": []}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    with chromium() as browser:
         for _ in range(repeat):
             context = browser.new_context(offline=True, viewport={"width": 1300, "height": 900})
             page = context.new_page()
@@ -146,7 +134,6 @@ def measure(index: Path, repeat: int) -> dict[str, list[float]]:
             got["filter"].append(time.perf_counter() - t0)
             assert not errors, errors
             context.close()
-        browser.close()
     return got
 
 

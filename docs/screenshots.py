@@ -4,7 +4,7 @@ Writes the report of RUN_DIR into RUN_DIR/report, opens it from ``file://`` in D
 chromium (Playwright, fresh profile, network off) and saves ``docs/report-run.png`` and
 ``docs/report-attempt.png`` (the attempt given, else the first one that is not resolved).
 
-    .venv/bin/python docs/screenshots.py RUN_DIR [--attempt TASK_ID]
+    PYTHONPATH=. .venv/bin/python docs/screenshots.py RUN_DIR [--attempt TASK_ID]
 """
 
 from __future__ import annotations
@@ -12,23 +12,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
+from tests.report.browser import browser as chromium
 
 from proctor.report import read_run, write_report
 from proctor.settings import get_settings
 
 DOCS = Path(__file__).parent
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def main() -> None:
@@ -46,8 +35,7 @@ def main() -> None:
         "report-run.png": index,
         "report-attempt.png": index.parent / "attempts" / f"{attempt}.html",
     }
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    with chromium() as browser:
         context = browser.new_context(offline=True, viewport={"width": 1280, "height": 960})
         page = context.new_page()
         for name, path in pages.items():
@@ -55,7 +43,6 @@ def main() -> None:
             page.wait_for_selector("html[data-ready='1']", state="attached")
             page.screenshot(path=DOCS / name)
             print(DOCS / name)
-        browser.close()
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Debian's chromium driven by Playwright, for the HTML report's tests and its benchmark.
+"""Debian's chromium driven by Playwright, for the HTML report's tests, its benchmark
+and the README's screenshots (docs/screenshots.py).
 
 No browser is downloaded: Playwright launches ``/usr/bin/chromium`` (``PROCTOR_CHROMIUM``
 overrides it) in a fresh empty profile with networking features off.
