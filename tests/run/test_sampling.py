@@ -50,3 +50,12 @@ def test_model_dates(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert model_dates("gold") == (None, None)
     assert model_dates("openai:gpt-x") == (None, None)  # ad hoc: nothing published here
     assert model_dates("no-such-model") == (None, None)
+
+
+def test_an_offline_model_request_may_take_the_task_budget_a_served_one_120_s() -> None:
+    local = SPEC.model_copy(update={"local": "qwen2.5-coder-0.5b"})
+    timeout = AgentFactory(local, ModelChoice("m", max_seconds=600))._llm(None)._client.timeout
+    assert timeout == 600
+    unbounded = AgentFactory(local, ModelChoice("m", max_seconds=None))._llm(None)
+    assert unbounded._client.timeout == 1800
+    assert AgentFactory(SPEC, ModelChoice("m", max_seconds=600))._llm(None)._client.timeout == 120

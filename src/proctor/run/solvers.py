@@ -68,6 +68,11 @@ class ModelChoice:
     """How one-shot answers write edits; None: the model's default in models.yaml."""
 
 
+REQUEST_TIMEOUT_S = 120.0
+"""Seconds one request to a hosted or served model may take before it is retried."""
+LOCAL_REQUEST_TIMEOUT_S = 1800.0
+"""The same for an offline model when the task has no time budget."""
+
 PROMPT_OVERHEAD_TOKENS = 1500
 """Room kept for instructions, the problem statement and token-estimate error."""
 
@@ -151,8 +156,17 @@ class AgentFactory:
             budget=budget,
             record_dir=workdir,
             max_retries=self.choice.max_retries,
+            timeout_s=self._request_timeout(),
             backoff_s=self.choice.backoff_s,
         )
+
+    def _request_timeout(self) -> float:
+        """Seconds one request may take: 120, except for an offline model, whose request on a
+        busy CPU may take the task's whole time budget (a retry would only queue behind the
+        request the llama.cpp server is still answering)."""
+        if isinstance(self.spec, ModelSpec) and self.spec.local:
+            return max(REQUEST_TIMEOUT_S, self.choice.max_seconds or LOCAL_REQUEST_TIMEOUT_S)
+        return REQUEST_TIMEOUT_S
 
     def _agent(self, workdir: Path | None, sample: int = 0) -> Solver:
         """The agent for one attempt, with its own budget and ``workdir/calls.jsonl``."""
