@@ -35,6 +35,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import proctor.retrieval.history as history_module
 from proctor.repo import ensure_source, reference_patches, sealed_checkout
 from proctor.repo.mirror import git_dir_args
 from proctor.retrieval import (
@@ -69,8 +70,8 @@ PRIORS_OFF: dict[str, object] = {
 }
 ABLATION: dict[str, dict[str, object]] = {
     "hybrid (all kept signals)": {},
-    "- dotted-path tokens": {"dotted": False},
-    "- defined-name query weighting": {"defined_boost": 1.0},
+    "+ dotted-path tokens": {"dotted": True},
+    "+ defined-name query weighting (2x)": {"defined_boost": 2.0},
     "- file-level BM25 share": {"file_weight": 0.0},
     "- statement-mention bonus": {"mention_bonus": 0.0},
     "- repo-map PageRank": {"map_weight": 0.0},
@@ -188,6 +189,7 @@ def time_history(tasks: Sequence[Task], repos_dir: Path) -> None:
     total = 0.0
     for repo, task in sorted(newest.items()):
         source = ensure_source(repo, repos_dir)
+        history_module._read.cache_clear()  # cold: not the copy the ablation read
         wall = time.perf_counter()
         history = read_history(source, task.base_commit)
         took = time.perf_counter() - wall
