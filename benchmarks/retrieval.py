@@ -10,6 +10,9 @@ at 5 and 10, function recall inside a 2k and an 8k token context.
 Part 2, the ablation: the hybrid with one signal changed at a time (off, or on when it is off
 by default), function recall@1/5/10 of each, on both parts.
 
+Part 2 reads each task's history up to its base commit (``proctor.retrieval.read_history``)
+for the history signals (similar past fixes, co-change); part 4 times that read, cold.
+
 Part 3, index time: Python files of the mirrors are copied into a temporary tree of at least
 ``--lines`` lines; a full hybrid ranking (parse every file, BM25 over chunks and files, repo
 map, PageRank, scoring) is timed with an empty parse cache (CPU seconds, single-threaded).
@@ -32,10 +35,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import proctor.retrieval.history as history_module
 from proctor.repo import ensure_source, reference_patches, sealed_checkout
 from proctor.repo.mirror import git_dir_args
 from proctor.retrieval import (
     ChunkBM25Retriever,
+    History,
     HybridRetriever,
     HybridSettings,
     ParseCache,
@@ -48,6 +53,7 @@ from proctor.retrieval import (
     parse_repo,
     rank_chunks,
     read_base_sources,
+    read_history,
     split_by_repo,
 )
 from proctor.retrieval.localization import score_ranking
@@ -64,8 +70,8 @@ PRIORS_OFF: dict[str, object] = {
 }
 ABLATION: dict[str, dict[str, object]] = {
     "hybrid (all kept signals)": {},
-    "- dotted-path tokens": {"dotted": False},
-    "- defined-name query weighting": {"defined_boost": 1.0},
+    "+ dotted-path tokens": {"dotted": True},
+    "+ defined-name query weighting (2x)": {"defined_boost": 2.0},
     "- file-level BM25 share": {"file_weight": 0.0},
     "- statement-mention bonus": {"mention_bonus": 0.0},
     "- repo-map PageRank": {"map_weight": 0.0},
@@ -73,6 +79,11 @@ ABLATION: dict[str, dict[str, object]] = {
     "- class/module unit priors only": {"class_weight": 1.0, "module_weight": 1.0},
     "- reranker over top 50": {"rerank_weight": 0.0},
     "+ structure (callers/callees/class links of top 10)": {"structure": 0.3},
+    "+ similar past fixes (history, 0.15)": {"fix_weight": 0.15},
+    "+ similar past fixes (history, 0.3)": {"fix_weight": 0.3},
+    "+ co-change with the top 5 (history, 0.1)": {"cochange_weight": 0.1},
+    "+ co-change with the top 5 (history, 0.3)": {"cochange_weight": 0.3},
+    "+ both history signals (0.15, 0.1)": {"fix_weight": 0.15, "cochange_weight": 0.1},
 }
 """Name to the settings changed from the defaults."""
 
@@ -84,6 +95,8 @@ class Prepared:
     task: Task
     files: tuple[ParsedFile, ...]
     targets: list[Target]
+    history: History
+    """Commits up to the base commit (never later)."""
 
 
 def prepare(tasks: Sequence[Task], repos_dir: Path, scratch: Path) -> list[Prepared]:
@@ -94,7 +107,8 @@ def prepare(tasks: Sequence[Task], repos_dir: Path, scratch: Path) -> list[Prepa
         gold, _ = reference_patches(source, task)
         checkout = sealed_checkout(source, task.base_commit, scratch / task.id)
         targets = gold_targets(gold, read_base_sources(gold, checkout))
-        out.append(Prepared(task, parse_repo(checkout, ParseCache()), targets))
+        history = read_history(source, task.base_commit)
+        out.append(Prepared(task, parse_repo(checkout, ParseCache()), targets, history))
     return out
 
 
@@ -103,7 +117,8 @@ def ablation_row(data: Sequence[Prepared], settings: HybridSettings) -> str:
     found = {1: 0, 5: 0, 10: 0}
     total, means = 0, []
     for item in data:
-        ranked = rank_chunks(item.files, item.task.problem_statement, settings).chunks
+        statement = item.task.problem_statement
+        ranked = rank_chunks(item.files, statement, settings, item.history).chunks
         score = score_ranking(item.task.id, item.targets, ranked, {})
         total += score.functions
         for k in found:
@@ -165,13 +180,31 @@ def time_index(root: Path, repeat: int) -> list[tuple[float, float]]:
     return times
 
 
+def time_history(tasks: Sequence[Task], repos_dir: Path) -> None:
+    """Print the cold read of each repository's history up to its newest task's base."""
+    newest: dict[str, Task] = {}
+    for task in tasks:
+        if task.repo not in newest or task.created_at > newest[task.repo].created_at:
+            newest[task.repo] = task
+    total = 0.0
+    for repo, task in sorted(newest.items()):
+        source = ensure_source(repo, repos_dir)
+        history_module._read.cache_clear()  # cold: not the copy the ablation read
+        wall = time.perf_counter()
+        history = read_history(source, task.base_commit)
+        took = time.perf_counter() - wall
+        total += took
+        print(f"  {repo}: {len(history.commits)} commits in {took:.2f} s")
+    print(f"history read, cold, {len(newest)} repositories: {total:.1f} s wall in all")
+
+
 def main() -> None:
     """Parse options, run the parts asked for, print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--suite", type=Path, default=Path("tasks/main"))
     parser.add_argument("--repos-dir", type=Path, default=Path("repos"))
     parser.add_argument("--splits", nargs="+", default=["tune", "test"])
-    parser.add_argument("--parts", nargs="+", default=["table", "ablation", "time"])
+    parser.add_argument("--parts", nargs="+", default=["table", "ablation", "time", "history-time"])
     parser.add_argument("--lines", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
@@ -194,6 +227,8 @@ def main() -> None:
                 for s in args.splits
             }
             ablation(data)
+        if "history-time" in args.parts:
+            time_history(parts["all"], args.repos_dir)
         if "time" in args.parts:
             tree = Path(tmp) / "big"
             lines = synthetic_tree(args.repos_dir, tree, args.lines)

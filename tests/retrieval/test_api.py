@@ -12,6 +12,7 @@ def test_all_is_pinned() -> None:
     assert retrieval.__all__ == [
         "ENTRY_POINT_GROUP",
         "EVAL_SPLITS",
+        "ORACLE_HELP",
         "RETRIEVERS",
         "Chunk",
         "ChunkBM25Retriever",
@@ -19,22 +20,28 @@ def test_all_is_pinned() -> None:
         "Definition",
         "Evaluation",
         "FileBM25Retriever",
+        "History",
         "HybridRetriever",
         "HybridSettings",
         "Mentions",
+        "OracleRetriever",
         "ParseCache",
         "ParsedFile",
+        "PastCommit",
         "Ranking",
         "Recall",
         "RepoMap",
         "Retriever",
         "Target",
+        "UsesHistory",
+        "UsesReference",
         "available_retrievers",
         "build_repo_map",
         "estimate_tokens",
         "evaluate",
         "extract_mentions",
         "file_recall",
+        "for_task",
         "format_table",
         "function_recall",
         "get_retriever",
@@ -44,7 +51,9 @@ def test_all_is_pinned() -> None:
         "parse_source",
         "rank_chunks",
         "read_base_sources",
+        "read_history",
         "render_context",
+        "retrieve_budgets",
         "split_by_repo",
         "tokenize",
     ]
@@ -55,7 +64,6 @@ def test_retrievers_by_name() -> None:
     for name in ("hybrid", "bm25", "bm25-files"):
         retriever = retrieval.get_retriever(name)
         assert retriever.name == name and isinstance(retriever, retrieval.Retriever)
-    with pytest.raises(
-        ConfigError, match="unknown retriever 'nope' \\(available: bm25, bm25-files, hybrid\\)"
-    ):
+    available = "bm25, bm25-files, hybrid, oracle"
+    with pytest.raises(ConfigError, match=f"unknown retriever 'nope' \\(available: {available}\\)"):
         retrieval.get_retriever("nope")

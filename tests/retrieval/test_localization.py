@@ -10,14 +10,20 @@ from tests.conftest import calc_task, git, make_calc_repo
 from typer.testing import CliRunner
 
 from proctor.cli.retrieve import retrieve
+from proctor.errors import ConfigError
+from proctor.repo import sealed_checkout
 from proctor.retrieval import (
     Chunk,
     ChunkBM25Retriever,
     HybridRetriever,
+    HybridSettings,
+    OracleRetriever,
     Retriever,
     Target,
     evaluate,
+    for_task,
     format_table,
+    read_history,
     split_by_repo,
 )
 from proctor.retrieval.localization import score_ranking
@@ -89,16 +95,26 @@ def test_evaluate_scores_every_retriever_and_the_oracle(
     assert "| oracle | - | - | - | - | - | - | 100.0% | 100.0% | - | - | 100.0% | 100.0% |" in table
 
 
+HISTORY_ON = HybridSettings(fix_weight=5.0, cochange_weight=1.0)
+"""The hybrid with both history signals on, strongly."""
+
+
 def test_no_signal_reads_past_the_base_commit(
     calc_suite: tuple[Path, Task, Path], tmp_path: Path
 ) -> None:
-    """A later commit that would make the fix easy to find changes nothing at base."""
+    """A later commit that would make the fix easy to find changes nothing at base: not its
+    text, not its message (what past fixes resemble), not what it changed together."""
     _, task, repo = calc_suite
     statement = "The totals are off: totally wrong sum somewhere."
     task = task.model_copy(update={"problem_statement": statement})
-    retrievers: dict[str, Retriever] = {"hybrid": HybridRetriever(), "bm25": ChunkBM25Retriever()}
+    retrievers: dict[str, Retriever] = {
+        "hybrid": HybridRetriever(),
+        "history": HybridRetriever(HISTORY_ON),
+        "bm25": ChunkBM25Retriever(),
+    }
     before = evaluate([task], retrievers, tmp_path / "repos").scores
     assert before["hybrid"][0].function_found[1] == 0  # add (its docstring: "Sum") leads
+    assert before["history"][0].function_found[1] == 0
     helpful = (
         (repo / "calc.py")
         .read_text()
@@ -108,8 +124,31 @@ def test_no_signal_reads_past_the_base_commit(
     git(repo, "commit", "-qam", "totals are off: totally wrong arithmetic in mean")
     assert HybridRetriever().rank(statement, repo).chunks[0].name == "mean"  # it would help
     assert ChunkBM25Retriever().rank(statement, repo)[0].name == "mean"
+    # the later commit's message alone, on the checkout at base, would help too
+    at_base = sealed_checkout(repo, task.base_commit, tmp_path / "at-base")
+    later = HybridRetriever(HISTORY_ON, history=read_history(repo, "HEAD"))
+    assert later.rank(statement, at_base).chunks[0].name == "mean"
+    assert read_history(repo, task.base_commit).commits[0].sha == task.base_commit
     after = evaluate([task], retrievers, tmp_path / "repos").scores
     assert after == before
+
+
+def test_the_oracle_is_given_the_reference_files_only(
+    calc_suite: tuple[Path, Task, Path], tmp_path: Path
+) -> None:
+    _, _, repo = calc_suite
+    (repo / "NOTES.txt").write_text("notes\n")
+    oracle = OracleRetriever()
+    with pytest.raises(ConfigError, match="needs a task"):
+        oracle.retrieve("fix mean", repo, 8000)
+    ready = for_task(oracle, repo, "HEAD", lambda: ["NOTES.txt", "calc.py", "gone.py"])
+    context = ready.retrieve("anything", repo, 8000)
+    assert [(c.path, c.kind) for c in context.chunks] == [
+        ("calc.py", "file"),
+        ("NOTES.txt", "file"),
+    ]
+    assert context.chunks[0].text == (repo / "calc.py").read_text()
+    assert [c.path for c in ready.retrieve("anything", repo, 40).chunks] == ["NOTES.txt"]
 
 
 def test_cli_eval_prints_the_table(calc_suite: tuple[Path, Task, Path], tmp_path: Path) -> None:
@@ -124,5 +163,9 @@ def test_cli_eval_prints_the_table(calc_suite: tuple[Path, Task, Path], tmp_path
     assert "| oracle |" in result.output
     bad = CliRunner().invoke(app, [*args, "--split", "nope"])
     assert bad.exit_code != 0 and "unknown split 'nope'" in bad.output
+    alone = CliRunner().invoke(app, [*args, "--retriever", "hybrid"])
+    assert "| hybrid |" in alone.output and "| bm25 |" not in alone.output
+    oracle = CliRunner().invoke(app, [*args, "--retriever", "oracle"])
+    assert oracle.exit_code == 0 and oracle.output.count("| oracle |") == 1
     neither = CliRunner().invoke(app, ["--repos-dir", str(tmp_path / "repos")])
     assert neither.exit_code != 0 and "--task ID" in neither.output

@@ -64,12 +64,13 @@ def test_a_toy_retriever_registers_through_the_entry_point_group(
     context = retriever.retrieve("fix mean", tmp_path, 100)
     assert [(c.path, c.start_line) for c in context.chunks] == [("a.py", 2)]
     assert retrieval.available_retrievers() == [
-        "bm25", "bm25-files", "grep", "hybrid", "nope", "odd"
+        "bm25", "bm25-files", "grep", "hybrid", "nope", "odd", "oracle"
     ]  # fmt: skip
 
 
 def test_unknown_and_broken_retrievers_say_so_in_one_line(installed: list[str]) -> None:
-    unknown = "unknown retriever 'magic' (available: bm25, bm25-files, grep, hybrid, nope, odd)"
+    available = "bm25, bm25-files, grep, hybrid, nope, odd, oracle"
+    unknown = f"unknown retriever 'magic' (available: {available})"
     with pytest.raises(ConfigError, match=re.escape(unknown)):
         retrieval.get_retriever("magic")
     with pytest.raises(ConfigError, match="retriever nope: cannot load proctor_broken_plugin"):

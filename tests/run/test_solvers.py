@@ -59,6 +59,26 @@ def test_oneshot_over_http_resolves_and_records_calls(calc, settings, tmp_path, 
     assert "test_mean_single" not in prompt  # the hidden tests did not
 
 
+def test_the_oracle_retriever_shows_the_reference_files_whole_and_no_test(  # type: ignore[no-untyped-def]
+    calc, settings, tmp_path, server
+) -> None:
+    task, _ = calc
+    FakeOpenAI.answers = [(200, FIX)]
+    refs = References([task], settings.repos_dir)
+    choice = ModelChoice(f"{server}#fake-coder", retriever="oracle")
+    with open_model(choice, refs, settings) as model:
+        result = run_attempt(
+            AttemptInput.first(task),
+            AttemptContext(model, refs, AttemptOptions(settings)),
+            tmp_path / "a",
+        )
+    assert result.outcome is Outcome.RESOLVED, result
+    prompt = json.dumps(FakeOpenAI.seen[0])
+    assert "calc.py:1-11 (file)" in prompt  # the reference's file, whole, at base
+    assert "(len(values) + 1)" in prompt  # as it is at base, not as the fix leaves it
+    assert "test_calc" not in prompt and "test_mean_single" not in prompt  # no hidden test
+
+
 def test_server_errors_past_retries_are_recorded_not_raised(
     calc, settings, tmp_path, server
 ) -> None:  # type: ignore[no-untyped-def]

@@ -281,7 +281,11 @@ AGENT_OPT = typer.Option(
     "oneshot", "--agent", metavar="NAME", help="oneshot (edit blocks) or tools."
 )
 RETRIEVER_OPT = typer.Option(
-    "hybrid", "--retriever", metavar="NAME", help="hybrid, bm25, bm25-files, none."
+    "hybrid",
+    "--retriever",
+    metavar="NAME",
+    help="hybrid, bm25, bm25-files, none; oracle = UPPER BOUND, not a retriever: the "
+    "reference fix's files whole (SWE-bench's oracle setting).",
 )
 MAX_TOKENS_OPT = typer.Option(200_000, "--max-tokens", metavar="N", help="Per-task token budget.")
 MAX_USD_OPT = typer.Option(1.0, "--max-usd", metavar="USD", help="Per-task dollar budget.")

@@ -10,15 +10,17 @@ import typer
 
 from proctor.cli.common import DEFAULT_SUITE, REPOS_OPT, SUITE_OPT, fail, settings_from
 from proctor.errors import ProctorError
-from proctor.repo import ensure_source, reference_patches, sealed_checkout
+from proctor.repo import ensure_source, reference_patches, sealed_checkout, touched_paths
 from proctor.retrieval import (
     EVAL_SPLITS,
+    ORACLE_HELP,
     RETRIEVERS,
     Context,
     Recall,
     Target,
     evaluate,
     file_recall,
+    for_task,
     format_table,
     function_recall,
     get_retriever,
@@ -48,9 +50,11 @@ def _localize(
         ProctorError: the retriever is unknown, or the repository, a commit or the
             reference cannot be had.
     """
-    chosen = get_retriever(retriever)
     source = ensure_source(task.repo, settings_from(repos_dir).repos_dir)
     gold, _ = reference_patches(source, task)
+    chosen = for_task(
+        get_retriever(retriever), source, task.base_commit, lambda: touched_paths(gold)
+    )
     with tempfile.TemporaryDirectory(prefix="proctor-retrieve-") as tmp:
         checkout = sealed_checkout(source, task.base_commit, Path(tmp) / "checkout")
         context = chosen.retrieve(task.problem_statement, checkout, budget)
@@ -71,6 +75,7 @@ def _summary(recalls: dict[str, Recall]) -> str:
     return "\n".join(lines)
 
 
+DEFAULT_RETRIEVER = "hybrid"
 DEFAULT_EVAL = "bm25,hybrid"
 
 
@@ -98,8 +103,12 @@ def retrieve(
     budget: int = typer.Option(
         8000, "--budget", min=1, metavar="N", help="Token budget of the context."
     ),
-    retriever: str = typer.Option(
-        "hybrid", "--retriever", metavar="NAME", help=f"One of: {', '.join(sorted(RETRIEVERS))}."
+    retriever: str | None = typer.Option(
+        None,
+        "--retriever",
+        metavar="NAME",
+        help=f"One of: {', '.join(sorted(RETRIEVERS))} (default {DEFAULT_RETRIEVER}; "
+        f"{ORACLE_HELP}).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead."),
     repos_dir: Path | None = REPOS_OPT,
@@ -108,7 +117,8 @@ def retrieve(
         "--eval",
         metavar="SUITE",
         help="Instead of one task: the localization table of every task of SUITE "
-        f"(retrievers from --retriever, comma-separated; default {DEFAULT_EVAL}).",
+        f"(retrievers from --retriever, comma-separated; default {DEFAULT_EVAL}; the oracle "
+        "row is always added).",
     ),
     split: str = typer.Option(
         "all", "--split", metavar="PART", help="With --eval: tune, test or all (by repository)."
@@ -124,10 +134,9 @@ def retrieve(
         proctor retrieve --eval tasks/main --split test
     """
     if eval_suite is not None:
-        _evaluate(
-            eval_suite, retriever if retriever != "hybrid" else DEFAULT_EVAL, split, repos_dir
-        )
+        _evaluate(eval_suite, retriever or DEFAULT_EVAL, split, repos_dir)
         return
+    retriever = retriever or DEFAULT_RETRIEVER
     if task_id is None:
         raise fail("give --task ID (one task) or --eval SUITE (a whole suite)")
     suite = suite or DEFAULT_SUITE

@@ -8,11 +8,19 @@ the code a reference change touches the context holds.
 
 from proctor.retrieval.base import Chunk, Context, Retriever
 from proctor.retrieval.bm25 import ChunkBM25Retriever, FileBM25Retriever, tokenize
+from proctor.retrieval.history import History, PastCommit, read_history
 from proctor.retrieval.hybrid import HybridRetriever, HybridSettings, Ranking, rank_chunks
 from proctor.retrieval.localization import SPLITS as EVAL_SPLITS
 from proctor.retrieval.localization import Evaluation, evaluate, format_table, split_by_repo
 from proctor.retrieval.mentions import Mentions, extract_mentions
+from proctor.retrieval.oracle import ORACLE_HELP, OracleRetriever
 from proctor.retrieval.parse import Definition, ParseCache, ParsedFile, parse_repo, parse_source
+from proctor.retrieval.pertask import (
+    UsesHistory,
+    UsesReference,
+    for_task,
+    retrieve_budgets,
+)
 from proctor.retrieval.recall import (
     Recall,
     Target,
@@ -34,6 +42,7 @@ from proctor.retrieval.tokens import estimate_tokens
 __all__ = [
     "ENTRY_POINT_GROUP",
     "EVAL_SPLITS",
+    "ORACLE_HELP",
     "RETRIEVERS",
     "Chunk",
     "ChunkBM25Retriever",
@@ -41,22 +50,28 @@ __all__ = [
     "Definition",
     "Evaluation",
     "FileBM25Retriever",
+    "History",
     "HybridRetriever",
     "HybridSettings",
     "Mentions",
+    "OracleRetriever",
     "ParseCache",
     "ParsedFile",
+    "PastCommit",
     "Ranking",
     "Recall",
     "RepoMap",
     "Retriever",
     "Target",
+    "UsesHistory",
+    "UsesReference",
     "available_retrievers",
     "build_repo_map",
     "estimate_tokens",
     "evaluate",
     "extract_mentions",
     "file_recall",
+    "for_task",
     "format_table",
     "function_recall",
     "get_retriever",
@@ -66,7 +81,9 @@ __all__ = [
     "parse_source",
     "rank_chunks",
     "read_base_sources",
+    "read_history",
     "render_context",
+    "retrieve_budgets",
     "split_by_repo",
     "tokenize",
 ]

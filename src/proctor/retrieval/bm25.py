@@ -126,6 +126,13 @@ class ChunkBM25Retriever:
         """The best chunks that fit in ``budget_tokens``."""
         return fit_chunks(self.rank(statement, checkout), budget_tokens)
 
+    def retrieve_budgets(
+        self, statement: str, checkout: Path, budgets: Sequence[int]
+    ) -> list[Context]:
+        """The context for each of ``budgets``, from one ranking."""
+        ranked = self.rank(statement, checkout)
+        return [fit_chunks(ranked, b) for b in budgets]
+
 
 def file_chunk(parsed: ParsedFile, score: float = 0.0) -> Chunk:
     """A whole file as one chunk of kind ``file``."""
@@ -150,3 +157,10 @@ class FileBM25Retriever:
     def retrieve(self, statement: str, checkout: Path, budget_tokens: int) -> Context:
         """Whole files in rank order, each one that fits in what is left of the budget."""
         return fit_chunks(self.rank(statement, checkout), budget_tokens)
+
+    def retrieve_budgets(
+        self, statement: str, checkout: Path, budgets: Sequence[int]
+    ) -> list[Context]:
+        """The context for each of ``budgets``, from one ranking."""
+        ranked = self.rank(statement, checkout)
+        return [fit_chunks(ranked, b) for b in budgets]

@@ -34,9 +34,11 @@ import numpy.typing as npt
 
 from proctor.repo import is_test_path
 from proctor.retrieval.base import Chunk, Context
+from proctor.retrieval.history import History
 from proctor.retrieval.lexical import WeightedBM25, chunk_text, query_weights
 from proctor.retrieval.mentions import Mentions, extract_mentions, module_path
 from proctor.retrieval.parse import ParseCache, ParsedFile, parse_repo
+from proctor.retrieval.past import cochange, similar_fixes
 from proctor.retrieval.render import fit_chunks
 from proctor.retrieval.repomap import Graph, RepoMap, build_graph, build_repo_map, render_outline
 
@@ -76,6 +78,19 @@ class HybridSettings:
     """...of class chunks (header and signatures: methods are their own chunks)..."""
     module_weight: float = 0.5
     """...and of module chunks (top-level statements)."""
+    fix_weight: float = 0.0
+    """Bonus for what the past commits most like the statement changed (history up to the
+    base commit; :func:`~proctor.retrieval.past.similar_fixes`), in units of the best BM25
+    score."""
+    fix_top: int = 10
+    """Past commits that lend the bonus..."""
+    fix_file_share: float = 0.5
+    """...and the share of it a chunk gets for its file (besides its own function's)."""
+    cochange_weight: float = 0.0
+    """Share of the best hit's score given to functions that changed together with the top
+    hits in past commits (:func:`~proctor.retrieval.past.cochange`)."""
+    cochange_top: int = 5
+    """Top hits whose co-changed functions get the bonus."""
     map_share: float = 0.125
     """Share of the budget the repo-map outline may take..."""
     map_cap: int = 1024
@@ -201,9 +216,13 @@ def _rerank(
 
 
 def rank_chunks(
-    files: Sequence[ParsedFile], statement: str, settings: HybridSettings | None = None
+    files: Sequence[ParsedFile],
+    statement: str,
+    settings: HybridSettings | None = None,
+    history: History | None = None,
 ) -> Ranking:
-    """Rank every chunk of ``files`` for ``statement`` (pure: no file is read)."""
+    """Rank every chunk of ``files`` for ``statement`` (pure: no file is read), with the
+    signals of ``history`` (the commits up to the base) when given."""
     settings = settings or HybridSettings()
     known = {d.short_name for f in files for d in f.definitions}
     mentions = extract_mentions(statement, known)
@@ -220,7 +239,15 @@ def rank_chunks(
         score += settings.mention_bonus * np.array(
             [_mention(c, mentions, homonyms, by_path[c.path]) for c in chunks]
         )
-    score *= np.array([_prior(c, settings) for c in chunks])
+    if history is not None and settings.fix_weight > 0:
+        weights = query_weights(statement, known, 1.0, dotted=False)
+        fixes = similar_fixes(history, weights, chunks, settings.fix_top, settings.fix_file_share)
+        score += settings.fix_weight * fixes
+    priors = np.array([_prior(c, settings) for c in chunks])
+    score *= priors
+    if history is not None and settings.cochange_weight > 0:
+        together = cochange(history, chunks, score, settings.cochange_top)
+        score += settings.cochange_weight * float(score.max()) * together * priors
     if settings.structure > 0:
         score = _structure(graph, chunks, score, settings)
     if settings.rerank_weight > 0:
@@ -247,20 +274,46 @@ def context_for(
 
 
 class HybridRetriever:
-    """Chunks ranked by BM25 and repo-map PageRank together, with a repo-map outline."""
+    """Chunks ranked by BM25 and repo-map PageRank together, with a repo-map outline.
+
+    With history signals on (:class:`HybridSettings` ``fix_weight``/``cochange_weight``) it
+    reads the history up to the base commit when :func:`~proctor.retrieval.pertask.for_task`
+    gives it one (:meth:`with_history`); without one those signals are silent.
+    """
 
     name = "hybrid"
 
     def __init__(
-        self, settings: HybridSettings | None = None, cache: ParseCache | None = None
+        self,
+        settings: HybridSettings | None = None,
+        cache: ParseCache | None = None,
+        history: History | None = None,
     ) -> None:
         self.settings = settings or HybridSettings()
         self.cache = cache
+        self.history = history
+
+    @property
+    def reads_history(self) -> bool:
+        """Whether a history signal is on."""
+        return self.settings.fix_weight > 0 or self.settings.cochange_weight > 0
+
+    def with_history(self, history: History) -> HybridRetriever:
+        """The same retriever, reading ``history`` (commits up to the base only)."""
+        return HybridRetriever(self.settings, self.cache, history)
 
     def rank(self, statement: str, checkout: Path) -> Ranking:
         """Every chunk of the checkout ranked for ``statement``."""
-        return rank_chunks(parse_repo(checkout, self.cache), statement, self.settings)
+        files = parse_repo(checkout, self.cache)
+        return rank_chunks(files, statement, self.settings, self.history)
 
     def retrieve(self, statement: str, checkout: Path, budget_tokens: int) -> Context:
         """The outline and the best chunks for ``statement`` within ``budget_tokens``."""
         return context_for(self.rank(statement, checkout), budget_tokens, self.settings)
+
+    def retrieve_budgets(
+        self, statement: str, checkout: Path, budgets: Sequence[int]
+    ) -> list[Context]:
+        """The context for each of ``budgets``, from one ranking."""
+        ranking = self.rank(statement, checkout)
+        return [context_for(ranking, b, self.settings) for b in budgets]

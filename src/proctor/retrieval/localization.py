@@ -14,8 +14,9 @@ unbounded budget: its units in order. The figures:
 * recall in a budget: function targets held by the context the retriever returns for that
   many tokens (here a whole file holds every function in it).
 
-The ``oracle`` row is SWE-bench's oracle setting: the files the reference fix touches, whole,
-in patch order; the upper bound of what a context can hold in a budget.
+The ``oracle`` row is SWE-bench's oracle setting (:class:`~proctor.retrieval.oracle.
+OracleRetriever`): the files the reference fix touches, whole, Python files first, in patch
+order; the upper bound of what a context can hold in a budget.
 
 A suite is split by repository, not by task, so that nothing tuned on a repository is scored
 on it: repositories are ordered by the SHA-256 of their URL, and every second one (the 2nd,
@@ -30,12 +31,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from proctor.repo import ensure_source, reference_patches, sealed_checkout
+from proctor.repo import ensure_source, reference_patches, sealed_checkout, touched_paths
 from proctor.retrieval.base import Chunk, Retriever
-from proctor.retrieval.bm25 import file_chunk
-from proctor.retrieval.parse import parse_repo
+from proctor.retrieval.oracle import OracleRetriever
+from proctor.retrieval.pertask import for_task, retrieve_budgets
 from proctor.retrieval.recall import Target, gold_targets, read_base_sources
-from proctor.retrieval.render import fit_chunks
 from proctor.spec import Task
 
 FUNCTION_KS = (1, 5, 10)
@@ -116,18 +116,6 @@ def score_ranking(
     )
 
 
-def oracle_units(targets: Sequence[Target], checkout: Path) -> list[Chunk]:
-    """The touched files whole, in patch order: SWE-bench's oracle context."""
-    parsed = {f.path: f for f in parse_repo(checkout)}
-    paths = dict.fromkeys(t.path for t in targets)
-    return [file_chunk(parsed[p]) for p in paths if p in parsed]
-
-
-def _fit(units: Sequence[Chunk], budget: int) -> list[Chunk]:
-    """The oracle's context: whole files in order, each one that fits in what is left."""
-    return list(fit_chunks(units, budget).chunks)
-
-
 @dataclass
 class Evaluation:
     """Scores per retriever, in task order."""
@@ -145,6 +133,11 @@ def evaluate_task(
 ) -> dict[str, TaskScore]:
     """Score every retriever of ``retrievers`` (and the oracle) on ``task``.
 
+    Each retriever gets what :func:`~proctor.retrieval.pertask.for_task` gives it: the
+    history up to the base commit (never later), or for the oracle the reference's paths.
+    It ranks once; its contexts for an unbounded budget (its ranking) and for each of
+    :data:`BUDGETS` are scored.
+
     Raises:
         ProctorError: the repository, a commit or the reference cannot be had.
     """
@@ -152,14 +145,15 @@ def evaluate_task(
     gold, _ = reference_patches(source, task)
     checkout = sealed_checkout(source, task.base_commit, scratch / task.id)
     targets = gold_targets(gold, read_base_sources(gold, checkout))
-    statement = task.problem_statement
     out: dict[str, TaskScore] = {}
-    for name, retriever in retrievers.items():
-        ranked = retriever.retrieve(statement, checkout, UNBOUNDED).chunks
-        contexts = {b: retriever.retrieve(statement, checkout, b).chunks for b in BUDGETS}
-        out[name] = score_ranking(task.id, targets, ranked, contexts)
-    units = oracle_units(targets, checkout)
-    out[ORACLE] = score_ranking(task.id, targets, units, {b: _fit(units, b) for b in BUDGETS})
+    every = {**retrievers, ORACLE: retrievers.get(ORACLE) or OracleRetriever()}
+    for name, retriever in every.items():
+        ready = for_task(retriever, source, task.base_commit, lambda: touched_paths(gold))
+        ranked, *budgeted = retrieve_budgets(
+            ready, task.problem_statement, checkout, (UNBOUNDED, *BUDGETS)
+        )
+        contexts = {b: c.chunks for b, c in zip(BUDGETS, budgeted, strict=True)}
+        out[name] = score_ranking(task.id, targets, ranked.chunks, contexts)
     return out
 
 
@@ -170,7 +164,7 @@ def evaluate(
     progress: Callable[[Task], None] | None = None,
 ) -> Evaluation:
     """Score every retriever on every task; the checkouts live in a temporary folder."""
-    evaluation = Evaluation([*retrievers, ORACLE])
+    evaluation = Evaluation([*(n for n in retrievers if n != ORACLE), ORACLE])
     with tempfile.TemporaryDirectory(prefix="proctor-retrieval-eval-") as tmp:
         for task in tasks:
             if progress is not None:

@@ -13,6 +13,7 @@ from proctor.plugins import load_plugin, plugin_names, unknown_name
 from proctor.retrieval.base import Retriever
 from proctor.retrieval.bm25 import ChunkBM25Retriever, FileBM25Retriever
 from proctor.retrieval.hybrid import HybridRetriever
+from proctor.retrieval.oracle import OracleRetriever
 
 ENTRY_POINT_GROUP = "proctor.retrievers"
 """Entry-point group where a package registers a retriever: ``name = "module:factory"``."""
@@ -21,6 +22,7 @@ RETRIEVERS: dict[str, Callable[[], Retriever]] = {
     HybridRetriever.name: HybridRetriever,
     ChunkBM25Retriever.name: ChunkBM25Retriever,
     FileBM25Retriever.name: FileBM25Retriever,
+    OracleRetriever.name: OracleRetriever,
 }
 """Every retriever proctor ships, by name."""
 

@@ -31,7 +31,8 @@ from proctor.model import (
     resolve_model,
     serving,
 )
-from proctor.retrieval import get_retriever, render_context
+from proctor.repo import touched_paths
+from proctor.retrieval import Retriever, for_task, get_retriever, render_context
 from proctor.run.references import References
 from proctor.settings import Settings
 from proctor.spec import Task
@@ -100,9 +101,17 @@ class AgentFactory:
     converses = True
     """Its agents take feedback rounds (isolated tasks, solved blind, get none)."""
 
-    def __init__(self, spec: ModelSpec | ChatModelFactory, choice: ModelChoice) -> None:
+    def __init__(
+        self,
+        spec: ModelSpec | ChatModelFactory,
+        choice: ModelChoice,
+        refs: References | None = None,
+    ) -> None:
         self.spec = spec
         self.choice = choice
+        self.refs = refs
+        """Where a task's repository and reference are: a retriever that reads the history up
+        to the base commit, or the oracle, gets them per attempt (:func:`for_task`)."""
         self.name = f"{spec.name if isinstance(spec, ModelSpec) else choice.name}+{choice.agent}"
         default = spec.edit_format if isinstance(spec, ModelSpec) else None
         self.edit_format = choice.edit_format or default or DEFAULT_EDIT_FORMAT
@@ -130,7 +139,7 @@ class AgentFactory:
             temperature = self.sampling(sample)[0] or 0.0
             llm = self._llm(workdir, sample)
             return IsolatedSolver(llm, name=self.name, temperature=temperature)
-        return self._agent(workdir, sample)
+        return self._agent(workdir, sample, task)
 
     def sampling(self, sample: int) -> tuple[float | None, int | None]:
         """(temperature, seed) of the requests of ``sample``: the seed is the sample's index,
@@ -168,12 +177,23 @@ class AgentFactory:
             return max(REQUEST_TIMEOUT_S, self.choice.max_seconds or LOCAL_REQUEST_TIMEOUT_S)
         return REQUEST_TIMEOUT_S
 
-    def _agent(self, workdir: Path | None, sample: int = 0) -> Solver:
+    def _retriever(self, task: Task | None) -> Retriever | None:
+        """The retriever of one attempt: given the history up to ``task``'s base commit if it
+        reads history, the paths of its reference fix (no more) if it is the oracle."""
+        if self.choice.retriever == "none":
+            return None
+        retriever = get_retriever(self.choice.retriever)
+        if task is None or self.refs is None:
+            return retriever
+        source = self.refs.source(task.id)
+        return for_task(
+            retriever, source.git_dir, task.base_commit, lambda: touched_paths(source.gold_patch)
+        )
+
+    def _agent(self, workdir: Path | None, sample: int = 0, task: Task | None = None) -> Solver:
         """The agent for one attempt, with its own budget and ``workdir/calls.jsonl``."""
         llm = self._llm(workdir, sample)
-        retriever = (
-            None if self.choice.retriever == "none" else get_retriever(self.choice.retriever)
-        )
+        retriever = self._retriever(task)
         fmt = {"edit_format": self.edit_format} if self.choice.agent == "oneshot" else {}
         return build_agent(
             self.choice.agent,
@@ -268,7 +288,7 @@ def open_model(
         return
     found = resolve_chat_model(choice.name, load_catalog(*models_files()))
     if not isinstance(found, ModelSpec):
-        yield AgentFactory(found, choice)
+        yield AgentFactory(found, choice, refs)
         return
     with serving(found, threads=choice.threads, settings=settings) as live:
-        yield AgentFactory(live, choice)
+        yield AgentFactory(live, choice, refs)
