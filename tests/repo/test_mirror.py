@@ -265,6 +265,7 @@ def test_public_api() -> None:
         "statement_leaks",
         "task_leaks",
         "text_after",
+        "touched_lines",
         "touched_paths",
         "unseen_names",
     ]

@@ -354,3 +354,17 @@ def test_a_file_changed_only_in_whitespace_comments_or_version_is_not_counted() 
     assert patch_difficulty(reformat + comment + bump).files == 0
     found = patch_difficulty(reformat + comment + bump + code)
     assert (found.files, found.hunks, found.lines) == (1, 1, 2)
+
+
+def test_touched_lines_are_the_old_files_hunk_ranges() -> None:
+    from proctor.repo import touched_lines
+
+    patch = (
+        "diff --git a/pkg/a.py b/pkg/a.py\n--- a/pkg/a.py\n+++ b/pkg/a.py\n"
+        "@@ -3,4 +3,5 @@ def f():\n a\n-b\n+c\n+d\n e\n f\n"
+        "@@ -20 +21 @@\n-x\n+y\n"
+        "@@ -30,0 +31,2 @@\n+p\n+q\n"
+        "diff --git a/pkg/new.py b/pkg/new.py\nnew file mode 100644\n--- /dev/null\n"
+        "+++ b/pkg/new.py\n@@ -0,0 +1 @@\n+z\n"
+    )
+    assert touched_lines(patch) == {"pkg/a.py": [(3, 6), (20, 20), (30, 30)], "pkg/new.py": []}

@@ -141,7 +141,8 @@ def test_the_oracle_is_given_the_reference_files_only(
     oracle = OracleRetriever()
     with pytest.raises(ConfigError, match="needs a task"):
         oracle.retrieve("fix mean", repo, 8000)
-    ready = for_task(oracle, repo, "HEAD", lambda: ["NOTES.txt", "calc.py", "gone.py"])
+    sites = {"NOTES.txt": [(1, 1)], "calc.py": [(1, 2)], "gone.py": [(1, 1)]}
+    ready = for_task(oracle, repo, "HEAD", lambda: sites)
     context = ready.retrieve("anything", repo, 8000)
     assert [(c.path, c.kind) for c in context.chunks] == [
         ("calc.py", "file"),
@@ -149,6 +150,25 @@ def test_the_oracle_is_given_the_reference_files_only(
     ]
     assert context.chunks[0].text == (repo / "calc.py").read_text()
     assert [c.path for c in ready.retrieve("anything", repo, 40).chunks] == ["NOTES.txt"]
+
+
+def test_a_file_too_big_for_the_oracle_gives_the_units_its_hunks_cover(tmp_path: Path) -> None:
+    functions = [
+        f"def f{i}(x):\n" + "".join(f"    x += {j}\n" for j in range(30)) for i in range(40)
+    ]
+    (tmp_path / "big.py").write_text("\n\n".join(functions) + "\n")
+    (tmp_path / "small.py").write_text("def g():\n    return 1\n")
+    starts = [1 + i * 33 for i in range(40)]  # f{i} spans starts[i] .. starts[i] + 30
+    sites = {"big.py": [(starts[7] + 3, starts[7] + 4), (starts[30], starts[30])], "small.py": []}
+    ready = for_task(OracleRetriever(), tmp_path, "HEAD", lambda: sites)
+    chunks = ready.retrieve("anything", tmp_path, 2000).chunks
+    assert [(c.path, c.kind, c.name) for c in chunks] == [
+        ("big.py", "function", "f7"),
+        ("big.py", "function", "f30"),
+        ("small.py", "file", ""),
+    ]
+    whole = ready.retrieve("anything", tmp_path, 100_000).chunks
+    assert [(c.path, c.kind) for c in whole] == [("big.py", "file"), ("small.py", "file")]
 
 
 def test_cli_eval_prints_the_table(calc_suite: tuple[Path, Task, Path], tmp_path: Path) -> None:

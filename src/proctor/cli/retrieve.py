@@ -10,7 +10,7 @@ import typer
 
 from proctor.cli.common import DEFAULT_SUITE, REPOS_OPT, SUITE_OPT, fail, settings_from
 from proctor.errors import ProctorError
-from proctor.repo import ensure_source, reference_patches, sealed_checkout, touched_paths
+from proctor.repo import ensure_source, reference_patches, sealed_checkout, touched_lines
 from proctor.retrieval import (
     EVAL_SPLITS,
     ORACLE_HELP,
@@ -53,7 +53,7 @@ def _localize(
     source = ensure_source(task.repo, settings_from(repos_dir).repos_dir)
     gold, _ = reference_patches(source, task)
     chosen = for_task(
-        get_retriever(retriever), source, task.base_commit, lambda: touched_paths(gold)
+        get_retriever(retriever), source, task.base_commit, lambda: touched_lines(gold)
     )
     with tempfile.TemporaryDirectory(prefix="proctor-retrieve-") as tmp:
         checkout = sealed_checkout(source, task.base_commit, Path(tmp) / "checkout")

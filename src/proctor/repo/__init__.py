@@ -49,6 +49,7 @@ from proctor.repo.patch import (
     patch_difficulty,
     reference_patches,
     split_patch,
+    touched_lines,
     touched_paths,
 )
 
@@ -94,6 +95,7 @@ __all__ = [
     "statement_leaks",
     "task_leaks",
     "text_after",
+    "touched_lines",
     "touched_paths",
     "unseen_names",
 ]

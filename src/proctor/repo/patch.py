@@ -187,6 +187,28 @@ def touched_paths(patch: str) -> list[str]:
     return list(found)
 
 
+_OLD_RANGE = re.compile(r"^@@ -(\d+)(?:,(\d+))? ")
+
+
+def touched_lines(patch: str) -> dict[str, list[tuple[int, int]]]:
+    """Every path a unified diff changes (its old name), with the line ranges of the old file
+    its hunks cover (1-based, inclusive; a hunk that only adds lines covers the line it adds
+    them after, or line 1); a new file has none. In order of appearance."""
+    found: dict[str, list[tuple[int, int]]] = {}
+    for section in _sections(patch)[1]:
+        path = section.old or section.new
+        if path is None:
+            continue
+        ranges = found.setdefault(path, [])
+        if section.old is None:
+            continue
+        for line in section.lines:
+            if (match := _OLD_RANGE.match(line)) is not None:
+                start, count = int(match.group(1)), int(match.group(2) or "1")
+                ranges.append((max(1, start), max(1, start, start + count - 1)))
+    return found
+
+
 def file_sections(patch: str) -> list[tuple[list[str], str]]:
     """Each file's part of a diff, in order: (the paths it touches, its exact text).
 

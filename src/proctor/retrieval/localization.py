@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from proctor.repo import ensure_source, reference_patches, sealed_checkout, touched_paths
+from proctor.repo import ensure_source, reference_patches, sealed_checkout, touched_lines
 from proctor.retrieval.base import Chunk, Retriever
 from proctor.retrieval.oracle import OracleRetriever
 from proctor.retrieval.pertask import for_task, retrieve_budgets
@@ -148,7 +148,7 @@ def evaluate_task(
     out: dict[str, TaskScore] = {}
     every = {**retrievers, ORACLE: retrievers.get(ORACLE) or OracleRetriever()}
     for name, retriever in every.items():
-        ready = for_task(retriever, source, task.base_commit, lambda: touched_paths(gold))
+        ready = for_task(retriever, source, task.base_commit, lambda: touched_lines(gold))
         ranked, *budgeted = retrieve_budgets(
             ready, task.problem_statement, checkout, (UNBOUNDED, *BUDGETS)
         )

@@ -6,7 +6,8 @@ only. Two kinds of retriever want one thing more, and say so by a method:
 * :class:`UsesHistory`: the repository's commits up to the base commit
   (:func:`~proctor.retrieval.history.read_history`; never a later one);
 * :class:`UsesReference`: the oracle (an upper bound, not a retriever a model could have):
-  the paths of the files the reference fix changes, never the fix or the hidden tests.
+  the paths of the files the reference fix changes and the old-side line ranges of its hunks,
+  never the fix or the hidden tests.
 
 :func:`for_task` hands each its extra for one task; every caller that knows the task (a run's
 attempt, ``proctor retrieve``, the localization benchmark) goes through it.
@@ -14,7 +15,7 @@ attempt, ``proctor retrieve``, the localization benchmark) goes through it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -38,10 +39,11 @@ class UsesHistory(Protocol):
 
 @runtime_checkable
 class UsesReference(Protocol):
-    """A retriever that is given the files the reference fix changes (the oracle)."""
+    """A retriever that is given where the reference fix changes the code (the oracle)."""
 
-    def with_reference(self, paths: Sequence[str]) -> Retriever:
-        """The same retriever for a task whose reference fix changes ``paths``."""
+    def with_reference(self, sites: Mapping[str, Sequence[tuple[int, int]]]) -> Retriever:
+        """The same retriever for a task whose reference fix changes ``sites`` (path -> the
+        old-side line ranges of its hunks)."""
         ...
 
 
@@ -57,10 +59,14 @@ class RanksOnce(Protocol):
 
 
 def for_task(
-    retriever: Retriever, source: Path, base: str, reference_paths: Callable[[], Sequence[str]]
+    retriever: Retriever,
+    source: Path,
+    base: str,
+    reference_sites: Callable[[], Mapping[str, Sequence[tuple[int, int]]]],
 ) -> Retriever:
     """``retriever`` ready for one task: with the history of ``source`` up to ``base`` if it
-    reads history, with the reference's files (``reference_paths()``) if it is the oracle.
+    reads history, with where the reference changes the code (``reference_sites()``: path ->
+    old-side hunk line ranges, :func:`proctor.repo.touched_lines`) if it is the oracle.
 
     Raises:
         RepoError: the history cannot be read.
@@ -68,7 +74,7 @@ def for_task(
     if isinstance(retriever, UsesHistory) and retriever.reads_history:
         retriever = retriever.with_history(read_history(source, base))
     if isinstance(retriever, UsesReference):
-        retriever = retriever.with_reference(reference_paths())
+        retriever = retriever.with_reference(reference_sites())
     return retriever
 
 

@@ -31,7 +31,7 @@ from proctor.model import (
     resolve_model,
     serving,
 )
-from proctor.repo import touched_paths
+from proctor.repo import touched_lines
 from proctor.retrieval import Retriever, for_task, get_retriever, render_context
 from proctor.run.references import References
 from proctor.settings import Settings
@@ -187,7 +187,7 @@ class AgentFactory:
             return retriever
         source = self.refs.source(task.id)
         return for_task(
-            retriever, source.git_dir, task.base_commit, lambda: touched_paths(source.gold_patch)
+            retriever, source.git_dir, task.base_commit, lambda: touched_lines(source.gold_patch)
         )
 
     def _agent(self, workdir: Path | None, sample: int = 0, task: Task | None = None) -> Solver:
