@@ -84,6 +84,8 @@ class Row:
     answer: str
     answers: list[str] = field(default_factory=list)
     """Every answer of the conversation (the first, and the retry's if any)."""
+    constrained: bool = False
+    """The answers were decoded under the edit format's grammar (:mod:`proctor.agent.grammar`)."""
 
 
 def choose(tuning: Sequence[Task], main: Sequence[Task]) -> list[tuple[str, Task]]:
@@ -202,6 +204,7 @@ def judge(
         seconds=round(seconds, 1),
         answer=answer,
         answers=answers,
+        constrained=any("grammar" in step for step in record.get("steps", [])),
     )
 
 
