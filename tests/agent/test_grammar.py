@@ -55,12 +55,18 @@ def test_headers_of_the_functions_whose_def_line_is_shown() -> None:
     everything = function_headers(SOURCE, [(1, 30)])
     assert everything == [
         "def top(",
-        "class A:\n    def get(",  # get is also B's: the class says which
-        "async def put(",  # nested functions are not spliceable: inner is left out
+        "class A:\n    def get(",  # get is also B's: only inside its class
+        "class A:\n    async def put(",  # nested functions are not spliceable: no inner
+        "async def put(",
         "class B:\n    def get(",
+        "class B:\n    def size(",
         "def size(",
     ]
-    assert function_headers(SOURCE, [(4, 4), (20, 30)]) == ["def top(", "def size("]
+    assert function_headers(SOURCE, [(4, 4), (20, 30)]) == [
+        "def top(",
+        "class B:\n    def size(",
+        "def size(",
+    ]
     assert function_headers(SOURCE, [(5, 8)]) == []  # a body without its def line
     assert function_headers("def broken(:\n", [(1, 9)]) == []
 
@@ -78,33 +84,36 @@ def test_shown_functions_reads_the_shown_files(tmp_path: Path) -> None:
         Chunk("pkg/mod.py", 4, 5, "def top(a): ...", "function", "top"),
     )
     assert shown_functions(Context(chunks), tmp_path) == {
-        "pkg/mod.py": ["def top(", "class B:\n    def get(", "def size("]  # file order
+        "pkg/mod.py": ["def top(", "class B:\n    def get(", "class B:\n    def size(", "def size("]
     }
 
 
 def test_the_grammar_text_by_hand() -> None:
     assert function_grammar({}) is None
     assert function_grammar({"a.py": []}) is None
-    grammar = function_grammar({"calc.py": ["def mean(", "async def add("], 'q"t.py': ["def f("]})
-    assert grammar == (
+    heads = {"calc.py": ["def mean(", "class C:\n    async def add("], 'q"t.py': ["def f("]}
+    assert function_grammar(heads) == (
         "root ::= cannot | edits\n"
         'cannot ::= "CANNOT FIX: " [^\\n]+\n'
         'edits ::= block ("\\n"? block){0,2} "\\n"? "CONFIDENCE: " number\n'
         "block ::= file0 | file1\n"
-        'file0 ::= "calc.py\\n```python\\n" ("def mean(" | "async def add(") code "```\\n"\n'
-        'file1 ::= "q\\"t.py\\n```python\\n" ("def f(") code "```\\n"\n'
+        'file0 ::= ("calc.py\\n```python\\n" | "```python\\n# " "calc.py" ":"? "\\n") '
+        '("def mean(" | "class C" bases? ":\\n    async def add(") code "```\\n"\n'
+        'file1 ::= ("q\\"t.py\\n```python\\n" | "```python\\n# " "q\\"t.py" ":"? "\\n") '
+        '("def f(") code "```\\n"\n'
+        'bases ::= "(" [^)\\n]* ")"\n'
         'code ::= [^\\n]* "\\n" line*\n'
         'line ::= [^`\\n] [^\\n]* "\\n" | "\\n"\n'
         'number ::= "0" ("." [0-9] [0-9]?)? | "1" (".0")?\n'
     )
 
 
-def test_an_answer_in_the_grammars_language_applies(repo: Path) -> None:
-    # the shape the grammar forces: path, fence, an allowed def line, code, fence, CONFIDENCE
-    answer = (
-        "calc.py\n```python\ndef mean(values):\n"
-        "    return sum(values) / len(values)\n```\nCONFIDENCE: 0.9"
-    )
+@pytest.mark.parametrize("opening", ["calc.py\n```python\n", "```python\n# calc.py:\n"])
+def test_an_answer_in_the_grammars_language_applies(repo: Path, opening: str) -> None:
+    # the shapes the grammar allows: path and fence (or fence and path comment), an allowed
+    # def line, code, fence, CONFIDENCE
+    code = "def mean(values):\n    return sum(values) / len(values)\n"
+    answer = f"{opening}{code}```\nCONFIDENCE: 0.9"
     assert apply_answer(answer, repo, "function") == ""
     assert "return sum(values) / len(values)" in (repo / "calc.py").read_text()
 
@@ -133,7 +142,7 @@ def test_a_llama_cpp_server_answers_under_the_grammar(repo: Path, tmp_path: Path
         assert model.takes_grammar
         answer = model.complete(messages, max_tokens=60, grammar=grammar).content
     print(f"\nsmollm2-135m under the grammar: {answer!r}")
-    assert answer.startswith(
-        ("CANNOT FIX: ", "calc.py\n```python\ndef add(", "calc.py\n```python\ndef mean(")
-    ), answer
+    openings = ("calc.py\n```python\n", "```python\n# calc.py\n", "```python\n# calc.py:\n")
+    allowed = ("CANNOT FIX: ", *(o + h for o in openings for h in ("def add(", "def mean(")))
+    assert answer.startswith(allowed), answer
     assert '"grammar": "root ::= cannot | edits' in (tmp_path / "calls.jsonl").read_text()

@@ -6,10 +6,12 @@ that is not in the repository. Where the endpoint takes a grammar (llama.cpp's s
 from what the model is shown, so that the answer has the format's shape:
 
 * either ``CANNOT FIX: <reason>``,
-* or one to three blocks, each: a path line that is one of the files shown, a ```python fence,
-  a first line that opens one of the functions whose ``def`` line is shown for that file
-  (``def name(``; a method whose name is not unique in its file as ``class Owner:`` with the
-  method under it), free code lines, the closing fence; then ``CONFIDENCE: <number>``.
+* or one to three blocks, each: a path line that is one of the files shown and a ```python
+  fence, or the fence and the path as a ``# path.py`` comment (the way small models like to
+  open a block); then a first line that opens one of the functions whose ``def`` line is shown
+  for that file (``def name(``, or for a method ``class Owner:`` with ``def name(`` under it;
+  a method whose name is not unique in its file only so), free code lines, the closing fence;
+  then ``CONFIDENCE: <number>``.
 
 This constrains the form only (the code itself is free), like the structured outputs of an
 API; whether the function is right is still for the tests to say. The grammar sent is kept in
@@ -43,9 +45,10 @@ def gbnf_literal(text: str) -> str:
 def function_headers(source: str, shown: Sequence[tuple[int, int]]) -> list[str]:
     """The first lines an answer may open a function of ``source`` with: every top-level
     function and method of a top-level class whose ``def`` line lies in a ``shown`` line range
-    (1-based, inclusive), as ``def name(`` (``async def`` kept); a method whose name is also a
-    function or another class's method of the file, as ``class Owner:\\n    def name(``.
-    In file order, without repeats; ``[]`` when ``source`` does not parse.
+    (1-based, inclusive), as ``def name(`` (``async def`` kept); a method also inside its class,
+    as ``class Owner:\\n    def name(``, and only so when its name is also a function or another
+    class's method of the file. In file order, without repeats; ``[]`` when ``source`` does not
+    parse.
     """
     try:
         tree = ast.parse(source)
@@ -63,11 +66,20 @@ def function_headers(source: str, shown: Sequence[tuple[int, int]]) -> list[str]
         if not any(start <= fn.lineno <= end for start, end in shown):
             continue
         opening = f"{'async ' if isinstance(fn, ast.AsyncFunctionDef) else ''}def {fn.name}("
-        if owner is not None and names.count(fn.name) > 1:
-            opening = f"class {owner}:\n    {opening}"
-        if opening not in headers:
-            headers.append(opening)
+        openings = [opening]
+        if owner is not None:
+            inside = f"class {owner}:\n    {opening}"
+            openings = [inside] if names.count(fn.name) > 1 else [inside, opening]
+        headers += [o for o in openings if o not in headers]
     return headers
+
+
+def _opening(header: str) -> str:
+    """A header as GBNF: ``class Owner:`` may name its bases as the file does."""
+    if not header.startswith("class "):
+        return gbnf_literal(header)
+    owner, rest = header.split(":", 1)
+    return f"{gbnf_literal(owner)} bases? {gbnf_literal(':' + rest)}"
 
 
 def shown_functions(context: Context, checkout: Path) -> dict[str, list[str]]:
@@ -106,10 +118,12 @@ def function_grammar(functions: Mapping[str, Sequence[str]]) -> str | None:
         "block ::= " + " | ".join(f"file{i}" for i in range(len(files))),
     ]
     for i, (path, heads) in enumerate(files):
-        opening = gbnf_literal(f"{path}\n```python\n")
-        starts = " | ".join(gbnf_literal(h) for h in heads)
-        rules.append(f'file{i} ::= {opening} ({starts}) code "```\\n"')
+        named = f"{gbnf_literal(f'{path}{chr(10)}```python{chr(10)}')}"
+        commented = f'"```python\\n# " {gbnf_literal(path)} ":"? "\\n"'
+        starts = " | ".join(_opening(h) for h in heads)
+        rules.append(f'file{i} ::= ({named} | {commented}) ({starts}) code "```\\n"')
     rules += [
+        'bases ::= "(" [^)\\n]* ")"',
         'code ::= [^\\n]* "\\n" line*',
         'line ::= [^`\\n] [^\\n]* "\\n" | "\\n"',
         'number ::= "0" ("." [0-9] [0-9]?)? | "1" (".0")?',
