@@ -174,7 +174,19 @@ class OneShotAgent:
                 "oneshot_user.md", statement=problem.statement, context=context, reminder=reminder
             )
             record.say("user", user)
-        verdict, applied, failed, changed = self._round(problem, record, grammar)
+        try:
+            verdict, applied, failed, changed = self._round(problem, record, grammar)
+        except MalformedAnswer as exc:
+            if problem.follow_up is not None:
+                raise
+            # one reflection on an answer with no readable edit, as Aider does; if the
+            # second answer has none either, the submission is malformed
+            record.say("user", malformed_prompt(exc, _cut_off(record)))
+            verdict, applied, failed, changed = self._round(problem, record, grammar)
+            if not failed:
+                return replace(verdict_submission(verdict, describe(applied)), first_try=False)
+            reasons = "; ".join(f"{f} ({f.kind})" for f in failed)
+            return Submission("patch-failed", reasons, verdict.confidence, first_try=False)
         first_try = not failed
         if failed or (not changed and problem.follow_up is None):
             record.say("user", retry_prompt(applied, failed) if failed else noop_prompt(applied))
@@ -221,6 +233,17 @@ class OneShotAgent:
             **({} if changed else {"no_op": True}),
         )
         return verdict, applied, failed, changed
+
+
+def _cut_off(record: Transcript) -> bool:
+    """Whether the last answer stopped at the length limit."""
+    return bool(record.steps) and record.steps[-1].get("finish_reason") == "length"
+
+
+def malformed_prompt(exc: MalformedAnswer, cut_off: bool) -> str:
+    """The message that sends back an answer with no edit that could be read."""
+    why = f"{exc}{' (your answer was cut off at the length limit)' if cut_off else ''}"
+    return prompt("oneshot_malformed.md", reason=why)
 
 
 def _last_answer(record: Transcript) -> str:
