@@ -265,6 +265,9 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="first N tasks only (0: all)")
     parser.add_argument("--split", choices=("all", "tuning", "held-out"), default="all")
     parser.add_argument("--skip", type=int, default=0, help="leave out the first N tasks")
+    parser.add_argument(
+        "--task", action="append", default=[], help="only these task ids (repeatable)"
+    )
     parser.add_argument("--out", type=Path, default=None, help="JSON lines, one per task")
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds per request")
     parser.add_argument("--report", type=Path, default=None, help="only report a --out file")
@@ -284,6 +287,8 @@ def main() -> None:
     repos_dir = Path(os.environ.get("PROCTOR_REPOS_DIR", "repos"))
     chosen = choose(load_suite(Path(TUNING)), load_suite(Path(HELD_OUT)))
     chosen = [c for c in chosen if args.split in ("all", c[0])][args.skip :]
+    if args.task:
+        chosen = [c for c in chosen if c[1].id in args.task]
     if args.limit:
         chosen = chosen[: args.limit]
     found = resolve_chat_model(args.model, load_catalog(*models_files()))
