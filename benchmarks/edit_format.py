@@ -84,6 +84,8 @@ class Row:
     answer: str
     answers: list[str] = field(default_factory=list)
     """Every answer of the conversation (the first, and the retry's if any)."""
+    constrained: bool = False
+    """The answers were decoded under the edit format's grammar (:mod:`proctor.agent.grammar`)."""
 
 
 def choose(tuning: Sequence[Task], main: Sequence[Task]) -> list[tuple[str, Task]]:
@@ -202,6 +204,7 @@ def judge(
         seconds=round(seconds, 1),
         answer=answer,
         answers=answers,
+        constrained=any("grammar" in step for step in record.get("steps", [])),
     )
 
 
@@ -262,6 +265,9 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="first N tasks only (0: all)")
     parser.add_argument("--split", choices=("all", "tuning", "held-out"), default="all")
     parser.add_argument("--skip", type=int, default=0, help="leave out the first N tasks")
+    parser.add_argument(
+        "--task", action="append", default=[], help="only these task ids (repeatable)"
+    )
     parser.add_argument("--out", type=Path, default=None, help="JSON lines, one per task")
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds per request")
     parser.add_argument("--report", type=Path, default=None, help="only report a --out file")
@@ -281,6 +287,8 @@ def main() -> None:
     repos_dir = Path(os.environ.get("PROCTOR_REPOS_DIR", "repos"))
     chosen = choose(load_suite(Path(TUNING)), load_suite(Path(HELD_OUT)))
     chosen = [c for c in chosen if args.split in ("all", c[0])][args.skip :]
+    if args.task:
+        chosen = [c for c in chosen if c[1].id in args.task]
     if args.limit:
         chosen = chosen[: args.limit]
     found = resolve_chat_model(args.model, load_catalog(*models_files()))

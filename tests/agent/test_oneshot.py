@@ -79,10 +79,12 @@ def test_success(script, retriever, problem: Problem) -> None:  # type: ignore[n
 
 def test_malformed(script, retriever, problem: Problem) -> None:  # type: ignore[no-untyped-def]
     before = (problem.checkout / "calc.py").read_text()
-    sub = OneShotAgent(script(["Just divide by len(values).\nCONFIDENCE: 0.9"]), None).solve(
-        problem
-    )
+    prose = "Just divide by len(values).\nCONFIDENCE: 0.9"
+    llm = script([prose, prose])
+    sub = OneShotAgent(llm, None).solve(problem)
     assert sub.status == "malformed"
+    retry = llm.seen[1][-1]["content"]  # sent back once, with the reason
+    assert retry.startswith("No edit could be read from your answer: no edit blocks")
     assert "no edit blocks" in sub.message
     assert sub.confidence == 0.9  # stated, though there is no edit: confidently wrong
     assert (problem.checkout / "calc.py").read_text() == before
@@ -91,10 +93,18 @@ def test_malformed(script, retriever, problem: Problem) -> None:  # type: ignore
 
 def test_cut_off_answer_is_malformed(script, problem: Problem) -> None:  # type: ignore[no-untyped-def]
     cut = ChatResponse(FIX.split("=======")[0], finish_reason="length")
-    sub = OneShotAgent(script([cut]), None).solve(problem)
+    llm = script([cut, cut])
+    sub = OneShotAgent(llm, None).solve(problem)
     assert sub.status == "malformed"
+    assert "(your answer was cut off at the length limit)" in llm.seen[1][-1]["content"]
     assert "unterminated" in sub.message and sub.message.endswith("(answer cut off)")
     assert sub.confidence is None  # none stated: missing, never made up
+
+
+def test_malformed_then_fixed_on_retry(script, retriever, problem: Problem) -> None:  # type: ignore[no-untyped-def]
+    sub = OneShotAgent(script(["CONFIDENCE: 0.8", FIX]), retriever).solve(problem)
+    assert (sub.status, sub.confidence, sub.first_try) == ("submitted", 0.8, False)
+    assert "return sum(values) / len(values)" in (problem.checkout / "calc.py").read_text()
 
 
 def test_bad_block_fixed_on_retry(script, retriever, problem: Problem) -> None:  # type: ignore[no-untyped-def]

@@ -232,3 +232,29 @@ def test_recorded_calls_replay(fake_server: Any, spec: ModelSpec, tmp_path: Path
     assert replay.complete(HELLO).tool_calls[0].name == "f"
     with pytest.raises(ModelError, match="HTTP 401: bad key"):
         replay.complete(HELLO)
+
+
+def test_a_grammar_goes_only_to_an_endpoint_that_takes_one(
+    fake_server: Any, spec: ModelSpec, tmp_path: Path
+) -> None:
+    fake_server.then(body=fake_server.completion("x"))
+    assert not spec.takes_grammar  # an API endpoint: OpenAI refuses unknown fields
+    plain, _ = make(spec, tmp_path / "plain")
+    plain.complete(HELLO, grammar='root ::= "x"')
+    llama = spec.model_copy(update={"grammar": True})
+    assert llama.takes_grammar
+    constrained, _ = make(llama, tmp_path / "llama")
+    constrained.complete(HELLO, grammar='root ::= "x"')
+    constrained.complete(HELLO)
+    bodies = [r["body"] for r in fake_server.requests]
+    assert ["grammar" in b for b in bodies] == [False, True, False]
+    assert bodies[1]["grammar"] == 'root ::= "x"'
+    [rec] = records(tmp_path / "llama")[:1]
+    assert rec["request"]["extra_body"] == {"grammar": 'root ::= "x"'}
+
+
+def test_local_models_take_a_grammar_unless_told_not_to() -> None:
+    from proctor.model.catalog import local_spec
+
+    assert local_spec("qwen2.5-coder-0.5b").takes_grammar
+    assert not local_spec("qwen2.5-coder-0.5b").model_copy(update={"grammar": False}).takes_grammar

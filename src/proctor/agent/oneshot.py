@@ -4,7 +4,13 @@ Blocks that do not apply are sent back once with the reason. The blocks that did
 kept (the retry only has to correct the failed ones, against the files as they are now); a
 retry that repeats an applied block is recognised as ``already-applied``. If blocks still fail
 after the retry, the submission is ``patch-failed`` and the blocks that did apply stay in the
-checkout (the run layer does not grade a ``patch-failed`` attempt).
+checkout (the run layer does not grade a ``patch-failed`` attempt). An answer whose edits all
+apply but change nothing (a function copied unchanged: :func:`changes_code`) is sent back once
+too, as Aider reflects on a failed edit; the first answer's figures stay first-try.
+
+Where the model takes a grammar (:func:`~proctor.model.takes_grammar`), answers in the
+``function`` format are decoded under :func:`~proctor.agent.grammar.function_grammar` of the
+code shown (the first answer and its retry; never a feedback round's reply, which may argue).
 
 A ``CANNOT FIX`` answer wins over any edit blocks next to it: nothing is applied.
 
@@ -19,12 +25,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from proctor.agent.answer import ConfidenceVerdict, parse_verdict, verdict_submission
-from proctor.agent.edits import Applied, apply_blocks
+from proctor.agent.edits import Applied, EditBlock, apply_blocks
 from proctor.agent.errors import EditNotApplied, MalformedAnswer, Stop
 from proctor.agent.formats import DEFAULT_EDIT_FORMAT, check_format, has_edits, parse_edits
+from proctor.agent.grammar import function_grammar, shown_functions
 from proctor.agent.transcript import Transcript, prompt
 from proctor.errors import ProctorError
-from proctor.model import ChatModel, Problem, Submission
+from proctor.model import ChatModel, Problem, Submission, takes_grammar
 from proctor.retrieval import Context, Retriever
 
 Renderer = Callable[[Context], str]
@@ -47,9 +54,30 @@ def retrieved(
     retriever: Retriever | None, problem: Problem, budget_tokens: int, renderer: Renderer
 ) -> str:
     """The rendered context for ``problem``, or a note that there is none."""
+    shown = shown_context(retriever, problem, budget_tokens)
+    return NO_CONTEXT if shown is None else renderer(shown)
+
+
+NO_CONTEXT = "(no code was retrieved: find the files from the issue)"
+
+
+def shown_context(
+    retriever: Retriever | None, problem: Problem, budget_tokens: int
+) -> Context | None:
+    """The context ``retriever`` chooses for ``problem``; None without a retriever."""
     if retriever is None:
-        return "(no code was retrieved: find the files from the issue)"
-    return renderer(retriever.retrieve(problem.statement, problem.checkout, budget_tokens))
+        return None
+    return retriever.retrieve(problem.statement, problem.checkout, budget_tokens)
+
+
+def changes_code(blocks: Sequence[EditBlock]) -> bool:
+    """Whether any block changes its file's code: not only trailing spaces or blank lines
+    (indentation counts: in Python it is code)."""
+
+    def lines(text: str) -> list[str]:
+        return [line.rstrip() for line in text.splitlines() if line.strip()]
+
+    return any(lines(b.search) != lines(b.replace) for b in blocks)
 
 
 EXAMPLE_TURN = frozenset({"search-replace", "whole-file", "udiff"})
@@ -68,6 +96,7 @@ class OneShotAgent:
         renderer: turns the retrieved context into prompt text.
         max_tokens: cap on the answer's length (the server's default when None).
         edit_format: how the answer writes its edits (:data:`~.formats.EDIT_FORMATS`).
+        constrain: send the ``function`` format's grammar where the model takes one.
     """
 
     converses = True
@@ -83,8 +112,10 @@ class OneShotAgent:
         renderer: Renderer = render_context,
         max_tokens: int | None = None,
         edit_format: str = DEFAULT_EDIT_FORMAT,
+        constrain: bool = True,
     ) -> None:
         self.llm = llm
+        self.constrain = constrain
         self.edit_format = check_format(edit_format)
         self.retriever = retriever
         self.budget_tokens = budget_tokens
@@ -113,13 +144,23 @@ class OneShotAgent:
             submission = Submission.failed(exc)
         return record.finish(submission, problem.workdir / "conversation.json")
 
+    def grammar(self, shown: Context | None, problem: Problem) -> str | None:
+        """The grammar the first answer is decoded under, or None: not the ``function``
+        format, no functions shown, or a model that takes no grammar."""
+        if not (self.constrain and self.edit_format == "function" and takes_grammar(self.llm)):
+            return None
+        return None if shown is None else function_grammar(shown_functions(shown, problem.checkout))
+
     def _solve(self, problem: Problem, record: Transcript) -> Submission:
+        grammar: str | None = None
         if problem.follow_up is not None:
             record.messages.extend(dict(m) for m in problem.follow_up.history)
             reply = prompt("followup_oneshot.md")
             record.say("user", f"{problem.follow_up.feedback.rstrip()}\n\n{reply}")
         else:
-            context = retrieved(self.retriever, problem, self.budget_tokens, self.renderer)
+            shown = shown_context(self.retriever, problem, self.budget_tokens)
+            context = NO_CONTEXT if shown is None else self.renderer(shown)
+            grammar = self.grammar(shown, problem)
             fmt = self.edit_format
             how = prompt(f"edit_format_{fmt}.md").rstrip()
             record.say("system", prompt("oneshot_system.md", edit_format=how))
@@ -133,12 +174,24 @@ class OneShotAgent:
                 "oneshot_user.md", statement=problem.statement, context=context, reminder=reminder
             )
             record.say("user", user)
-        verdict, applied, failed = self._round(problem, record)
+        try:
+            verdict, applied, failed, changed = self._round(problem, record, grammar)
+        except MalformedAnswer as exc:
+            if problem.follow_up is not None:
+                raise
+            # one reflection on an answer with no readable edit, as Aider does; if the
+            # second answer has none either, the submission is malformed
+            record.say("user", malformed_prompt(exc, _cut_off(record)))
+            verdict, applied, failed, changed = self._round(problem, record, grammar)
+            if not failed:
+                return replace(verdict_submission(verdict, describe(applied)), first_try=False)
+            reasons = "; ".join(f"{f} ({f.kind})" for f in failed)
+            return Submission("patch-failed", reasons, verdict.confidence, first_try=False)
         first_try = not failed
-        if failed:
-            record.say("user", retry_prompt(applied, failed))
+        if failed or (not changed and problem.follow_up is None):
+            record.say("user", retry_prompt(applied, failed) if failed else noop_prompt(applied))
             try:
-                retry, again, failed = self._round(problem, record)
+                retry, again, failed, _ = self._round(problem, record, grammar)
             except MalformedAnswer as exc:
                 unreadable = Submission(
                     "patch-failed", f"retry unreadable: {exc}", verdict.confidence, first_try=False
@@ -153,15 +206,16 @@ class OneShotAgent:
         return replace(verdict_submission(verdict, describe(applied)), first_try=first_try)
 
     def _round(
-        self, problem: Problem, record: Transcript
-    ) -> tuple[ConfidenceVerdict, list[Applied], list[EditNotApplied]]:
-        """Ask, then apply the answer's blocks.
+        self, problem: Problem, record: Transcript, grammar: str | None
+    ) -> tuple[ConfidenceVerdict, list[Applied], list[EditNotApplied], bool]:
+        """Ask (under ``grammar`` if any), then apply the answer's blocks; the last value says
+        whether they change code (:func:`changes_code`).
 
         Raises:
             Stop: the model cannot fix the issue (nothing is applied).
             MalformedAnswer: the answer has no readable edit blocks.
         """
-        response = record.ask(self.llm, max_tokens=self.max_tokens)
+        response = record.ask(self.llm, max_tokens=self.max_tokens, grammar=grammar)
         verdict = parse_verdict(response.content)
         if verdict.cannot_fix is not None:
             raise Stop(verdict_submission(verdict))
@@ -172,8 +226,24 @@ class OneShotAgent:
             )
         blocks = parse_edits(response.content, self.edit_format, problem.checkout)
         applied, failed = apply_blocks(problem.checkout, blocks)
-        record.note(applied=[a.__dict__ for a in applied], failed=[str(f) for f in failed])
-        return verdict, applied, failed
+        changed = changes_code(blocks)
+        record.note(
+            applied=[a.__dict__ for a in applied],
+            failed=[str(f) for f in failed],
+            **({} if changed else {"no_op": True}),
+        )
+        return verdict, applied, failed, changed
+
+
+def _cut_off(record: Transcript) -> bool:
+    """Whether the last answer stopped at the length limit."""
+    return bool(record.steps) and record.steps[-1].get("finish_reason") == "length"
+
+
+def malformed_prompt(exc: MalformedAnswer, cut_off: bool) -> str:
+    """The message that sends back an answer with no edit that could be read."""
+    why = f"{exc}{' (your answer was cut off at the length limit)' if cut_off else ''}"
+    return prompt("oneshot_malformed.md", reason=why)
 
 
 def _last_answer(record: Transcript) -> str:
@@ -189,6 +259,12 @@ def retry_prompt(applied: Sequence[Applied], failed: Sequence[EditNotApplied]) -
     )
     done = f"These blocks applied and are in the files now: {describe(applied)}.\n"
     return prompt("oneshot_retry.md", failures=failures, applied=done if applied else "")
+
+
+def noop_prompt(applied: Sequence[Applied]) -> str:
+    """The message that sends back edits that applied but change nothing."""
+    files = ", ".join(dict.fromkeys(a.path for a in applied)) or "the files"
+    return prompt("oneshot_noop.md", files=files)
 
 
 def describe(applied: Sequence[Applied]) -> str:

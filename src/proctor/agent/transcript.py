@@ -17,7 +17,14 @@ from string import Template
 from typing import Any
 
 from proctor.files import write_atomic
-from proctor.model import ChatModel, ChatResponse, Submission, ToolCall
+from proctor.model import (
+    ChatModel,
+    ChatResponse,
+    GrammarChatModel,
+    Submission,
+    ToolCall,
+    takes_grammar,
+)
 from proctor.retrieval import estimate_tokens
 
 
@@ -126,14 +133,24 @@ class Transcript:
         *,
         tools: Sequence[Mapping[str, Any]] | None = None,
         max_tokens: int | None = None,
+        grammar: str | None = None,
     ) -> ChatResponse:
         """One model call on the conversation so far; opens a new step in the log.
+
+        ``grammar`` (GBNF) constrains the answer where the model takes one
+        (:func:`~proctor.model.takes_grammar`); the step then records it.
 
         Raises:
             ModelError: the model could not answer (BudgetExceeded when the budget is spent).
         """
         started = time.monotonic()
-        response = llm.complete(self.sent(), tools=tools, max_tokens=max_tokens)
+        constrained = grammar is not None and takes_grammar(llm)
+        if constrained and isinstance(llm, GrammarChatModel):
+            response = llm.complete(
+                self.sent(), tools=tools, max_tokens=max_tokens, grammar=grammar
+            )
+        else:
+            response = llm.complete(self.sent(), tools=tools, max_tokens=max_tokens)
         seconds = time.monotonic() - started
         self.messages.append(assistant_message(response))
         self.steps.append(
@@ -146,6 +163,8 @@ class Transcript:
                 "tools": [],
             }
         )
+        if constrained:
+            self.steps[-1]["grammar"] = grammar
         for key, value in (
             ("calls", 1),
             ("prompt_tokens", response.prompt_tokens),

@@ -23,7 +23,14 @@ from proctor.model.catalog import (
     local_spec,
     resolve_spec,
 )
-from proctor.model.llm import ChatModel, ChatResponse, Message, ToolCall
+from proctor.model.llm import (
+    ChatModel,
+    ChatResponse,
+    GrammarChatModel,
+    Message,
+    ToolCall,
+    takes_grammar,
+)
 from proctor.model.local import serving
 from proctor.model.openai_model import OpenAIChatModel
 from proctor.model.registry import (
@@ -49,6 +56,7 @@ __all__ = [
     "Exec",
     "FollowUp",
     "GoldModel",
+    "GrammarChatModel",
     "Message",
     "ModelSpec",
     "OpenAIChatModel",
@@ -66,4 +74,5 @@ __all__ = [
     "resolve_model",
     "resolve_spec",
     "serving",
+    "takes_grammar",
 ]

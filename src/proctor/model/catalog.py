@@ -74,6 +74,11 @@ class ModelSpec(BaseModel):
     extra: dict[str, Any] = Field(default_factory=dict)
     """Endpoint options: ``temperature`` (default when the caller gives none), ``headers``
     (sent with every request), ``params`` (extra request-body fields)."""
+    grammar: bool | None = None
+    """The endpoint takes a GBNF ``grammar`` in a chat request (llama.cpp's server does; the
+    OpenAI API does not): one-shot answers in the ``function`` format are then decoded under
+    the format's grammar (:mod:`proctor.agent.grammar`). None: on for offline (``local``)
+    models only."""
 
     @model_validator(mode="after")
     def _has_place(self) -> ModelSpec:
@@ -86,6 +91,11 @@ class ModelSpec(BaseModel):
             known = ", ".join(sorted(WEIGHTS))
             raise ValueError(f"local: unknown weights {self.local!r} (known: {known})")
         return self
+
+    @property
+    def takes_grammar(self) -> bool:
+        """Whether requests to this endpoint may carry a GBNF grammar (see ``grammar``)."""
+        return self.grammar if self.grammar is not None else self.local is not None
 
     def cost_usd(self, prompt_tokens: int, completion_tokens: int) -> float:
         """Dollars for one call with these token counts."""

@@ -57,3 +57,29 @@ class ChatModel(Protocol):
     ) -> ChatResponse:
         """One completion (retries and budget are the implementation's business)."""
         ...
+
+
+@runtime_checkable
+class GrammarChatModel(ChatModel, Protocol):
+    """A :class:`ChatModel` whose endpoint may be given a GBNF grammar that the answer must
+    follow (llama.cpp's server); ``takes_grammar`` says whether this one may."""
+
+    takes_grammar: bool
+
+    def complete(
+        self,
+        messages: Sequence[Message],
+        *,
+        tools: Sequence[Mapping[str, Any]] | None = None,
+        tool_choice: str | Mapping[str, Any] | None = None,
+        max_tokens: int | None = None,
+        temperature: float = 0.0,
+        grammar: str | None = None,
+    ) -> ChatResponse:
+        """One completion; with ``grammar``, decoded under it."""
+        ...
+
+
+def takes_grammar(llm: ChatModel) -> bool:
+    """Whether ``llm`` may be sent a grammar (:class:`GrammarChatModel`, ``takes_grammar``)."""
+    return isinstance(llm, GrammarChatModel) and llm.takes_grammar

@@ -178,6 +178,8 @@ class OpenAIChatModel:
         self.spec = spec
         self.name = spec.name
         self.context_window = spec.context_window
+        self.takes_grammar = spec.takes_grammar
+        """Requests may carry a GBNF grammar (``ModelSpec.grammar``)."""
         self.budget = budget
         self.record_dir = record_dir
         self.max_retries = max_retries
@@ -210,16 +212,21 @@ class OpenAIChatModel:
         tool_choice: str | Mapping[str, Any] | None = None,
         max_tokens: int | None = None,
         temperature: float | None = None,
+        grammar: str | None = None,
     ) -> ChatResponse:
         """One completion, retried as the module docstring says, charged and recorded.
 
-        ``temperature`` defaults to the spec's ``extra["temperature"]``, else 0.
+        ``temperature`` defaults to the spec's ``extra["temperature"]``, else 0. ``grammar``
+        (GBNF) goes into the request body as llama.cpp's ``grammar`` field, where the endpoint
+        takes one (:attr:`takes_grammar`); elsewhere it is not sent.
 
         Raises:
             BudgetExceeded: the budget ran out before a request.
             ModelError: a non-retryable HTTP error, retries exhausted, or an empty answer.
         """
         request = self._request(messages, tools, tool_choice, max_tokens, temperature)
+        if grammar is not None and self.takes_grammar:
+            request["extra_body"] = {**request.get("extra_body", {}), "grammar": grammar}
         errors: list[str] = []
         started = time.monotonic()
         try:

@@ -122,6 +122,7 @@ class _GatedModel:
         self._gate = gate
         self.name: str = inner.name
         self.context_window: int = inner.context_window
+        self.takes_grammar: bool = bool(getattr(inner, "takes_grammar", False))
 
     def complete(self, messages: Sequence[Message], **kwargs: Any) -> ChatResponse:
         ray.get(self._gate.acquire.remote())
