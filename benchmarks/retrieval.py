@@ -31,7 +31,7 @@ import statistics
 import subprocess
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -56,7 +56,7 @@ from proctor.retrieval import (
     read_history,
     split_by_repo,
 )
-from proctor.retrieval.localization import score_ranking
+from proctor.retrieval.localization import TaskScore, score_ranking
 from proctor.spec import Task, load_suite
 
 TARGET_SECONDS = 2.0
@@ -114,12 +114,22 @@ def prepare(tasks: Sequence[Task], repos_dir: Path, scratch: Path) -> list[Prepa
 
 def ablation_row(data: Sequence[Prepared], settings: HybridSettings) -> str:
     """Function recall@1/5/10 (over targets) and mean@5 (over tasks) of one variant."""
+    return recall_cells(
+        score_ranking(
+            item.task.id,
+            item.targets,
+            rank_chunks(item.files, item.task.problem_statement, settings, item.history).chunks,
+            {},
+        )
+        for item in data
+    )
+
+
+def recall_cells(scores: Iterable[TaskScore]) -> str:
+    """``func@1 | func@5 | func@10 | mean@5`` of ``scores`` as table cells."""
     found = {1: 0, 5: 0, 10: 0}
     total, means = 0, []
-    for item in data:
-        statement = item.task.problem_statement
-        ranked = rank_chunks(item.files, statement, settings, item.history).chunks
-        score = score_ranking(item.task.id, item.targets, ranked, {})
+    for score in scores:
         total += score.functions
         for k in found:
             found[k] += score.function_found[k]

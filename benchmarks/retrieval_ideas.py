@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import argparse
 import math
-import statistics
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import bm25s  # type: ignore[import-untyped]
-from benchmarks.retrieval import Prepared, prepare
+from benchmarks.retrieval import Prepared, prepare, recall_cells
 
 import proctor.retrieval.bm25 as bm25_module
 import proctor.retrieval.hybrid as hybrid_module
@@ -41,16 +40,10 @@ Post = Callable[[list[Chunk]], list[Chunk]]
 
 def row(data: Sequence[Prepared], rankings: Sequence[list[Chunk]], post: Post) -> str:
     """func@1/5/10 over targets and mean@5 over tasks of ``post`` applied to each ranking."""
-    found, total, means = {1: 0, 5: 0, 10: 0}, 0, []
-    for item, ranked in zip(data, rankings, strict=True):
-        score = score_ranking(item.task.id, item.targets, post(ranked), {})
-        total += score.functions
-        for k in found:
-            found[k] += score.function_found[k]
-        if score.functions:
-            means.append(score.function_found[5] / score.functions)
-    cells = [f"{100 * v / max(total, 1):.1f}%" for v in found.values()]
-    return " | ".join([*cells, f"{100 * statistics.fmean(means):.1f}%"])
+    return recall_cells(
+        score_ranking(item.task.id, item.targets, post(ranked), {})
+        for item, ranked in zip(data, rankings, strict=True)
+    )
 
 
 def rank_all(data: Sequence[Prepared]) -> list[list[Chunk]]:
