@@ -179,10 +179,21 @@ def test_ctrl_c_removes_the_session_container(tmp_path: Path) -> None:
     assert proc.stdout.readline().strip() == "True"
     cid = proc.stdout.readline().strip()
     assert _exists(cid)
-    time.sleep(1)  # inside the second command
+    deadline = time.monotonic() + 120
+    while not _running(cid, "sleep") and time.monotonic() < deadline:
+        time.sleep(0.2)  # until the second command runs (slow on a loaded machine)
     proc.send_signal(signal.SIGINT)
-    assert proc.wait(timeout=120) != 0
+    assert proc.wait(timeout=300) != 0
     assert not _exists(cid)
+
+
+def _running(cid: str, command: str) -> bool:
+    """Whether a process of the container runs ``command``."""
+    try:
+        top = docker_client().api.top(cid)
+    except Exception:  # gone, or not started yet: not running
+        return False
+    return any(command in " ".join(row) for row in top.get("Processes") or [])
 
 
 def test_a_container_that_died_between_commands_is_replaced(box) -> None:  # type: ignore[no-untyped-def]
