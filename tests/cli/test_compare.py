@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -136,3 +137,29 @@ def test_two_suites_of_one_kind_are_one_line(
     assert code == 1
     assert message in text and text.count("\n") == 1, text
     assert not (tmp_path / "o").exists()
+
+
+def test_a_compare_stopped_half_way_can_be_compared_on_what_finished(
+    suites: tuple[Path, Path], tmp_path: Path, env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import proctor.cli.compare as compare_cli
+
+    pairs, issues = suites
+    out = tmp_path / "cmp"
+    real = compare_cli.run_suite
+
+    def stop_at_the_issues(tasks: Any, ctx: Any, folder: Path, **kw: Any) -> Any:
+        if folder.name == "issues":
+            raise KeyboardInterrupt  # as Ctrl-C before the real-issues suite
+        return real(tasks, ctx, folder, **kw)
+
+    monkeypatch.setattr(compare_cli, "run_suite", stop_at_the_issues)
+    args = ["--model", "gold", "--suite", str(pairs), "--suite", str(issues)]
+    code, _ = invoke(*args, "--humaneval-subset", "0", "--out", str(out))
+    assert code != 0
+    manifest = json.loads((out / "gold" / "runs.json").read_text())
+    assert (manifest["pairs"], manifest["issues"]) == ("pairs-calc", "issues")
+    code, text = invoke("--from-runs", str(out), "--out", str(tmp_path / "after"))
+    assert code == 0, text
+    row = json.loads((tmp_path / "after" / "comparison.json").read_text())["models"][0]
+    assert row["isolated"]["value"] == 1.0 and row["issues_resolved"] is None

@@ -268,6 +268,11 @@ def _run_all(
             humaneval = None
             if executor is not None:
                 humaneval = _humaneval(choice, plan, settings, executor, model_dir)
+            # Recorded before the suites run, so that a compare stopped half-way can be
+            # compared (--from-runs) on what finished, as a run folder can be reported.
+            planned = [None if p is None else model_dir / p.name for p in (pairs, issues)]
+            ahead = ModelRuns(choice.name, humaneval, *planned)
+            write_manifest(model_dir, ahead)
             done = _suites(choice, suites, refs, settings, plan, model_dir, on_ray)
             found = ModelRuns(choice.name, humaneval, done.get(pairs), done.get(issues))
             write_manifest(model_dir, found)

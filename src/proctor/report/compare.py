@@ -308,8 +308,9 @@ def _read_manifest(path: Path) -> ModelRuns:
         parts = {k: data.get(k) for k in ("humaneval", "pairs", "issues")}
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"{path}: not a runs manifest ({_first_line(exc)})") from None
+    # A part whose folder is not there was never started (a compare stopped before it).
     paths = {k: path.parent / str(v) if v else None for k, v in parts.items()}
-    return ModelRuns(model, **paths)
+    return ModelRuns(model, **{k: p if p and p.exists() else None for k, p in paths.items()})
 
 
 def _relative(path: Path, base: Path) -> str:
