@@ -161,9 +161,11 @@ def _own_label() -> str:
 def test_ctrl_c_removes_the_session_container(tmp_path: Path) -> None:
     mounts = _mounts(tmp_path)
     script = (
-        "import sys\n"
+        "import signal, sys\n"
         "from pathlib import Path\n"
         "from proctor.sandbox import DockerSandbox, Limits, Mounts\n"
+        # as in a terminal: a background job (CI under `cmd &`) inherits SIGINT ignored
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         f"mounts = Mounts(writable=(Path({str(mounts.writable[0])!r}),), "
         f"extra={{'image': {mounts.extra['image']!r}}})\n"
         "box = DockerSandbox(mounts, Limits(memory_mb=256))\n"
