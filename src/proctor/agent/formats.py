@@ -21,11 +21,10 @@ from proctor.agent.edits import (
     EditBlock,
     apply_blocks,
     parse_edit_blocks,
-    path_before,
     safe_path,
 )
 from proctor.agent.errors import MalformedAnswer, UnsafePath
-from proctor.agent.functions import parse_functions
+from proctor.agent.functions import fenced_blocks, parse_functions
 from proctor.errors import ConfigError
 from proctor.model import EDIT_FORMATS
 
@@ -82,23 +81,12 @@ def parse_whole_files(text: str) -> list[tuple[str, str]]:
     Raises:
         MalformedAnswer: no such block, or one that is not closed.
     """
-    lines = text.replace("\r\n", "\n").split("\n")
     found: list[tuple[str, str]] = []
-    start = i = 0
-    while i < len(lines):
-        fence = _FENCE.match(lines[i])
-        if fence is None:
-            i += 1
-            continue
-        path = path_before([*lines[start:i], lines[i]])
-        end = next(
-            (j for j in range(i + 1, len(lines)) if lines[j].strip() == fence.group(1)), None
-        )
-        if end is None:
-            raise MalformedAnswer(f"line {i + 1}: a code block is not closed with {fence.group(1)}")
+    for path, body, open_fence, line in fenced_blocks(text):
+        if open_fence is not None:
+            raise MalformedAnswer(f"line {line}: a code block is not closed with {open_fence}")
         if path is not None:
-            found.append((path, "".join(line + "\n" for line in lines[i + 1 : end])))
-        start = i = end + 1
+            found.append((path, "".join(line + "\n" for line in body)))
     if not found:
         raise MalformedAnswer("no file found: write the file's path, then the whole file in ```")
     return found

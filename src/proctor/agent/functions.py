@@ -25,10 +25,11 @@ _PATH_COMMENT = re.compile(r"^\s*#\s*(?:file:\s*)?([\w./-]+\.py):?\s*$", re.IGNO
 """A first line of code naming its file: ``# src/pkg/mod.py``."""
 
 
-def code_blocks(text: str) -> list[tuple[str | None, str]]:
-    """(path named before it or None, code) of every fenced block of ``text``."""
+def fenced_blocks(text: str) -> list[tuple[str | None, list[str], str | None, int]]:
+    """(path named before it or None, its lines, its fence if it was left open else None, the
+    1-based line it opens on) of every fenced block of ``text``; an open one runs to the end."""
     lines = text.replace("\r\n", "\n").split("\n")
-    found: list[tuple[str | None, str]] = []
+    found: list[tuple[str | None, list[str], str | None, int]] = []
     start = i = 0
     while i < len(lines):
         fence = _FENCE.match(lines[i])
@@ -39,10 +40,16 @@ def code_blocks(text: str) -> list[tuple[str | None, str]]:
         end = next(
             (j for j in range(i + 1, len(lines)) if lines[j].strip() == fence.group(1)), None
         )
-        stop = len(lines) if end is None else end  # an answer cut off keeps what it wrote
-        found += _sections(path, lines[i + 1 : stop])
+        stop = len(lines) if end is None else end
+        found.append((path, lines[i + 1 : stop], None if end else fence.group(1), i + 1))
         start = i = stop + 1
     return found
+
+
+def code_blocks(text: str) -> list[tuple[str | None, str]]:
+    """(path named before it or None, code) of every fenced block of ``text``; an answer cut
+    off keeps what it wrote."""
+    return [s for path, body, _, _ in fenced_blocks(text) for s in _sections(path, body)]
 
 
 def _sections(path: str | None, body: list[str]) -> list[tuple[str | None, str]]:
