@@ -21,6 +21,7 @@ class ScriptedLLM:
         self.script = list(script)
         self.seen: list[list[dict[str, Any]]] = []
         self.tools: list[Any] = []
+        self.temperatures: list[float] = []
 
     def complete(
         self,
@@ -33,6 +34,7 @@ class ScriptedLLM:
     ) -> ChatResponse:
         self.seen.append(copy.deepcopy([dict(m) for m in messages]))
         self.tools.append(tools)
+        self.temperatures.append(temperature)
         if not self.script:
             raise AssertionError("the script ran out")
         step = self.script.pop(0)

@@ -14,7 +14,7 @@ from tests.fake_chat import ScriptedLLM, Step
 from proctor.agent import OneShotAgent
 from proctor.agent.edits import EditBlock
 from proctor.agent.grammar import function_grammar
-from proctor.agent.oneshot import changes_code
+from proctor.agent.oneshot import RESAMPLE_TEMPERATURE, changes_code
 from proctor.model import FollowUp, takes_grammar
 from proctor.model.base import Problem
 from proctor.model.llm import ChatResponse
@@ -54,7 +54,9 @@ class GrammarLLM(ScriptedLLM):
         grammar: str | None = None,
     ) -> ChatResponse:
         self.grammars.append(grammar)
-        return super().complete(messages, tools=tools, max_tokens=max_tokens)
+        return super().complete(
+            messages, tools=tools, max_tokens=max_tokens, temperature=temperature
+        )
 
 
 def _steps(problem: Problem) -> list[dict[str, Any]]:
@@ -111,8 +113,11 @@ def test_a_no_op_answer_is_sent_back_once(retriever, problem: Problem) -> None: 
     assert retry["role"] == "user" and "change nothing" in retry["content"]
     assert "calc.py" in retry["content"]
     assert llm.grammars == [GRAMMAR, GRAMMAR]  # the retry is decoded under it too
+    # at temperature 0 a small model repeats itself word for word: the retry is sampled
+    assert llm.temperatures == [0.0, RESAMPLE_TEMPERATURE]
     first, second = _steps(problem)
     assert first["no_op"] is True and "no_op" not in second
+    assert "temperature" not in first and second["temperature"] == RESAMPLE_TEMPERATURE
 
 
 def test_a_second_no_op_is_submitted_unchanged(retriever, problem: Problem) -> None:  # type: ignore[no-untyped-def]

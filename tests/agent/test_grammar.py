@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.agent.gbnf import matches
 
 from proctor.agent.formats import apply_answer
 from proctor.agent.grammar import (
@@ -102,10 +103,58 @@ def test_the_grammar_text_by_hand() -> None:
         'file1 ::= ("q\\"t.py\\n```python\\n" | "```python\\n# " "q\\"t.py" ":"? "\\n") '
         '("def f(") code "```\\n"\n'
         'bases ::= "(" [^)\\n]* ")"\n'
-        'code ::= [^\\n]* "\\n" line*\n'
-        'line ::= [^`\\n] [^\\n]* "\\n" | "\\n"\n'
+        "code ::= rest\n"
+        'rest ::= [^\\n]* ":" [ \\t]* "\\n" after | ([^\\n]* [^:\\n \\t])? [ \\t]* "\\n" next\n'
+        'next ::= ([^`\\n] rest | "\\n" next)?\n'
+        'after ::= ([ \\t]* [^ \\t\\n`"\'] rest | [ \\t]* "\\n" next)?\n'
         'number ::= "0" ("." [0-9] [0-9]?)? | "1" (".0")?\n'
     )
+
+
+HEADS = {"calc.py": ["def mean(", "class C:\n    async def add("]}
+BODY = "values):\n    total = sum(values)\n\n    return total / len(values)\n"
+DOC = '"""Mean."""'
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        f"calc.py\n```python\ndef mean({BODY}```\nCONFIDENCE: 0.9",
+        f"```python\n# calc.py:\ndef mean({BODY}```\n\n```python\n# calc.py\ndef mean({BODY}```\n"
+        "CONFIDENCE: 1",
+        "```python\n# calc.py\nclass C(Base):\n    async def add(self, x):\n        return x\n```\n"
+        "CONFIDENCE: 0",
+        "CANNOT FIX: the code is not shown",
+        # a string may open a line that does not follow one ending with ':'
+        'calc.py\n```python\ndef mean(v):\n    raise ValueError(\n        "empty"\n    )\n```\n'
+        "CONFIDENCE: 0.5",
+        'calc.py\n```python\ndef mean(v=["a:"]):\n    x = {\n        "k": 1}\n    return x\n```\n'
+        "CONFIDENCE: 0.5",
+        'calc.py\n```python\ndef mean(\n    values,\n):\n    return "x:"\n```\nCONFIDENCE: 0.5',
+    ],
+)
+def test_answers_in_the_grammars_language(answer: str) -> None:
+    assert matches(str(function_grammar(HEADS)), answer)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        # no docstring: a line after one ending with ':' may not open with a quote
+        f"calc.py\n```python\ndef mean(values):\n    {DOC}\n    return 1\n```\nCONFIDENCE: 1",
+        "calc.py\n```python\ndef mean(values):  \n    '''M.'''\n    return 1\n```\nCONFIDENCE: 1",
+        'calc.py\n```python\ndef mean(\n    v,\n) -> float:\n    "M."\n    return 1\n```\n'
+        "CONFIDENCE: 1",
+        'calc.py\n```python\ndef mean(v):\n    if v:\n        "x"\n```\nCONFIDENCE: 1',
+        f"calc.py\n```python\ndef median({BODY}```\nCONFIDENCE: 1",  # not a shown function
+        f"other.py\n```python\ndef mean({BODY}```\nCONFIDENCE: 1",  # not a shown file
+        f"calc.py\n```python\ndef mean({BODY}```\n",  # no CONFIDENCE line
+        "CONFIDENCE: 0.8",  # the bare non-answer
+        f"Here is the fix:\ncalc.py\n```python\ndef mean({BODY}```\nCONFIDENCE: 1",
+    ],
+)
+def test_answers_outside_the_grammars_language(answer: str) -> None:
+    assert not matches(str(function_grammar(HEADS)), answer)
 
 
 @pytest.mark.parametrize("opening", ["calc.py\n```python\n", "```python\n# calc.py:\n"])

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from proctor.agent import OneShotAgent, render_context
+from proctor.agent.oneshot import RESAMPLE_TEMPERATURE
 from proctor.errors import BudgetExceeded, ModelError
 from proctor.model.base import Problem, Solver
 from proctor.model.llm import ChatResponse
@@ -85,6 +86,7 @@ def test_malformed(script, retriever, problem: Problem) -> None:  # type: ignore
     assert sub.status == "malformed"
     retry = llm.seen[1][-1]["content"]  # sent back once, with the reason
     assert retry.startswith("No edit could be read from your answer: no edit blocks")
+    assert llm.temperatures == [0.0, RESAMPLE_TEMPERATURE]  # asked again, sampled
     assert "no edit blocks" in sub.message
     assert sub.confidence == 0.9  # stated, though there is no edit: confidently wrong
     assert (problem.checkout / "calc.py").read_text() == before
@@ -118,6 +120,7 @@ def test_bad_block_fixed_on_retry(script, retriever, problem: Problem) -> None: 
     assert retry["role"] == "user"
     assert "SEARCH text not found" in retry["content"]
     assert "calc.py (exact)" in retry["content"]  # it is told what already applied
+    assert llm.temperatures == [0.0, 0.0]  # a failed edit is corrected, not resampled
     assert sub.usage["calls"] == 2
 
 

@@ -65,7 +65,8 @@ def test_top_level_function_is_replaced_and_the_rest_kept() -> None:
 def test_method_is_reindented_and_keeps_its_decorator() -> None:
     new = "def size(self):\n    return self.w * self.h\n"
     out = splice_function(MODULE, "Box.size", new)
-    assert "    @property\n    def size(self):\n        return self.w * self.h\n" in out
+    kept = '    @property\n    def size(self):\n        """Width times height."""\n'
+    assert kept + "        return self.w * self.h\n" in out
     box = run(out)["Box"](2, 3)  # type: ignore[operator]
     assert box.size == 6
 
@@ -192,3 +193,39 @@ def test_splicing_the_original_back_restores_the_file() -> None:
     stubbed = remove_body(original, fn)
     text = "".join(original.splitlines(keepends=True)[fn.first_line - 1 : fn.end_line])
     assert splice_function(stubbed, "Box.size", textwrap.dedent(text)) == original
+
+
+def test_a_function_written_without_a_docstring_keeps_its_own() -> None:
+    out = splice_function(
+        MODULE, "Box.grow", "def grow(self, k):\n    return Box(self.w * k, self.h * k)\n"
+    )
+    assert '    def grow(self, k):\n        """A box k times as big."""\n        return Box(' in out
+    assert run(out)["Box"].grow.__doc__ == "A box k times as big."  # type: ignore[attr-defined]
+
+
+def test_a_multiline_docstring_is_reindented_to_the_new_body() -> None:
+    source = 'def f(x):\n    """One.\n\n    Two.\n    """\n    return x\n'
+    out = splice_function(source, "f", "def f(x):\n  # two-space body\n  return x + 1\n")
+    assert out == 'def f(x):\n  # two-space body\n  """One.\n\n  Two.\n  """\n  return x + 1\n'
+    assert run(out)["f"](1) == 2  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("new", "doc"),
+    [
+        ('def area(r):\n    """Mine."""\n    return r\n', "Mine."),  # its own wins
+        ("def area(r): return r\n", None),  # a body on the def line: nothing to put it before
+    ],
+)
+def test_a_docstring_of_its_own_or_a_one_line_body_is_left_as_written(
+    new: str, doc: str | None
+) -> None:
+    assert run(splice_function(MODULE, "area", new))["area"].__doc__ == doc  # type: ignore[attr-defined]
+
+
+def test_the_docstring_goes_before_a_decorated_first_statement() -> None:
+    new = (
+        "def area(r):\n    @staticmethod\n    def inner():\n        return r\n    return inner()\n"
+    )
+    out = splice_function(MODULE, "area", new)
+    assert '    """Area of a circle of radius r."""\n    @staticmethod\n' in out

@@ -11,7 +11,7 @@ import pytest
 from proctor.errors import BudgetExceeded, ConfigError, ModelError
 from proctor.model.budget import Budget
 from proctor.model.catalog import ModelSpec
-from proctor.model.openai_model import OpenAIChatModel
+from proctor.model.openai_model import DEFAULT_SEED, OpenAIChatModel
 from proctor.model.replay import ReplayChatModel
 
 KEY = "sk-test-SECRET-0123456789"
@@ -214,6 +214,17 @@ def test_spec_extra_temperature_headers_params(
     assert first["body"]["temperature"] == 0.7 and second["body"]["temperature"] == 0.1
     assert first["headers"]["x-team"] == "eval"
     assert first["body"]["top_k"] == 5
+
+
+def test_a_sampled_request_is_seeded(fake_server: Any, spec: ModelSpec, tmp_path: Path) -> None:
+    model, _ = make(spec, tmp_path / "plain")
+    model.complete(HELLO)  # temperature 0: nothing to seed
+    model.complete(HELLO, temperature=0.7)  # sampled, no seed of its own: the default
+    seeded = spec.model_copy(update={"extra": {"params": {"seed": 3}}})
+    make(seeded, tmp_path / "seeded")[0].complete(HELLO, temperature=0.7)  # its own wins
+    seeds = [r["body"].get("seed") for r in fake_server.requests]
+    assert seeds == [None, DEFAULT_SEED, 3]
+    assert records(tmp_path / "plain")[1]["request"]["extra_body"] == {"seed": DEFAULT_SEED}
 
 
 def test_recorded_calls_replay(fake_server: Any, spec: ModelSpec, tmp_path: Path) -> None:

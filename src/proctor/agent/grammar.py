@@ -12,6 +12,11 @@ from what the model is shown, so that the answer has the format's shape:
   for that file (``def name(``, or for a method ``class Owner:`` with ``def name(`` under it;
   a method whose name is not unique in its file only so), free code lines, the closing fence;
   then ``CONFIDENCE: <number>``.
+* A line after one that ends with ``:`` may not start with a quote: no docstrings. A function
+  written without one keeps its own (:func:`~proctor.agent.splice.splice_function`), and a
+  0.5B model that copies a long docstring runs out of answer before it reaches the code (4 of
+  33 answers, cut off at 512 tokens). A string that opens such a line is the one thing lost
+  (``x = {`` then ``"key": 1`` is fine: the ``{`` line does not end with ``:``).
 
 This constrains the form only (the code itself is free), like the structured outputs of an
 API; whether the function is right is still for the tests to say. The grammar sent is kept in
@@ -124,8 +129,12 @@ def function_grammar(functions: Mapping[str, Sequence[str]]) -> str | None:
         rules.append(f'file{i} ::= ({named} | {commented}) ({starts}) code "```\\n"')
     rules += [
         'bases ::= "(" [^)\\n]* ")"',
-        'code ::= [^\\n]* "\\n" line*',
-        'line ::= [^`\\n] [^\\n]* "\\n" | "\\n"',
+        "code ::= rest",
+        # the rest of a line: one ending with ':' (a def, if, for...) leads to state `after`,
+        # whose line may not start with a quote, so no docstring; any other to state `next`
+        'rest ::= [^\\n]* ":" [ \\t]* "\\n" after | ([^\\n]* [^:\\n \\t])? [ \\t]* "\\n" next',
+        'next ::= ([^`\\n] rest | "\\n" next)?',
+        'after ::= ([ \\t]* [^ \\t\\n`"\'] rest | [ \\t]* "\\n" next)?',
         'number ::= "0" ("." [0-9] [0-9]?)? | "1" (".0")?',
     ]
     return "\n".join(rules) + "\n"

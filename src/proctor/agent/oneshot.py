@@ -6,7 +6,11 @@ retry that repeats an applied block is recognised as ``already-applied``. If blo
 after the retry, the submission is ``patch-failed`` and the blocks that did apply stay in the
 checkout (the run layer does not grade a ``patch-failed`` attempt). An answer whose edits all
 apply but change nothing (a function copied unchanged: :func:`changes_code`) is sent back once
-too, as Aider reflects on a failed edit; the first answer's figures stay first-try.
+too, as Aider reflects on a failed edit; the first answer's figures stay first-try. Those two
+retries, the no-op and the answer with no readable edit, are sampled at
+:data:`RESAMPLE_TEMPERATURE` (seeded: :data:`~proctor.model.openai_model.DEFAULT_SEED`): asked
+again at temperature 0, a small model gives the same answer back word for word (6 of 9 no-ops
+of the 0.5B model, and both cut-off answers retried).
 
 Where the model takes a grammar (:func:`~proctor.model.takes_grammar`), answers in the
 ``function`` format are decoded under :func:`~proctor.agent.grammar.function_grammar` of the
@@ -79,6 +83,9 @@ def changes_code(blocks: Sequence[EditBlock]) -> bool:
 
     return any(lines(b.search) != lines(b.replace) for b in blocks)
 
+
+RESAMPLE_TEMPERATURE = 0.7
+"""Temperature of the retry of an answer that changed nothing or had no readable edit."""
 
 EXAMPLE_TURN = frozenset({"search-replace", "whole-file", "udiff"})
 """Formats shown by a worked example turn. Not ``function``, the small models' format: a
@@ -182,7 +189,9 @@ class OneShotAgent:
             # one reflection on an answer with no readable edit, as Aider does; if the
             # second answer has none either, the submission is malformed
             record.say("user", malformed_prompt(exc, _cut_off(record)))
-            verdict, applied, failed, changed = self._round(problem, record, grammar)
+            verdict, applied, failed, changed = self._round(
+                problem, record, grammar, RESAMPLE_TEMPERATURE
+            )
             if not failed:
                 return replace(verdict_submission(verdict, describe(applied)), first_try=False)
             reasons = "; ".join(f"{f} ({f.kind})" for f in failed)
@@ -190,8 +199,9 @@ class OneShotAgent:
         first_try = not failed
         if failed or (not changed and problem.follow_up is None):
             record.say("user", retry_prompt(applied, failed) if failed else noop_prompt(applied))
+            resample = None if failed else RESAMPLE_TEMPERATURE
             try:
-                retry, again, failed, _ = self._round(problem, record, grammar)
+                retry, again, failed, _ = self._round(problem, record, grammar, resample)
             except MalformedAnswer as exc:
                 unreadable = Submission(
                     "patch-failed", f"retry unreadable: {exc}", verdict.confidence, first_try=False
@@ -206,16 +216,22 @@ class OneShotAgent:
         return replace(verdict_submission(verdict, describe(applied)), first_try=first_try)
 
     def _round(
-        self, problem: Problem, record: Transcript, grammar: str | None
+        self,
+        problem: Problem,
+        record: Transcript,
+        grammar: str | None,
+        temperature: float | None = None,
     ) -> tuple[ConfidenceVerdict, list[Applied], list[EditNotApplied], bool]:
-        """Ask (under ``grammar`` if any), then apply the answer's blocks; the last value says
-        whether they change code (:func:`changes_code`).
+        """Ask (under ``grammar`` if any; at ``temperature``, None: the model's own), then apply
+        the answer's blocks; the last value says whether they change code (:func:`changes_code`).
 
         Raises:
             Stop: the model cannot fix the issue (nothing is applied).
             MalformedAnswer: the answer has no readable edit blocks.
         """
-        response = record.ask(self.llm, max_tokens=self.max_tokens, grammar=grammar)
+        response = record.ask(
+            self.llm, max_tokens=self.max_tokens, grammar=grammar, temperature=temperature
+        )
         verdict = parse_verdict(response.content)
         if verdict.cannot_fix is not None:
             raise Stop(verdict_submission(verdict))

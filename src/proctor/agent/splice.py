@@ -4,7 +4,9 @@
 source by the model's definition of it, and brings along what the model wrote around it:
 
 * the function keeps the original's decorators unless the new code has decorators of its
-  own, and is re-indented to the original's indentation (lines inside multi-line strings
+  own, and the original's docstring unless the new code has one of its own (a small model
+  copying a long docstring runs out of answer before the code; the format lets it leave the
+  docstring out), and is re-indented to the original's indentation (lines inside multi-line strings
   are left as written);
 * module-level imports are added after the module's last top-level import that precedes
   the function (else after its docstring, else at the top); ``from __future__`` imports
@@ -214,10 +216,46 @@ def _function_text(
 ) -> str:
     """The new definition at the original's place: the original's decorators unless the
     new code brings its own."""
-    text = _node_text(code, code_lines, new_fn, indent) + "\n"
+    text = _with_docstring(
+        _node_text(code, code_lines, new_fn, indent) + "\n", new_fn, lines, target
+    )
     if new_fn.decorator_list or not target.decorator_list:
         return text
     return "".join(lines[_start(target) - 1 : target.lineno - 1]) + text
+
+
+def _docstring(fn: _Def) -> ast.Expr | None:
+    first = fn.body[0] if fn.body else None
+    if (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+    ):
+        return first
+    return None
+
+
+def _with_docstring(text: str, new_fn: _Def, lines: list[str], target: _Def) -> str:
+    """``text`` (the new definition, decorators first) with the original's docstring put back
+    as its first statement, where the new code has none and its body starts on a line of its
+    own; re-indented from the original body's indentation to the new one's."""
+    doc = _docstring(target)
+    if doc is None or _docstring(new_fn) is not None or new_fn.body[0].lineno == new_fn.lineno:
+        return text
+    new_lines = text.splitlines(keepends=True)
+    first = new_fn.body[0]
+    at = (_start(first) if isinstance(first, _Def | ast.ClassDef) else first.lineno) - _start(
+        new_fn
+    )
+    body_line = new_lines[at]
+    new_pad = body_line[: len(body_line) - len(body_line.lstrip())]
+    old = lines[doc.lineno - 1 : (doc.end_lineno or doc.lineno)]
+    old_pad = old[0][: doc.col_offset]
+    moved = [new_pad + old[0][doc.col_offset :]]
+    moved += [
+        new_pad + line[len(old_pad) :] if line.startswith(old_pad) else line for line in old[1:]
+    ]
+    return "".join(new_lines[:at] + moved + new_lines[at:])
 
 
 def _import_point(tree: ast.Module, before: int) -> tuple[int, str]:

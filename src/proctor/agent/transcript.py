@@ -134,23 +134,26 @@ class Transcript:
         tools: Sequence[Mapping[str, Any]] | None = None,
         max_tokens: int | None = None,
         grammar: str | None = None,
+        temperature: float | None = None,
     ) -> ChatResponse:
         """One model call on the conversation so far; opens a new step in the log.
 
         ``grammar`` (GBNF) constrains the answer where the model takes one
-        (:func:`~proctor.model.takes_grammar`); the step then records it.
+        (:func:`~proctor.model.takes_grammar`); the step then records it. ``temperature``
+        overrides the model's own for this call (recorded in the step); None keeps it.
 
         Raises:
             ModelError: the model could not answer (BudgetExceeded when the budget is spent).
         """
         started = time.monotonic()
         constrained = grammar is not None and takes_grammar(llm)
+        extra: dict[str, Any] = {} if temperature is None else {"temperature": temperature}
         if constrained and isinstance(llm, GrammarChatModel):
             response = llm.complete(
-                self.sent(), tools=tools, max_tokens=max_tokens, grammar=grammar
+                self.sent(), tools=tools, max_tokens=max_tokens, grammar=grammar, **extra
             )
         else:
-            response = llm.complete(self.sent(), tools=tools, max_tokens=max_tokens)
+            response = llm.complete(self.sent(), tools=tools, max_tokens=max_tokens, **extra)
         seconds = time.monotonic() - started
         self.messages.append(assistant_message(response))
         self.steps.append(
@@ -165,6 +168,7 @@ class Transcript:
         )
         if constrained:
             self.steps[-1]["grammar"] = grammar
+        self.steps[-1].update(extra)
         for key, value in (
             ("calls", 1),
             ("prompt_tokens", response.prompt_tokens),

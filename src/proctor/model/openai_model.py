@@ -31,6 +31,10 @@ from proctor.model.llm import ChatResponse, Message, ToolCall
 RETRY_STATUS = frozenset({408, 409, 429})
 ENDPOINT_DOWN = frozenset({401, 403, 502, 503, 504})
 """Statuses of :meth:`OpenAIChatModel.check` that mean the endpoint cannot serve requests."""
+
+DEFAULT_SEED = 0
+"""The seed of a sampled request (temperature above 0) whose spec names none, so that a
+replay draws the same answer where the server honours seeds (a sample's seed is its index)."""
 MAX_DELAY_S = 60.0
 RECORD_VERSION = 1
 """Version of a ``calls.jsonl`` line; the keys' order is part of the format."""
@@ -216,7 +220,8 @@ class OpenAIChatModel:
     ) -> ChatResponse:
         """One completion, retried as the module docstring says, charged and recorded.
 
-        ``temperature`` defaults to the spec's ``extra["temperature"]``, else 0. ``grammar``
+        ``temperature`` defaults to the spec's ``extra["temperature"]``, else 0; above 0 the
+        request carries a seed (the spec's ``params``, else :data:`DEFAULT_SEED`). ``grammar``
         (GBNF) goes into the request body as llama.cpp's ``grammar`` field, where the endpoint
         takes one (:attr:`takes_grammar`); elsewhere it is not sent.
 
@@ -289,8 +294,11 @@ class OpenAIChatModel:
         if max_tokens is not None:
             request["max_tokens"] = max_tokens
         params = self.spec.extra.get("params")
-        if isinstance(params, Mapping):
-            request["extra_body"] = dict(params)
+        body = dict(params) if isinstance(params, Mapping) else {}
+        if temperature > 0:
+            body.setdefault("seed", DEFAULT_SEED)
+        if body:
+            request["extra_body"] = body
         return request
 
     def _call_with_retries(self, request: dict[str, Any], errors: list[str]) -> dict[str, Any]:
