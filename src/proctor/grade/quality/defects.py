@@ -246,7 +246,11 @@ def _arguments(tree: ast.Module, node: ast.stmt) -> list[str]:
     return [a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]]
 
 
-def _debug_print(reference: str, root: Path) -> Defect | None:
+def _at_anchor(
+    kind: str, reference: str, root: Path, change: Callable[[str, ast.stmt], str | None]
+) -> Defect | None:
+    """A ``kind`` defect made by ``change`` (the file's text after the fix, the statement the
+    fix added that it anchors on -> the new text, or None) in the file :func:`_target` picks."""
     target = _target(reference, root)
     if target is None:
         return None
@@ -254,13 +258,18 @@ def _debug_print(reference: str, root: Path) -> Defect | None:
 
     def edit(text: str) -> str | None:
         node = _anchor(base, text)
-        if node is None:
-            return None
+        return None if node is None else change(text, node)
+
+    patch = _with_edit(reference, root, rel, edit)
+    return Defect(kind, patch, rel) if patch else None
+
+
+def _debug_print(reference: str, root: Path) -> Defect | None:
+    def change(text: str, node: ast.stmt) -> str:
         names = _loaded_names(node) or _arguments(ast.parse(text), node) or ["__name__"]
         return _insert(text, node.lineno, [f"{_indent_of(text, node)}print({names[0]})"])
 
-    patch = _with_edit(reference, root, rel, edit)
-    return Defect("debug_print", patch, rel) if patch else None
+    return _at_anchor("debug_print", reference, root, change)
 
 
 _SUBSTANTIVE = (
@@ -537,15 +546,7 @@ def _dependency(reference: str, root: Path) -> Defect | None:
 
 
 def _swallowed_exception(reference: str, root: Path) -> Defect | None:
-    target = _target(reference, root)
-    if target is None:
-        return None
-    rel, base, _after = target
-
-    def edit(text: str) -> str | None:
-        node = _anchor(base, text)
-        if node is None:
-            return None
+    def change(text: str, node: ast.stmt) -> str | None:
         indent = _indent_of(text, node)
         unit = "\t" if indent.startswith("\t") else "    "
         lines = text.splitlines()
@@ -556,8 +557,7 @@ def _swallowed_exception(reference: str, root: Path) -> Defect | None:
         result = "\n".join(new) + ("\n" if text.endswith("\n") else "")
         return result if _parses(result) else None
 
-    patch = _with_edit(reference, root, rel, edit)
-    return Defect("swallowed_exception", patch, rel) if patch else None
+    return _at_anchor("swallowed_exception", reference, root, change)
 
 
 _INJECTORS: dict[str, Callable[[str, Path], Defect | None]] = {
