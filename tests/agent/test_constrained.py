@@ -27,6 +27,7 @@ FIXED = (
     "CONFIDENCE: 0.8\n"
 )
 GRAMMAR = function_grammar({"calc.py": ["def mean("]})
+PLANNED = function_grammar({"calc.py": ["def mean("]}, plan=True)
 
 
 @pytest.fixture
@@ -104,7 +105,7 @@ def test_no_grammar_for_other_formats_models_or_when_off(retriever, problem: Pro
 
 
 def test_a_no_op_answer_is_sent_back_once(retriever, problem: Problem) -> None:  # type: ignore[no-untyped-def]
-    llm = GrammarLLM([COPIED, FIXED])
+    llm = GrammarLLM([COPIED, "CHANGE: divide by len(values)\n" + FIXED])
     sub = OneShotAgent(llm, retriever, edit_format="function").solve(problem)
     assert (sub.status, sub.confidence) == ("submitted", 0.8)
     assert sub.first_try is True  # the first answer did parse and apply: compliance counts it
@@ -112,7 +113,8 @@ def test_a_no_op_answer_is_sent_back_once(retriever, problem: Problem) -> None: 
     retry = llm.seen[1][-1]
     assert retry["role"] == "user" and "change nothing" in retry["content"]
     assert "calc.py" in retry["content"]
-    assert llm.grammars == [GRAMMAR, GRAMMAR]  # the retry is decoded under it too
+    # the retry is decoded under the grammar too, opening with a line saying what changes
+    assert llm.grammars == [GRAMMAR, PLANNED] and "CHANGE:" in retry["content"]
     # at temperature 0 a small model repeats itself word for word: the retry is sampled
     assert llm.temperatures == [0.0, RESAMPLE_TEMPERATURE]
     first, second = _steps(problem)

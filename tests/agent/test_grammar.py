@@ -195,3 +195,12 @@ def test_a_llama_cpp_server_answers_under_the_grammar(repo: Path, tmp_path: Path
     allowed = ("CANNOT FIX: ", *(o + h for o in openings for h in ("def add(", "def mean(")))
     assert answer.startswith(allowed), answer
     assert '"grammar": "root ::= cannot | edits' in (tmp_path / "calls.jsonl").read_text()
+
+
+def test_a_planned_answer_says_what_changes_first() -> None:
+    answer = f"calc.py\n```python\ndef mean({BODY}```\nCONFIDENCE: 0.9"
+    planned = str(function_grammar(HEADS, plan=True))
+    assert matches(planned, "CHANGE: divide by the length\n" + answer)
+    assert matches(planned, "CANNOT FIX: no idea")
+    assert not matches(planned, answer)  # the line is required
+    assert not matches(planned, "CHANGE: \n" + answer)  # and says something

@@ -36,6 +36,11 @@ from proctor.retrieval import Context
 MAX_BLOCKS = 3
 """Most functions one constrained answer may write."""
 
+PLAN = "CHANGE: "
+"""Opens the line that says what an answer changes, before its code, where the grammar asks
+for one (the retry of an answer that changed nothing: a small model that copied a function
+unchanged copies it again unless it first says what to change)."""
+
 _Def = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
@@ -109,17 +114,20 @@ def shown_functions(context: Context, checkout: Path) -> dict[str, list[str]]:
     return found
 
 
-def function_grammar(functions: Mapping[str, Sequence[str]]) -> str | None:
+def function_grammar(functions: Mapping[str, Sequence[str]], *, plan: bool = False) -> str | None:
     """The GBNF grammar of a ``function``-format answer that may change ``functions`` (path ->
     allowed first lines, as :func:`shown_functions` gives them); None when there are none (the
-    answer is then left unconstrained)."""
+    answer is then left unconstrained). With ``plan``, the edits open with a line
+    ``CHANGE: <what changes>`` (:data:`PLAN`)."""
     files = [(path, list(heads)) for path, heads in functions.items() if heads]
     if not files:
         return None
+    opening = f'{gbnf_literal(PLAN)} [^\\n]+ "\\n" ' if plan else ""
     rules = [
         "root ::= cannot | edits",
         'cannot ::= "CANNOT FIX: " [^\\n]+',
-        f'edits ::= block ("\\n"? block){{0,{MAX_BLOCKS - 1}}} "\\n"? "CONFIDENCE: " number',
+        f'edits ::= {opening}block ("\\n"? block){{0,{MAX_BLOCKS - 1}}} "\\n"? '
+        '"CONFIDENCE: " number',
         "block ::= " + " | ".join(f"file{i}" for i in range(len(files))),
     ]
     for i, (path, heads) in enumerate(files):

@@ -151,15 +151,18 @@ class OneShotAgent:
             submission = Submission.failed(exc)
         return record.finish(submission, problem.workdir / "conversation.json")
 
-    def grammar(self, shown: Context | None, problem: Problem) -> str | None:
-        """The grammar the first answer is decoded under, or None: not the ``function``
-        format, no functions shown, or a model that takes no grammar."""
+    def grammar(self, shown: Context | None, problem: Problem, *, plan: bool = False) -> str | None:
+        """The grammar the first answer is decoded under (with ``plan``: the no-op retry, which
+        opens with a ``CHANGE:`` line), or None: not the ``function`` format, no functions
+        shown, or a model that takes no grammar."""
         if not (self.constrain and self.edit_format == "function" and takes_grammar(self.llm)):
             return None
-        return None if shown is None else function_grammar(shown_functions(shown, problem.checkout))
+        if shown is None:
+            return None
+        return function_grammar(shown_functions(shown, problem.checkout), plan=plan)
 
     def _solve(self, problem: Problem, record: Transcript) -> Submission:
-        grammar: str | None = None
+        grammar = planned = None
         if problem.follow_up is not None:
             record.messages.extend(dict(m) for m in problem.follow_up.history)
             reply = prompt("followup_oneshot.md")
@@ -168,6 +171,7 @@ class OneShotAgent:
             shown = shown_context(self.retriever, problem, self.budget_tokens)
             context = NO_CONTEXT if shown is None else self.renderer(shown)
             grammar = self.grammar(shown, problem)
+            planned = self.grammar(shown, problem, plan=True) if grammar is not None else None
             fmt = self.edit_format
             how = prompt(f"edit_format_{fmt}.md").rstrip()
             record.say("system", prompt("oneshot_system.md", edit_format=how))
@@ -199,9 +203,11 @@ class OneShotAgent:
         first_try = not failed
         if failed or (not changed and problem.follow_up is None):
             record.say("user", retry_prompt(applied, failed) if failed else noop_prompt(applied))
-            resample = None if failed else RESAMPLE_TEMPERATURE
+            # a function copied unchanged is copied again unless the model first says what
+            # to change: the no-op retry opens with a CHANGE line, and is sampled
+            again_grammar, resample = (grammar, None) if failed else (planned, RESAMPLE_TEMPERATURE)
             try:
-                retry, again, failed, _ = self._round(problem, record, grammar, resample)
+                retry, again, failed, _ = self._round(problem, record, again_grammar, resample)
             except MalformedAnswer as exc:
                 unreadable = Submission(
                     "patch-failed", f"retry unreadable: {exc}", verdict.confidence, first_try=False
