@@ -204,3 +204,4 @@ def test_a_planned_answer_says_what_changes_first() -> None:
     assert matches(planned, "CANNOT FIX: no idea")
     assert not matches(planned, answer)  # the line is required
     assert not matches(planned, "CHANGE: \n" + answer)  # and says something
+    assert not matches(planned, "CHANGE: 59-146 (function mean)\n" + answer)  # in words

@@ -122,7 +122,8 @@ def function_grammar(functions: Mapping[str, Sequence[str]], *, plan: bool = Fal
     files = [(path, list(heads)) for path, heads in functions.items() if heads]
     if not files:
         return None
-    opening = f'{gbnf_literal(PLAN)} [^\\n]+ "\\n" ' if plan else ""
+    # in words: a 0.5B model otherwise names the shown chunk's line numbers, not a change
+    opening = f'{gbnf_literal(PLAN)} [^\\n0-9] [^\\n]* "\\n" ' if plan else ""
     rules = [
         "root ::= cannot | edits",
         'cannot ::= "CANNOT FIX: " [^\\n]+',
