@@ -95,7 +95,7 @@ def test_the_grammar_text_by_hand() -> None:
     heads = {"calc.py": ["def mean(", "class C:\n    async def add("], 'q"t.py': ["def f("]}
     assert function_grammar(heads) == (
         "root ::= cannot | edits\n"
-        'cannot ::= "CANNOT FIX: " [^\\n]+\n'
+        'cannot ::= "CANNOT FIX: " [^\\n]{1,300}\n'
         'edits ::= block ("\\n"? block){0,2} "\\n"? "CONFIDENCE: " number\n'
         "block ::= file0 | file1\n"
         'file0 ::= ("calc.py\\n```python\\n" | "```python\\n# " "calc.py" ":"? "\\n") '
@@ -205,3 +205,8 @@ def test_a_planned_answer_says_what_changes_first() -> None:
     assert not matches(planned, answer)  # the line is required
     assert not matches(planned, "CHANGE: \n" + answer)  # and says something
     assert not matches(planned, "CHANGE: 59-146 (function mean)\n" + answer)  # in words
+    assert matches(planned, "CHANGE: none needed\nCANNOT FIX: it already works")
+    # one bounded line: a 0.5B model left free rambles on it until the answer's cap
+    assert not matches(planned, "CHANGE: " + "x" * 302 + "\n" + answer)
+    assert not matches(planned, "CHANGE: a CANNOT FIX: b CONFIDENCE: 1.0.0.0.0")
+    assert not matches(planned, "CANNOT FIX: " + "no " * 101)

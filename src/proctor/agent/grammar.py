@@ -36,6 +36,9 @@ from proctor.retrieval import Context
 MAX_BLOCKS = 3
 """Most functions one constrained answer may write."""
 
+MAX_LINE = 300
+"""Most characters of the reason of a ``CANNOT FIX`` line and of a ``CHANGE`` line."""
+
 PLAN = "CHANGE: "
 """Opens the line that says what an answer changes, before its code, where the grammar asks
 for one (the retry of an answer that changed nothing: a small model that copied a function
@@ -122,13 +125,11 @@ def function_grammar(functions: Mapping[str, Sequence[str]], *, plan: bool = Fal
     files = [(path, list(heads)) for path, heads in functions.items() if heads]
     if not files:
         return None
-    # in words: a 0.5B model otherwise names the shown chunk's line numbers, not a change
-    opening = f'{gbnf_literal(PLAN)} [^\\n0-9] [^\\n]* "\\n" ' if plan else ""
     rules = [
-        "root ::= cannot | edits",
-        'cannot ::= "CANNOT FIX: " [^\\n]+',
-        f'edits ::= {opening}block ("\\n"? block){{0,{MAX_BLOCKS - 1}}} "\\n"? '
-        '"CONFIDENCE: " number',
+        "root ::= cannot | plan (cannot | edits)" if plan else "root ::= cannot | edits",
+        # one line each, bounded: left free, a 0.5B model goes on until the answer's cap
+        f'cannot ::= "CANNOT FIX: " [^\\n]{{1,{MAX_LINE}}}',
+        f'edits ::= block ("\\n"? block){{0,{MAX_BLOCKS - 1}}} "\\n"? "CONFIDENCE: " number',
         "block ::= " + " | ".join(f"file{i}" for i in range(len(files))),
     ]
     for i, (path, heads) in enumerate(files):
@@ -136,6 +137,8 @@ def function_grammar(functions: Mapping[str, Sequence[str]], *, plan: bool = Fal
         commented = f'"```python\\n# " {gbnf_literal(path)} ":"? "\\n"'
         starts = " | ".join(_opening(h) for h in heads)
         rules.append(f'file{i} ::= ({named} | {commented}) ({starts}) code "```\\n"')
+    if plan:  # in words: a 0.5B model otherwise names the chunk's line numbers, not a change
+        rules.append(f'plan ::= {gbnf_literal(PLAN)} [^\\n0-9] [^\\n]{{0,{MAX_LINE}}} "\\n"')
     rules += [
         'bases ::= "(" [^)\\n]* ")"',
         "code ::= rest",
