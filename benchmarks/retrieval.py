@@ -40,6 +40,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
+
 import proctor.retrieval.embed as embed_module
 import proctor.retrieval.history as history_module
 from proctor.repo import ensure_source, reference_patches, sealed_checkout
@@ -168,13 +171,20 @@ def embed_ablation(data_by_split: dict[str, list[Prepared]], cache_dir: Path) ->
         print("embed: skipped, the embed extra is not installed (pip install 'proctor[embed]')")
         return
     cache = embed_module.EmbeddingCache(cache_dir)
-    similarity = {
-        item.task.id: embed_module.similarities(
-            [c for f in item.files for c in f.chunks], item.task.problem_statement, cache
+    embed_module.load_embedder()
+    similarity: dict[str, npt.NDArray[np.float64]] = {}
+    for label in ("cold", "warm"):
+        wall, cpu = time.perf_counter(), time.process_time()
+        for item in (i for items in data_by_split.values() for i in items):
+            chunks = [c for f in item.files for c in f.chunks]
+            similarity[item.task.id] = embed_module.similarities(
+                chunks, item.task.problem_statement, cache
+            )
+        print(
+            f"similarities of every chunk of {len(similarity)} checkouts, {label}: "
+            f"wall {time.perf_counter() - wall:.1f} s, CPU {time.process_time() - cpu:.1f} s"
         )
-        for items in data_by_split.values()
-        for item in items
-    }
+    print(f"cache: {cache.stats}")
     splits = list(data_by_split)
 
     def row(settings: HybridSettings, item: Prepared) -> TaskScore:

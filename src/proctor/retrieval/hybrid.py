@@ -9,7 +9,10 @@ A chunk's score (:func:`rank_chunks`) adds, each term normalized to its best chu
   plus a share of the BM25 of its whole file (hierarchical localization: a chunk of the right
   file wins ties);
 * a bonus when the statement names the chunk, its class or its file's path;
-* a share of its personalized PageRank in the repo map (:mod:`~proctor.retrieval.repomap`).
+* a share of its personalized PageRank in the repo map (:mod:`~proctor.retrieval.repomap`);
+* optionally (off by default: it did not pay on the tuning repositories), a share by rank of
+  its similarity to the statement under a small local embedding model
+  (:mod:`~proctor.retrieval.embed`, the ``embed`` extra).
 
 The sum is then multiplied by priors: chunks of tests, of examples/docs/scripts, ``@overload``
 stubs, class outlines and module statements count less, since fixes live in functions of the
