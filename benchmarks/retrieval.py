@@ -13,6 +13,11 @@ by default), function recall@1/5/10 of each, on both parts.
 Part 2 reads each task's history up to its base commit (``proctor.retrieval.read_history``)
 for the history signals (similar past fixes, co-change); part 4 times that read, cold.
 
+Part 5 (``embed``, needs the ``embed`` extra): the hybrid with the local embedding model's
+similarity fused in (``HybridSettings.embed_weight``) at a few weights, and the embedding
+model alone; part 6 (``embed-time``) times the 50k-line ranking with it, cold (embedding
+every chunk) and warm (vectors read from the cache), apart from the model's load.
+
 Part 3, index time: Python files of the mirrors are copied into a temporary tree of at least
 ``--lines`` lines; a full hybrid ranking (parse every file, BM25 over chunks and files, repo
 map, PageRank, scoring) is timed with an empty parse cache (CPU seconds, single-threaded).
@@ -35,6 +40,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
+
+import proctor.retrieval.embed as embed_module
 import proctor.retrieval.history as history_module
 from proctor.repo import ensure_source, reference_patches, sealed_checkout
 from proctor.repo.mirror import git_dir_args
@@ -151,6 +160,80 @@ def ablation(data_by_split: dict[str, list[Prepared]]) -> None:
         print(f"| {name} | {cells} |", flush=True)
 
 
+EMBED_WEIGHTS = (0.05, 0.1, 0.25, 0.5)
+"""Weights of the embedding signal the ``embed`` part measures."""
+
+
+def embed_ablation(data_by_split: dict[str, list[Prepared]], cache_dir: Path) -> None:
+    """Print the hybrid with the embedding signal at :data:`EMBED_WEIGHTS`, and the model
+    alone (chunks by similarity only), as ablation rows."""
+    if not embed_module.available():
+        print("embed: skipped, the embed extra is not installed (pip install 'proctor[embed]')")
+        return
+    cache = embed_module.EmbeddingCache(cache_dir)
+    embed_module.load_embedder()
+    similarity: dict[str, npt.NDArray[np.float64]] = {}
+    for label in ("cold", "warm"):
+        wall, cpu = time.perf_counter(), time.process_time()
+        for item in (i for items in data_by_split.values() for i in items):
+            chunks = [c for f in item.files for c in f.chunks]
+            similarity[item.task.id] = embed_module.similarities(
+                chunks, item.task.problem_statement, cache
+            )
+        print(
+            f"similarities of every chunk of {len(similarity)} checkouts, {label}: "
+            f"wall {time.perf_counter() - wall:.1f} s, CPU {time.process_time() - cpu:.1f} s"
+        )
+    print(f"cache: {cache.stats}")
+    splits = list(data_by_split)
+
+    def row(settings: HybridSettings, item: Prepared) -> TaskScore:
+        ranking = rank_chunks(
+            item.files, item.task.problem_statement, settings, None, similarity[item.task.id]
+        )
+        return score_ranking(item.task.id, item.targets, ranking.chunks, {})
+
+    def alone(item: Prepared) -> TaskScore:
+        chunks = [c for f in item.files for c in f.chunks]
+        order = sorted(range(len(chunks)), key=lambda i: -similarity[item.task.id][i])
+        return score_ranking(item.task.id, item.targets, [chunks[i] for i in order], {})
+
+    head = " | ".join(f"{s} func@1 | {s} func@5 | {s} func@10 | {s} mean@5" for s in splits)
+    print(f"| variant | {head} |")
+    print("|---|" + "---|" * 4 * len(splits))
+    for weight in (0.0, *EMBED_WEIGHTS):
+        settings = replace(HybridSettings(), embed_weight=weight)
+        cells = " | ".join(
+            recall_cells(row(settings, item) for item in data_by_split[s]) for s in splits
+        )
+        print(f"| + embedding, by rank, {weight} |", cells, "|", flush=True)
+    cells = " | ".join(recall_cells(alone(item) for item in data_by_split[s]) for s in splits)
+    print(f"| embedding model alone | {cells} |", flush=True)
+
+
+def time_embed(root: Path, cache_dir: Path) -> None:
+    """Print the model's load, then a ranking of ``root`` with embeddings, cold and warm."""
+    if not embed_module.available():
+        print("embed-time: skipped, the embed extra is not installed")
+        return
+    embed_module.load_embedder.cache_clear()
+    wall, cpu = time.perf_counter(), time.process_time()
+    embed_module.load_embedder()
+    print(
+        f"embedding model load (sha256 checks included): wall {time.perf_counter() - wall:.2f} s,"
+        f" CPU {time.process_time() - cpu:.2f} s"
+    )
+    cache = embed_module.EmbeddingCache(cache_dir)
+    settings = replace(HybridSettings(), embed_weight=EMBED_WEIGHTS[0])
+    for label in ("cold (every chunk embedded)", "warm (vectors from the cache)"):
+        retriever = HybridRetriever(settings, ParseCache(), embeddings=cache)
+        wall, cpu = time.perf_counter(), time.process_time()
+        retriever.rank(STATEMENT, root)
+        took = time.perf_counter() - wall, time.process_time() - cpu
+        print(f"  index + rank with embeddings, {label}: wall {took[0]:.2f} s, CPU {took[1]:.2f} s")
+    print(f"  cache: {cache.stats}")
+
+
 def synthetic_tree(repos_dir: Path, dest: Path, lines: int) -> int:
     """Copy the mirrors' Python files (HEAD) into ``dest`` until it holds ``lines`` lines."""
     sources: list[tuple[str, bytes]] = []
@@ -237,6 +320,11 @@ def main() -> None:
                 for s in args.splits
             }
             ablation(data)
+        if "embed" in args.parts:
+            data = {
+                s: prepare(parts[s], args.repos_dir, Path(tmp) / f"embed-{s}") for s in args.splits
+            }
+            embed_ablation(data, Path(tmp) / "vectors")
         if "history-time" in args.parts:
             time_history(parts["all"], args.repos_dir)
         if "time" in args.parts:
@@ -252,6 +340,12 @@ def main() -> None:
                 f"  wall {wall:.2f} s ({wall / TARGET_SECONDS:.2f}x the {TARGET_SECONDS} s target)"
             )
             print(f"  CPU  {cpu:.2f} s ({cpu / TARGET_SECONDS:.2f}x); load average: {load}")
+        if "embed-time" in args.parts:
+            tree = Path(tmp) / "big"
+            if not tree.is_dir():
+                lines = synthetic_tree(args.repos_dir, tree, args.lines)
+                print(f"{lines} lines in {len(parse_repo(tree))} files")
+            time_embed(tree, Path(tmp) / "vectors-time")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,10 @@ A chunk's score (:func:`rank_chunks`) adds, each term normalized to its best chu
   plus a share of the BM25 of its whole file (hierarchical localization: a chunk of the right
   file wins ties);
 * a bonus when the statement names the chunk, its class or its file's path;
-* a share of its personalized PageRank in the repo map (:mod:`~proctor.retrieval.repomap`).
+* a share of its personalized PageRank in the repo map (:mod:`~proctor.retrieval.repomap`);
+* optionally (off by default: it did not pay on the tuning repositories), a share by rank of
+  its similarity to the statement under a small local embedding model
+  (:mod:`~proctor.retrieval.embed`, the ``embed`` extra).
 
 The sum is then multiplied by priors: chunks of tests, of examples/docs/scripts, ``@overload``
 stubs, class outlines and module statements count less, since fixes live in functions of the
@@ -34,6 +37,7 @@ import numpy.typing as npt
 
 from proctor.repo import is_test_path
 from proctor.retrieval.base import Chunk, Context
+from proctor.retrieval.embed import EmbeddingCache, similarities
 from proctor.retrieval.history import History
 from proctor.retrieval.lexical import WeightedBM25, chunk_text, query_weights
 from proctor.retrieval.mentions import Mentions, extract_mentions, module_path
@@ -91,6 +95,13 @@ class HybridSettings:
     hits in past commits (:func:`~proctor.retrieval.past.cochange`)."""
     cochange_top: int = 5
     """Top hits whose co-changed functions get the bonus."""
+    embed_weight: float = 0.0
+    """Share of a small local embedding model's similarity to the statement
+    (:mod:`~proctor.retrieval.embed`, the optional ``embed`` extra), fused by rank: a chunk
+    ranked ``r``-th (from 0) by similarity gains ``embed_weight * embed_k / (embed_k + r)``.
+    Off (0) by default; on, it needs the extra."""
+    embed_k: float = 60.0
+    """The rank constant of that fusion (reciprocal rank fusion's ``k``)."""
     map_share: float = 0.125
     """Share of the budget the repo-map outline may take..."""
     map_cap: int = 1024
@@ -215,14 +226,25 @@ def _rerank(
     return out
 
 
+def by_rank(values: npt.NDArray[np.float64], k: float) -> npt.NDArray[np.float64]:
+    """``k / (k + r)`` for the value ranked ``r``-th (from 0, highest first; ties by index)."""
+    order = np.argsort(-values, kind="stable")
+    ranks = np.empty(len(values))
+    ranks[order] = np.arange(len(values))
+    return np.asarray(k / (k + ranks), dtype=np.float64)
+
+
 def rank_chunks(
     files: Sequence[ParsedFile],
     statement: str,
     settings: HybridSettings | None = None,
     history: History | None = None,
+    similarity: npt.NDArray[np.float64] | None = None,
 ) -> Ranking:
     """Rank every chunk of ``files`` for ``statement`` (pure: no file is read), with the
-    signals of ``history`` (the commits up to the base) when given."""
+    signals of ``history`` (the commits up to the base) and ``similarity`` (each chunk's
+    embedding similarity to the statement, :func:`~proctor.retrieval.embed.similarities`)
+    when given."""
     settings = settings or HybridSettings()
     known = {d.short_name for f in files for d in f.definitions}
     mentions = extract_mentions(statement, known)
@@ -243,6 +265,8 @@ def rank_chunks(
         weights = query_weights(statement, known, 1.0, dotted=False)
         fixes = similar_fixes(history, weights, chunks, settings.fix_top, settings.fix_file_share)
         score += settings.fix_weight * fixes
+    if similarity is not None and settings.embed_weight > 0 and len(chunks):
+        score += settings.embed_weight * by_rank(similarity, settings.embed_k)
     priors = np.array([_prior(c, settings) for c in chunks])
     score *= priors
     if history is not None and settings.cochange_weight > 0:
@@ -278,7 +302,9 @@ class HybridRetriever:
 
     With history signals on (:class:`HybridSettings` ``fix_weight``/``cochange_weight``) it
     reads the history up to the base commit when :func:`~proctor.retrieval.pertask.for_task`
-    gives it one (:meth:`with_history`); without one those signals are silent.
+    gives it one (:meth:`with_history`); without one those signals are silent. With the
+    embedding signal on (``embed_weight``) it embeds the checkout's chunks with the ``embed``
+    extra's model, through ``embeddings`` (the on-disk cache by default).
     """
 
     name = "hybrid"
@@ -288,10 +314,12 @@ class HybridRetriever:
         settings: HybridSettings | None = None,
         cache: ParseCache | None = None,
         history: History | None = None,
+        embeddings: EmbeddingCache | None = None,
     ) -> None:
         self.settings = settings or HybridSettings()
         self.cache = cache
         self.history = history
+        self.embeddings = embeddings
 
     @property
     def reads_history(self) -> bool:
@@ -300,12 +328,20 @@ class HybridRetriever:
 
     def with_history(self, history: History) -> HybridRetriever:
         """The same retriever, reading ``history`` (commits up to the base only)."""
-        return HybridRetriever(self.settings, self.cache, history)
+        return HybridRetriever(self.settings, self.cache, history, self.embeddings)
 
     def rank(self, statement: str, checkout: Path) -> Ranking:
-        """Every chunk of the checkout ranked for ``statement``."""
+        """Every chunk of the checkout ranked for ``statement``.
+
+        Raises:
+            ConfigError: the embedding signal is on and the ``embed`` extra is not installed.
+        """
         files = parse_repo(checkout, self.cache)
-        return rank_chunks(files, statement, self.settings, self.history)
+        similarity = None
+        if self.settings.embed_weight > 0:
+            chunks = [c for f in files for c in f.chunks]
+            similarity = similarities(chunks, statement, self.embeddings)
+        return rank_chunks(files, statement, self.settings, self.history, similarity)
 
     def retrieve(self, statement: str, checkout: Path, budget_tokens: int) -> Context:
         """The outline and the best chunks for ``statement`` within ``budget_tokens``."""
