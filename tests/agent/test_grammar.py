@@ -103,10 +103,11 @@ def test_the_grammar_text_by_hand() -> None:
         'file1 ::= ("q\\"t.py\\n```python\\n" | "```python\\n# " "q\\"t.py" ":"? "\\n") '
         '("def f(") code "```\\n"\n'
         'bases ::= "(" [^)\\n]* ")"\n'
-        "code ::= rest\n"
+        'code ::= [^\\n#]* ":" [ \\t]* "\\n" after | ([^\\n#]* [^:\\n \\t#])? [ \\t]* "\\n" next\n'
         'rest ::= [^\\n]* ":" [ \\t]* "\\n" after | ([^\\n]* [^:\\n \\t])? [ \\t]* "\\n" next\n'
         'next ::= ([^`\\n] rest | "\\n" next)?\n'
-        'after ::= ([ \\t]* [^ \\t\\n`"\'] rest | [ \\t]* "\\n" next)?\n'
+        'after ::= [ \\t]* [^ \\t\\n`"\'#] rest | [ \\t]* "#" [^\\n]* "\\n" after '
+        '| [ \\t]* "\\n" after\n'
         'number ::= "0" ("." [0-9] [0-9]?)? | "1" (".0")?\n'
     )
 
@@ -131,6 +132,8 @@ DOC = '"""Mean."""'
         'calc.py\n```python\ndef mean(v=["a:"]):\n    x = {\n        "k": 1}\n    return x\n```\n'
         "CONFIDENCE: 0.5",
         'calc.py\n```python\ndef mean(\n    values,\n):\n    return "x:"\n```\nCONFIDENCE: 0.5',
+        # comments and blank lines may come before the statement after a ':' line
+        "calc.py\n```python\ndef mean(v):\n    # the mean:\n\n    return v\n```\nCONFIDENCE: 1",
     ],
 )
 def test_answers_in_the_grammars_language(answer: str) -> None:
@@ -146,6 +149,11 @@ def test_answers_in_the_grammars_language(answer: str) -> None:
         'calc.py\n```python\ndef mean(\n    v,\n) -> float:\n    "M."\n    return 1\n```\n'
         "CONFIDENCE: 1",
         'calc.py\n```python\ndef mean(v):\n    if v:\n        "x"\n```\nCONFIDENCE: 1',
+        # a body of comments alone, which does not parse
+        "calc.py\n```python\ndef mean(v):\n    # Your implementation here\n```\nCONFIDENCE: 1",
+        "calc.py\n```python\ndef mean(v):\n    if v:\n\n```\nCONFIDENCE: 1",
+        # a comment on the def line, where a folded signature would hide its parameters
+        "calc.py\n```python\ndef mean(  # pylint: disable=x v):\n    return v\n```\nCONFIDENCE: 1",
         f"calc.py\n```python\ndef median({BODY}```\nCONFIDENCE: 1",  # not a shown function
         f"other.py\n```python\ndef mean({BODY}```\nCONFIDENCE: 1",  # not a shown file
         f"calc.py\n```python\ndef mean({BODY}```\n",  # no CONFIDENCE line

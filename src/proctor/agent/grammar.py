@@ -12,7 +12,10 @@ from what the model is shown, so that the answer has the format's shape:
   for that file (``def name(``, or for a method ``class Owner:`` with ``def name(`` under it;
   a method whose name is not unique in its file only so), free code lines, the closing fence;
   then ``CONFIDENCE: <number>``.
-* A line after one that ends with ``:`` may not start with a quote: no docstrings. A function
+* The ``def`` line has no comment (a 0.5B model folds a multi-line signature onto it, after
+  its ``# pylint: ...`` comment), and a line that ends with ``:`` is followed, after any
+  comments and blank lines, by a statement: a body of comments alone does not parse.
+* That statement may not start with a quote: no docstrings. A function
   written without one keeps its own (:func:`~proctor.agent.splice.splice_function`), and a
   0.5B model that copies a long docstring runs out of answer before it reaches the code (4 of
   33 answers, cut off at 512 tokens). A string that opens such a line is the one thing lost
@@ -141,12 +144,15 @@ def function_grammar(functions: Mapping[str, Sequence[str]], *, plan: bool = Fal
         rules.append(f'plan ::= {gbnf_literal(PLAN)} [^\\n0-9] [^\\n]{{0,{MAX_LINE}}} "\\n"')
     rules += [
         'bases ::= "(" [^)\\n]* ")"',
-        "code ::= rest",
         # the rest of a line: one ending with ':' (a def, if, for...) leads to state `after`,
-        # whose line may not start with a quote, so no docstring; any other to state `next`
+        # any other to state `next`; the def line itself (`code`) has no comment
+        'code ::= [^\\n#]* ":" [ \\t]* "\\n" after | ([^\\n#]* [^:\\n \\t#])? [ \\t]* "\\n" next',
         'rest ::= [^\\n]* ":" [ \\t]* "\\n" after | ([^\\n]* [^:\\n \\t])? [ \\t]* "\\n" next',
         'next ::= ([^`\\n] rest | "\\n" next)?',
-        'after ::= ([ \\t]* [^ \\t\\n`"\'] rest | [ \\t]* "\\n" next)?',
+        # after a ':' line: comments and blank lines, then a statement that opens with no
+        # quote (no docstring); the block cannot end there (a body of comments does not parse)
+        'after ::= [ \\t]* [^ \\t\\n`"\'#] rest | [ \\t]* "#" [^\\n]* "\\n" after '
+        '| [ \\t]* "\\n" after',
         'number ::= "0" ("." [0-9] [0-9]?)? | "1" (".0")?',
     ]
     return "\n".join(rules) + "\n"
