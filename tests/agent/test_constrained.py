@@ -14,7 +14,7 @@ from tests.fake_chat import ScriptedLLM, Step
 from proctor.agent import OneShotAgent
 from proctor.agent.edits import EditBlock
 from proctor.agent.grammar import function_grammar
-from proctor.agent.oneshot import RESAMPLE_TEMPERATURE, changes_code
+from proctor.agent.oneshot import MAX_REFLECTIONS, RESAMPLE_TEMPERATURE, changes_code
 from proctor.model import FollowUp, takes_grammar
 from proctor.model.base import Problem
 from proctor.model.llm import ChatResponse
@@ -122,11 +122,21 @@ def test_a_no_op_answer_is_sent_back_once(retriever, problem: Problem) -> None: 
     assert "temperature" not in first and second["temperature"] == RESAMPLE_TEMPERATURE
 
 
-def test_a_second_no_op_is_submitted_unchanged(retriever, problem: Problem) -> None:  # type: ignore[no-untyped-def]
-    llm = GrammarLLM([COPIED, COPIED])
+def test_a_no_op_is_sent_back_at_most_max_reflections_times(retriever, problem: Problem) -> None:  # type: ignore[no-untyped-def]
+    llm = GrammarLLM([COPIED] * (1 + MAX_REFLECTIONS))
     sub = OneShotAgent(llm, retriever, edit_format="function").solve(problem)
-    assert sub.status == "submitted" and len(llm.seen) == 2  # one retry, no more
+    assert sub.status == "submitted" and len(llm.seen) == 1 + MAX_REFLECTIONS  # then submitted
+    assert llm.grammars == [GRAMMAR] + [PLANNED] * MAX_REFLECTIONS
     assert (problem.checkout / "calc.py").read_text() == CALC
+
+
+def test_a_no_op_then_an_unreadable_answer_then_a_fix(retriever, problem: Problem) -> None:  # type: ignore[no-untyped-def]
+    llm = GrammarLLM([COPIED, "CHANGE: fix it\nI think it is fine.", FIXED])
+    sub = OneShotAgent(llm, retriever, edit_format="function").solve(problem)
+    assert (sub.status, sub.first_try) == ("submitted", True)  # the first answer did apply
+    assert "return sum(values) / len(values)" in (problem.checkout / "calc.py").read_text()
+    assert "No edit could be read" in llm.seen[2][-1]["content"]
+    assert llm.temperatures == [0.0, RESAMPLE_TEMPERATURE, RESAMPLE_TEMPERATURE]
 
 
 def test_a_no_op_search_replace_block_is_sent_back(script, retriever, problem: Problem) -> None:  # type: ignore[no-untyped-def]

@@ -8,6 +8,7 @@ import pytest
 
 from proctor.agent import OneShotAgent, apply_answer, has_edits, parse_edits
 from proctor.agent.errors import MalformedAnswer
+from proctor.agent.oneshot import MAX_REFLECTIONS
 from proctor.errors import ConfigError
 from proctor.model.base import Problem
 
@@ -117,7 +118,9 @@ def test_first_try_is_recorded(script, retriever, problem: Problem) -> None:  # 
     )
     retried = OneShotAgent(script([bad, good]), retriever).solve(problem)
     assert (retried.status, retried.first_try) == ("submitted", False)
-    bare = OneShotAgent(script(["CONFIDENCE: 0.8"] * 2), retriever).solve(problem)
+    bare = OneShotAgent(script(["CONFIDENCE: 0.8"] * (1 + MAX_REFLECTIONS)), retriever).solve(
+        problem
+    )
     assert (bare.status, bare.first_try) == ("malformed", False)
     gave_up = OneShotAgent(script(["CANNOT FIX: needs C"]), retriever).solve(problem)
     assert (gave_up.status, gave_up.first_try) == ("cannot-fix", None)

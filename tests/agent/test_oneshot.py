@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from proctor.agent import OneShotAgent, render_context
-from proctor.agent.oneshot import RESAMPLE_TEMPERATURE
+from proctor.agent.oneshot import MAX_REFLECTIONS, RESAMPLE_TEMPERATURE
 from proctor.errors import BudgetExceeded, ModelError
 from proctor.model.base import Problem, Solver
 from proctor.model.llm import ChatResponse
@@ -81,12 +81,13 @@ def test_success(script, retriever, problem: Problem) -> None:  # type: ignore[n
 def test_malformed(script, retriever, problem: Problem) -> None:  # type: ignore[no-untyped-def]
     before = (problem.checkout / "calc.py").read_text()
     prose = "Just divide by len(values).\nCONFIDENCE: 0.9"
-    llm = script([prose, prose])
+    llm = script([prose] * (1 + MAX_REFLECTIONS))
     sub = OneShotAgent(llm, None).solve(problem)
     assert sub.status == "malformed"
     retry = llm.seen[1][-1]["content"]  # sent back once, with the reason
     assert retry.startswith("No edit could be read from your answer: no edit blocks")
-    assert llm.temperatures == [0.0, RESAMPLE_TEMPERATURE]  # asked again, sampled
+    # sent back up to MAX_REFLECTIONS times (as Aider), each time sampled
+    assert llm.temperatures == [0.0] + [RESAMPLE_TEMPERATURE] * MAX_REFLECTIONS
     assert "no edit blocks" in sub.message
     assert sub.confidence == 0.9  # stated, though there is no edit: confidently wrong
     assert (problem.checkout / "calc.py").read_text() == before
@@ -95,7 +96,7 @@ def test_malformed(script, retriever, problem: Problem) -> None:  # type: ignore
 
 def test_cut_off_answer_is_malformed(script, problem: Problem) -> None:  # type: ignore[no-untyped-def]
     cut = ChatResponse(FIX.split("=======")[0], finish_reason="length")
-    llm = script([cut, cut])
+    llm = script([cut] * (1 + MAX_REFLECTIONS))
     sub = OneShotAgent(llm, None).solve(problem)
     assert sub.status == "malformed"
     assert "(your answer was cut off at the length limit)" in llm.seen[1][-1]["content"]
@@ -141,9 +142,11 @@ def test_still_bad_is_patch_failed(script, retriever, problem: Problem) -> None:
 
 
 def test_unreadable_retry_is_patch_failed(script, retriever, problem: Problem) -> None:  # type: ignore[no-untyped-def]
-    sub = OneShotAgent(script([BAD, "Sorry, I am not sure."]), retriever).solve(problem)
+    llm = script([BAD] + ["Sorry, I am not sure."] * (1 + MAX_REFLECTIONS))
+    sub = OneShotAgent(llm, retriever).solve(problem)
     assert sub.status == "patch-failed"
     assert "retry unreadable" in sub.message
+    assert len(llm.seen) == 2 + MAX_REFLECTIONS  # the correction, then the reflections
 
 
 def test_cannot_fix(script, retriever, problem: Problem) -> None:  # type: ignore[no-untyped-def]

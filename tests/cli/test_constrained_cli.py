@@ -14,6 +14,8 @@ from tests.cli.test_run_cli import invoke, lines
 from tests.conftest import CALC_BUGGY
 from tests.fake_openai import FakeOpenAI
 
+from proctor.agent.oneshot import RESAMPLE_TEMPERATURE
+from proctor.model.openai_model import DEFAULT_SEED
 from proctor.spec import dump_task
 
 MEAN = CALC_BUGGY.split("\n\n\n")[2]
@@ -61,16 +63,21 @@ def test_run_requests_under_the_grammar_and_retries_a_no_op(  # type: ignore[no-
     [result] = lines(out / "results.jsonl")
     assert (result["outcome"], result["edits_first_try"]) == ("resolved", True)
     first, retry = FakeOpenAI.seen
+    grammar, planned = first["grammar"], retry["grammar"]
+    assert grammar.startswith("root ::= cannot | edits")
+    assert planned.startswith("root ::= cannot | plan (cannot | edits)")  # says what changes
     for body in (first, retry):
-        grammar = body["grammar"]
-        assert isinstance(grammar, str) and grammar.startswith("root ::= cannot | edits")
-        assert '"calc.py\\n```python\\n"' in grammar and '"def mean("' in grammar
+        assert '"calc.py\\n```python\\n"' in body["grammar"]
+        assert '"def mean("' in body["grammar"]
     assert "change nothing" in retry["messages"][-1]["content"]
+    assert (first["temperature"], retry["temperature"]) == (0, RESAMPLE_TEMPERATURE)
+    assert "seed" not in first and retry["seed"] == DEFAULT_SEED  # sampled, seeded
     attempt = out / task.id  # round 0 of sample 0 keeps the task's own folder
     calls = [json.loads(x) for x in (attempt / "model" / "calls.jsonl").read_text().splitlines()]
-    assert [c["request"]["extra_body"]["grammar"] for c in calls] == [grammar, grammar]
+    assert [c["request"]["extra_body"]["grammar"] for c in calls] == [grammar, planned]
     talk = json.loads((attempt / "model" / "conversation.json").read_text())
     assert talk["steps"][0]["no_op"] is True and talk["steps"][0]["grammar"] == grammar
+    assert talk["steps"][1]["temperature"] == RESAMPLE_TEMPERATURE
 
 
 def test_an_endpoint_without_grammar_gets_none(  # type: ignore[no-untyped-def]

@@ -87,6 +87,10 @@ def changes_code(blocks: Sequence[EditBlock]) -> bool:
 RESAMPLE_TEMPERATURE = 0.7
 """Temperature of the retry of an answer that changed nothing or had no readable edit."""
 
+MAX_REFLECTIONS = 3
+"""Most times round 0 sends back an answer that changed nothing or had no readable edit (Aider's
+``max_reflections``); a failed edit is sent back once."""
+
 EXAMPLE_TURN = frozenset({"search-replace", "whole-file", "udiff"})
 """Formats shown by a worked example turn. Not ``function``, the small models' format: a
 0.5B model copies an example answer word for word instead of fixing its own issue."""
@@ -185,41 +189,65 @@ class OneShotAgent:
                 "oneshot_user.md", statement=problem.statement, context=context, reminder=reminder
             )
             record.say("user", user)
-        try:
-            verdict, applied, failed, changed = self._round(problem, record, grammar)
-        except MalformedAnswer as exc:
-            if problem.follow_up is not None:
-                raise
-            # one reflection on an answer with no readable edit, as Aider does; if the
-            # second answer has none either, the submission is malformed
-            record.say("user", malformed_prompt(exc, _cut_off(record)))
-            verdict, applied, failed, changed = self._round(
-                problem, record, grammar, RESAMPLE_TEMPERATURE
-            )
-            if not failed:
-                return replace(verdict_submission(verdict, describe(applied)), first_try=False)
-            reasons = "; ".join(f"{f} ({f.kind})" for f in failed)
-            return Submission("patch-failed", reasons, verdict.confidence, first_try=False)
-        first_try = not failed
-        if failed or (not changed and problem.follow_up is None):
-            record.say("user", retry_prompt(applied, failed) if failed else noop_prompt(applied))
-            # a function copied unchanged is copied again unless the model first says what
-            # to change: the no-op retry opens with a CHANGE line, and is sampled
-            again_grammar, resample = (grammar, None) if failed else (planned, RESAMPLE_TEMPERATURE)
+        return self._answer(problem, record, grammar, planned)
+
+    def _answer(
+        self, problem: Problem, record: Transcript, grammar: str | None, planned: str | None
+    ) -> Submission:
+        """Ask, apply, and send the answer back while it is not usable: failed edits once
+        (with the reasons), and in round 0 an answer with no readable edit or one that changes
+        nothing up to :data:`MAX_REFLECTIONS` times in all (sampled; the no-op's retry under
+        ``planned``, opening with a CHANGE line).
+
+        Raises:
+            Stop: the model cannot fix the issue, or a retry after a parsed answer is unreadable.
+            MalformedAnswer: no answer had a readable edit.
+        """
+        reflect = problem.follow_up is None  # a feedback round's reply may defend its fix
+        applied: list[Applied] = []
+        verdict = ConfidenceVerdict(None, None)
+        first_try: bool | None = None
+        corrected = changed_any = parsed = False
+        reflections = 0
+        ask, temperature = grammar, None
+        while True:
             try:
-                retry, again, failed, _ = self._round(problem, record, again_grammar, resample)
+                said, done, failed, changed = self._round(problem, record, ask, temperature)
             except MalformedAnswer as exc:
-                unreadable = Submission(
-                    "patch-failed", f"retry unreadable: {exc}", verdict.confidence, first_try=False
-                )
-                raise Stop(unreadable) from None
-            applied += again
-            confidence = retry.confidence if retry.confidence is not None else verdict.confidence
-            verdict = ConfidenceVerdict(confidence, retry.cannot_fix)
-        if failed:
-            reasons = "; ".join(f"{f} ({f.kind})" for f in failed)
-            return Submission("patch-failed", reasons, verdict.confidence, first_try=first_try)
-        return replace(verdict_submission(verdict, describe(applied)), first_try=first_try)
+                if not reflect or reflections == MAX_REFLECTIONS:
+                    if not parsed:
+                        raise
+                    unreadable = f"retry unreadable: {exc}"
+                    raise Stop(
+                        Submission("patch-failed", unreadable, verdict.confidence, first_try=False)
+                    ) from None
+                first_try = False if first_try is None else first_try
+                reflections += 1
+                record.say("user", malformed_prompt(exc, _cut_off(record)))
+                ask, temperature = grammar, RESAMPLE_TEMPERATURE
+                continue
+            first_try = not failed if first_try is None else first_try
+            parsed = True
+            applied += done
+            changed_any = changed_any or changed
+            if said.confidence is not None:
+                verdict = said
+            if failed and not corrected:
+                corrected = True
+                record.say("user", retry_prompt(done, failed))
+                ask, temperature = grammar, None
+                continue
+            if failed:
+                reasons = "; ".join(f"{f} ({f.kind})" for f in failed)
+                return Submission("patch-failed", reasons, verdict.confidence, first_try=first_try)
+            if reflect and not changed_any and reflections < MAX_REFLECTIONS:
+                # a function copied unchanged is copied again unless the model first says
+                # what to change: the retry opens with a CHANGE line, and is sampled
+                reflections += 1
+                record.say("user", noop_prompt(done))
+                ask, temperature = planned, RESAMPLE_TEMPERATURE
+                continue
+            return replace(verdict_submission(verdict, describe(applied)), first_try=first_try)
 
     def _round(
         self,
