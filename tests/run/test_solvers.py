@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from tests.fake_openai import FakeOpenAI
@@ -12,6 +13,7 @@ from proctor.run import (
     AttemptContext,
     AttemptInput,
     AttemptOptions,
+    AttemptResult,
     Outcome,
     References,
     run_attempt,
@@ -24,6 +26,8 @@ from proctor.run.solvers import (
     open_chat_model,
     open_model,
 )
+from proctor.settings import Settings
+from proctor.spec import Task
 
 FIX = """I found the bug in `mean`.
 
@@ -36,6 +40,16 @@ calc.py
 
 CONFIDENCE: 0.9
 """
+
+
+def attempt(
+    choice: ModelChoice, task: Task, refs: References, settings: Settings, out: Path
+) -> AttemptResult:
+    """The first attempt at ``task`` by ``choice``'s model, in ``out``."""
+    with open_model(choice, refs, settings) as model:
+        return run_attempt(
+            AttemptInput.first(task), AttemptContext(model, refs, AttemptOptions(settings)), out
+        )
 
 
 def test_oneshot_over_http_resolves_and_records_calls(calc, settings, tmp_path, server) -> None:  # type: ignore[no-untyped-def]
@@ -66,12 +80,7 @@ def test_the_oracle_retriever_shows_the_reference_files_whole_and_no_test(  # ty
     FakeOpenAI.answers = [(200, FIX)]
     refs = References([task], settings.repos_dir)
     choice = ModelChoice(f"{server}#fake-coder", retriever="oracle")
-    with open_model(choice, refs, settings) as model:
-        result = run_attempt(
-            AttemptInput.first(task),
-            AttemptContext(model, refs, AttemptOptions(settings)),
-            tmp_path / "a",
-        )
+    result = attempt(choice, task, refs, settings, tmp_path / "a")
     assert result.outcome is Outcome.RESOLVED, result
     prompt = json.dumps(FakeOpenAI.seen[0])
     assert "calc.py:1-11 (file)" in prompt  # the reference's file, whole, at base
@@ -86,12 +95,7 @@ def test_server_errors_past_retries_are_recorded_not_raised(
     FakeOpenAI.answers = [(500, "boom")] * 10
     refs = References([task], settings.repos_dir)
     choice = ModelChoice(f"{server}#fake-coder", max_retries=2, backoff_s=0.01)
-    with open_model(choice, refs, settings) as model:
-        result = run_attempt(
-            AttemptInput.first(task),
-            AttemptContext(model, refs, AttemptOptions(settings)),
-            tmp_path / "a",
-        )
+    result = attempt(choice, task, refs, settings, tmp_path / "a")
     assert result.outcome is Outcome.ENVIRONMENT_ERROR
     assert "model error" in result.message
 
@@ -100,12 +104,7 @@ def test_garbage_answer_is_patch_failed(calc, settings, tmp_path, server) -> Non
     task, _ = calc
     FakeOpenAI.answers = [(200, "I think the code is fine, really.")] * 3
     refs = References([task], settings.repos_dir)
-    with open_model(ModelChoice(f"{server}#fake-coder"), refs, settings) as model:
-        result = run_attempt(
-            AttemptInput.first(task),
-            AttemptContext(model, refs, AttemptOptions(settings)),
-            tmp_path / "a",
-        )
+    result = attempt(ModelChoice(f"{server}#fake-coder"), task, refs, settings, tmp_path / "a")
     assert result.outcome is Outcome.PATCH_FAILED
     assert result.model_status == "malformed"
 
@@ -144,12 +143,7 @@ def test_context_overflow_is_a_limit_not_an_outage(calc, settings, tmp_path, ser
     FakeOpenAI.answers = [(400, too_long)]
     refs = References([task], settings.repos_dir)
     choice = ModelChoice(f"{server}#fake-coder", agent="tools")
-    with open_model(choice, refs, settings) as model:
-        result = run_attempt(
-            AttemptInput.first(task),
-            AttemptContext(model, refs, AttemptOptions(settings)),
-            tmp_path / "a",
-        )
+    result = attempt(choice, task, refs, settings, tmp_path / "a")
     assert result.model_status == "limit"
     assert result.outcome is Outcome.UNRESOLVED
 
