@@ -35,6 +35,7 @@ ENDPOINT_DOWN = frozenset({401, 403, 502, 503, 504})
 DEFAULT_SEED = 0
 """The seed of a sampled request (temperature above 0) whose spec names none, so that a
 replay draws the same answer where the server honours seeds (a sample's seed is its index)."""
+
 MAX_DELAY_S = 60.0
 RECORD_VERSION = 1
 """Version of a ``calls.jsonl`` line; the keys' order is part of the format."""
