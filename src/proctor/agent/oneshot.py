@@ -155,15 +155,14 @@ class OneShotAgent:
             submission = Submission.failed(exc)
         return record.finish(submission, problem.workdir / "conversation.json")
 
-    def grammar(self, shown: Context | None, problem: Problem, *, plan: bool = False) -> str | None:
-        """The grammar the first answer is decoded under (with ``plan``: the no-op retry, which
-        opens with a ``CHANGE:`` line), or None: not the ``function`` format, no functions
-        shown, or a model that takes no grammar."""
+    def grammars(self, shown: Context | None, problem: Problem) -> tuple[str | None, str | None]:
+        """The grammars the first answer and a no-op's retry (opening with a ``CHANGE:`` line)
+        are decoded under, or (None, None): not the ``function`` format, no functions shown,
+        or a model that takes no grammar."""
         if not (self.constrain and self.edit_format == "function" and takes_grammar(self.llm)):
-            return None
-        if shown is None:
-            return None
-        return function_grammar(shown_functions(shown, problem.checkout), plan=plan)
+            return None, None
+        functions = {} if shown is None else shown_functions(shown, problem.checkout)
+        return function_grammar(functions), function_grammar(functions, plan=True)
 
     def _solve(self, problem: Problem, record: Transcript) -> Submission:
         grammar = planned = None
@@ -174,8 +173,7 @@ class OneShotAgent:
         else:
             shown = shown_context(self.retriever, problem, self.budget_tokens)
             context = NO_CONTEXT if shown is None else self.renderer(shown)
-            grammar = self.grammar(shown, problem)
-            planned = self.grammar(shown, problem, plan=True) if grammar is not None else None
+            grammar, planned = self.grammars(shown, problem)
             fmt = self.edit_format
             how = prompt(f"edit_format_{fmt}.md").rstrip()
             record.say("system", prompt("oneshot_system.md", edit_format=how))
