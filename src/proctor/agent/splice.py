@@ -6,8 +6,8 @@ source by the model's definition of it, and brings along what the model wrote ar
 * the function keeps the original's decorators unless the new code has decorators of its
   own, and the original's docstring unless the new code has one of its own (a small model
   copying a long docstring runs out of answer before the code; the format lets it leave the
-  docstring out), and is re-indented to the original's indentation (lines inside multi-line strings
-  are left as written);
+  docstring out), and is re-indented to the original's indentation (lines inside multi-line
+  strings are left as written);
 * module-level imports are added after the module's last top-level import that precedes
   the function (else after its docstring, else at the top); ``from __future__`` imports
   are dropped, since they may only open a file;
@@ -224,8 +224,9 @@ def _function_text(
     return "".join(lines[_start(target) - 1 : target.lineno - 1]) + text
 
 
-def _docstring(fn: _Def) -> ast.Expr | None:
-    first = fn.body[0] if fn.body else None
+def _docstring(body: list[ast.stmt]) -> ast.Expr | None:
+    """The docstring statement opening ``body`` (a module's or a function's), if any."""
+    first = body[0] if body else None
     if (
         isinstance(first, ast.Expr)
         and isinstance(first.value, ast.Constant)
@@ -239,8 +240,8 @@ def _with_docstring(text: str, new_fn: _Def, lines: list[str], target: _Def) -> 
     """``text`` (the new definition, decorators first) with the original's docstring put back
     as its first statement, where the new code has none and its body starts on a line of its
     own; re-indented from the original body's indentation to the new one's."""
-    doc = _docstring(target)
-    if doc is None or _docstring(new_fn) is not None or new_fn.body[0].lineno == new_fn.lineno:
+    doc = _docstring(target.body)
+    if doc is None or _docstring(new_fn.body) is not None or new_fn.body[0].lineno == new_fn.lineno:
         return text
     new_lines = text.splitlines(keepends=True)
     first = new_fn.body[0]
@@ -267,12 +268,7 @@ def _import_point(tree: ast.Module, before: int) -> tuple[int, str]:
     ]
     if imports:
         return imports[-1].end_lineno or imports[-1].lineno, ""
-    first = tree.body[0] if tree.body else None
-    is_doc = (
-        isinstance(first, ast.Expr)
-        and isinstance(first.value, ast.Constant)
-        and isinstance(first.value.value, str)
-    )
-    if first is not None and is_doc:
-        return first.end_lineno or first.lineno, "\n"
+    doc = _docstring(tree.body)
+    if doc is not None:
+        return doc.end_lineno or doc.lineno, "\n"
     return 0, ""
