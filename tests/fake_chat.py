@@ -22,6 +22,7 @@ class ScriptedLLM:
         self.seen: list[list[dict[str, Any]]] = []
         self.tools: list[Any] = []
         self.temperatures: list[float] = []
+        self.draws: list[int] = []
 
     def complete(
         self,
@@ -31,10 +32,12 @@ class ScriptedLLM:
         tool_choice: str | Mapping[str, Any] | None = None,
         max_tokens: int | None = None,
         temperature: float = 0.0,
+        draw: int = 0,
     ) -> ChatResponse:
         self.seen.append(copy.deepcopy([dict(m) for m in messages]))
         self.tools.append(tools)
         self.temperatures.append(temperature)
+        self.draws.append(draw)
         if not self.script:
             raise AssertionError("the script ran out")
         step = self.script.pop(0)

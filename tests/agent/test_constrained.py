@@ -52,11 +52,12 @@ class GrammarLLM(ScriptedLLM):
         tool_choice: str | Mapping[str, Any] | None = None,
         max_tokens: int | None = None,
         temperature: float = 0.0,
+        draw: int = 0,
         grammar: str | None = None,
     ) -> ChatResponse:
         self.grammars.append(grammar)
         return super().complete(
-            messages, tools=tools, max_tokens=max_tokens, temperature=temperature
+            messages, tools=tools, max_tokens=max_tokens, temperature=temperature, draw=draw
         )
 
 
@@ -128,6 +129,15 @@ def test_a_no_op_is_sent_back_at_most_max_reflections_times(retriever, problem: 
     assert sub.status == "submitted" and len(llm.seen) == 1 + MAX_REFLECTIONS  # then submitted
     assert llm.grammars == [GRAMMAR] + [PLANNED] * MAX_REFLECTIONS
     assert (problem.checkout / "calc.py").read_text() == CALC
+    # shown its own copy, a small model copies it again: each later reflection draws the first
+    # reflection's request again, its answer withdrawn, with the seed moved on
+    assert llm.seen[1] == llm.seen[2] == llm.seen[3]
+    assert llm.draws == [0, 0, 1, 2]
+    assert [s.get("draw") for s in _steps(problem)] == [None, None, 1, 2]
+    saved = json.loads((problem.workdir / "conversation.json").read_text())
+    answers = [m for m in saved["messages"] if m["role"] == "assistant"]
+    assert len(answers) == 1 + MAX_REFLECTIONS  # the record keeps every answer
+    assert [saved["messages"][i]["role"] for i in saved["withdrawn"]] == ["assistant"] * 2
 
 
 def test_a_no_op_then_an_unreadable_answer_then_a_fix(retriever, problem: Problem) -> None:  # type: ignore[no-untyped-def]
@@ -137,6 +147,17 @@ def test_a_no_op_then_an_unreadable_answer_then_a_fix(retriever, problem: Proble
     assert "return sum(values) / len(values)" in (problem.checkout / "calc.py").read_text()
     assert "No edit could be read" in llm.seen[2][-1]["content"]
     assert llm.temperatures == [0.0, RESAMPLE_TEMPERATURE, RESAMPLE_TEMPERATURE]
+
+
+def test_reflections_of_another_kind_are_not_drawn_again(retriever, problem: Problem) -> None:  # type: ignore[no-untyped-def]
+    llm = GrammarLLM([COPIED, "CHANGE: fix it\nI think it is fine.", COPIED, FIXED])
+    sub = OneShotAgent(llm, retriever, edit_format="function").solve(problem)
+    assert sub.status == "submitted" and llm.draws == [0, 0, 0, 0]
+    # no-op, unreadable, no-op: each reflection answers the last, so the conversation grows
+    for earlier, later in zip(llm.seen, llm.seen[1:], strict=False):
+        assert later[: len(earlier)] == earlier and len(later) == len(earlier) + 2
+    saved = json.loads((problem.workdir / "conversation.json").read_text())
+    assert saved["withdrawn"] == []
 
 
 def test_a_no_op_search_replace_block_is_sent_back(script, retriever, problem: Problem) -> None:  # type: ignore[no-untyped-def]

@@ -88,6 +88,8 @@ def test_malformed(script, retriever, problem: Problem) -> None:  # type: ignore
     assert retry.startswith("No edit could be read from your answer: no edit blocks")
     # sent back up to MAX_REFLECTIONS times (as Aider), each time sampled
     assert llm.temperatures == [0.0] + [RESAMPLE_TEMPERATURE] * MAX_REFLECTIONS
+    # the same request drawn again (its unreadable answer withdrawn), the seed moved on
+    assert llm.seen[1] == llm.seen[2] == llm.seen[3] and llm.draws == [0, 0, 1, 2]
     assert "no edit blocks" in sub.message
     assert sub.confidence == 0.9  # stated, though there is no edit: confidently wrong
     assert (problem.checkout / "calc.py").read_text() == before

@@ -222,8 +222,10 @@ def test_a_sampled_request_is_seeded(fake_server: Any, spec: ModelSpec, tmp_path
     model.complete(HELLO, temperature=0.7)  # sampled, no seed of its own: the default
     seeded = spec.model_copy(update={"extra": {"params": {"seed": 3}}})
     make(seeded, tmp_path / "seeded")[0].complete(HELLO, temperature=0.7)  # its own wins
+    model.complete(HELLO, temperature=0.7, draw=2)  # a redraw: the seed moves on by its draw
+    make(seeded, tmp_path / "again")[0].complete(HELLO, temperature=0.7, draw=1)
     seeds = [r["body"].get("seed") for r in fake_server.requests]
-    assert seeds == [None, DEFAULT_SEED, 3]
+    assert seeds == [None, DEFAULT_SEED, 3, DEFAULT_SEED + 2, 4]
     assert records(tmp_path / "plain")[1]["request"]["extra_body"] == {"seed": DEFAULT_SEED}
 
 

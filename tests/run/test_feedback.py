@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from tests.report.test_feedback import result
 
 from proctor.run import Outcome
 from proctor.run.feedback import _blot as blot
-from proctor.run.feedback import classify, exception_line, round_kind
+from proctor.run.feedback import classify, exception_line, history, round_kind
 
 R, U, P, E = Outcome.RESOLVED, Outcome.UNRESOLVED, Outcome.PATCH_FAILED, Outcome.ENVIRONMENT_ERROR
 
@@ -113,3 +116,24 @@ def test_a_fix_report_shows_broken_tests_and_hides_hidden_ones(tmp_path) -> None
     for secret in ("test_hidden", "test_new", "test_old", ":42", ":12", "quokka-unique-comment"):
         assert secret not in report, secret
     assert "triple_quokka" not in report and "lookup_zebra_sentinel_table" not in report
+
+
+def test_history_is_the_conversation_as_last_sent(tmp_path: Path) -> None:
+    messages = [
+        {"role": "user", "content": "fix it"},
+        {"role": "assistant", "content": "copy"},
+        {"role": "user", "content": "that changes nothing"},
+        {"role": "assistant", "content": "copy again"},  # withdrawn: drawn again
+        {"role": "assistant", "content": "a fix"},
+    ]
+    (tmp_path / "model").mkdir()
+    saved = {"messages": messages, "withdrawn": [3]}
+    (tmp_path / "model" / "conversation.json").write_text(json.dumps(saved))
+    assert [m["content"] for m in history(tmp_path) or ()] == [
+        "fix it",
+        "copy",
+        "that changes nothing",
+        "a fix",
+    ]
+    (tmp_path / "model" / "conversation.json").write_text(json.dumps({"messages": messages}))
+    assert len(history(tmp_path) or ()) == 5  # a record from before withdrawals: all of it

@@ -10,7 +10,9 @@ with no readable edit, are sent back up to :data:`MAX_REFLECTIONS` times in all,
 reflects; the first answer's figures stay first-try. Those retries are sampled at
 :data:`RESAMPLE_TEMPERATURE` (seeded: :data:`~proctor.model.openai_model.DEFAULT_SEED`): asked
 again at temperature 0, a small model gives the same answer back word for word (6 of 9 no-ops
-of the 0.5B model, and both cut-off answers retried).
+of the 0.5B model, and both cut-off answers retried). A second reflection of the same kind
+draws the first one's request again (:class:`Reflections`): the answer to it is withdrawn from
+the conversation and the seed moves on, since a small model shown its own copy copies it again.
 
 Where the model takes a grammar (:func:`~proctor.model.takes_grammar`), answers in the
 ``function`` format are decoded under :func:`~proctor.agent.grammar.function_grammar` of the
@@ -26,7 +28,7 @@ no edit at all is a reply, not a malformed answer: ``no-edit``, nothing changed.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from proctor.agent.answer import ConfidenceVerdict, parse_verdict, verdict_submission
 from proctor.agent.edits import Applied, EditBlock, apply_blocks
@@ -90,6 +92,35 @@ RESAMPLE_TEMPERATURE = 0.7
 MAX_REFLECTIONS = 3
 """Most times round 0 sends back an answer that changed nothing or had no readable edit (Aider's
 ``max_reflections``); a failed edit is sent back once."""
+
+
+@dataclass
+class Reflections:
+    """Round 0's reflections so far: how many, and the last one's kind, message and draw."""
+
+    count: int = 0
+    kind: str = ""
+    at: int = 0
+    draw: int = 0
+
+    def send(self, record: Transcript, kind: str, message: str) -> int:
+        """Send an answer back with ``message`` (a reflection of ``kind``: ``no-op`` or
+        ``malformed``); returns the draw to ask with.
+
+        A reflection of the same kind as the last draws the last one's request again: what
+        answered it is withdrawn (:meth:`~proctor.agent.transcript.Transcript.withdraw`) and
+        the draw moves on. Shown its own unchanged copy and asked again, the 0.5B model
+        answered the same copy word for word on every later reflection.
+        """
+        self.count += 1
+        if kind == self.kind:
+            record.withdraw(self.at + 1)
+            self.draw += 1
+        else:
+            self.kind, self.at, self.draw = kind, len(record.messages), 0
+            record.say("user", message)
+        return self.draw
+
 
 EXAMPLE_TURN = frozenset({"search-replace", "whole-file", "udiff"})
 """Formats shown by a worked example turn. Not ``function``, the small models' format: a
@@ -206,13 +237,13 @@ class OneShotAgent:
         verdict = ConfidenceVerdict(None, None)
         first_try: bool | None = None
         corrected = changed_any = parsed = False
-        reflections = 0
-        ask, temperature = grammar, None
+        reflections = Reflections()
+        ask, temperature, draw = grammar, None, 0
         while True:
             try:
-                said, done, failed, changed = self._round(problem, record, ask, temperature)
+                said, done, failed, changed = self._round(problem, record, ask, temperature, draw)
             except MalformedAnswer as exc:
-                if not reflect or reflections == MAX_REFLECTIONS:
+                if not reflect or reflections.count == MAX_REFLECTIONS:
                     if not parsed:
                         raise
                     unreadable = f"retry unreadable: {exc}"
@@ -220,8 +251,8 @@ class OneShotAgent:
                         Submission("patch-failed", unreadable, verdict.confidence, first_try=False)
                     ) from None
                 first_try = False if first_try is None else first_try
-                reflections += 1
-                record.say("user", malformed_prompt(exc, _cut_off(record)))
+                why = malformed_prompt(exc, _cut_off(record))
+                draw = reflections.send(record, "malformed", why)
                 ask, temperature = grammar, RESAMPLE_TEMPERATURE
                 continue
             first_try = not failed if first_try is None else first_try
@@ -233,16 +264,15 @@ class OneShotAgent:
             if failed and not corrected:
                 corrected = True
                 record.say("user", retry_prompt(done, failed))
-                ask, temperature = grammar, None
+                ask, temperature, draw = grammar, None, 0
                 continue
             if failed:
                 reasons = "; ".join(f"{f} ({f.kind})" for f in failed)
                 return Submission("patch-failed", reasons, verdict.confidence, first_try=first_try)
-            if reflect and not changed_any and reflections < MAX_REFLECTIONS:
+            if reflect and not changed_any and reflections.count < MAX_REFLECTIONS:
                 # a function copied unchanged is copied again unless the model first says
                 # what to change: the retry opens with a CHANGE line, and is sampled
-                reflections += 1
-                record.say("user", noop_prompt(done))
+                draw = reflections.send(record, "no-op", noop_prompt(done))
                 ask, temperature = planned, RESAMPLE_TEMPERATURE
                 continue
             return replace(verdict_submission(verdict, describe(applied)), first_try=first_try)
@@ -253,8 +283,10 @@ class OneShotAgent:
         record: Transcript,
         grammar: str | None,
         temperature: float | None = None,
+        draw: int = 0,
     ) -> tuple[ConfidenceVerdict, list[Applied], list[EditNotApplied], bool]:
-        """Ask (under ``grammar`` if any; at ``temperature``, None: the model's own), then apply
+        """Ask (under ``grammar`` if any; at ``temperature``, None: the model's own; as the
+        request's ``draw``-th draw), then apply
         the answer's blocks; the last value says whether they change code (:func:`changes_code`).
 
         Raises:
@@ -262,7 +294,11 @@ class OneShotAgent:
             MalformedAnswer: the answer has no readable edit blocks.
         """
         response = record.ask(
-            self.llm, max_tokens=self.max_tokens, grammar=grammar, temperature=temperature
+            self.llm,
+            max_tokens=self.max_tokens,
+            grammar=grammar,
+            temperature=temperature,
+            draw=draw,
         )
         verdict = parse_verdict(response.content)
         if verdict.cannot_fix is not None:

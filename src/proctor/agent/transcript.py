@@ -68,7 +68,8 @@ class Transcript:
     """Messages sent and received, with a step log and the usage summed over calls.
 
     ``messages`` keeps every tool result whole; the model is sent :meth:`sent`, in which the
-    results listed in ``elided`` (indices into ``messages``) are replaced by a short note.
+    results listed in ``elided`` (indices into ``messages``) are replaced by a short note, and
+    the messages in ``withdrawn`` (an answer drawn again: :meth:`withdraw`) are left out.
     """
 
     agent: str
@@ -82,13 +83,21 @@ class Transcript:
     observations: dict[int, str] = field(default_factory=dict)
     """Index in ``messages`` of every tool result, oldest first, to the tool's name."""
     elided: set[int] = field(default_factory=set)
+    withdrawn: set[int] = field(default_factory=set)
 
     def sent(self) -> list[dict[str, Any]]:
-        """The conversation as the model gets it: elided tool results replaced by a note."""
+        """The conversation as the model gets it: elided tool results replaced by a note,
+        withdrawn messages left out."""
         return [
             {**m, "content": self._note(i)} if i in self.elided else m
             for i, m in enumerate(self.messages)
+            if i not in self.withdrawn
         ]
+
+    def withdraw(self, start: int) -> None:
+        """Leave ``messages[start:]`` out of what the model is sent from now on (they stay in
+        the record): the answer to a request that is to be drawn again, and what followed it."""
+        self.withdrawn.update(range(start, len(self.messages)))
 
     def elide(self, *, keep: int, fit_tokens: int | None = None, extra_tokens: int = 0) -> int:
         """Elide the oldest tool results, always keeping the newest ``keep`` whole.
@@ -135,12 +144,14 @@ class Transcript:
         max_tokens: int | None = None,
         grammar: str | None = None,
         temperature: float | None = None,
+        draw: int = 0,
     ) -> ChatResponse:
         """One model call on the conversation so far; opens a new step in the log.
 
         ``grammar`` (GBNF) constrains the answer where the model takes one
         (:func:`~proctor.model.takes_grammar`); the step then records it. ``temperature``
         overrides the model's own for this call (recorded in the step); None keeps it.
+        ``draw`` numbers a request drawn again (see :meth:`withdraw`; recorded when above 0).
 
         Raises:
             ModelError: the model could not answer (BudgetExceeded when the budget is spent).
@@ -148,6 +159,8 @@ class Transcript:
         started = time.monotonic()
         constrained = grammar is not None and takes_grammar(llm)
         extra: dict[str, Any] = {} if temperature is None else {"temperature": temperature}
+        if draw:
+            extra["draw"] = draw
         if constrained and isinstance(llm, GrammarChatModel):
             response = llm.complete(
                 self.sent(), tools=tools, max_tokens=max_tokens, grammar=grammar, **extra
@@ -222,5 +235,6 @@ class Transcript:
                 "steps": self.steps,
                 "messages": self.messages,
                 "elided": sorted(self.elided),
+                "withdrawn": sorted(self.withdrawn),
             },
         )

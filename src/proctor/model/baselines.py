@@ -88,6 +88,7 @@ class CanonicalChatModel:
         tool_choice: str | Mapping[str, Any] | None = None,
         max_tokens: int | None = None,
         temperature: float = 0.0,
+        draw: int = 0,
     ) -> ChatResponse:
         """The canonical solution of the problem whose prompt the last message holds."""
         text = str(messages[-1].get("content", "")) if messages else ""
@@ -112,6 +113,7 @@ class EmptyChatModel:
         tool_choice: str | Mapping[str, Any] | None = None,
         max_tokens: int | None = None,
         temperature: float = 0.0,
+        draw: int = 0,
     ) -> ChatResponse:
         """An empty answer."""
         return ChatResponse(content="")

@@ -54,8 +54,13 @@ class ChatModel(Protocol):
         tool_choice: str | Mapping[str, Any] | None = None,
         max_tokens: int | None = None,
         temperature: float = 0.0,
+        draw: int = 0,
     ) -> ChatResponse:
-        """One completion (retries and budget are the implementation's business)."""
+        """One completion (retries and budget are the implementation's business).
+
+        ``draw`` numbers the sampled draws of one request (0 first): a sampled request's seed
+        is its base seed plus ``draw``, so that a redraw is not the same answer again.
+        """
         ...
 
 
@@ -74,6 +79,7 @@ class GrammarChatModel(ChatModel, Protocol):
         tool_choice: str | Mapping[str, Any] | None = None,
         max_tokens: int | None = None,
         temperature: float = 0.0,
+        draw: int = 0,
         grammar: str | None = None,
     ) -> ChatResponse:
         """One completion; with ``grammar``, decoded under it."""

@@ -217,12 +217,14 @@ class OpenAIChatModel:
         tool_choice: str | Mapping[str, Any] | None = None,
         max_tokens: int | None = None,
         temperature: float | None = None,
+        draw: int = 0,
         grammar: str | None = None,
     ) -> ChatResponse:
         """One completion, retried as the module docstring says, charged and recorded.
 
         ``temperature`` defaults to the spec's ``extra["temperature"]``, else 0; above 0 the
-        request carries a seed (the spec's ``params``, else :data:`DEFAULT_SEED`). ``grammar``
+        request carries a seed (the spec's ``params``, else :data:`DEFAULT_SEED`; plus ``draw``,
+        the how-many-th draw of this request it is). ``grammar``
         (GBNF) goes into the request body as llama.cpp's ``grammar`` field, where the endpoint
         takes one (:attr:`takes_grammar`); elsewhere it is not sent.
 
@@ -230,7 +232,7 @@ class OpenAIChatModel:
             BudgetExceeded: the budget ran out before a request.
             ModelError: a non-retryable HTTP error, retries exhausted, or an empty answer.
         """
-        request = self._request(messages, tools, tool_choice, max_tokens, temperature)
+        request = self._request(messages, tools, tool_choice, max_tokens, temperature, draw)
         if grammar is not None and self.takes_grammar:
             request["extra_body"] = {**request.get("extra_body", {}), "grammar": grammar}
         errors: list[str] = []
@@ -277,6 +279,7 @@ class OpenAIChatModel:
         tool_choice: str | Mapping[str, Any] | None,
         max_tokens: int | None,
         temperature: float | None,
+        draw: int = 0,
     ) -> dict[str, Any]:
         if temperature is None:
             temperature = float(self.spec.extra.get("temperature", 0.0))
@@ -297,7 +300,8 @@ class OpenAIChatModel:
         params = self.spec.extra.get("params")
         body = dict(params) if isinstance(params, Mapping) else {}
         if temperature > 0:
-            body.setdefault("seed", DEFAULT_SEED)
+            seed = body.get("seed", DEFAULT_SEED)
+            body["seed"] = seed + draw if isinstance(seed, int) else seed
         if body:
             request["extra_body"] = body
         return request

@@ -60,6 +60,7 @@ class ReplayChatModel:
         tool_choice: str | Mapping[str, Any] | None = None,
         max_tokens: int | None = None,
         temperature: float | None = None,
+        draw: int = 0,
     ) -> ChatResponse:
         """The next scripted answer.
 

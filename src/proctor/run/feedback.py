@@ -114,12 +114,15 @@ def feedback_input(
 
 
 def history(folder: Path) -> tuple[dict[str, object], ...] | None:
-    """The messages of the conversation recorded in attempt ``folder``; None without one."""
+    """The messages of the conversation recorded in attempt ``folder``, as the model was last
+    sent them (withdrawn answers left out); None without one."""
     for name in _TRANSCRIPTS:
         path = folder / "model" / name
         if path.is_file():
-            messages = json.loads(path.read_text(encoding="utf-8")).get("messages") or []
-            return tuple(dict(m) for m in messages)
+            record = json.loads(path.read_text(encoding="utf-8"))
+            withdrawn = set(record.get("withdrawn") or ())
+            messages = record.get("messages") or []
+            return tuple(dict(m) for i, m in enumerate(messages) if i not in withdrawn)
     return None
 
 
