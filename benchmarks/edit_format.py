@@ -8,8 +8,9 @@ figures are about the answer's form, not about whether it fixes the issue.
 Per task the first answer is then applied again, on its own, to a fresh sealed checkout:
 
 * ``first-try``: the first answer's edits parsed and all applied, and the checkout's diff
-  from base is not empty (a block whose REPLACE equals its SEARCH changes nothing);
-* ``final``: after the agent's own retry, the checkout has a non-empty diff and the
+  from base changes code (a block whose REPLACE equals its SEARCH, or differs from it only
+  in blank lines, changes nothing);
+* ``final``: after the agent's own retries, the checkout's diff changes code and the
   submission is not patch-failed / malformed / cannot-fix (what reaches grading).
 
 Also counted: answers with no edit at all, those with only a CONFIDENCE line, CANNOT FIX.
@@ -103,11 +104,14 @@ def choose(tuning: Sequence[Task], main: Sequence[Task]) -> list[tuple[str, Task
 
 
 def diff_size(checkout: Path) -> int:
-    """Lines changed from the base commit in files that existed there (a new file alone, such
-    as the prompt's example copied, does not count as changing the repository's code)."""
+    """Lines of code changed from the base commit in files that existed there, as the agent's
+    ``changes_code`` counts them: blank lines and trailing spaces are not code (indentation
+    is). A new file alone, such as the prompt's example copied, does not count as changing
+    the repository's code."""
     git = ["git", "-C", str(checkout)]
     subprocess.run([*git, "add", "-A"], capture_output=True, check=True)
     numstat = [*git, "diff", "--cached", "--numstat", "--diff-filter=M"]
+    numstat += ["--ignore-blank-lines", "--ignore-space-at-eol"]
     out = subprocess.run(numstat, capture_output=True, text=True)
     total = 0
     for line in out.stdout.splitlines():

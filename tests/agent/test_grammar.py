@@ -99,10 +99,11 @@ def test_the_grammar_text_by_hand() -> None:
         'edits ::= block ("\\n"? block){0,2} "\\n"? "CONFIDENCE: " number\n'
         "block ::= file0 | file1\n"
         'file0 ::= ("calc.py\\n```python\\n" | "```python\\n# " "calc.py" ":"? "\\n") '
-        '("def mean(" | "class C" bases? ":\\n    async def add(") code "```\\n"\n'
+        '("def mean(" | "class C" bases? ":\\n    async def add(") params "```\\n"\n'
         'file1 ::= ("q\\"t.py\\n```python\\n" | "```python\\n# " "q\\"t.py" ":"? "\\n") '
-        '("def f(") code "```\\n"\n'
+        '("def f(") params "```\\n"\n'
         'bases ::= "(" [^)\\n]* ")"\n'
+        'params ::= [A-Za-z_*)] code | "\\n" next\n'
         'code ::= [^\\n#]* ":" [ \\t]* "\\n" after | ([^\\n#]* [^:\\n \\t#])? [ \\t]* "\\n" next\n'
         'rest ::= [^\\n]* ":" [ \\t]* "\\n" after | ([^\\n]* [^:\\n \\t])? [ \\t]* "\\n" next\n'
         'next ::= ([^`\\n] rest | "\\n" next)?\n'
@@ -134,6 +135,8 @@ DOC = '"""Mean."""'
         'calc.py\n```python\ndef mean(\n    values,\n):\n    return "x:"\n```\nCONFIDENCE: 0.5',
         # comments and blank lines may come before the statement after a ':' line
         "calc.py\n```python\ndef mean(v):\n    # the mean:\n\n    return v\n```\nCONFIDENCE: 1",
+        "calc.py\n```python\ndef mean(*v):\n    return v\n```\nCONFIDENCE: 1",
+        "calc.py\n```python\ndef mean():\n    return 0\n```\nCONFIDENCE: 1",
     ],
 )
 def test_answers_in_the_grammars_language(answer: str) -> None:
@@ -154,6 +157,9 @@ def test_answers_in_the_grammars_language(answer: str) -> None:
         "calc.py\n```python\ndef mean(v):\n    if v:\n\n```\nCONFIDENCE: 1",
         # a comment on the def line, where a folded signature would hide its parameters
         "calc.py\n```python\ndef mean(  # pylint: disable=x v):\n    return v\n```\nCONFIDENCE: 1",
+        # parameters that no Python signature opens with (a chunk title copied)
+        "calc.py\n```python\ndef mean(9-19 (function mean)\n    return 1\n```\nCONFIDENCE: 1",
+        "calc.py\n```python\ndef mean( 9-19 (function mean)\n    return 1\n```\nCONFIDENCE: 1",
         f"calc.py\n```python\ndef median({BODY}```\nCONFIDENCE: 1",  # not a shown function
         f"other.py\n```python\ndef mean({BODY}```\nCONFIDENCE: 1",  # not a shown file
         f"calc.py\n```python\ndef mean({BODY}```\n",  # no CONFIDENCE line

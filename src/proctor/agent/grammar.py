@@ -13,7 +13,8 @@ from what the model is shown, so that the answer has the format's shape:
   a method whose name is not unique in its file only so), free code lines, the closing fence;
   then ``CONFIDENCE: <number>``.
 * The ``def`` line has no comment (a 0.5B model folds a multi-line signature onto it, after
-  its ``# pylint: ...`` comment), and a line that ends with ``:`` is followed, after any
+  its ``# pylint: ...`` comment), and goes on after ``def name(`` as Python does: with a
+  parameter, ``*``, ``)`` or a line break. A line that ends with ``:`` is followed, after any
   comments and blank lines, by a statement: a body of comments alone does not parse.
 * That statement may not start with a quote: no docstrings. A function
   written without one keeps its own (:func:`~proctor.agent.splice.splice_function`), and a
@@ -139,11 +140,14 @@ def function_grammar(functions: Mapping[str, Sequence[str]], *, plan: bool = Fal
         named = f"{gbnf_literal(f'{path}{chr(10)}```python{chr(10)}')}"
         commented = f'"```python\\n# " {gbnf_literal(path)} ":"? "\\n"'
         starts = " | ".join(_opening(h) for h in heads)
-        rules.append(f'file{i} ::= ({named} | {commented}) ({starts}) code "```\\n"')
+        rules.append(f'file{i} ::= ({named} | {commented}) ({starts}) params "```\\n"')
     if plan:  # in words: a 0.5B model otherwise names the chunk's line numbers, not a change
         rules.append(f'plan ::= {gbnf_literal(PLAN)} [^\\n0-9] [^\\n]{{0,{MAX_LINE}}} "\\n"')
     rules += [
         'bases ::= "(" [^)\\n]* ")"',
+        # after `def name(`: a parameter, `*`, `)` or a line break, as Python has it (the
+        # 0.5B model wrote the chunk title `90-190 (function f)` as the parameters)
+        'params ::= [A-Za-z_*)] code | "\\n" next',
         # the rest of a line: one ending with ':' (a def, if, for...) leads to state `after`,
         # any other to state `next`; the def line itself (`code`) has no comment
         'code ::= [^\\n#]* ":" [ \\t]* "\\n" after | ([^\\n#]* [^:\\n \\t#])? [ \\t]* "\\n" next',
