@@ -163,3 +163,22 @@ def test_a_compare_stopped_half_way_can_be_compared_on_what_finished(
     assert code == 0, text
     row = json.loads((tmp_path / "after" / "comparison.json").read_text())["models"][0]
     assert row["isolated"]["value"] == 1.0 and row["issues_resolved"] is None
+
+
+def test_compare_only_the_chosen_tasks(
+    suites: tuple[Path, Path], tmp_path: Path, env: None
+) -> None:
+    pairs, issues = suites
+    (task_id,) = [p.stem for p in issues.glob("*.yaml")]
+    out = tmp_path / "cmp"
+    args = ["--model", "gold", "--suite", str(pairs), "--suite", str(issues)]
+    code, text = invoke(*args, "--humaneval-subset", "0", "--out", str(out), "--task", task_id)
+    assert code == 0, text
+    assert f"{pairs}: no task chosen, left out" in text
+    manifest = json.loads((out / "gold" / "runs.json").read_text())
+    assert (manifest["pairs"], manifest["issues"]) == (None, "issues")
+    done = (out / "gold" / "issues" / "results.jsonl").read_text().splitlines()
+    assert [json.loads(line)["task_id"] for line in done] == [task_id]
+
+    code, text = invoke(*args, "--out", str(tmp_path / "o"), "--task", "nope")
+    assert code == 1 and "unknown task id 'nope'" in text and "Traceback" not in text

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from proctor.cli.select import select_tasks
+from proctor.cli.select import select_in_suites, select_tasks
 from proctor.errors import ConfigError
 from proctor.spec import Task, dump_task
 
@@ -61,6 +61,26 @@ def test_select_tasks_by_id_pattern_and_limit(calc) -> None:  # type: ignore[no-
         select_tasks(tasks, ["a-3"])
     with pytest.raises(ConfigError, match="matches no task"):
         select_tasks(tasks, pattern="zzz")
+
+
+def test_select_in_suites_chooses_from_all_and_limits_each(calc) -> None:  # type: ignore[no-untyped-def]
+    task, _ = calc
+    one, two = Path("one"), Path("two")
+    suites = {
+        one: [task.model_copy(update={"id": i}) for i in ("a-1", "a-2", "a-3")],
+        two: [task.model_copy(update={"id": i}) for i in ("b-1", "b-2")],
+    }
+
+    def ids(chosen: dict[Path, list[Task]]) -> dict[Path, list[str]]:
+        return {path: [t.id for t in tasks] for path, tasks in chosen.items()}
+
+    assert ids(select_in_suites(suites, ["b-2", "a-1"])) == {one: ["a-1"], two: ["b-2"]}
+    assert ids(select_in_suites(suites, limit=2)) == {one: ["a-1", "a-2"], two: ["b-1", "b-2"]}
+    assert ids(select_in_suites(suites, pattern="b-", limit=1)) == {two: ["b-1"]}  # one left out
+    with pytest.raises(ConfigError, match="unknown task id 'c-1'"):
+        select_in_suites(suites, ["a-1", "c-1"])
+    with pytest.raises(ConfigError, match="matches no task"):
+        select_in_suites(suites, pattern="zzz")
 
 
 def test_run_only_the_chosen_tasks(calc, tmp_path, cli_env) -> None:  # type: ignore[no-untyped-def]

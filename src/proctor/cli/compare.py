@@ -52,6 +52,7 @@ from proctor.cli.feedback import (
 from proctor.cli.figures import print_comparison_figures
 from proctor.cli.humaneval import builtin_chat_model
 from proctor.cli.report import write_run_report
+from proctor.cli.select import PATTERN_OPT, TASK_OPT, select_in_suites
 from proctor.errors import ConfigError, ProctorError
 from proctor.model import ChatModel
 from proctor.report import (
@@ -102,6 +103,11 @@ class _Plan:
     """Independent attempts per task of every suite."""
     feedback_rounds: int = 0
     challenge: bool = False
+    ids: tuple[str, ...] = ()
+    """Only these tasks (``--task``); with ``pattern`` and ``limit`` (in each suite), as
+    :func:`~proctor.cli.select.select_in_suites` chooses."""
+    pattern: str | None = None
+    limit: int | None = None
 
 
 def compare(
@@ -154,6 +160,11 @@ def compare(
     feedback_rounds: int = FEEDBACK_ROUNDS_OPT,
     challenge: bool = CHALLENGE_OPT,
     edit_format: str | None = EDIT_FORMAT_OPT,
+    task_ids: list[str] | None = TASK_OPT,
+    pattern: str | None = PATTERN_OPT,
+    limit: int | None = typer.Option(
+        None, "--limit", metavar="N", min=1, help="At most the first N tasks of each suite."
+    ),
 ) -> None:
     """Run every part for each model (resumable), then compare with 95% intervals.
 
@@ -177,7 +188,14 @@ def compare(
             if ray and feedback_rounds:
                 raise ConfigError("--feedback-rounds does not run on --ray yet; run without --ray")
             plan = _plan(suites, humaneval_subset, jobs, out, samples)
-            plan = replace(plan, feedback_rounds=feedback_rounds, challenge=challenge)
+            plan = replace(
+                plan,
+                feedback_rounds=feedback_rounds,
+                challenge=challenge,
+                ids=tuple(task_ids or ()),
+                pattern=pattern,
+                limit=limit,
+            )
             choices = [
                 ModelChoice(
                     m,
@@ -254,6 +272,11 @@ def _run_all(
     for path, tasks in suites.items():
         if not tasks:
             raise ConfigError(f"{path}: no task files (*.yaml) found")
+    if plan.ids or plan.pattern or plan.limit:
+        suites = select_in_suites(suites, plan.ids, plan.pattern, plan.limit)
+        for path in plan.suites:
+            if path not in suites:
+                note(f"{path}: no task chosen, left out")
     pairs, issues = _roles(suites)
     every = [t for tasks in suites.values() for t in tasks]
     preflight(every, settings, run_dir=plan.out)

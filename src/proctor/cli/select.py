@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import typer
 
@@ -62,3 +63,22 @@ def select_tasks(
     if limit is not None:
         chosen = chosen[:limit]
     return chosen
+
+
+def select_in_suites(
+    suites: Mapping[Path, Sequence[Task]],
+    ids: Sequence[str] | None = None,
+    pattern: str | None = None,
+    limit: int | None = None,
+) -> dict[Path, list[Task]]:
+    """Each suite's chosen tasks, as :func:`select_tasks` chooses them from all the suites
+    together (an id must name a task of one of them), ``limit`` counting in each suite; a
+    suite left with no task is left out.
+
+    Raises:
+        ConfigError: an id names no task of any suite, or nothing is left to run.
+    """
+    every = [t for tasks in suites.values() for t in tasks]
+    chosen = {t.id for t in select_tasks(every, ids, pattern)}
+    picked = {path: [t for t in tasks if t.id in chosen][:limit] for path, tasks in suites.items()}
+    return {path: tasks for path, tasks in picked.items() if tasks}
