@@ -19,6 +19,7 @@ from proctor.cli import report as cli_report
 from proctor.cli.app import app
 from proctor.errors import ConfigError
 from proctor.report.html import CSP, read_run, serve_report, write_report
+from proctor.report.html.attempt_page import messages_shown
 from proctor.report.html.diff import diff_rows, place_findings
 from proctor.report.html.render import json_block
 
@@ -178,3 +179,22 @@ def test_a_report_that_fails_is_a_warning_after_a_run(
     assert cli_report.write_run_report(run_dir) is None
     err = capsys.readouterr().err
     assert "WARNING: no report: internal error writing the report: RuntimeError('a bug')" in err
+
+
+def test_a_withdrawn_answer_is_marked() -> None:
+    transcript = {
+        "messages": [
+            {"role": "user", "content": "fix it"},
+            {"role": "assistant", "content": "the same code"},
+            {"role": "assistant", "content": "a fix"},
+        ],
+        "withdrawn": [1],
+    }
+    shown = messages_shown(transcript)
+    assert [(m["text"], m["withdrawn"]) for m in shown] == [
+        ("fix it", False),
+        ("the same code", True),
+        ("a fix", False),
+    ]
+    del transcript["withdrawn"]  # a record from before withdrawals
+    assert [m["withdrawn"] for m in messages_shown(transcript)] == [False] * 3

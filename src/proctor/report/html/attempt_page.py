@@ -103,9 +103,13 @@ def _context(transcript: dict[str, Any] | None) -> str | None:
     return None
 
 
-def _messages(transcript: dict[str, Any] | None) -> list[dict[str, str]]:
-    shown = []
-    for message in (transcript or {}).get("messages", []):
+def messages_shown(transcript: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The recorded messages as the page shows them; ``withdrawn``: an answer that was not sent
+    on (its request was drawn again: :meth:`~proctor.agent.transcript.Transcript.withdraw`)."""
+    shown: list[dict[str, Any]] = []
+    record = transcript or {}
+    withdrawn = set(record.get("withdrawn") or ())
+    for index, message in enumerate(record.get("messages", [])):
         if not isinstance(message, dict):
             continue
         content = message.get("content")
@@ -114,7 +118,8 @@ def _messages(transcript: dict[str, Any] | None) -> list[dict[str, str]]:
         for call in calls if isinstance(calls, list) else []:
             fn = call.get("function", {}) if isinstance(call, dict) else {}
             text += f"\n→ {fn.get('name', '?')}({fn.get('arguments', '')})"
-        shown.append({"role": str(message.get("role", "?")), "text": text.strip()})
+        role = str(message.get("role", "?"))
+        shown.append({"role": role, "text": text.strip(), "withdrawn": index in withdrawn})
     return shown
 
 
@@ -161,6 +166,6 @@ def attempt_context(
         "transcript": transcript,
         "steps": (transcript or {}).get("steps", []),
         "usage": attempt_usage(adir),
-        "messages": _messages(transcript),
+        "messages": messages_shown(transcript),
         "calls": read_jsonl(adir / "model" / "calls.jsonl"),
     }
