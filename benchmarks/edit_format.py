@@ -18,6 +18,9 @@ Target (issue 14 part 6): ``final`` on at least 80% of the tasks, on at least 30
 among them tasks the prompt was not tuned on (tasks/main repositories that are not in
 tasks/core).
 
+``--fresh`` measures instead the next tasks of the held-out repositories (the next
+``PER_REPO`` of each, in id order): tasks no measurement looked at while the format was tuned.
+
 Run from the repository root (offline: mirrors in PROCTOR_REPOS_DIR, weights cached)::
 
     PROCTOR_REPOS_DIR=/work/main/repos .venv/bin/python benchmarks/edit_format.py \
@@ -89,15 +92,20 @@ class Row:
     """The answers were decoded under the edit format's grammar (:mod:`proctor.agent.grammar`)."""
 
 
-def choose(tuning: Sequence[Task], main: Sequence[Task]) -> list[tuple[str, Task]]:
-    """Every tuning task and ``PER_REPO`` tasks (in id order) of each repo not in tuning,
-    alternating between the two."""
+def held_out(tuning: Sequence[Task], main: Sequence[Task], start: int = 0) -> list[Task]:
+    """Of each repo not in tuning, its tasks ``start`` to ``start + PER_REPO`` in id order."""
     seen = {t.repo for t in tuning}
     picked: dict[str, list[Task]] = defaultdict(list)
     for task in sorted(main, key=lambda t: t.id):
-        if task.repo not in seen and task.kind != "isolated" and len(picked[task.repo]) < PER_REPO:
+        if task.repo not in seen and task.kind != "isolated":
             picked[task.repo].append(task)
-    held = [t for repo in sorted(picked) for t in picked[repo]]
+    return [t for repo in sorted(picked) for t in picked[repo][start : start + PER_REPO]]
+
+
+def choose(tuning: Sequence[Task], main: Sequence[Task]) -> list[tuple[str, Task]]:
+    """Every tuning task and ``PER_REPO`` tasks (in id order) of each repo not in tuning,
+    alternating between the two."""
+    held = held_out(tuning, main)
     order = [("tuning", t) for t in tuning], [("held-out", t) for t in held]
     mixed = [pair for row in zip(*order, strict=False) for pair in row]
     return mixed + order[1][len(order[0]) :]  # alternating, so a cut-short run stays mixed
@@ -230,6 +238,7 @@ def report(every: Sequence[Row]) -> None:
     for label, part in (
         ("tuning", [r for r in rows if r.split == "tuning"]),
         ("held-out", [r for r in rows if r.split == "held-out"]),
+        ("fresh", [r for r in rows if r.split == "fresh"]),
         ("all", list(rows)),
     ):
         print(
@@ -268,6 +277,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--limit", type=int, default=0, help="first N tasks only (0: all)")
     parser.add_argument("--split", choices=("all", "tuning", "held-out"), default="all")
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help=f"instead: the next {PER_REPO} tasks of each held-out repo (never measured before)",
+    )
     parser.add_argument("--skip", type=int, default=0, help="leave out the first N tasks")
     parser.add_argument(
         "--task", action="append", default=[], help="only these task ids (repeatable)"
@@ -289,7 +303,10 @@ def main() -> None:
         report(rows)
         return
     repos_dir = Path(os.environ.get("PROCTOR_REPOS_DIR", "repos"))
-    chosen = choose(load_suite(Path(TUNING)), load_suite(Path(HELD_OUT)))
+    tuning, main = load_suite(Path(TUNING)), load_suite(Path(HELD_OUT))
+    chosen = choose(tuning, main)
+    if args.fresh:
+        chosen = [("fresh", t) for t in held_out(tuning, main, start=PER_REPO)]
     chosen = [c for c in chosen if args.split in ("all", c[0])][args.skip :]
     if args.task:
         chosen = [c for c in chosen if c[1].id in args.task]
