@@ -272,11 +272,10 @@ def _run_all(
     for path, tasks in suites.items():
         if not tasks:
             raise ConfigError(f"{path}: no task files (*.yaml) found")
-    if plan.ids or plan.pattern or plan.limit:
-        suites = select_in_suites(suites, plan.ids, plan.pattern, plan.limit)
-        for path in plan.suites:
-            if path not in suites:
-                note(f"{path}: no task chosen, left out")
+    suites = select_in_suites(suites, plan.ids, plan.pattern, plan.limit)
+    for path in plan.suites:
+        if path not in suites:
+            note(f"{path}: no task chosen, left out")
     pairs, issues = _roles(suites)
     every = [t for tasks in suites.values() for t in tasks]
     preflight(every, settings, run_dir=plan.out)
