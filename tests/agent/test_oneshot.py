@@ -106,6 +106,28 @@ def test_cut_off_answer_is_malformed(script, problem: Problem) -> None:  # type:
     assert sub.confidence is None  # none stated: missing, never made up
 
 
+def test_a_withdrawn_answer_hides_nothing_from_the_checkout(
+    script, retriever, problem: Problem
+) -> None:  # type: ignore[no-untyped-def]
+    # the cheat: make an edit in an answer that is then withdrawn, so that the conversation
+    # (feedback rounds, the report) no longer shows it; the checkout, which is what is graded,
+    # still has it: withdrawing leaves out messages, never edits
+    same = "    return sum(values) / (len(values) + 1)"
+
+    def block(replace: str) -> str:
+        return (
+            f"calc.py\n<<<<<<< SEARCH\n{same}\n=======\n{replace}\n>>>>>>> REPLACE\nCONFIDENCE: 1\n"
+        )
+
+    hidden = block(same + "   ")  # trailing spaces: no code, so it is sent back and redrawn
+    llm = script([block(same), block(same), hidden, "CANNOT FIX: no idea"])
+    sub = OneShotAgent(llm, retriever).solve(problem)
+    assert sub.status == "cannot-fix"
+    saved = _saved(problem)
+    assert saved["messages"][saved["withdrawn"][-1]]["content"] == hidden
+    assert f"{same}   \n" in (problem.checkout / "calc.py").read_text()
+
+
 def test_malformed_then_fixed_on_retry(script, retriever, problem: Problem) -> None:  # type: ignore[no-untyped-def]
     sub = OneShotAgent(script(["CONFIDENCE: 0.8", FIX]), retriever).solve(problem)
     assert (sub.status, sub.confidence, sub.first_try) == ("submitted", 0.8, False)
