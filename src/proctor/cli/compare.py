@@ -38,6 +38,7 @@ from proctor.cli.common import (
     chatter,
     check_sandbox,
     console,
+    cpu_threads,
     fail,
     note,
     run_options,
@@ -135,7 +136,7 @@ def compare(
     max_tokens: int = MAX_TOKENS_OPT,
     max_usd: float = MAX_USD_OPT,
     max_seconds: float = MAX_SECONDS_OPT,
-    threads: int = THREADS_OPT,
+    threads: int | None = THREADS_OPT,
     jobs: int = JOBS_OPT,
     out: Path = typer.Option(Path("runs/compare"), "--out", metavar="DIR", help="Compare folder."),
     from_runs: list[Path] | None = typer.Option(
@@ -204,7 +205,7 @@ def compare(
                     max_tokens,
                     max_usd,
                     max_seconds,
-                    threads,
+                    cpu_threads(threads),
                     temperature=temperature,
                     edit_format=edit_format,
                 )

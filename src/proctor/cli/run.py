@@ -33,6 +33,7 @@ from proctor.cli.common import (
     THREADS_OPT,
     check_sandbox,
     console,
+    cpu_threads,
     exit_for_errors,
     fail,
     progress_bar,
@@ -70,7 +71,7 @@ from proctor.run import (
 )
 from proctor.spec import Task, load_suite
 
-DEFAULT_MODEL = "local:qwen2.5-coder-0.5b"
+DEFAULT_MODEL = "local:qwen2.5-coder-1.5b"
 """The built-in default: a real model that runs offline (needs ``proctor[local]``)."""
 
 
@@ -87,7 +88,7 @@ def run(
     max_tokens: int = MAX_TOKENS_OPT,
     max_usd: float = MAX_USD_OPT,
     max_seconds: float = MAX_SECONDS_OPT,
-    threads: int = THREADS_OPT,
+    threads: int | None = THREADS_OPT,
     jobs: int = JOBS_OPT,
     out: Path | None = typer.Option(
         None, "--out", metavar="DIR", help="Run folder (default runs/MODEL-SUITE)."
@@ -128,7 +129,14 @@ def run(
     out = renamed(out, run_dir, "--out", "--run-dir")
     suite = suite or DEFAULT_SUITE
     choice = ModelChoice(
-        model, agent, retriever, max_tokens, max_usd, max_seconds, threads, temperature=temperature
+        model,
+        agent,
+        retriever,
+        max_tokens,
+        max_usd,
+        max_seconds,
+        cpu_threads(threads),
+        temperature=temperature,
     )
     choice = replace(choice, edit_format=edit_format)
     folder: Path | None = None
