@@ -1,4 +1,4 @@
-"""Benchmark: does the default local model answer with an applicable edit that changes code?
+"""Benchmark: does proctor run's default model answer with an applicable edit that changes code?
 
 For every task chosen, the base commit is sealed in a temporary folder and the one-shot agent
 is run on it exactly as ``proctor run`` builds it (the model's catalog spec, hybrid retrieval
@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from proctor.agent import build_agent, parse_verdict
+from proctor.cli.run import DEFAULT_MODEL
 from proctor.model import (
     ModelSpec,
     OpenAIChatModel,
@@ -272,7 +273,7 @@ def make_agent(live: ModelSpec, edit_format: str, timeout_s: float) -> Solver:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", default="local:qwen2.5-coder-0.5b")
+    parser.add_argument("--model", default=DEFAULT_MODEL, help="default: proctor run's")
     parser.add_argument("--edit-format", default="", help="'' = the model's default")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--limit", type=int, default=0, help="first N tasks only (0: all)")
