@@ -4,7 +4,6 @@ is one error line, and a weaker backend asked for by name is one loud warning li
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ from tests.sandbox.test_backends import REFUSAL, works
 from typer.testing import CliRunner
 
 from proctor.cli.app import app
-from proctor.cli.common import check_host_sandbox, check_sandbox, cpu_threads
+from proctor.cli.common import check_host_sandbox, check_sandbox
 from proctor.sandbox import weak_isolation_warning
 from proctor.settings import Settings
 from proctor.spec import Task, dump_task
@@ -132,11 +131,6 @@ def test_check_host_sandbox_lets_a_local_backend_through() -> None:
         pytest.skip("bubblewrap does not work here")
     settings = Settings(sandbox="bwrap")
     assert check_host_sandbox(settings, "mine") is settings
-
-
-def test_threads_default_to_every_cpu_this_process_may_use() -> None:
-    assert cpu_threads(None) == len(os.sched_getaffinity(0))
-    assert cpu_threads(3) == 3
 
 
 def test_zero_threads_is_refused_in_one_line() -> None:

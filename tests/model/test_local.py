@@ -79,3 +79,12 @@ def test_missing_llama_cpp_is_a_config_error(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(local, "llama_cpp_available", lambda: False)
     with pytest.raises(ConfigError, match=r"pip install 'proctor\[local\]'"):
         LocalServer("smollm2-135m").start()
+
+
+def test_threads_default_to_every_cpu_this_process_may_use() -> None:
+    def threads(server: LocalServer) -> str:
+        argv = server.argv(Path("w.gguf"))
+        return argv[argv.index("--n_threads") + 1]
+
+    assert threads(LocalServer("smollm2-135m")) == str(len(os.sched_getaffinity(0)))
+    assert threads(LocalServer("smollm2-135m", threads=3)) == "3"

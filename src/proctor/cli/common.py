@@ -4,7 +4,6 @@ old spellings, and the options every command spells the same way."""
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -64,12 +63,6 @@ def exit_for_errors(results: Sequence[AttemptResult], hint: str = "") -> None:
             + (f"; {hint}" if hint else ""),
             EXIT_ENVIRONMENT_ERRORS,
         )
-
-
-def cpu_threads(threads: int | None) -> int:
-    """``--threads`` as given, or every CPU this process may run on (a local model's server
-    generates about twice as fast on 2 threads as on 1; attempts wait on it, not the CPU)."""
-    return threads if threads is not None else len(os.sched_getaffinity(0))
 
 
 def settings_from(repos_dir: Path | None = None, sandbox: str | None = None) -> Settings:

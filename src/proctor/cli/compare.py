@@ -38,7 +38,6 @@ from proctor.cli.common import (
     chatter,
     check_sandbox,
     console,
-    cpu_threads,
     fail,
     note,
     run_options,
@@ -205,7 +204,7 @@ def compare(
                     max_tokens,
                     max_usd,
                     max_seconds,
-                    cpu_threads(threads),
+                    threads,
                     temperature=temperature,
                     edit_format=edit_format,
                 )
@@ -303,7 +302,7 @@ def _run_all(
     return runs
 
 
-def _chat(name: str, settings: Settings, threads: int) -> AbstractContextManager[ChatModel]:
+def _chat(name: str, settings: Settings, threads: int | None) -> AbstractContextManager[ChatModel]:
     if name in _HUMANEVAL_BUILTIN:
         return nullcontext(builtin_chat_model(_HUMANEVAL_BUILTIN[name]))
     return open_chat_model(name, settings, threads=threads)

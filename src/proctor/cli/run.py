@@ -33,7 +33,6 @@ from proctor.cli.common import (
     THREADS_OPT,
     check_sandbox,
     console,
-    cpu_threads,
     exit_for_errors,
     fail,
     progress_bar,
@@ -135,7 +134,7 @@ def run(
         max_tokens,
         max_usd,
         max_seconds,
-        cpu_threads(threads),
+        threads,
         temperature=temperature,
     )
     choice = replace(choice, edit_format=edit_format)

@@ -55,8 +55,8 @@ class ModelChoice:
     """Per-task dollar budget at the catalog's prices."""
     max_seconds: float | None = 1800.0
     """Per-task wall-time budget for the model."""
-    threads: int = 1
-    """CPU threads for a local model's server."""
+    threads: int | None = None
+    """CPU threads for a local model's server (None: every CPU, :func:`cpu_count`)."""
     context_tokens: int = 6000
     """Retrieved context shown to the model, in tokens; capped to fit the model's window."""
     max_retries: int = 4
@@ -257,7 +257,7 @@ def models_files() -> tuple[Path, Path]:
 
 @contextmanager
 def open_chat_model(
-    name: str, settings: Settings, *, threads: int = 1, record_dir: Path | None = None
+    name: str, settings: Settings, *, threads: int | None = None, record_dir: Path | None = None
 ) -> Iterator[ChatModel]:
     """A bare chat model (no agent) by name, its local server running meanwhile.
 
