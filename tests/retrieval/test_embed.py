@@ -7,10 +7,12 @@ import os
 import socket
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from proctor.errors import ConfigError
@@ -183,3 +185,33 @@ def test_the_vectors_are_those_of_wordllamas_own_embed() -> None:
         env={**os.environ, "HF_HUB_OFFLINE": "1"},
     )
     assert float(done.stdout.strip().splitlines()[-1]) < 1e-4
+
+
+class _Zeros(embed.Embedder):
+    """Vectors of zeros: the cache's own behaviour, without the extra."""
+
+    def __init__(self) -> None:
+        pass
+
+    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        return np.zeros((len(texts), embed.DIMENSIONS), dtype=np.float32)
+
+
+def test_the_cache_keeps_the_trees_used_last_within_its_size(tmp_path: Path) -> None:
+    trees = [[Chunk(f"m{n}.py", 1, 2, f"def f{n}(): pass", "function", f"f{n}")] for n in range(3)]
+    paths = [tmp_path / f"{embed.tree_key(tree)}.npy" for tree in trees]
+    probe = embed.EmbeddingCache(tmp_path)
+    probe.vectors(trees[0], _Zeros())
+    cache = embed.EmbeddingCache(tmp_path, max_bytes=2 * paths[0].stat().st_size)
+    cache.vectors(trees[1], _Zeros())
+    os.utime(paths[0], (100, 100))
+    os.utime(paths[1], (200, 200))
+    cache.vectors(trees[0], _Zeros())  # read back: now the tree used last
+    assert cache.stats == embed.CacheStats(cold=1, warm=1)
+    cache.vectors(trees[2], _Zeros())  # one tree too many: tree 1, used least recently, goes
+    assert [p.exists() for p in paths] == [True, False, True]
+    os.utime(paths[0], (300, 300))
+    os.utime(paths[2], (400, 400))
+    cache.vectors(trees[1], _Zeros())  # embedded again; tree 0 is now the oldest
+    assert cache.stats == embed.CacheStats(cold=3, warm=1)
+    assert [p.exists() for p in paths] == [False, True, True]

@@ -22,6 +22,7 @@ on (:class:`~proctor.retrieval.hybrid.HybridSettings` ``embed_weight``).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import importlib.util
@@ -175,6 +176,11 @@ def tree_key(chunks: Sequence[Chunk]) -> str:
     return digest.hexdigest()
 
 
+MAX_CACHE_BYTES = 1 << 30
+"""What an :class:`EmbeddingCache` keeps at most: 1 GiB, about 1,000 trees of 1,000 chunks
+(a chunk's vector is 1 KiB)."""
+
+
 @dataclass(frozen=True)
 class CacheStats:
     """How many trees an :class:`EmbeddingCache` embedded (cold) or read back (warm)."""
@@ -188,10 +194,13 @@ class EmbeddingCache:
 
     Args:
         root: the folder; by default ``Settings().cache_dir / "embeddings" / MODEL_ID``.
+        max_bytes: the most it keeps; after a write, the trees used least recently (by
+            modification time, which a read refreshes) are removed until the rest fit.
     """
 
-    def __init__(self, root: Path | None = None) -> None:
+    def __init__(self, root: Path | None = None, max_bytes: int = MAX_CACHE_BYTES) -> None:
         self.root = root or get_settings().cache_dir / "embeddings" / MODEL_ID
+        self.max_bytes = max_bytes
         self.stats = CacheStats()
 
     def vectors(self, chunks: Sequence[Chunk], embedder: Embedder) -> npt.NDArray[np.float32]:
@@ -204,6 +213,8 @@ class EmbeddingCache:
                 found = None
             if found is not None and found.shape == (len(chunks), DIMENSIONS):
                 self.stats = CacheStats(self.stats.cold, self.stats.warm + 1)
+                with contextlib.suppress(OSError):
+                    os.utime(path)  # used now: the last to be trimmed
                 return np.asarray(found, dtype=np.float32)
         vectors = embedder.embed([chunk_words(c) for c in chunks])
         self._write(path, vectors)
@@ -223,6 +234,24 @@ class EmbeddingCache:
             os.replace(temp, path)
         except OSError:
             Path(temp).unlink(missing_ok=True)
+            return
+        self._trim(keep=path)
+
+    def _trim(self, keep: Path) -> None:
+        """Remove the least recently used trees (never ``keep``) until the rest fit."""
+        kept: list[tuple[float, int, Path]] = []
+        for found in self.root.glob("*.npy"):
+            with contextlib.suppress(OSError):  # another process may remove it meanwhile
+                status = found.stat()
+                kept.append((status.st_mtime, status.st_size, found))
+        total = sum(size for _, size, _ in kept)
+        for _, size, found in sorted(kept):
+            if total <= self.max_bytes:
+                return
+            if found != keep:
+                with contextlib.suppress(OSError):
+                    found.unlink()
+                total -= size
 
 
 def similarities(
