@@ -136,8 +136,3 @@ def test_bad_round_options_are_one_line(calc, tmp_path, cli_env) -> None:  # typ
     assert res.exit_code != 0 and "--challenge needs --feedback-rounds" in res.output
     res = invoke(*base, "--edit-format", "json", env=cli_env)
     assert res.exit_code != 0 and "unknown edit format 'json'" in res.output
-    res = invoke(
-        *base, "--feedback-rounds", "1", "--ray", "auto", "--out", str(tmp_path / "o"), env=cli_env
-    )
-    assert res.exit_code != 0 and "--feedback-rounds does not run on --ray yet" in res.output
-    assert not (tmp_path / "o").exists()

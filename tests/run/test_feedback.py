@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,16 @@ from tests.report.test_feedback import result
 
 from proctor.run import Outcome
 from proctor.run.feedback import _blot as blot
-from proctor.run.feedback import classify, exception_line, history, round_kind
+from proctor.run.feedback import (
+    classify,
+    exception_line,
+    feedback_input,
+    fix_report,
+    follow_up,
+    history,
+    round_kind,
+)
+from proctor.spec import Task
 
 R, U, P, E = Outcome.RESOLVED, Outcome.UNRESOLVED, Outcome.PATCH_FAILED, Outcome.ENVIRONMENT_ERROR
 
@@ -84,11 +94,9 @@ E    +  where 3 = triple_quokka(1)</failure></testcase>
 """
 
 
-def test_a_fix_report_shows_broken_tests_and_hides_hidden_ones(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from proctor.run.feedback import fix_report
-    from proctor.spec import Task
-
-    task = Task.model_validate(
+def hidden_task() -> Task:
+    """A task whose hidden tests own ``tests/test_hidden.py``."""
+    return Task.model_validate(
         {
             "id": "t-1",
             "repo": "/nowhere",
@@ -103,6 +111,10 @@ def test_a_fix_report_shows_broken_tests_and_hides_hidden_ones(tmp_path) -> None
             },
         }
     )
+
+
+def test_a_fix_report_shows_broken_tests_and_hides_hidden_ones(tmp_path: Path) -> None:
+    task = hidden_task()
     (tmp_path / "junit.xml").write_text(JUNIT)
     failed = {t: "failed" for t in [*task.test_ids]}
     previous = result(task_id="t-1", tests=failed)
@@ -137,3 +149,18 @@ def test_history_is_the_conversation_as_last_sent(tmp_path: Path) -> None:
     ]
     (tmp_path / "model" / "conversation.json").write_text(json.dumps({"messages": messages}))
     assert len(history(tmp_path) or ()) == 5  # a record from before withdrawals: all of it
+
+
+def test_a_round_carries_its_conversation_so_it_needs_no_run_folder(tmp_path: Path) -> None:
+    previous = result(task_id="t-1", outcome=Outcome.RESOLVED)
+    folder = tmp_path / "run" / previous.key.folder
+    (folder / "model").mkdir(parents=True)
+    talk = [{"role": "user", "content": "fix it"}, {"role": "assistant", "content": "a fix"}]
+    (folder / "model" / "conversation.json").write_text(json.dumps({"messages": talk}))
+    (folder / "model.patch").write_text("the change")
+    given = feedback_input(hidden_task(), previous, tmp_path / "run", "", challenge=True)
+    assert given is not None and given.previous_patch == "the change"
+    shutil.rmtree(tmp_path / "run")  # as on a Ray node: the driver's run folder is not there
+    follow = follow_up(given)
+    assert [m["content"] for m in follow.history] == ["fix it", "a fix"]
+    assert follow.feedback == given.text and "review" in given.text

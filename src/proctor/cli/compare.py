@@ -185,8 +185,6 @@ def compare(
             if not model:
                 raise ConfigError("name at least one --model (or give --from-runs)")
             check_rounds(feedback_rounds, challenge)
-            if ray and feedback_rounds:
-                raise ConfigError("--feedback-rounds does not run on --ray yet; run without --ray")
             plan = _plan(suites, humaneval_subset, jobs, out, samples)
             plan = replace(
                 plan,

@@ -52,7 +52,7 @@ from proctor.cli.figures import print_run_figures
 from proctor.cli.report import write_run_report
 from proctor.cli.select import LIMIT_OPT, PATTERN_OPT, TASK_OPT, select_tasks
 from proctor.cli.status import OutcomeCounts, interrupted_line
-from proctor.errors import ConfigError, ProctorError
+from proctor.errors import ProctorError
 from proctor.report import results_table, summarize, summary_table, write_swebench_reports
 from proctor.run import (
     AttemptContext,
@@ -142,8 +142,6 @@ def run(
     try:
         check_sampling(choice, samples)
         check_rounds(feedback_rounds, challenge)
-        if ray and feedback_rounds:
-            raise ConfigError("--feedback-rounds does not run on --ray yet; run without --ray")
         tasks = load_suite(suite)
         if not tasks:
             raise fail(f"{suite}: no task files (*.yaml) found")

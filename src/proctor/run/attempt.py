@@ -147,7 +147,7 @@ def _graded(
     if feedback is None:
         found.model = model_phase(task, ctx, adir, source, env, sample)
     else:
-        follow = follow_up(adir.parent, feedback)
+        follow = follow_up(feedback)
         found.model = model_phase(
             task, ctx, adir, source, env, sample, follow, feedback.previous_patch
         )

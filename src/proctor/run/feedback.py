@@ -57,6 +57,9 @@ class FeedbackInput:
     """The earlier round's attempt folder, relative to the run folder."""
     previous_patch: str
     """The change the earlier round left (this round starts from it)."""
+    history: tuple[dict[str, object], ...] = ()
+    """The earlier round's conversation as the model was last sent it, read where the run
+    folder is, so that a round made elsewhere (a Ray node) continues the same conversation."""
 
 
 def round_kind(previous: AttemptResult, *, challenge: bool) -> str | None:
@@ -102,7 +105,8 @@ def feedback_input(
     due or the earlier round left no conversation to continue."""
     kind = round_kind(previous, challenge=challenge)
     folder = run_dir / previous.key.folder
-    if kind is None or history(folder) is None:
+    talk = history(folder) if kind is not None else None
+    if kind is None or talk is None:
         return None
     if kind == CHALLENGE:
         text = prompt("feedback_challenge.md")
@@ -110,7 +114,7 @@ def feedback_input(
         text = fix_report(task, previous, folder, test_patch)
     patch_file = folder / "model.patch"
     patch = patch_file.read_text(encoding="utf-8") if patch_file.is_file() else ""
-    return FeedbackInput(kind, text, previous.key.folder, patch)
+    return FeedbackInput(kind, text, previous.key.folder, patch, talk)
 
 
 def history(folder: Path) -> tuple[dict[str, object], ...] | None:
@@ -126,9 +130,9 @@ def history(folder: Path) -> tuple[dict[str, object], ...] | None:
     return None
 
 
-def follow_up(run_dir: Path, feedback: FeedbackInput) -> FollowUp:
+def follow_up(feedback: FeedbackInput) -> FollowUp:
     """The conversation to continue, with the feedback as the next message."""
-    return FollowUp(history(run_dir / feedback.previous_folder) or (), feedback.text)
+    return FollowUp(feedback.history, feedback.text)
 
 
 def fix_report(task: Task, previous: AttemptResult, folder: Path, test_patch: str) -> str:

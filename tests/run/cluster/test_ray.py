@@ -16,6 +16,7 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from tests.cli.test_feedback_cli import scripted, two_tasks
 from tests.conftest import calc_task, git, make_calc_repo
 from tests.fake_openai import FakeOpenAI
 from tests.mine.conftest import build_history
@@ -190,6 +191,29 @@ def test_compare_runs_its_suites_on_the_cluster(
     assert compared.returncode == 0, compared.stdout + compared.stderr
     got = verdicts(tmp_path / "cmp" / "gold" / "issues")
     assert {t: v[0] for t, v in got.items()} == {t.id: "resolved" for t in tasks}
+
+
+def test_feedback_rounds_on_the_cluster_continue_the_conversation(
+    cluster: Cluster, cache: Path, tmp_path: Path, server: str
+) -> None:
+    repo, base, fix = make_calc_repo(tmp_path / "calc")
+    suite = two_tasks(calc_task(repo, base, fix), tmp_path / "suite")
+    FakeOpenAI.responder = scripted
+    ran = proctor(
+        "run", "--suite", str(suite), "--model", f"{server}#m", "--retriever", "none",
+        "--feedback-rounds", "1", "--challenge", "--ray", "auto", "--out", "rounds",
+        cwd=tmp_path, cluster=cluster, cache=cache,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    lines = [
+        json.loads(x) for x in (tmp_path / "rounds" / "results.jsonl").read_text().splitlines()
+    ]
+    by_key = {(r["task_id"], r["round"]): r["feedback"] for r in lines}
+    assert by_key[("calc-wrong", 1)] == "defended" and by_key[("calc-right", 1)] == "caved"
+    # the round, made on a node, continued round 0's conversation (not the feedback alone)
+    talk = tmp_path / "rounds" / "calc-wrong@s0r1" / "model" / "conversation.json"
+    roles = [m["role"] for m in json.loads(talk.read_text())["messages"]]
+    assert roles == ["system", *["user", "assistant"] * 3]
 
 
 def mine_report(out: Path) -> dict[str, dict[str, object]]:
