@@ -128,14 +128,7 @@ def run(
     out = renamed(out, run_dir, "--out", "--run-dir")
     suite = suite or DEFAULT_SUITE
     choice = ModelChoice(
-        model,
-        agent,
-        retriever,
-        max_tokens,
-        max_usd,
-        max_seconds,
-        threads,
-        temperature=temperature,
+        model, agent, retriever, max_tokens, max_usd, max_seconds, threads, temperature=temperature
     )
     choice = replace(choice, edit_format=edit_format)
     folder: Path | None = None
