@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from proctor.agent import build_agent, parse_verdict
+from proctor.agent.oneshot import same_python
 from proctor.cli.run import DEFAULT_MODEL
 from proctor.model import (
     ModelSpec,
@@ -115,8 +116,9 @@ def choose(tuning: Sequence[Task], main: Sequence[Task]) -> list[tuple[str, Task
 def diff_size(checkout: Path) -> int:
     """Lines of code changed from the base commit in files that existed there, as the agent's
     ``changes_code`` counts them: blank lines and trailing spaces are not code (indentation
-    is). A new file alone, such as the prompt's example copied, does not count as changing
-    the repository's code."""
+    is), and a Python file whose syntax tree is as it was changed no code (comments moved,
+    lines re-wrapped). A new file alone, such as the prompt's example copied, does not count
+    as changing the repository's code."""
     git = ["git", "-C", str(checkout)]
     subprocess.run([*git, "add", "-A"], capture_output=True, check=True)
     numstat = [*git, "diff", "--cached", "--numstat", "--diff-filter=M"]
@@ -124,10 +126,20 @@ def diff_size(checkout: Path) -> int:
     out = subprocess.run(numstat, capture_output=True, text=True)
     total = 0
     for line in out.stdout.splitlines():
-        added, removed, _ = line.split("\t", 2)
+        added, removed, path = line.split("\t", 2)
+        if path.endswith(".py") and _same_tree(checkout, path):
+            continue
         total += int(added) if added.isdigit() else 1
         total += int(removed) if removed.isdigit() else 0
     return total
+
+
+def _same_tree(checkout: Path, path: str) -> bool:
+    """Whether ``path`` is the same Python code as at the base commit."""
+    base = ["git", "-C", str(checkout), "show", f"HEAD:{path}"]
+    old = subprocess.run(base, capture_output=True, text=True).stdout
+    new = (checkout / path).read_text(encoding="utf-8", errors="replace")
+    return same_python(old, new) is True
 
 
 def apply_first(answer: str, checkout: Path, edit_format: str) -> str:

@@ -123,6 +123,16 @@ def test_a_no_op_answer_is_sent_back_once(retriever, problem: Problem) -> None: 
     assert "temperature" not in first and second["temperature"] == RESAMPLE_TEMPERATURE
 
 
+def test_a_copy_only_reformatted_is_a_no_op_too(retriever, problem: Problem) -> None:  # type: ignore[no-untyped-def]
+    reformatted = COPIED.replace("(len(values) + 1)", "(\n        len(values) + 1  # n\n    )")
+    llm = GrammarLLM([reformatted, "CHANGE: divide by len(values)\n" + FIXED])
+    sub = OneShotAgent(llm, retriever, edit_format="function").solve(problem)
+    assert sub.status == "submitted" and len(llm.seen) == 2
+    assert "change nothing" in llm.seen[1][-1]["content"]
+    assert _steps(problem)[0]["no_op"] is True
+    assert "return sum(values) / len(values)" in (problem.checkout / "calc.py").read_text()
+
+
 def test_a_no_op_is_sent_back_at_most_max_reflections_times(retriever, problem: Problem) -> None:  # type: ignore[no-untyped-def]
     llm = GrammarLLM([COPIED] * (1 + MAX_REFLECTIONS))
     sub = OneShotAgent(llm, retriever, edit_format="function").solve(problem)
@@ -178,10 +188,21 @@ def test_no_retry_and_no_grammar_in_a_feedback_round(retriever, problem: Problem
 
 
 def test_changes_code_by_hand() -> None:
-    def block(old: str, new: str) -> EditBlock:
-        return EditBlock("a.py", old, new)
+    def block(old: str, new: str, path: str = "a.py") -> EditBlock:
+        return EditBlock(path, old, new)
 
     assert not changes_code([block("x = 1\n", "x = 1   \n\n")])  # trailing spaces, blank line
     assert changes_code([block("if a:\n    x = 1\ny = 2\n", "if a:\n    x = 1\n    y = 2\n")])
     assert changes_code([block("x = 1\n", "x = 1\n"), block("y = 1\n", "y = 2\n")])
     assert not changes_code([])
+    # Python that parses alone: the same syntax tree is the same code
+    wrapped = "    def f(self,\n          a='x'):\n        # add\n        return a + 1\n"
+    joined = '    def f(self, a="x"):\n        return a + 1  # add\n'
+    assert not changes_code([block(wrapped, joined)])  # reformatted, comment moved
+    assert changes_code([block(wrapped, joined.replace("+ 1", "+ 2"))])
+    assert changes_code([block('def f():\n    "Old."\n', 'def f():\n    "New."\n')])
+    # ... at the same indentation only: moved out of a block, a line is other code
+    assert changes_code([block("    return a\n", "return a\n")])
+    # ... and in Python files only; a part that does not parse alone is compared by its lines
+    assert changes_code([block("a = ( 1 )\n", "a = (1)\n", path="a.txt")])
+    assert changes_code([block("if a:\n", "if  a:\n")])

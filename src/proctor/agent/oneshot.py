@@ -5,8 +5,8 @@ kept (the retry only has to correct the failed ones, against the files as they a
 retry that repeats an applied block is recognised as ``already-applied``. If blocks still fail
 after the retry, the submission is ``patch-failed`` and the blocks that did apply stay in the
 checkout (the run layer does not grade a ``patch-failed`` attempt). An answer whose edits all
-apply but change nothing (a function copied unchanged: :func:`changes_code`), and an answer
-with no readable edit, are sent back up to :data:`MAX_REFLECTIONS` times in all, as Aider
+apply but change nothing (a function copied unchanged, or only reformatted:
+:func:`changes_code`), and an answer with no readable edit, are sent back up to :data:`MAX_REFLECTIONS` times in all, as Aider
 reflects; the first answer's figures stay first-try. Those retries are sampled at
 :data:`RESAMPLE_TEMPERATURE` (seeded: :data:`~proctor.model.openai_model.DEFAULT_SEED`): asked
 again at temperature 0, a small model gives the same answer back word for word (6 of 9 no-ops
@@ -27,6 +27,9 @@ no edit at all is a reply, not a malformed answer: ``no-edit``, nothing changed.
 
 from __future__ import annotations
 
+import ast
+import textwrap
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -77,13 +80,45 @@ def shown_context(
 
 
 def changes_code(blocks: Sequence[EditBlock]) -> bool:
-    """Whether any block changes its file's code: not only trailing spaces or blank lines
-    (indentation counts: in Python it is code)."""
+    """Whether any block changes its file's code.
 
-    def lines(text: str) -> list[str]:
-        return [line.rstrip() for line in text.splitlines() if line.strip()]
+    Not code: blank lines and trailing spaces; and in a Python file whose block parses on its
+    own on both sides at the same indentation, anything that leaves the syntax tree as it was
+    (comments, line breaks inside brackets, quote styles: a function copied back reformatted,
+    as a 1.5B model does, changes nothing). Indentation counts: in Python it is code.
+    """
+    return any(_block_changes_code(b) for b in blocks)
 
-    return any(lines(b.search) != lines(b.replace) for b in blocks)
+
+def _block_changes_code(block: EditBlock) -> bool:
+    if _code_lines(block.search) == _code_lines(block.replace):
+        return False
+    if block.path.endswith((".py", ".pyi")) and _indent(block.search) == _indent(block.replace):
+        same = same_python(block.search, block.replace)
+        if same is not None:
+            return not same
+    return True
+
+
+def _code_lines(text: str) -> list[str]:
+    return [line.rstrip() for line in text.splitlines() if line.strip()]
+
+
+def _indent(text: str) -> str:
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    return first[: len(first) - len(first.lstrip())]
+
+
+def same_python(old: str, new: str) -> bool | None:
+    """Whether two pieces of Python are the same code (equal syntax trees, docstrings
+    included; each dedented first); None where either does not parse on its own."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. SyntaxWarning: invalid escape sequence
+            trees = [ast.dump(ast.parse(textwrap.dedent(text))) for text in (old, new)]
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return trees[0] == trees[1]
 
 
 RESAMPLE_TEMPERATURE = 0.7
