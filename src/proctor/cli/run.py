@@ -70,7 +70,7 @@ from proctor.run import (
 )
 from proctor.spec import Task, load_suite
 
-DEFAULT_MODEL = "local:qwen2.5-coder-1.5b"
+DEFAULT_MODEL = "local:qwen2.5-coder-0.5b"
 """The built-in default: a real model that runs offline (needs ``proctor[local]``)."""
 
 
