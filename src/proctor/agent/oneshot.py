@@ -6,8 +6,9 @@ retry that repeats an applied block is recognised as ``already-applied``. If blo
 after the retry, the submission is ``patch-failed`` and the blocks that did apply stay in the
 checkout (the run layer does not grade a ``patch-failed`` attempt). An answer whose edits all
 apply but change nothing (a function copied unchanged, or only reformatted:
-:func:`changes_code`), and an answer with no readable edit, are sent back up to :data:`MAX_REFLECTIONS` times in all, as Aider
-reflects; the first answer's figures stay first-try. Those retries are sampled at
+:func:`changes_code`), and an answer with no readable edit, are sent back up to
+:data:`MAX_REFLECTIONS` times in all, as Aider reflects; the first answer's figures stay
+first-try. Those retries are sampled at
 :data:`RESAMPLE_TEMPERATURE` (seeded: :data:`~proctor.model.openai_model.DEFAULT_SEED`): asked
 again at temperature 0, a small model gives the same answer back word for word (6 of 9 no-ops
 of the 0.5B model, and both cut-off answers retried). A second reflection of the same kind
