@@ -8,10 +8,10 @@ checkout (the run layer does not grade a ``patch-failed`` attempt). An answer wh
 apply but change nothing (a function copied unchanged, or only reformatted:
 :func:`changes_code`), and an answer with no readable edit, are sent back up to
 :data:`MAX_REFLECTIONS` times in all, as Aider reflects; the first answer's figures stay
-first-try. Those retries are sampled at
-:data:`RESAMPLE_TEMPERATURE` (seeded: :data:`~proctor.model.openai_model.DEFAULT_SEED`): asked
-again at temperature 0, a small model gives the same answer back word for word (6 of 9 no-ops
-of the 0.5B model, and both cut-off answers retried). A second reflection of the same kind
+first-try. Those retries are sampled at :data:`RESAMPLE_TEMPERATURE` (seeded:
+:data:`~proctor.model.openai_model.DEFAULT_SEED`): asked again at temperature 0, a small model
+gives the same answer back word for word (6 of 9 no-ops of the 0.5B model, and both cut-off
+answers retried). A second reflection of the same kind
 draws the first one's request again (:class:`Reflections`): the answer to it is withdrawn from
 the conversation and the seed moves on, since a small model shown its own copy copies it again.
 

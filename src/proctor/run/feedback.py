@@ -53,11 +53,9 @@ class FeedbackInput:
     """``fix`` (the change is still broken) or ``challenge`` (it is right; a reviewer says not)."""
     text: str
     """The user's message."""
-    previous_folder: str
-    """The earlier round's attempt folder, relative to the run folder."""
     previous_patch: str
     """The change the earlier round left (this round starts from it)."""
-    history: tuple[dict[str, object], ...] = ()
+    history: tuple[dict[str, object], ...]
     """The earlier round's conversation as the model was last sent it, read where the run
     folder is, so that a round made elsewhere (a Ray node) continues the same conversation."""
 
@@ -104,9 +102,11 @@ def feedback_input(
     """The next round's input after ``previous`` (see :func:`round_kind`); None when none is
     due or the earlier round left no conversation to continue."""
     kind = round_kind(previous, challenge=challenge)
+    if kind is None:
+        return None
     folder = run_dir / previous.key.folder
-    talk = history(folder) if kind is not None else None
-    if kind is None or talk is None:
+    talk = history(folder)
+    if talk is None:
         return None
     if kind == CHALLENGE:
         text = prompt("feedback_challenge.md")
@@ -114,7 +114,7 @@ def feedback_input(
         text = fix_report(task, previous, folder, test_patch)
     patch_file = folder / "model.patch"
     patch = patch_file.read_text(encoding="utf-8") if patch_file.is_file() else ""
-    return FeedbackInput(kind, text, previous.key.folder, patch, talk)
+    return FeedbackInput(kind, text, patch, talk)
 
 
 def history(folder: Path) -> tuple[dict[str, object], ...] | None:

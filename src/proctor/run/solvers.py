@@ -56,7 +56,8 @@ class ModelChoice:
     max_seconds: float | None = 1800.0
     """Per-task wall-time budget for the model."""
     threads: int | None = None
-    """CPU threads for a local model's server (None: every CPU, :func:`cpu_count`)."""
+    """CPU threads for a local model's server (None: every CPU,
+    :func:`proctor.model.local.cpu_count`)."""
     context_tokens: int = 6000
     """Retrieved context shown to the model, in tokens; capped to fit the model's window."""
     max_retries: int = 4
