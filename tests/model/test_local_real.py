@@ -88,7 +88,7 @@ READ_FILE = {
 @pytest.mark.skipif(
     cached_weights("qwen2.5-coder-0.5b") is None,
     reason="qwen2.5-coder-0.5b weights not cached "
-    "(python -m proctor.model.weights qwen2.5-coder-0.5b fetches 491 MB)",
+    "(python -m proctor.model.fetch qwen2.5-coder-0.5b fetches 491 MB)",
 )
 def test_qwen_tool_calls_native_and_as_text() -> None:
     messages = [

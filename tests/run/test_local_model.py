@@ -29,7 +29,7 @@ pytestmark = [
     pytest.mark.skipif(not llama_cpp_available(), reason="llama-cpp-python is not installed"),
     pytest.mark.skipif(
         cached_weights(MODEL) is None,
-        reason=f"weights not fetched: python -m proctor.model.weights {MODEL}",
+        reason=f"weights not fetched: python -m proctor.model.fetch {MODEL}",
     ),
 ]
 

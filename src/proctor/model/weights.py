@@ -232,22 +232,3 @@ def cached_weights(name: str, settings: Settings | None = None) -> Path | None:
         return None
     dest = weights_dir(settings) / source.filename
     return dest if is_verified(dest, source.sha256) else None
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m proctor.model.weights NAME...``: fetch and verify weights, print paths."""
-    names = list(sys.argv[1:] if argv is None else argv)
-    if not names:
-        print(f"usage: python -m proctor.model.weights NAME... ({', '.join(WEIGHTS)})")
-        return 2
-    try:
-        for name in names:
-            print(ensure_weights(name))
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
