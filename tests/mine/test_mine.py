@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import typer
+from tests.mine.conftest import CALC, TEST_CALC, History, git
 from typer.testing import CliRunner
 
 from proctor.cli.mine import mine as mine_command
@@ -225,3 +226,62 @@ def test_mined_tasks_validate(
     _, out, _ = mined
     checks = validate_suite(load_suite(out), mine_settings, tmp_path, jobs=2)
     assert [c.problems for c in checks] == [[], [], []]
+
+
+LINT_PLUGIN = """import pytest
+
+
+class LintItem(pytest.Item):
+    def runtest(self):
+        pass
+
+
+class LintFile(pytest.File):
+    def collect(self):
+        yield LintItem.from_parent(self, name="lint")
+        yield LintItem.from_parent(self, name="lint::format")  # as pytest-ruff names its own
+
+
+def pytest_collect_file(file_path, parent):
+    if file_path.name.startswith("test_"):
+        return LintFile.from_parent(parent, path=file_path)
+"""
+
+
+def test_a_test_id_no_run_can_select_is_left_out_and_the_task_still_grades(
+    mine_settings: Settings, tmp_path: Path
+) -> None:
+    root = tmp_path / "lintpkg"
+    root.mkdir()
+    git(root, "init", "-q", "--initial-branch=main")
+    h = History(root)
+    h.commit(
+        "root",
+        "Initial import",
+        {"pkg/__init__.py": "", "pkg/calc.py": CALC, "tests/test_calc.py": TEST_CALC,
+         "conftest.py": LINT_PLUGIN},
+    )  # fmt: skip
+    h.commit(
+        "fix",
+        "mean() is off for every list\n\nmean([1, 2, 3]) returns 1.5, I expected 2.",
+        {
+            "pkg/calc.py": CALC.replace("(len(values) + 1)", "len(values)"),
+            "tests/test_calc.py": TEST_CALC
+            + "\n\ndef test_mean():\n    assert mean([1, 2, 3]) == 2\n",
+        },
+    )
+    out = tmp_path / "suite"
+    result = mine(
+        str(root), out, MineOptions(), mine_settings, describe=describe, describe_name="x"
+    )
+    (entry,) = [e for e in result.entries if e.sha == h.shas["fix"]]
+    assert (entry.status, entry.reason) == ("kept", "")
+    assert "left out, does not pass when run by id: tests/test_calc.py::lint::format" in entry.notes
+    (task,) = load_suite(out)
+    assert task.hidden_tests.fail_to_pass == ["tests/test_calc.py::test_mean"]
+    assert task.hidden_tests.pass_to_pass == [
+        "tests/test_calc.py::lint",
+        "tests/test_calc.py::test_add",
+    ]
+    checks = validate_suite([task], mine_settings, tmp_path / "validate", jobs=1)
+    assert [c.problems for c in checks] == [[]]

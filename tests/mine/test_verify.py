@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from tests.testrun.test_pytest_report import CAPTURED
 
-from proctor.mine.verify import PytestRun, judge_runs, runnable_files
+from proctor.mine.verify import CandidateCheck, PytestRun, judge_runs, runnable_files, without
 from proctor.testrun import get_runner
 
 parse_report = get_runner("pytest").parse
@@ -76,3 +76,13 @@ def test_run_problems() -> None:
     assert PytestRun(report, 4, False, "bad").problem(after=False) == "pytest exited 4: bad"
     empty = parse_report("<testsuite/>")
     assert PytestRun(empty, 5, False).problem(after=True) == "no tests collected"
+
+
+def test_tests_that_fail_run_by_id_are_left_out() -> None:
+    verdict = CandidateCheck(["t::a", "t::b"], ["t::c", "t::lint::format"], ["t::f"])
+    assert without(verdict, []) is verdict
+    kept = without(verdict, ["t::lint::format", "t::a"])
+    assert kept == CandidateCheck(["t::b"], ["t::c"], ["t::f"], None, ["t::a", "t::lint::format"])
+    gone = without(verdict, ["t::a", "t::b"])
+    assert gone.fail_to_pass == [] and gone.pass_to_pass == ["t::c", "t::lint::format"]
+    assert gone.reason == "no FAIL_TO_PASS test passes run by its id: t::a, t::b"

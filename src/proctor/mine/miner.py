@@ -186,12 +186,13 @@ class _Miner:
             return _entry(commit, "dropped", reason, notes=list(statement.notes), **counts)
         task = finish_task(draft, verdict, statement.text, code, message)
         write_task(self.out, task)
+        left_out = [f"left out, does not pass when run by id: {t}" for t in verdict.unselectable]
         return _entry(
             commit,
             "kept",
             task_id=task.id,
             statement_source=statement.source,
-            notes=list(statement.notes),
+            notes=[*left_out, *statement.notes],
             **counts,
         )
 

@@ -60,6 +60,8 @@ class CandidateCheck:
     pass_to_pass: list[str] = field(default_factory=list)
     flaky: list[str] = field(default_factory=list)
     reason: str | None = None
+    unselectable: list[str] = field(default_factory=list)
+    """Tests that passed in whole-file runs but not when run by id, as graded: left out."""
 
 
 def _listed(ids: Sequence[str]) -> str:
@@ -126,6 +128,8 @@ class PytestRun:
     returncode: int
     timed_out: bool
     tail: str = ""
+    output: str = ""
+    """Its whole console output (stdout, then stderr)."""
 
     def problem(self, *, after: bool) -> str | None:
         """Why this run gives no usable statuses (collection errors count only ``after``)."""
@@ -168,8 +172,30 @@ class Bench:
             return str(exc)
         return None
 
-    def run(self, checkout: Path, scratch: Path, files: Sequence[str]) -> PytestRun:
-        """Run ``files`` with the task's runner; statuses by test id from its report.
+    def _plugins(self, checkout: Path, files: Sequence[str]) -> list[str]:
+        """pytest's plugin options, as a graded session loads them (empty for other runners)."""
+        if self.environment.runner != DEFAULT_RUNNER:
+            return []
+        own = top_level_modules(checkout, self.environment.pythonpath)
+        config = locate_config(lambda rel: _read(checkout / rel), files)
+        named = named_plugins(checkout / config if config else None, self.environment.test_cmd)
+        return plugin_args(environment_plugins(self.env.path, own, named))
+
+    def _exec(self, checkout: Path, scratch: Path, argv: list[str]) -> ExecResult:
+        box, env = self._sandbox(checkout, scratch)
+        if self.environment.runner == DEFAULT_RUNNER:
+            env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+        return box.exec(argv, cwd=checkout, timeout=self.settings.test_timeout_s, env=env)
+
+    def run(
+        self,
+        checkout: Path,
+        scratch: Path,
+        files: Sequence[str],
+        ids: Sequence[str] | None = None,
+    ) -> PytestRun:
+        """Run ``files`` (or only the tests ``ids`` of them) with the task's runner; statuses
+        by test id from its report.
 
         pytest loads plugins as a graded session does: autoload off, the environment's own
         ``pytest11`` plugins by name (and those the task's ``test_cmd`` names), so a plugin
@@ -177,31 +203,47 @@ class Bench:
         """
         runner = get_runner(self.environment.runner)
         written = scratch / f"{next(self._ids)}-{runner.files.report}"
-        pytest = self.environment.runner == DEFAULT_RUNNER
-        plugins: list[str] = []
-        if pytest:
-            own = top_level_modules(checkout, self.environment.pythonpath)
-            config = locate_config(lambda rel: _read(checkout / rel), files)
-            named = named_plugins(checkout / config if config else None, self.environment.test_cmd)
-            plugins = environment_plugins(self.env.path, own, named)
         options = RunOptions(
             report=written,
             per_test_timeout_s=self.settings.per_test_timeout_s,
             keep_going=True,
             quiet=True,
             cache=False,
-            extra=tuple(plugin_args(plugins)),
+            extra=tuple(self._plugins(checkout, files)),
         )
-        argv = runner.argv(command_for(self.environment), files, options)
-        box, env = self._sandbox(checkout, scratch)
-        if pytest:
-            env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-        res = box.exec(argv, cwd=checkout, timeout=self.settings.test_timeout_s, env=env)
+        argv = runner.argv(command_for(self.environment), files if ids is None else ids, options)
+        res = self._exec(checkout, scratch, argv)
         try:
             report = runner.parse(written.read_text(errors="replace"))
         except (OSError, GradingError):
             report = None
-        return PytestRun(report, res.returncode, res.timed_out, _tail(res))
+        output = f"{res.stdout}\n{res.stderr}"
+        return PytestRun(report, res.returncode, res.timed_out, _tail(res), output)
+
+    def not_passing_by_id(
+        self, checkout: Path, scratch: Path, files: Sequence[str], ids: Sequence[str]
+    ) -> list[str]:
+        """Of ``ids``, which passed in runs of whole ``files``, those that do not pass when
+        run as grading runs them: asked for by id.
+
+        Some ids that a whole-file run reports cannot be selected: pytest-ruff names its
+        format check ``ruff::format``, which pytest splits at ``::``. Asked for alone it is
+        "not found", and then pytest runs nothing; asked for beside ``ruff`` it is silently
+        not run. A test that passes only after others of its file fails here too.
+        """
+        runner = get_runner(self.environment.runner)
+        left, dropped = list(ids), []
+        for _ in range(2):  # a second run once the ids pytest did not find are out
+            run = self.run(checkout, scratch, files, left)
+            gone = runner.not_found(run.output, left)
+            if not gone:
+                if run.report is not None and not run.timed_out:
+                    statuses = run.report.statuses
+                    dropped += [t for t in left if statuses.get(t) != Status.PASSED]
+                break
+            dropped += gone
+            left = [t for t in left if t not in gone]
+        return dropped
 
 
 def _read(path: Path) -> str | None:
@@ -264,4 +306,19 @@ def verify(source: Path, task: Task, bench: Bench, work: Path) -> CandidateCheck
         verdict = judge_runs(runs["before"], runs["after"])
         if verdict.reason is not None and round_ == 0:
             return verdict  # rejected already: a second round is not worth its time
-    return verdict
+    if verdict.reason is not None:
+        return verdict
+    kept = [*verdict.fail_to_pass, *verdict.pass_to_pass]
+    return without(verdict, bench.not_passing_by_id(after.checkout, after.scratch, files, kept))
+
+
+def without(verdict: CandidateCheck, unselectable: Sequence[str]) -> CandidateCheck:
+    """``verdict`` less the tests that do not pass when run by id; rejected when that leaves
+    no FAIL_TO_PASS test."""
+    if not unselectable:
+        return verdict
+    gone = set(unselectable)
+    f2p = [t for t in verdict.fail_to_pass if t not in gone]
+    p2p = [t for t in verdict.pass_to_pass if t not in gone]
+    reason = None if f2p else f"no FAIL_TO_PASS test passes run by its id: {_listed(sorted(gone))}"
+    return CandidateCheck(f2p, p2p, verdict.flaky, reason, sorted(gone))
