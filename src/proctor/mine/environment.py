@@ -12,6 +12,7 @@ import functools
 from collections.abc import Mapping
 from pathlib import Path
 
+from proctor.mine.derive import commit_date
 from proctor.mine.infer import GitTree, available_pythons, infer_environment
 from proctor.spec import Environment
 
@@ -24,7 +25,8 @@ def _pythons() -> tuple[str, ...]:
 def propose_environment(
     source: Path, commit: str, given: Mapping[str, object] | None = None
 ) -> Environment:
-    """The environment inferred for ``source`` at ``commit``, with ``given`` fields on top.
+    """The environment inferred for ``source`` at ``commit`` (no Python released after the
+    commit's date), with ``given`` fields on top.
 
     Args:
         source: the repository's git directory.
@@ -34,7 +36,8 @@ def propose_environment(
     Raises:
         RepoError: the commit cannot be read.
     """
-    proposal = infer_environment(GitTree(source, commit), pythons=_pythons())
+    when = commit_date(source, commit).date()
+    proposal = infer_environment(GitTree(source, commit), pythons=_pythons(), as_of=when)
     given = dict(given or {})
     note = proposal.note()
     if given:

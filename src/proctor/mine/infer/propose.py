@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from proctor.mine.infer.collect import Collector
@@ -103,12 +104,15 @@ class _Notes:
     guessed: list[str] = field(default_factory=list)
 
 
-def infer_environment(tree: RepoTree, *, pythons: Sequence[str]) -> Proposal:
+def infer_environment(
+    tree: RepoTree, *, pythons: Sequence[str], as_of: date | None = None
+) -> Proposal:
     """Propose the environment ``tree``'s tests need, reading its files only.
 
     Args:
         tree: the repository at the commit of interest.
         pythons: the ``3.X`` versions that can be used (see :func:`available_pythons`).
+        as_of: the commit's date; no Python released after it is chosen.
 
     Raises:
         ValueError: ``pythons`` is empty.
@@ -129,7 +133,9 @@ def infer_environment(tree: RepoTree, *, pythons: Sequence[str]) -> Proposal:
     layout = find_layout(tree.files(), data, setup_root)
     notes.inferred.append(_layout_note(layout))
 
-    choice = choose_python(pythons, _first(metas, "requires_python"), _first(metas, "classifiers"))
+    choice = choose_python(
+        pythons, _first(metas, "requires_python"), _first(metas, "classifiers"), as_of
+    )
     (notes.guessed if choice.guessed else notes.inferred).append(choice.note)
 
     commands, env = _versions(tree, pyproject, setups, layout, name[0] if name else None, notes)

@@ -1,7 +1,9 @@
 """Which Python a project's tests run under, and which Pythons this machine has.
 
 The choice is the newest available version that requires-python allows and, when the
-classifiers list Python 3 versions, that they list too; with neither, :data:`DEFAULT`.
+classifiers list Python 3 versions, that they list too; with neither, :data:`DEFAULT`. Given
+the commit's date, versions released after it are passed over: a commit's pinned requirements
+are of its time (PyYAML 6.0, pinned in 2022, has no wheel for 3.13 and no longer builds).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import re
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from uv import find_uv_bin
@@ -22,6 +25,18 @@ __all__ = ["PythonChoice", "available_pythons", "choose_python"]
 
 DEFAULT = "3.11"
 """The version chosen without evidence when available (a task environment's default)."""
+RELEASED = {
+    "3.6": date(2016, 12, 23),
+    "3.7": date(2018, 6, 27),
+    "3.8": date(2019, 10, 14),
+    "3.9": date(2020, 10, 5),
+    "3.10": date(2021, 10, 4),
+    "3.11": date(2022, 10, 24),
+    "3.12": date(2023, 10, 2),
+    "3.13": date(2024, 10, 7),
+    "3.14": date(2025, 10, 7),
+}
+"""The final release of each CPython 3.X (python.org); a version not listed counts as new."""
 _CLASSIFIER = re.compile(r"^Programming Language :: Python :: (3\.\d+)$")
 _MINOR = re.compile(r"^3\.(\d+)")
 
@@ -48,10 +63,20 @@ def _allows(spec: SpecifierSet, version: str) -> bool:
     return any(spec.contains(f"{version}.{patch}", prereleases=True) for patch in (0, 99))
 
 
+def released_by(pythons: Sequence[str], when: date | None) -> list[str]:
+    """Of ``pythons``, those released on or before ``when`` (all of them without a date, or
+    when none was out yet)."""
+    if when is None:
+        return sorted(set(pythons))
+    out = sorted({v for v in pythons if RELEASED.get(v, date.max) <= when})
+    return out or sorted(set(pythons))
+
+
 def choose_python(
     pythons: Sequence[str],
     requires_python: tuple[str, str] | None,
     classifiers: tuple[list[str], str] | None,
+    as_of: date | None = None,
 ) -> PythonChoice:
     """The Python to use.
 
@@ -59,12 +84,21 @@ def choose_python(
         pythons: the ``3.X`` versions available.
         requires_python: the specifier and the file it was read from.
         classifiers: trove classifiers and their file.
+        as_of: the commit's date: versions released later are not chosen (see
+            :func:`released_by`) unless requires-python or the classifiers ask for one.
 
     Raises:
         ValueError: ``pythons`` is empty.
     """
     if not pythons:
         raise ValueError("no Python versions to choose from")
+    if as_of is not None and len(recent := released_by(pythons, as_of)) < len(set(pythons)):
+        then = choose_python(recent, requires_python, classifiers)
+        now = choose_python(pythons, requires_python, classifiers)
+        if then.guessed and not now.guessed:  # the evidence asks for a later Python
+            return now
+        dated = f"{then.note}; released by {as_of.isoformat()}, the commit's date"
+        return PythonChoice(then.version, dated, then.guessed)
     ordered = sorted(set(pythons), key=_minor, reverse=True)
     why: list[str] = []
     allowed = ordered
