@@ -285,3 +285,56 @@ def test_a_test_id_no_run_can_select_is_left_out_and_the_task_still_grades(
     ]
     checks = validate_suite([task], mine_settings, tmp_path / "validate", jobs=1)
     assert [c.problems for c in checks] == [[]]
+
+
+CLOCK_TESTS = """import datetime
+import time
+
+import pytest
+
+
+@pytest.mark.parametrize("stamp", [time.time_ns()])
+def test_now(stamp):
+    assert stamp > 0
+
+
+@pytest.mark.parametrize("day", [datetime.date.today().isoformat()])
+def test_today(day):
+    assert day
+"""
+
+
+def test_test_ids_made_from_the_clock_are_left_out_not_a_broken_fix(
+    mine_settings: Settings, tmp_path: Path
+) -> None:
+    root = tmp_path / "clockpkg"
+    root.mkdir()
+    git(root, "init", "-q", "--initial-branch=main")
+    h = History(root)
+    files = {"pkg/__init__.py": "", "pkg/calc.py": CALC, "tests/test_calc.py": TEST_CALC}
+    h.commit("root", "Initial import", {**files, "tests/test_clock.py": CLOCK_TESTS})
+    h.commit(
+        "fix",
+        "mean() is off for every list\n\nmean([1, 2, 3]) returns 1.5, I expected 2.",
+        {
+            "pkg/calc.py": CALC.replace("(len(values) + 1)", "len(values)"),
+            "tests/test_calc.py": TEST_CALC
+            + "\n\ndef test_mean():\n    assert mean([1, 2, 3]) == 2\n",
+            "tests/test_clock.py": CLOCK_TESTS + "\n\ndef test_clock_module_loads():\n    pass\n",
+        },
+    )
+    out = tmp_path / "suite"
+    result = mine(
+        str(root), out, MineOptions(), mine_settings, describe=describe, describe_name="x"
+    )
+    (entry,) = [e for e in result.entries if e.sha == h.shas["fix"]]
+    assert (entry.status, entry.reason) == ("kept", "")
+    assert len(entry.flaky) == 5  # test_now: a new id each of 4 runs; test_today: one
+    (task,) = load_suite(out)
+    assert task.hidden_tests.fail_to_pass == ["tests/test_calc.py::test_mean"]
+    assert task.hidden_tests.pass_to_pass == [
+        "tests/test_calc.py::test_add",
+        "tests/test_clock.py::test_clock_module_loads",
+    ]
+    checks = validate_suite([task], mine_settings, tmp_path / "validate", jobs=1)
+    assert [c.problems for c in checks] == [[]]

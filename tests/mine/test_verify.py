@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from tests.testrun.test_pytest_report import CAPTURED
 
-from proctor.mine.verify import CandidateCheck, PytestRun, judge_runs, runnable_files, without
+from proctor.mine.verify import (
+    CandidateCheck,
+    PytestRun,
+    clock_made,
+    judge_runs,
+    runnable_files,
+    without,
+)
 from proctor.testrun import get_runner
 
 parse_report = get_runner("pytest").parse
@@ -86,3 +95,31 @@ def test_tests_that_fail_run_by_id_are_left_out() -> None:
     gone = without(verdict, ["t::a", "t::b"])
     assert gone.fail_to_pass == [] and gone.pass_to_pass == ["t::c", "t::lint::format"]
     assert gone.reason == "no FAIL_TO_PASS test passes run by its id: t::a, t::b"
+
+
+def test_ids_made_from_the_clock() -> None:
+    today = date(2026, 3, 9)
+    for made in ("t[2026-03-09]", "t[03-09-2026 18:46:55]", "t[09/03/2026]", "t[x-2026/03/09]"):
+        assert clock_made(made, today), made
+    for kept in ("t[2026-03-10]", "t[2026-3-9]", "t[20260309]", "t::test_2026"):
+        assert not clock_made(kept, today), kept
+
+
+def test_a_clock_made_id_is_flaky_not_a_fail_to_pass() -> None:
+    before = {"t::a": F, "t::when[2026-03-09 10:00:01]": P}
+    after = {"t::a": P, "t::when[2026-03-09 10:00:02]": P}
+    verdict = judge_runs([before], [after], date(2026, 3, 9))
+    assert verdict.fail_to_pass == ["t::a"] and verdict.pass_to_pass == []
+    assert verdict.flaky == ["t::when[2026-03-09 10:00:01]", "t::when[2026-03-09 10:00:02]"]
+    assert verdict.reason is None
+
+
+def test_a_vanished_test_rejects_but_is_named_for_a_second_run() -> None:
+    verdict = judge_runs([{"t::a": F, "t::x[1]": P}], [{"t::a": P, "t::x[2]": P}])
+    assert verdict.reason == "the fix breaks tests that passed before: t::x[1]"
+    assert verdict.vanished == ["t::x[1]"]
+    again = judge_runs(
+        [{"t::a": F, "t::x[1]": P}, {"t::a": F, "t::x[3]": P}],
+        [{"t::a": P, "t::x[2]": P}, {"t::a": P, "t::x[4]": P}],
+    )  # ids that change from run to run are flaky
+    assert (again.reason, again.fail_to_pass, again.pass_to_pass) == (None, ["t::a"], [])

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path, PurePosixPath
 
 from proctor.errors import GradingError, PatchError, SetupError
@@ -62,6 +63,8 @@ class CandidateCheck:
     reason: str | None = None
     unselectable: list[str] = field(default_factory=list)
     """Tests that passed in whole-file runs but not when run by id, as graded: left out."""
+    vanished: list[str] = field(default_factory=list)
+    """Tests that passed before the fix and were not there after it (in the first runs)."""
 
 
 def _listed(ids: Sequence[str]) -> str:
@@ -69,25 +72,41 @@ def _listed(ids: Sequence[str]) -> str:
     return ", ".join(ids[:_SHOWN]) + more
 
 
+def clock_made(test_id: str, today: date) -> bool:
+    """Whether ``test_id`` names ``today``'s date (ISO, month-first or day-first, with ``-`` or
+    ``/``): a parameter made from the clock, so no later run has that id."""
+    y, m, d = f"{today.year:04d}", f"{today.month:02d}", f"{today.day:02d}"
+    return any(
+        form in test_id for sep in "-/" for form in (sep.join((y, m, d)), sep.join((m, d, y)),
+                                                    sep.join((d, m, y)))
+    )  # fmt: skip
+
+
 def judge_runs(
-    before: Sequence[Mapping[str, str]], after: Sequence[Mapping[str, str]]
+    before: Sequence[Mapping[str, str]],
+    after: Sequence[Mapping[str, str]],
+    today: date | None = None,
 ) -> CandidateCheck:
     """FAIL_TO_PASS, PASS_TO_PASS and flaky tests from repeated runs of both states.
 
-    A test whose status differs between runs of the same state is flaky and dropped. The
-    candidate is rejected when the fix breaks a test that passed before, when a test missing
-    before (a new one) does not pass after, or when no test goes from failing to passing.
-    Tests failing in both states, and skipped ones, are left out silently.
+    A test whose status differs between runs of the same state is flaky and dropped, and so is
+    one whose id names ``today`` (:func:`clock_made`). The candidate is rejected when the fix
+    breaks a test that passed before (it fails, or vanishes: ``vanished``, which a second run
+    may show to be an id that changes from run to run), when a test missing before (a new one)
+    does not pass after, or when no test goes from failing to passing. Tests failing in both
+    states, and skipped ones, are left out silently.
     """
     ids = list(dict.fromkeys(t for run in [*after, *before] for t in run))
     flaky = [
         t
         for t in ids
         if any(len({run.get(t, MISSING) for run in runs}) > 1 for runs in (before, after))
+        or (today is not None and clock_made(t, today))
     ]
     f2p: list[str] = []
     p2p: list[str] = []
     broken: list[str] = []
+    vanished: list[str] = []
     still_failing: list[str] = []
     for test in ids:
         if test in flaky:
@@ -99,18 +118,20 @@ def judge_runs(
             f2p.append(test)
         elif now == PASSED:
             continue  # skipped before: neither
+        elif was == PASSED and now == MISSING:
+            vanished.append(test)
         elif was == PASSED and now != SKIPPED:
             broken.append(test)
         elif was == MISSING and now != SKIPPED:
             still_failing.append(test)
     reason = None
-    if broken:
-        reason = f"the fix breaks tests that passed before: {_listed(broken)}"
+    if broken or vanished:
+        reason = f"the fix breaks tests that passed before: {_listed(broken + vanished)}"
     elif still_failing:
         reason = f"tests fail after the fix: {_listed(still_failing)}"
     elif not f2p:
         reason = "no FAIL_TO_PASS test" + (f" (flaky: {_listed(flaky)})" if flaky else "")
-    return CandidateCheck(sorted(f2p), sorted(p2p), sorted(flaky), reason)
+    return CandidateCheck(sorted(f2p), sorted(p2p), sorted(flaky), reason, vanished=vanished)
 
 
 def runnable_files(files: Sequence[str], runner: str = DEFAULT_RUNNER) -> list[str]:
@@ -303,8 +324,8 @@ def verify(source: Path, task: Task, bench: Bench, work: Path) -> CandidateCheck
                 return CandidateCheck(reason=f"tests cannot run {name} the fix: {problem}")
             assert run.report is not None
             runs[name].append({t: s.value for t, s in run.report.statuses.items()})
-        verdict = judge_runs(runs["before"], runs["after"])
-        if verdict.reason is not None and round_ == 0:
+        verdict = judge_runs(runs["before"], runs["after"], date.today())
+        if verdict.reason is not None and round_ == 0 and not verdict.vanished:
             return verdict  # rejected already: a second round is not worth its time
     if verdict.reason is not None:
         return verdict
