@@ -1,4 +1,4 @@
-"""Test ids pytest reports as not found, read off its real output (pytest 8 and 9)."""
+"""Test ids pytest reports as not found, read off its real output (pytest 6, 8 and 9)."""
 
 from __future__ import annotations
 
@@ -53,3 +53,28 @@ def test_a_missing_file_names_its_ids() -> None:
 def test_ordinary_failures_are_not_not_found() -> None:
     out = "FAILED tests/test_x.py::test_nope - assert 1 == 2\nERROR tests/test_x.py::test_a\n"
     assert not_found_ids(out, ["tests/test_x.py::test_nope", "tests/test_x.py::test_a"]) == []
+
+
+PYTEST_6_IMPORT_ERROR = """\
+collected 0 items / 2 errors
+
+==================================== ERRORS ====================================
+____________________ ERROR collecting tests/test_api_jwt.py ____________________
+ImportError while importing test module '/work/checkout/tests/test_api_jwt.py'.
+E   ImportError: cannot import name 'InvalidJTIError' from 'jwt.exceptions'
+____________________ ERROR collecting tests/test_api_jwt.py ____________________
+ImportError while importing test module '/work/checkout/tests/test_api_jwt.py'.
+ERROR: not found: /work/checkout/tests/test_api_jwt.py::TestJWT::test_jti
+ERROR: not found: /work/checkout/tests/test_api_jwt.py::TestJWT::test_sub
+ERROR: not found: /work/checkout/tests/test_other.py::test_gone
+(no match in any of [<Module test_other.py>])
+"""
+
+
+def test_ids_of_a_module_that_failed_to_import_exist_and_fail() -> None:
+    ids = [
+        "tests/test_api_jwt.py::TestJWT::test_jti",
+        "tests/test_api_jwt.py::TestJWT::test_sub",
+        "tests/test_other.py::test_gone",
+    ]
+    assert not_found_ids(PYTEST_6_IMPORT_ERROR, ids) == ["tests/test_other.py::test_gone"]

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from tests.conftest import CALC_BUGGY, calc_task, make_calc_repo
 
 from proctor.model import EmptyModel, GoldModel, Problem, Submission
 from proctor.run import (
@@ -219,13 +220,39 @@ def test_an_f2p_id_that_does_not_exist_is_the_tasks_fault(calc, settings, tmp_pa
     assert not (tmp_path / "attempt" / "base-check").exists()
 
 
-def _claim_not_found(co: Path) -> None:
-    # Past pytest's capture: write the claim to every open descriptor, then die as pytest would.
-    (co / "calc.py").write_text(
-        (co / "calc.py").read_text() + "\nimport os\nfor fd in range(1, 64):\n    try:\n"
-        "        os.write(fd, b'\\nERROR: not found: tests/test_calc.py::test_mean\\n')\n"
-        "    except OSError:\n        pass\nos._exit(4)\n"
-    )
+def test_an_f2p_module_that_imports_what_only_the_fix_defines_is_unresolved_not_broken(
+    settings: Settings, tmp_path: Path
+) -> None:
+    # At base, the hidden test module's `from calc import add, mean` fails: pytest before 7
+    # then says "not found" for every id of it (later ones, "found no collectors"), at base
+    # too. Those tests exist and fail.
+    without_mean = CALC_BUGGY[: CALC_BUGGY.index("def mean")]
+    repo, base, fix = make_calc_repo(tmp_path / "calc", base_source=without_mean)
+    task = calc_task(repo, base, fix)
+    old_pytest = task.environment.model_copy(update={"packages": ["pytest==6.2.5"]})
+    task = task.model_copy(update={"environment": old_pytest})
+    empty = attempt(task, EmptyModel(), settings, tmp_path / "empty")
+    assert empty.outcome is Outcome.UNRESOLVED, empty
+    assert empty.tests_not_found == [] and empty.error_cause is None
+    assert (empty.f2p_passed, empty.f2p_total) == (0, 2)
+    gold = attempt(task, "gold", settings, tmp_path / "gold")
+    assert gold.outcome is Outcome.RESOLVED, gold
+
+
+def _claim(text: bytes) -> Callable[[Path], None]:
+    def edit(co: Path) -> None:
+        # Past pytest's capture: write the claim to every open descriptor, then die as pytest
+        # would.
+        (co / "calc.py").write_text(
+            (co / "calc.py").read_text() + "\nimport os\nfor fd in range(1, 64):\n    try:\n"
+            f"        os.write(fd, {text!r})\n"
+            "    except OSError:\n        pass\nos._exit(4)\n"
+        )
+
+    return edit
+
+
+_claim_not_found = _claim(b"\nERROR: not found: tests/test_calc.py::test_mean\n")
 
 
 def test_a_change_that_forges_not_found_is_still_unresolved(calc, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -233,6 +260,18 @@ def test_a_change_that_forges_not_found_is_still_unresolved(calc, settings, tmp_
     result = attempt(task, Scripted(_claim_not_found), settings, tmp_path)
     assert result.outcome is Outcome.UNRESOLVED, result  # the base has the test
     assert "F2P test id not found: tests/test_calc.py::test_mean" in result.message
+
+
+def test_a_change_that_forges_an_import_failure_is_still_unresolved(
+    calc, settings, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    task, _ = calc
+    forged = b"\n_____ ERROR collecting tests/test_calc.py _____\nERROR: not found: " + (
+        b"tests/test_calc.py::test_mean\n"
+    )
+    result = attempt(task, Scripted(_claim(forged)), settings, tmp_path)
+    assert result.outcome is Outcome.UNRESOLVED, result
+    assert result.tests_not_found == []
 
 
 def test_the_result_carries_the_attempts_key_and_try(calc, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]

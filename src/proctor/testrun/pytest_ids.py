@@ -11,7 +11,10 @@ found by itself. A file that fails to load is a case with no classname and the m
 When a selected node id matches nothing, pytest runs no test at all, exits 4 and says so on
 stderr (``ERROR: not found: /abs/tests/test_a.py::test_x`` with ``(no match in any of
 [...])``; pytest 9 drops a parametrize suffix from the id it prints), or, for a missing file,
-``ERROR: file or directory not found: tests/test_b.py::test_y``.
+``ERROR: file or directory not found: tests/test_b.py::test_y``. It says "not found" too for
+every id of a module that failed to import (``ERROR collecting tests/test_a.py`` in its
+errors): those tests exist and fail, as a FAIL_TO_PASS test does whose module imports a name
+only the fix defines, so they are not counted as not found.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from proctor.testrun.junit import Case, Keys
 _NOT_FOUND = re.compile(r"^ERROR: not found: (.+?)\s*$", re.MULTILINE)
 _NO_FILE = re.compile(r"^ERROR: file or directory not found: (.+?)\s*$", re.MULTILINE)
 _PARAMS = re.compile(r"\[.*\]$")
+_UNCOLLECTED = re.compile(r"^_+ ERROR collecting (.+?) _+\s*$", re.MULTILINE)
 
 
 def junit_key(node_id: str) -> tuple[str, str]:
@@ -84,15 +88,19 @@ def _same_id(reported: str, nid: str) -> bool:
 
 
 def not_found_ids(output: str, node_ids: Sequence[str]) -> list[str]:
-    """The ids of ``node_ids`` that pytest's ``output`` (stdout and stderr) reports not found.
+    """The ids of ``node_ids`` that pytest's ``output`` (stdout and stderr) reports not found,
+    less those of modules it reports failing to import (``ERROR collecting``).
 
     Pure: text in, ids out, in the order of ``node_ids``.
     """
     ids: list[str] = []
     reported = [m.group(1) for m in _NOT_FOUND.finditer(output)]
     files = [m.group(1).split("::")[0] for m in _NO_FILE.finditer(output)]
+    failed = {m.group(1) for m in _UNCOLLECTED.finditer(output)}
     for nid in node_ids:
         path = nid.split("::")[0]
+        if path in failed:
+            continue  # its module failed to import: the test exists, and fails
         if any(_same_id(r, nid) for r in reported) or path in files:
             ids.append(nid)
     return ids
