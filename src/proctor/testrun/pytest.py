@@ -179,12 +179,18 @@ def plugin_args(plugins: Sequence[str]) -> list[str]:
     Named one after another, a plugin that imports another one named later (pytest-xdist's
     ``looponfail`` imports its ``plugin``) makes pytest warn that it cannot rewrite the second
     one's asserts, which autoload (marking them all first) never does; a repository whose
-    ``filterwarnings`` is ``error`` would then fail to start. That warning is ignored.
+    ``filterwarnings`` is ``error`` would then fail to start. That warning is ignored by its
+    message: naming its class (``pytest.PytestAssertRewriteWarning``, pytest 5 on) would stop
+    an older pytest with an internal error before it collected anything.
     """
     if not plugins:
         return []
     named = [arg for plugin in plugins for arg in ("-p", plugin)]
-    return ["-W", "ignore::pytest.PytestAssertRewriteWarning", *named]
+    return ["-W", f"ignore:{REWRITE_WARNING}", *named]
+
+
+REWRITE_WARNING = "Module already imported so cannot be rewritten"
+"""How pytest's assert-rewrite warning begins, in every version from 3 to 9."""
 
 
 def named_plugins(config: Path | None, test_cmd: Sequence[str]) -> set[str]:
