@@ -34,7 +34,9 @@ def project(extra: str) -> dict[str, str]:
         (classifiers("3.9", "3.10", "3.11"), "3.11", False),
         ('requires-python = ">=3.10"\n' + classifiers("3.8", "3.9", "3.10"), "3.10", False),
         ('requires-python = ">=3.14"\n', "3.13", True),
-        ('requires-python = ">=3.8"\n' + classifiers("3.6", "3.7"), "3.13", True),
+        ('requires-python = ">=3.8"\n' + classifiers("3.6", "3.7"), "3.8", True),  # nearest
+        (classifiers("3.4", "3.5", "3.6", "3.7"), "3.8", True),
+        (classifiers("3.14", "3.15"), "3.13", True),  # none above: the newest below
     ],
 )
 def test_python_choice(make_repo: MakeRepo, extra: str, chosen: str, is_guess: bool) -> None:

@@ -1,7 +1,8 @@
 """Which Python a project's tests run under, and which Pythons this machine has.
 
 The choice is the newest available version that requires-python allows and, when the
-classifiers list Python 3 versions, that they list too; with neither, :data:`DEFAULT`. Given
+classifiers list Python 3 versions, that they list too (none of them available: the nearest
+one, the first above them if there is one); with neither, :data:`DEFAULT`. Given
 the commit's date, versions released after it are passed over: a commit's pinned requirements
 are of its time (PyYAML 6.0, pinned in 2022, has no wheel for 3.13 and no longer builds).
 """
@@ -116,9 +117,11 @@ def choose_python(
         in_both = [v for v in allowed if v in listed]
         if in_both:
             return PythonChoice(in_both[0], f"python {in_both[0]}: {'; '.join(why)}", False)
-        if allowed:
-            note = f"python {allowed[0]}: no listed classifier version is available; {why[0]}"
-            return PythonChoice(allowed[0], note, True)
+        if allowed:  # the nearest to what they list: old pins build on the next one up
+            above = [v for v in allowed if _minor(v) > _minor(listed[-1])]
+            pick = above[-1] if above else allowed[0]
+            note = f"python {pick}: the nearest to the listed, none available; {'; '.join(why)}"
+            return PythonChoice(pick, note, True)
     if not why:
         pick = DEFAULT if DEFAULT in ordered else ordered[0]
         note = f"python {pick}: no requires-python or classifiers; proctor's default"
