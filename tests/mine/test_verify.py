@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from tests.testrun.test_pytest_report import CAPTURED
@@ -12,6 +13,7 @@ from proctor.mine.verify import (
     PytestRun,
     clock_made,
     judge_runs,
+    python_files_of,
     runnable_files,
     without,
 )
@@ -23,6 +25,17 @@ parse_report = get_runner("pytest").parse
 def test_only_test_modules_go_to_pytest() -> None:
     files = ["tests/test_a.py", "tests/conftest.py", "tests/__init__.py", "tests/data.json"]
     assert runnable_files(files) == ["tests/test_a.py"]
+    helpers = ["tests/source/t_string.py", "tests/helpers.py", "tests/b_test.py"]
+    assert runnable_files(helpers) == ["tests/b_test.py"]
+    assert runnable_files(helpers, patterns=["t_*.py"]) == ["tests/source/t_string.py"]
+    assert runnable_files(helpers, patterns=["tests/*.py"]) == helpers  # a path pattern
+
+
+def test_the_configs_python_files_name_the_test_modules(tmp_path: Path) -> None:
+    files = ["tests/check_a.py", "tests/test_b.py"]
+    assert python_files_of(tmp_path, files) == ("test_*.py", "*_test.py")
+    (tmp_path / "pytest.ini").write_text("[pytest]\npython_files = check_*.py\n")
+    assert python_files_of(tmp_path, files) == ("check_*.py",)
 
 
 P, F, E = "passed", "failed", "error"

@@ -8,6 +8,7 @@ read-only, the checkout and a scratch folder (where the runner writes its report
 
 from __future__ import annotations
 
+import fnmatch
 import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from proctor.testrun import (
     Status,
     TestReport,
     command_for,
+    config_option,
     environment_plugins,
     get_runner,
     locate_config,
@@ -134,11 +136,37 @@ def judge_runs(
     return CandidateCheck(sorted(f2p), sorted(p2p), sorted(flaky), reason, vanished=vanished)
 
 
-def runnable_files(files: Sequence[str], runner: str = DEFAULT_RUNNER) -> list[str]:
+DEFAULT_TEST_FILES = ("test_*.py", "*_test.py")
+"""pytest's default ``python_files``."""
+
+
+def runnable_files(
+    files: Sequence[str],
+    runner: str = DEFAULT_RUNNER,
+    patterns: Sequence[str] = DEFAULT_TEST_FILES,
+) -> list[str]:
     """The files worth handing to the runner: Python files other than ``__init__`` and the
-    runner's local plugin files."""
+    runner's local plugin files; for pytest, only test modules (``patterns``: its
+    ``python_files``). A helper or data module beside the tests is no test module, and handed
+    to pytest by name it is imported as one (one holding syntax of a later Python fails)."""
     skip = {"__init__.py", *get_runner(runner).files.local_plugins}
-    return [f for f in files if f.endswith(".py") and PurePosixPath(f).name not in skip]
+    kept = [f for f in files if f.endswith(".py") and PurePosixPath(f).name not in skip]
+    if runner != DEFAULT_RUNNER:
+        return kept
+    return [
+        f
+        for f in kept
+        if any(fnmatch.fnmatch(PurePosixPath(f).name, p) or fnmatch.fnmatch(f, p) for p in patterns)
+    ]
+
+
+def python_files_of(checkout: Path, files: Sequence[str]) -> tuple[str, ...]:
+    """The ``python_files`` of the pytest config that ``files`` would run under (pytest's
+    default without one)."""
+    config = locate_config(lambda rel: _read(checkout / rel), files)
+    text = _read(checkout / config) if config else None
+    named = config_option(config, text, "python_files") if config and text else []
+    return tuple(named) or DEFAULT_TEST_FILES
 
 
 @dataclass(frozen=True)
@@ -303,14 +331,17 @@ def verify(source: Path, task: Task, bench: Bench, work: Path) -> CandidateCheck
         RepoError: a commit cannot be read; SandboxError: the sandbox cannot start.
     """
     gold, tests = reference_patches(source, task)
-    files = runnable_files(task.hidden_tests.files, task.environment.runner)
-    if not files:
+    if not runnable_files(task.hidden_tests.files, task.environment.runner, ("*",)):
         return CandidateCheck(reason="no test module changed")
     try:
         after = _prepare(source, task, [gold, tests], work / "after")
         before = _prepare(source, task, [tests], work / "before")
     except PatchError as exc:
         return CandidateCheck(reason=str(exc))
+    patterns = python_files_of(after.checkout, task.hidden_tests.files)
+    files = runnable_files(task.hidden_tests.files, task.environment.runner, patterns)
+    if not files:
+        return CandidateCheck(reason="no test module changed")
     for state in (after, before):
         problem = bench.setup(state.checkout, state.scratch)
         if problem is not None:
