@@ -30,7 +30,7 @@ from types import TracebackType
 from proctor.errors import ConfigError, ModelError
 from proctor.model.catalog import ModelSpec, local_spec
 from proctor.model.weights import ensure_weights
-from proctor.sandbox.pool import cpu_count
+from proctor.sandbox import cpu_count
 from proctor.settings import Settings
 
 __all__ = ["LocalServer", "llama_cpp_available", "local_spec", "serving"]

@@ -31,7 +31,14 @@ from proctor.sandbox.docker_env import (
 from proctor.sandbox.docker_sandbox import SANDBOX_UID, DockerSandbox
 from proctor.sandbox.env import MARKER, PythonEnv, build_env, env_status, with_test_tools
 from proctor.sandbox.local import LocalSandbox, scrub_env
-from proctor.sandbox.pool import DEFAULT_LIMITS, Executor, Job, ProgramResult, run_programs
+from proctor.sandbox.pool import (
+    DEFAULT_LIMITS,
+    Executor,
+    Job,
+    ProgramResult,
+    cpu_count,
+    run_programs,
+)
 from proctor.sandbox.registry import (
     EnvProvider,
     SandboxFactory,
@@ -83,6 +90,7 @@ __all__ = [
     "build_base_image",
     "build_env",
     "bwrap_prefix",
+    "cpu_count",
     "detect_backend",
     "docker_client",
     "engine_problem",
