@@ -154,3 +154,44 @@ def test_plain_canaries_follow_the_files_test_prefix() -> None:
     result = plan_canaries({"t.py": text}, ["t.py::check_mean"], random.Random(3))
     plain = [c for c in result.canaries if not c.twin_of]
     assert plain and all(c.node_id.split("::")[-1].startswith("check_") for c in plain)
+
+
+NAMED = """import inspect
+
+import pytest
+
+CASES = [("{function}", lambda r: r == "test_log_formatters")]
+
+
+@pytest.mark.parametrize(("fmt", "check"), CASES)
+def test_log_formatters(fmt, check):
+    assert check(log(fmt))
+
+
+def test_node_name(request):
+    assert request.node.name.startswith("test_node")
+
+
+def test_frame():
+    assert inspect.currentframe().f_code.co_name == "test_" + "frame"
+
+
+def test_snapshot(snapshot):
+    assert snapshot == render()
+
+
+def test_plain():
+    assert render()
+"""
+
+
+def test_a_test_that_may_depend_on_its_own_name_gets_no_twin() -> None:
+    ids = [
+        "t.py::test_log_formatters[{function}-<lambda>]",
+        "t.py::test_node_name",
+        "t.py::test_frame",
+        "t.py::test_snapshot",
+        "t.py::test_plain",
+    ]
+    result = plan_canaries({"t.py": NAMED}, ids, random.Random(0))
+    assert [c.twin_of for c in result.canaries if c.twin_of] == ["t.py::test_plain"]

@@ -177,7 +177,7 @@ def _add_twins(
     for node_id in ids:
         quals, param = _quals(node_id)
         func = _find(tree, quals)
-        if func is None or not _copyable(func, lines):
+        if func is None or not _copyable(func, lines) or _knows_its_name(func, tree):
             continue
         if quals not in made:
             prefix = func.name.split("_", 1)[0] if "_" in func.name else "test"
@@ -216,6 +216,39 @@ def _find(tree: ast.Module, quals: tuple[str, ...]) -> ast.FunctionDef | None:
 
 def _named(body: Sequence[ast.stmt], kind: type[_Def], name: str) -> _Def | None:
     return next((n for n in body if isinstance(n, kind) and n.name == name), None)
+
+
+_NAMED_BY_TEST = frozenset(
+    {"snapshot", "data_regression", "file_regression", "num_regression", "image_regression",
+     "dataframe_regression", "ndarrays_regression"}
+)  # fmt: skip
+"""Fixtures that keep what they compare against under the test's name (syrupy,
+pytest-snapshot, pytest-regressions): under another name a twin finds nothing to compare."""
+
+
+def _knows_its_name(func: ast.FunctionDef, tree: ast.Module) -> bool:
+    """Whether the test's outcome may depend on its own name, so that a twin under another
+    name fails where the honest original passes: the module spells the name in a string
+    (loguru checks ``{function}`` against ``"test_log_formatters"``), the test reads its node's
+    name or its frame's, or it takes a fixture that files results by test name. Such a test
+    gets no twin (the hidden files are the task's, never the change's, so a change cannot
+    make one)."""
+    args = func.args
+    if {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]} & _NAMED_BY_TEST:
+        return True
+    spelled = any(
+        isinstance(node, ast.Constant) and isinstance(node.value, str) and func.name in node.value
+        for node in ast.walk(tree)
+    )
+    return spelled or any(
+        isinstance(node, ast.Attribute)
+        and (
+            node.attr in {"nodeid", "originalname", "co_name"}
+            or (node.attr == "name" and isinstance(node.value, ast.Attribute)
+                and node.value.attr == "node")
+        )
+        for node in ast.walk(func)
+    )  # fmt: skip
 
 
 def _copyable(func: ast.FunctionDef, lines: Sequence[str]) -> bool:
