@@ -13,6 +13,7 @@ from proctor.mine.verify import (
     PytestRun,
     clock_made,
     judge_runs,
+    neighbour_test_modules,
     python_files_of,
     runnable_files,
     without,
@@ -136,3 +137,26 @@ def test_a_vanished_test_rejects_but_is_named_for_a_second_run() -> None:
         [{"t::a": P, "t::x[2]": P}, {"t::a": P, "t::x[4]": P}],
     )  # ids that change from run to run are flaky
     assert (again.reason, again.fail_to_pass, again.pass_to_pass) == (None, ["t::a"], [])
+
+
+def test_a_data_only_test_change_runs_the_nearest_test_modules() -> None:
+    tracked = [
+        "test_top.py",
+        "tests/test_data.py",
+        "tests/test_misc.py",
+        "tests/data/valid/a.toml",
+        "tests/port/test_fixtures.py",
+        "tests/port/fixtures/spec.md",
+        "tests/port/helpers.py",
+    ]
+    assert neighbour_test_modules(["tests/data/valid/a.toml"], tracked) == [
+        "tests/test_data.py",
+        "tests/test_misc.py",
+    ]
+    assert neighbour_test_modules(["tests/port/fixtures/spec.md"], tracked) == [
+        "tests/port/test_fixtures.py"
+    ]
+    assert neighbour_test_modules(["tests/port/test_fixtures.py", "x.md"], tracked) == []
+    assert neighbour_test_modules(["data/a.toml"], tracked) == []  # never the top level
+    many = [f"tests/test_{i}.py" for i in range(9)]
+    assert len(neighbour_test_modules(["tests/a.json"], many)) == 5

@@ -30,10 +30,16 @@ from proctor.mine.describe import (
     pick_statement,
 )
 from proctor.mine.environment import propose_environment
+from proctor.mine.infer import GitTree
 from proctor.mine.ledger import REPORT_NAME, MineEntry, ReportLog, finished, latest
 from proctor.mine.options import MineOptions
 from proctor.mine.verifier import LocalVerifier, Verifier
-from proctor.mine.verify import CandidateCheck, SandboxFactory, local_sandbox
+from proctor.mine.verify import (
+    CandidateCheck,
+    SandboxFactory,
+    local_sandbox,
+    neighbour_test_modules,
+)
 from proctor.repo import (
     diff_commits,
     ensure_source,
@@ -168,6 +174,7 @@ class _Miner:
         tests = history.existing_paths(self.source, commit.sha, screened.tests)
         if not tests:
             return _entry(commit, "dropped", "no test module changed")
+        tests += neighbour_test_modules(tests, GitTree(self.source, commit.sha).files())
         environment = self.environment(commit.sha)
         draft = draft_task(self.repo, commit, tests, self.options, environment)
         verdict = self.verifier(self.source, draft)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import itertools
+import posixpath
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -158,6 +159,31 @@ def runnable_files(
         for f in kept
         if any(fnmatch.fnmatch(PurePosixPath(f).name, p) or fnmatch.fnmatch(f, p) for p in patterns)
     ]
+
+
+MAX_NEIGHBOURS = 5
+"""Most test modules taken for a fix whose test change touches data files only."""
+
+
+def neighbour_test_modules(
+    changed: Sequence[str], tracked: Sequence[str], patterns: Sequence[str] = DEFAULT_TEST_FILES
+) -> list[str]:
+    """The test modules that read the data a fix's test change touches, when it touches no
+    test module itself (tomli adds ``tests/data/valid/x.toml``, markdown-it-py edits
+    ``tests/test_port/fixtures/*.md``): those of the nearest folder above the data that holds
+    test modules, up to :data:`MAX_NEIGHBOURS` of them (none at the top level). Pure."""
+    if runnable_files(changed, DEFAULT_RUNNER, patterns):
+        return []
+    by_folder: dict[str, list[str]] = {}
+    for path in runnable_files(tracked, DEFAULT_RUNNER, patterns):
+        by_folder.setdefault(posixpath.dirname(path), []).append(path)
+    found: list[str] = []
+    for path in changed:
+        folder = posixpath.dirname(path)
+        while folder and folder not in by_folder:
+            folder = posixpath.dirname(folder)
+        found += by_folder.get(folder, []) if folder else []
+    return sorted(dict.fromkeys(found))[:MAX_NEIGHBOURS]
 
 
 def python_files_of(checkout: Path, files: Sequence[str]) -> tuple[str, ...]:
