@@ -338,3 +338,34 @@ def test_test_ids_made_from_the_clock_are_left_out_not_a_broken_fix(
     ]
     checks = validate_suite([task], mine_settings, tmp_path / "validate", jobs=1)
     assert [c.problems for c in checks] == [[]]
+
+
+def test_a_changed_test_file_that_does_not_load_is_left_out_not_the_fix(
+    mine_settings: Settings, tmp_path: Path
+) -> None:
+    root = tmp_path / "loadpkg"
+    root.mkdir()
+    git(root, "init", "-q", "--initial-branch=main")
+    h = History(root)
+    h.commit("root", "Initial import", {"pkg/__init__.py": "", "pkg/calc.py": CALC,
+                                        "tests/test_calc.py": TEST_CALC})  # fmt: skip
+    h.commit(
+        "fix",
+        "mean() is off for every list\n\nmean([1, 2, 3]) returns 1.5, I expected 2.",
+        {
+            "pkg/calc.py": CALC.replace("(len(values) + 1)", "len(values)"),
+            "tests/test_calc.py": TEST_CALC
+            + "\n\ndef test_mean():\n    assert mean([1, 2, 3]) == 2\n",
+            "tests/test_later.py": "import a_module_no_environment_has\n\n\ndef test_x():\n"
+            "    pass\n",
+        },
+    )
+    out = tmp_path / "suite"
+    result = mine(
+        str(root), out, MineOptions(), mine_settings, describe=describe, describe_name="x"
+    )
+    (entry,) = [e for e in result.entries if e.sha == h.shas["fix"]]
+    assert (entry.status, entry.reason) == ("kept", "")
+    assert "left out, does not load after the fix: tests/test_later.py" in entry.notes
+    (task,) = load_suite(out)
+    assert task.hidden_tests.fail_to_pass == ["tests/test_calc.py::test_mean"]

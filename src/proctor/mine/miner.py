@@ -193,7 +193,8 @@ class _Miner:
             return _entry(commit, "dropped", reason, notes=list(statement.notes), **counts)
         task = finish_task(draft, verdict, statement.text, code, message)
         write_task(self.out, task)
-        left_out = [f"left out, does not pass when run by id: {t}" for t in verdict.unselectable]
+        left_out = [f"left out, does not load after the fix: {f}" for f in verdict.uncollected]
+        left_out += [f"left out, does not pass when run by id: {t}" for t in verdict.unselectable]
         return _entry(
             commit,
             "kept",
