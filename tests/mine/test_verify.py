@@ -160,3 +160,13 @@ def test_a_data_only_test_change_runs_the_nearest_test_modules() -> None:
     assert neighbour_test_modules(["data/a.toml"], tracked) == []  # never the top level
     many = [f"tests/test_{i}.py" for i in range(9)]
     assert len(neighbour_test_modules(["tests/a.json"], many)) == 5
+
+
+def test_a_test_failing_after_in_a_file_that_did_not_load_before_is_left_out() -> None:
+    before: dict[str, str] = {}  # t.py imports what the fix adds: nothing of it loaded
+    after = {"t.py::new": P, "t.py::old_needs_autoload": F, "u.py::new": F}
+    verdict = judge_runs([before], [after], unloaded_before={"t.py"})
+    assert verdict.reason == "tests fail after the fix: u.py::new"
+    after.pop("u.py::new")
+    verdict = judge_runs([before], [after], unloaded_before={"t.py"})
+    assert (verdict.reason, verdict.fail_to_pass, verdict.pass_to_pass) == (None, ["t.py::new"], [])

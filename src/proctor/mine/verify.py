@@ -11,7 +11,7 @@ from __future__ import annotations
 import fnmatch
 import itertools
 import posixpath
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path, PurePosixPath
@@ -91,6 +91,7 @@ def judge_runs(
     before: Sequence[Mapping[str, str]],
     after: Sequence[Mapping[str, str]],
     today: date | None = None,
+    unloaded_before: Set[str] = frozenset(),
 ) -> CandidateCheck:
     """FAIL_TO_PASS, PASS_TO_PASS and flaky tests from repeated runs of both states.
 
@@ -99,7 +100,9 @@ def judge_runs(
     breaks a test that passed before (it fails, or vanishes: ``vanished``, which a second run
     may show to be an id that changes from run to run), when a test missing before (a new one)
     does not pass after, or when no test goes from failing to passing. Tests failing in both
-    states, and skipped ones, are left out silently.
+    states, and skipped ones, are left out silently; so is a test that fails after the fix
+    in a file that did not load before it (``unloaded_before``: its module imports what the
+    fix adds, so its old tests were missing too, and one failing after failed before).
     """
     ids = list(dict.fromkeys(t for run in [*after, *before] for t in run))
     flaky = [
@@ -127,7 +130,7 @@ def judge_runs(
             vanished.append(test)
         elif was == PASSED and now != SKIPPED:
             broken.append(test)
-        elif was == MISSING and now != SKIPPED:
+        elif was == MISSING and now != SKIPPED and _file(test) not in unloaded_before:
             still_failing.append(test)
     reason = None
     if broken or vanished:
@@ -141,6 +144,10 @@ def judge_runs(
 
 DEFAULT_TEST_FILES = ("test_*.py", "*_test.py")
 """pytest's default ``python_files``."""
+
+
+def _file(test_id: str) -> str:
+    return test_id.split("::", 1)[0]
 
 
 def runnable_files(
@@ -376,6 +383,7 @@ def verify(source: Path, task: Task, bench: Bench, work: Path) -> CandidateCheck
             return CandidateCheck(reason=problem)
     runs: dict[str, list[Mapping[str, str]]] = {"after": [], "before": []}
     uncollected: list[str] = []
+    unloaded: set[str] = set()
     for round_ in range(2):
         for name, state in (("after", after), ("before", before)):
             run = bench.run(state.checkout, state.scratch, files)
@@ -387,8 +395,11 @@ def verify(source: Path, task: Task, bench: Bench, work: Path) -> CandidateCheck
                 return CandidateCheck(reason=f"tests cannot run {name} the fix: {problem}")
             assert run.report is not None
             runs[name].append({t: s.value for t, s in run.report.statuses.items()})
+            if name == "before":
+                unloaded |= set(run.report.collection_errors)
         verdict = replace(
-            judge_runs(runs["before"], runs["after"], date.today()), uncollected=uncollected
+            judge_runs(runs["before"], runs["after"], date.today(), unloaded),
+            uncollected=uncollected,
         )
         if verdict.reason is not None and round_ == 0 and not verdict.vanished:
             return verdict  # rejected already: a second round is not worth its time
