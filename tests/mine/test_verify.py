@@ -170,3 +170,5 @@ def test_a_test_failing_after_in_a_file_that_did_not_load_before_is_left_out() -
     after.pop("u.py::new")
     verdict = judge_runs([before], [after], unloaded_before={"t.py"})
     assert (verdict.reason, verdict.fail_to_pass, verdict.pass_to_pass) == (None, ["t.py::new"], [])
+    alone = judge_runs([before], [{"t.py::old_needs_autoload": F}], unloaded_before={"t.py"})
+    assert alone.reason == "tests fail after the fix: t.py::old_needs_autoload"

@@ -102,7 +102,8 @@ def judge_runs(
     does not pass after, or when no test goes from failing to passing. Tests failing in both
     states, and skipped ones, are left out silently; so is a test that fails after the fix
     in a file that did not load before it (``unloaded_before``: its module imports what the
-    fix adds, so its old tests were missing too, and one failing after failed before).
+    fix adds, so its old tests were missing too, and one failing after failed before), unless
+    no test goes from failing to passing.
     """
     ids = list(dict.fromkeys(t for run in [*after, *before] for t in run))
     flaky = [
@@ -116,6 +117,7 @@ def judge_runs(
     broken: list[str] = []
     vanished: list[str] = []
     still_failing: list[str] = []
+    late: list[str] = []
     for test in ids:
         if test in flaky:
             continue
@@ -130,13 +132,13 @@ def judge_runs(
             vanished.append(test)
         elif was == PASSED and now != SKIPPED:
             broken.append(test)
-        elif was == MISSING and now != SKIPPED and _file(test) not in unloaded_before:
-            still_failing.append(test)
+        elif was == MISSING and now != SKIPPED:
+            (late if _file(test) in unloaded_before else still_failing).append(test)
     reason = None
     if broken or vanished:
         reason = f"the fix breaks tests that passed before: {_listed(broken + vanished)}"
-    elif still_failing:
-        reason = f"tests fail after the fix: {_listed(still_failing)}"
+    elif still_failing or (late and not f2p):
+        reason = f"tests fail after the fix: {_listed(still_failing or late)}"
     elif not f2p:
         reason = "no FAIL_TO_PASS test" + (f" (flaky: {_listed(flaky)})" if flaky else "")
     return CandidateCheck(sorted(f2p), sorted(p2p), sorted(flaky), reason, vanished=vanished)
