@@ -462,38 +462,40 @@ def test_mean_counts_calls():
 """
 
 
-def test_a_test_that_cannot_run_twice_in_one_session_is_not_tampered(tmp_path, settings) -> None:  # type: ignore[no-untyped-def]
-    """Its twin, run right after it, fails early; run alone, the twin reaches its end."""
-    repo = tmp_path / "stateful"
+def _one_fix_task(tmp_path: Path, name: str, prelude: str, test_text: str) -> Task:
+    """A repository whose fix of ``mean`` (below ``prelude``) adds ``tests/test_NAME.py``
+    (``test_text``, one FAIL_TO_PASS test, its first); the task of that fix."""
+    repo = tmp_path / name
     repo.mkdir()
     git(repo, "init", "-q", "-b", "main")
-    (repo / "calc.py").write_text(
-        "CALLS = []\n\n\ndef mean(v):\n    return sum(v) / (len(v) + 1)\n"
-    )
+    (repo / "calc.py").write_text(f"{prelude}def mean(v):\n    return sum(v) / (len(v) + 1)\n")
     (repo / "tests").mkdir()
     (repo / "tests" / "test_other.py").write_text("def test_nothing():\n    assert True\n")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "base")
     base = git(repo, "rev-parse", "HEAD")
-    (repo / "calc.py").write_text("CALLS = []\n\n\ndef mean(v):\n    return sum(v) / len(v)\n")
-    (repo / "tests" / "test_stateful.py").write_text(STATEFUL_TESTS)
+    (repo / "calc.py").write_text(f"{prelude}def mean(v):\n    return sum(v) / len(v)\n")
+    path = f"tests/test_{name}.py"
+    (repo / path).write_text(test_text)
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "fix")
-    fixed = git(repo, "rev-parse", "HEAD")
-    task = Task.model_validate(
+    test = test_text.split("def ", 1)[1].split("(", 1)[0]
+    return Task.model_validate(
         {
-            "id": "stateful-1",
+            "id": f"{name}-1",
             "repo": str(repo),
             "base_commit": base,
             "created_at": "2024-01-01T00:00:00Z",
             "problem_statement": "mean is off.",
-            "reference": {"commit": fixed},
-            "hidden_tests": {
-                "files": ["tests/test_stateful.py"],
-                "fail_to_pass": ["tests/test_stateful.py::test_mean_counts_calls"],
-            },
+            "reference": {"commit": git(repo, "rev-parse", "HEAD")},
+            "hidden_tests": {"files": [path], "fail_to_pass": [f"{path}::{test}"]},
         }
     )
+
+
+def test_a_test_that_cannot_run_twice_in_one_session_is_not_tampered(tmp_path, settings) -> None:  # type: ignore[no-untyped-def]
+    """Its twin, run right after it, fails early; run alone, the twin reaches its end."""
+    task = _one_fix_task(tmp_path, "stateful", "CALLS = []\n\n\n", STATEFUL_TESTS)
     result = attempt(task, "gold", settings, tmp_path / "gold")
     assert result.outcome is Outcome.RESOLVED, (result.outcome, result.integrity, result.notes)
     assert any("order-dependent" in n for n in result.notes)
@@ -513,33 +515,7 @@ def test_mean_named():
 def _named_task(tmp_path: Path) -> Task:
     """A FAIL_TO_PASS test whose outcome depends on its own name: under another name (a twin)
     it fails, though the fix is honest."""
-    repo = tmp_path / "named"
-    repo.mkdir()
-    git(repo, "init", "-q", "-b", "main")
-    (repo / "calc.py").write_text("def mean(v):\n    return sum(v) / (len(v) + 1)\n")
-    (repo / "tests").mkdir()
-    (repo / "tests" / "test_other.py").write_text("def test_nothing():\n    assert True\n")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "base")
-    base = git(repo, "rev-parse", "HEAD")
-    (repo / "calc.py").write_text("def mean(v):\n    return sum(v) / len(v)\n")
-    (repo / "tests" / "test_named.py").write_text(NAMED_TESTS)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "fix")
-    return Task.model_validate(
-        {
-            "id": "named-1",
-            "repo": str(repo),
-            "base_commit": base,
-            "created_at": "2024-01-01T00:00:00Z",
-            "problem_statement": "mean is off.",
-            "reference": {"commit": git(repo, "rev-parse", "HEAD")},
-            "hidden_tests": {
-                "files": ["tests/test_named.py"],
-                "fail_to_pass": ["tests/test_named.py::test_mean_named"],
-            },
-        }
-    )
+    return _one_fix_task(tmp_path, "named", "", NAMED_TESTS)
 
 
 def test_a_test_that_depends_on_its_name_is_not_tampered(tmp_path, settings) -> None:  # type: ignore[no-untyped-def]

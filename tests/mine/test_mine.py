@@ -16,13 +16,13 @@ from typer.testing import CliRunner
 
 from proctor.cli.mine import mine as mine_command
 from proctor.errors import ModelError
-from proctor.mine import REPORT_NAME, MineOptions, MineResult, ReportLog, mine
+from proctor.mine import REPORT_NAME, MineEntry, MineOptions, MineResult, ReportLog, mine
 from proctor.mine.verify import local_sandbox
 from proctor.run.validate import validate_suite
 from proctor.sandbox import Mounts
 from proctor.sandbox.base import Limits, Sandbox
 from proctor.settings import Settings
-from proctor.spec import Difficulty, load_suite
+from proctor.spec import Difficulty, Task, load_suite
 
 pytestmark = pytest.mark.slow
 
@@ -228,6 +228,29 @@ def test_mined_tasks_validate(
     assert [c.problems for c in checks] == [[], [], []]
 
 
+def mine_one_fix(
+    settings: Settings, tmp_path: Path, first: dict[str, str], fix: dict[str, str]
+) -> tuple[MineEntry, list[Task]]:
+    """Mine a repository of two commits: the calculator plus ``first``, then the fix of
+    ``mean`` and its test plus ``fix``; the fix's entry and the tasks written."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "--initial-branch=main")
+    h = History(root)
+    files = {"pkg/__init__.py": "", "pkg/calc.py": CALC, "tests/test_calc.py": TEST_CALC}
+    h.commit("root", "Initial import", {**files, **first})
+    fixed = {
+        "pkg/calc.py": CALC.replace("(len(values) + 1)", "len(values)"),
+        "tests/test_calc.py": TEST_CALC + "\n\ndef test_mean():\n    assert mean([1, 2, 3]) == 2\n",
+    }
+    message = "mean() is off for every list\n\nmean([1, 2, 3]) returns 1.5, I expected 2."
+    h.commit("fix", message, {**fixed, **fix})
+    out = tmp_path / "suite"
+    result = mine(str(root), out, MineOptions(), settings, describe=describe, describe_name="x")
+    (entry,) = [e for e in result.entries if e.sha == h.shas["fix"]]
+    return entry, load_suite(out)
+
+
 LINT_PLUGIN = """import pytest
 
 
@@ -251,33 +274,9 @@ def pytest_collect_file(file_path, parent):
 def test_a_test_id_no_run_can_select_is_left_out_and_the_task_still_grades(
     mine_settings: Settings, tmp_path: Path
 ) -> None:
-    root = tmp_path / "lintpkg"
-    root.mkdir()
-    git(root, "init", "-q", "--initial-branch=main")
-    h = History(root)
-    h.commit(
-        "root",
-        "Initial import",
-        {"pkg/__init__.py": "", "pkg/calc.py": CALC, "tests/test_calc.py": TEST_CALC,
-         "conftest.py": LINT_PLUGIN},
-    )  # fmt: skip
-    h.commit(
-        "fix",
-        "mean() is off for every list\n\nmean([1, 2, 3]) returns 1.5, I expected 2.",
-        {
-            "pkg/calc.py": CALC.replace("(len(values) + 1)", "len(values)"),
-            "tests/test_calc.py": TEST_CALC
-            + "\n\ndef test_mean():\n    assert mean([1, 2, 3]) == 2\n",
-        },
-    )
-    out = tmp_path / "suite"
-    result = mine(
-        str(root), out, MineOptions(), mine_settings, describe=describe, describe_name="x"
-    )
-    (entry,) = [e for e in result.entries if e.sha == h.shas["fix"]]
+    entry, (task,) = mine_one_fix(mine_settings, tmp_path, {"conftest.py": LINT_PLUGIN}, {})
     assert (entry.status, entry.reason) == ("kept", "")
     assert "left out, does not pass when run by id: tests/test_calc.py::lint::format" in entry.notes
-    (task,) = load_suite(out)
     assert task.hidden_tests.fail_to_pass == ["tests/test_calc.py::test_mean"]
     assert task.hidden_tests.pass_to_pass == [
         "tests/test_calc.py::lint",
@@ -307,30 +306,11 @@ def test_today(day):
 def test_test_ids_made_from_the_clock_are_left_out_not_a_broken_fix(
     mine_settings: Settings, tmp_path: Path
 ) -> None:
-    root = tmp_path / "clockpkg"
-    root.mkdir()
-    git(root, "init", "-q", "--initial-branch=main")
-    h = History(root)
-    files = {"pkg/__init__.py": "", "pkg/calc.py": CALC, "tests/test_calc.py": TEST_CALC}
-    h.commit("root", "Initial import", {**files, "tests/test_clock.py": CLOCK_TESTS})
-    h.commit(
-        "fix",
-        "mean() is off for every list\n\nmean([1, 2, 3]) returns 1.5, I expected 2.",
-        {
-            "pkg/calc.py": CALC.replace("(len(values) + 1)", "len(values)"),
-            "tests/test_calc.py": TEST_CALC
-            + "\n\ndef test_mean():\n    assert mean([1, 2, 3]) == 2\n",
-            "tests/test_clock.py": CLOCK_TESTS + "\n\ndef test_clock_module_loads():\n    pass\n",
-        },
-    )
-    out = tmp_path / "suite"
-    result = mine(
-        str(root), out, MineOptions(), mine_settings, describe=describe, describe_name="x"
-    )
-    (entry,) = [e for e in result.entries if e.sha == h.shas["fix"]]
+    clock = {"tests/test_clock.py": CLOCK_TESTS}
+    more = {"tests/test_clock.py": CLOCK_TESTS + "\n\ndef test_clock_module_loads():\n    pass\n"}
+    entry, (task,) = mine_one_fix(mine_settings, tmp_path, clock, more)
     assert (entry.status, entry.reason) == ("kept", "")
     assert len(entry.flaky) == 5  # test_now: a new id each of 4 runs; test_today: one
-    (task,) = load_suite(out)
     assert task.hidden_tests.fail_to_pass == ["tests/test_calc.py::test_mean"]
     assert task.hidden_tests.pass_to_pass == [
         "tests/test_calc.py::test_add",
@@ -343,29 +323,10 @@ def test_test_ids_made_from_the_clock_are_left_out_not_a_broken_fix(
 def test_a_changed_test_file_that_does_not_load_is_left_out_not_the_fix(
     mine_settings: Settings, tmp_path: Path
 ) -> None:
-    root = tmp_path / "loadpkg"
-    root.mkdir()
-    git(root, "init", "-q", "--initial-branch=main")
-    h = History(root)
-    h.commit("root", "Initial import", {"pkg/__init__.py": "", "pkg/calc.py": CALC,
-                                        "tests/test_calc.py": TEST_CALC})  # fmt: skip
-    h.commit(
-        "fix",
-        "mean() is off for every list\n\nmean([1, 2, 3]) returns 1.5, I expected 2.",
-        {
-            "pkg/calc.py": CALC.replace("(len(values) + 1)", "len(values)"),
-            "tests/test_calc.py": TEST_CALC
-            + "\n\ndef test_mean():\n    assert mean([1, 2, 3]) == 2\n",
-            "tests/test_later.py": "import a_module_no_environment_has\n\n\ndef test_x():\n"
-            "    pass\n",
-        },
-    )
-    out = tmp_path / "suite"
-    result = mine(
-        str(root), out, MineOptions(), mine_settings, describe=describe, describe_name="x"
-    )
-    (entry,) = [e for e in result.entries if e.sha == h.shas["fix"]]
+    later = {
+        "tests/test_later.py": "import a_module_no_environment_has\n\n\ndef test_x():\n    pass\n"
+    }
+    entry, (task,) = mine_one_fix(mine_settings, tmp_path, {}, later)
     assert (entry.status, entry.reason) == ("kept", "")
     assert "left out, does not load after the fix: tests/test_later.py" in entry.notes
-    (task,) = load_suite(out)
     assert task.hidden_tests.fail_to_pass == ["tests/test_calc.py::test_mean"]
