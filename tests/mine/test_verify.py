@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 from tests.testrun.test_pytest_report import CAPTURED
@@ -13,31 +12,11 @@ from proctor.mine.verify import (
     PytestRun,
     clock_made,
     judge_runs,
-    neighbour_test_modules,
-    python_files_of,
-    runnable_files,
     without,
 )
 from proctor.testrun import get_runner
 
 parse_report = get_runner("pytest").parse
-
-
-def test_only_test_modules_go_to_pytest() -> None:
-    files = ["tests/test_a.py", "tests/conftest.py", "tests/__init__.py", "tests/data.json"]
-    assert runnable_files(files) == ["tests/test_a.py"]
-    helpers = ["tests/source/t_string.py", "tests/helpers.py", "tests/b_test.py"]
-    assert runnable_files(helpers) == ["tests/b_test.py"]
-    assert runnable_files(helpers, patterns=["t_*.py"]) == ["tests/source/t_string.py"]
-    assert runnable_files(helpers, patterns=["tests/*.py"]) == helpers  # a path pattern
-
-
-def test_the_configs_python_files_name_the_test_modules(tmp_path: Path) -> None:
-    files = ["tests/check_a.py", "tests/test_b.py"]
-    assert python_files_of(tmp_path, files) == ("test_*.py", "*_test.py")
-    (tmp_path / "pytest.ini").write_text("[pytest]\npython_files = check_*.py\n")
-    assert python_files_of(tmp_path, files) == ("check_*.py",)
-
 
 P, F, E = "passed", "failed", "error"
 
@@ -137,29 +116,6 @@ def test_a_vanished_test_rejects_but_is_named_for_a_second_run() -> None:
         [{"t::a": P, "t::x[2]": P}, {"t::a": P, "t::x[4]": P}],
     )  # ids that change from run to run are flaky
     assert (again.reason, again.fail_to_pass, again.pass_to_pass) == (None, ["t::a"], [])
-
-
-def test_a_data_only_test_change_runs_the_nearest_test_modules() -> None:
-    tracked = [
-        "test_top.py",
-        "tests/test_data.py",
-        "tests/test_misc.py",
-        "tests/data/valid/a.toml",
-        "tests/port/test_fixtures.py",
-        "tests/port/fixtures/spec.md",
-        "tests/port/helpers.py",
-    ]
-    assert neighbour_test_modules(["tests/data/valid/a.toml"], tracked) == [
-        "tests/test_data.py",
-        "tests/test_misc.py",
-    ]
-    assert neighbour_test_modules(["tests/port/fixtures/spec.md"], tracked) == [
-        "tests/port/test_fixtures.py"
-    ]
-    assert neighbour_test_modules(["tests/port/test_fixtures.py", "x.md"], tracked) == []
-    assert neighbour_test_modules(["data/a.toml"], tracked) == []  # never the top level
-    many = [f"tests/test_{i}.py" for i in range(9)]
-    assert len(neighbour_test_modules(["tests/a.json"], many)) == 5
 
 
 def test_a_test_failing_after_in_a_file_that_did_not_load_before_is_left_out() -> None:

@@ -33,13 +33,9 @@ from proctor.mine.environment import propose_environment
 from proctor.mine.infer import GitTree
 from proctor.mine.ledger import REPORT_NAME, MineEntry, ReportLog, finished, latest
 from proctor.mine.options import MineOptions
+from proctor.mine.testfiles import neighbour_test_modules
 from proctor.mine.verifier import LocalVerifier, Verifier
-from proctor.mine.verify import (
-    CandidateCheck,
-    SandboxFactory,
-    local_sandbox,
-    neighbour_test_modules,
-)
+from proctor.mine.verify import CandidateCheck, SandboxFactory, local_sandbox
 from proctor.repo import (
     diff_commits,
     ensure_source,
