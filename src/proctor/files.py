@@ -28,6 +28,11 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
+def read_text(path: Path) -> str | None:
+    """``path``'s text (undecodable bytes replaced), or None where it is not a file."""
+    return path.read_text(encoding="utf-8", errors="replace") if path.is_file() else None
+
+
 def append_line(path: Path, line: str) -> None:
     """Append one line (a newline is added) and fsync, so a finished record is never lost."""
     with path.open("a", encoding="utf-8") as fh:

@@ -22,12 +22,13 @@ from pathlib import Path, PurePosixPath
 
 from proctor.errors import ProctorError
 from proctor.mine.environment import propose_environment
+from proctor.mine.testfiles import config_values
 from proctor.mine.verify import Bench, SandboxFactory, local_sandbox
 from proctor.repo import ensure_source, resolve_commit, sealed_checkout
 from proctor.sandbox import build_env
 from proctor.settings import Settings
 from proctor.spec import Environment
-from proctor.testrun import Status, config_option, locate_config
+from proctor.testrun import Status
 
 MIN_PASS_RATE = 0.9
 """Share of the tests that ran (passed, failed or errored) that must pass."""
@@ -90,16 +91,7 @@ class EnvironmentCheck:
 
 def configured_testpaths(checkout: Path) -> list[str]:
     """The ``testpaths`` of the pytest config at the checkout's top (empty when none)."""
-
-    def read(rel: str) -> str | None:
-        path = checkout / rel
-        return path.read_text(encoding="utf-8", errors="replace") if path.is_file() else None
-
-    config = locate_config(read, [])
-    text = read(config) if config else None
-    if config is None or text is None:
-        return []
-    return config_option(config, text, "testpaths")
+    return config_values(checkout, [], "testpaths")
 
 
 def find_test_files(checkout: Path) -> list[str]:

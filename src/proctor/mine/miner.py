@@ -170,7 +170,7 @@ class _Miner:
         tests = history.existing_paths(self.source, commit.sha, screened.tests)
         if not tests:
             return _entry(commit, "dropped", "no test module changed")
-        tests += neighbour_test_modules(tests, GitTree(self.source, commit.sha).files())
+        tests += neighbour_test_modules(tests, GitTree(self.source, commit.sha).files)
         environment = self.environment(commit.sha)
         draft = draft_task(self.repo, commit, tests, self.options, environment)
         verdict = self.verifier(self.source, draft)

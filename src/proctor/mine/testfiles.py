@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
 
+from proctor.files import read_text
 from proctor.testrun import DEFAULT_RUNNER, config_option, get_runner, locate_config
 
 __all__ = [
     "DEFAULT_TEST_FILES",
     "MAX_NEIGHBOURS",
+    "config_values",
     "neighbour_test_modules",
     "python_files_of",
     "runnable_files",
@@ -49,16 +51,19 @@ MAX_NEIGHBOURS = 5
 
 
 def neighbour_test_modules(
-    changed: Sequence[str], tracked: Sequence[str], patterns: Sequence[str] = DEFAULT_TEST_FILES
+    changed: Sequence[str],
+    tracked: Callable[[], Sequence[str]],
+    patterns: Sequence[str] = DEFAULT_TEST_FILES,
 ) -> list[str]:
     """The test modules that read the data a fix's test change touches, when it touches no
     test module itself (tomli adds ``tests/data/valid/x.toml``, markdown-it-py edits
     ``tests/test_port/fixtures/*.md``): those of the nearest folder above the data that holds
-    test modules, up to :data:`MAX_NEIGHBOURS` of them (none at the top level). Pure."""
+    test modules, up to :data:`MAX_NEIGHBOURS` of them (none at the top level). ``tracked``
+    lists the commit's files; it is called only for such a change (a ``git ls-tree``)."""
     if runnable_files(changed, DEFAULT_RUNNER, patterns):
         return []
     by_folder: dict[str, list[str]] = {}
-    for path in runnable_files(tracked, DEFAULT_RUNNER, patterns):
+    for path in runnable_files(tracked(), DEFAULT_RUNNER, patterns):
         by_folder.setdefault(posixpath.dirname(path), []).append(path)
     found: list[str] = []
     for path in changed:
@@ -69,14 +74,15 @@ def neighbour_test_modules(
     return sorted(dict.fromkeys(found))[:MAX_NEIGHBOURS]
 
 
+def config_values(checkout: Path, files: Sequence[str], key: str) -> list[str]:
+    """The values of option ``key`` in the pytest config that ``files`` would run under in
+    ``checkout`` (empty without a config, or when it does not set ``key``)."""
+    config = locate_config(lambda rel: read_text(checkout / rel), files)
+    text = read_text(checkout / config) if config else None
+    return config_option(config, text, key) if config and text else []
+
+
 def python_files_of(checkout: Path, files: Sequence[str]) -> tuple[str, ...]:
     """The ``python_files`` of the pytest config that ``files`` would run under (pytest's
     default without one)."""
-    config = locate_config(lambda rel: _read(checkout / rel), files)
-    text = _read(checkout / config) if config else None
-    named = config_option(config, text, "python_files") if config and text else []
-    return tuple(named) or DEFAULT_TEST_FILES
-
-
-def _read(path: Path) -> str | None:
-    return path.read_text(encoding="utf-8", errors="replace") if path.is_file() else None
+    return tuple(config_values(checkout, files, "python_files")) or DEFAULT_TEST_FILES

@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from proctor.errors import GradingError, PatchError, SetupError
+from proctor.files import read_text
 from proctor.mine.testfiles import python_files_of, runnable_files
 from proctor.repo import apply_patch, reference_patches, sealed_checkout
 from proctor.sandbox import ExecResult, Limits, Mounts, PythonEnv, Sandbox, open_sandbox
@@ -203,7 +204,7 @@ class Bench:
         if self.environment.runner != DEFAULT_RUNNER:
             return []
         own = top_level_modules(checkout, self.environment.pythonpath)
-        config = locate_config(lambda rel: _read(checkout / rel), files)
+        config = locate_config(lambda rel: read_text(checkout / rel), files)
         named = named_plugins(checkout / config if config else None, self.environment.test_cmd)
         return plugin_args(environment_plugins(self.env.path, own, named))
 
@@ -270,10 +271,6 @@ class Bench:
             dropped += gone
             left = [t for t in left if t not in gone]
         return dropped
-
-
-def _read(path: Path) -> str | None:
-    return path.read_text(encoding="utf-8", errors="replace") if path.is_file() else None
 
 
 def _tail(res: ExecResult) -> str:
