@@ -57,7 +57,7 @@ class ModelChoice:
     """Per-task wall-time budget for the model."""
     threads: int | None = None
     """CPU threads for a local model's server (None: every CPU,
-    :func:`proctor.sandbox.pool.cpu_count`)."""
+    :func:`proctor.sandbox.cpu_count`)."""
     context_tokens: int = 6000
     """Retrieved context shown to the model, in tokens; capped to fit the model's window."""
     max_retries: int = 4
